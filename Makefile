@@ -1,0 +1,31 @@
+# Two commands for a fresh machine: `make demo` (the main job on embedded defaults) and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench package lint clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/inspector2backlog render examples/
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+package: $(STAMP)
+	$(BIN)/python deploy/package.py
+
+lint: $(STAMP)
+	$(BIN)/cfn-lint deploy/template.yaml
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

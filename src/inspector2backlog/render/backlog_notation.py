@@ -1,0 +1,88 @@
+"""Backlog notation rendering (projects whose ``textFormattingRule`` is ``backlog``).
+
+Syntax: ``** 見出し``, ``- 箇条書き``, ``|a|b|h`` header rows, ``''太字''``, ``[[ラベル>URL]]``, ``{code}…{/code}``,
+``{quote}…{/quote}``. Special sequences in untrusted text are escaped with ``\\`` as Backlog documents.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, RenderCache, Section, Strong, Table, is_web_url
+from .safe import clean, defuse_backlog_block
+
+# inline sequences with a meaning in Backlog notation
+_INLINE = re.compile(r"(''|%%|\[\[|\]\]|\{(?=\s*/?\s*(?:code|quote)\b)|&(?=br;|color\()|\|)", re.I)
+_URL_UNSAFE = re.compile(r"[\[\]<>()|\s\\`'{}]")
+_LINE_START = re.compile(r"(^|\n)([ \t]*)([*\-+>])")
+
+
+def _pct(m: re.Match) -> str:
+    return "%%%02X" % ord(m.group())
+
+
+@lru_cache(maxsize=16384)
+def escape(text: str, line_start: bool = True) -> str:
+    """Escape untrusted text; ``line_start`` says whether the text begins a line (block syntax possible there)."""
+    text = _INLINE.sub(lambda m: "".join("\\" + c for c in m.group()), clean(text))
+    if line_start:
+        return _LINE_START.sub(r"\1\2\\\3", text)
+    if "\n" in text:
+        head, nl, tail = text.partition("\n")
+        return head + _LINE_START.sub(r"\1\2\\\3", nl + tail)
+    return text
+
+
+def inline(line: Line, line_start: bool = True) -> str:
+    out = []
+    for i, x in enumerate(line):
+        first = line_start and i == 0
+        if isinstance(x, str):
+            out.append(escape(x, first))
+        elif isinstance(x, Code):  # Backlog notation has no inline code span: keep the text, escaped
+            out.append(escape(x.text.replace("\n", " "), first))
+        elif isinstance(x, Strong):
+            out.append("''" + escape(x.text, False) + "''")
+        elif isinstance(x, Link):
+            url = clean(x.url)
+            if is_web_url(url):
+                label = escape(x.label, False).replace(">", "＞")
+                out.append("[[" + label + ">" + _URL_UNSAFE.sub(_pct, url) + "]]")
+            else:
+                out.append(escape(x.label, first))
+    return "".join(out)
+
+
+_CACHE = RenderCache()
+
+
+def render(blocks: Iterable[Block]) -> str:
+    return "\n\n".join(_parts(blocks)) + "\n"
+
+
+def _parts(blocks: Iterable[Block]) -> list[str]:
+    parts: list[str] = []
+    for b in blocks:
+        if isinstance(b, Section):
+            text = _CACHE.get(b.key)
+            if text is None:
+                text = _CACHE.put(b.key, "\n\n".join(_parts(b.blocks)))
+            if text:
+                parts.append(text)
+        elif isinstance(b, Heading):
+            parts.append("** " + escape(b.text))
+        elif isinstance(b, Para):
+            parts.append(inline(b.line))
+        elif isinstance(b, Bullets):
+            parts.append("\n".join("- " + inline(item).replace("\n", "&br;") for item in b.items))
+        elif isinstance(b, Table):
+            head = "|" + "|".join(escape(h, False) for h in b.header) + "|h"
+            rows = ["|" + "|".join(inline(c, False).replace("\n", "&br;") or " " for c in row) + "|" for row in b.rows]
+            parts.append("\n".join([head, *rows]))
+        elif isinstance(b, CodeBlock):
+            parts.append("{code}\n" + defuse_backlog_block(clean(b.text)).rstrip("\n") + "\n{/code}")
+        elif isinstance(b, Quote):
+            parts.append("{quote}\n" + defuse_backlog_block(escape(b.text)).rstrip("\n") + "\n{/quote}")
+    return parts

@@ -1,0 +1,114 @@
+"""A tiny document model, so one issue layout renders to Markdown, Backlog notation and plain e-mail text.
+
+Inline content is a sequence of: ``str`` (untrusted text, escaped by each renderer), :class:`Code`,
+:class:`Strong` and :class:`Link`. Blocks are the dataclasses below. The renderers live in ``markdown.py``,
+``backlog_notation.py`` and ``email.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Hashable, Sequence, Union
+
+
+@dataclass(slots=True, frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
+class Strong:
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+Inline = Union[str, Code, Strong, Link]
+Line = Sequence[Inline]
+
+
+@dataclass(slots=True, frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
+class Para:
+    line: Line
+
+
+@dataclass(slots=True, frozen=True)
+class Bullets:
+    items: Sequence[Line]
+
+
+@dataclass(slots=True, frozen=True)
+class Table:
+    header: Sequence[str]
+    rows: Sequence[Sequence[Line]]
+
+
+@dataclass(slots=True, frozen=True)
+class CodeBlock:
+    text: str
+    lang: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class Quote:
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
+class Section:
+    """A run of blocks that depends only on ``key``. Renderers cache its text per (key, format).
+
+    Findings of the same vulnerability on many resources share their score, package, remediation and reference
+    sections; building and rendering them once is what keeps the pipeline fast on real event streams.
+    """
+
+    key: Hashable
+    blocks: tuple
+
+
+Block = Union[Heading, Para, Bullets, Table, CodeBlock, Quote, Section]
+
+
+class RenderCache:
+    """A small bounded memo of rendered sections (cleared wholesale when full: cheap and good enough)."""
+
+    __slots__ = ("_data", "_limit")
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._data: dict = {}
+        self._limit = limit
+
+    def get(self, key: Hashable) -> str | None:
+        return self._data.get(key)
+
+    def put(self, key: Hashable, text: str) -> str:
+        if len(self._data) >= self._limit:
+            self._data.clear()
+        self._data[key] = text
+        return text
+
+
+def plain(line: Line) -> str:
+    """The text of an inline sequence without any markup (summaries, logs)."""
+    out = []
+    for x in line:
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, Link):
+            out.append(x.label)
+        else:
+            out.append(x.text)
+    return "".join(out)
+
+
+def is_web_url(url: str) -> bool:
+    return url.startswith(("https://", "http://")) and " " not in url and "\n" not in url

@@ -1,0 +1,737 @@
+"""Finding → Japanese issue (one object, three renderings).
+
+:class:`IssueBuilder` lays out the sections once as a small document (:mod:`.doc`); :class:`Issue` renders it to
+Backlog Markdown, Backlog notation or plain e-mail text on demand, within Backlog's length limits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from ..findings.model import Finding, Package, Resource, Unparsed
+from ..findings.timestamps import jst
+from ..translate.base import Translation, Translator
+from . import backlog_notation, email, markdown
+from .cvss import explain
+from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Section, Strong, Table, plain
+from .labels import (
+    COMPONENT_JA,
+    DEFAULT_DUE_DAYS,
+    DEFAULT_PRIORITY,
+    FINDING_TYPE_JA,
+    RESOURCE_SHORT,
+    SOURCE_JA,
+    STATUS_JA,
+    resource_type_ja,
+    severity_ja,
+    yes_no,
+)
+from .redact import redact_value
+from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, one_line, truncate
+
+FORMATS = ("markdown", "backlog", "email")
+_RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
+_CVSS_RANK = {"3.1": 0, "3.0": 1, "4.0": 2, "2.0": 3, "2": 3}
+NONE_PROVIDED = "None Provided"
+FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"
+MAX_LINKS = 15
+MAX_TAGS = 8
+MAX_PACKAGES = 200
+
+
+@dataclass
+class Issue:
+    """Everything needed to file (or preview) one Backlog issue."""
+
+    finding_arn: str
+    summary: str
+    severity: str
+    priority: str  # Backlog priority name: 高 / 中 / 低
+    due_days: int | None
+    labels: tuple[str, ...]
+    blocks: list[Block]
+    fallback: bool = False
+    status: str = "ACTIVE"
+    origin: str = ""
+    error: str = ""
+    _cache: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def severity_ja(self) -> str:
+        return severity_ja(self.severity)
+
+    def description(self, fmt: str = "markdown") -> str:
+        text = self._cache.get(fmt)
+        if text is None:
+            if fmt not in _RENDERERS:
+                raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+            text = truncate(_RENDERERS[fmt](self.blocks), DESCRIPTION_LIMIT)
+            self._cache[fmt] = text
+        return text
+
+    def email(self) -> tuple[str, str]:
+        """(subject, body) for the mail-to-issue path: the subject becomes the Backlog summary."""
+        return self.summary, self.description("email")
+
+    def as_json(self, fmt: str = "markdown") -> dict[str, Any]:
+        return {
+            "finding_arn": self.finding_arn,
+            "severity": self.severity,
+            "severity_ja": self.severity_ja,
+            "status": self.status,
+            "summary": self.summary,
+            "priority": self.priority,
+            "due_days": self.due_days,
+            "labels": list(self.labels),
+            "fallback": self.fallback,
+            "origin": self.origin,
+            "format": fmt,
+            "description": self.description(fmt),
+        }
+
+
+class IssueBuilder:
+    """Lays out the Japanese issue for a finding. Stateless apart from its translator and policy tables."""
+
+    def __init__(
+        self,
+        translator: Translator,
+        *,
+        priorities: Mapping[str, str] | None = None,
+        due_days: Mapping[str, int] | None = None,
+    ) -> None:
+        self.translator = translator
+        self.priorities = {**DEFAULT_PRIORITY, **(priorities or {})}
+        self.due_days = dict(DEFAULT_DUE_DAYS if due_days is None else due_days)
+        self._sections: dict[tuple, Section] = {}
+
+    # ---- public --------------------------------------------------------------------------------------------
+    def build(self, f: Finding) -> Issue:
+        texts = _texts_to_translate(f)
+        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        return self._build_or_fallback(f, tr)
+
+    def build_many(self, findings: Sequence[Finding]) -> list[Issue]:
+        """Build several issues, translating all their distinct texts in one batch."""
+        texts = list(dict.fromkeys(t for f in findings for t in _texts_to_translate(f)))
+        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        return [self._build_or_fallback(f, tr) for f in findings]
+
+    def fallback(self, item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
+        return fallback_issue(item, secrets)
+
+    # ---- layout --------------------------------------------------------------------------------------------
+    def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
+        try:
+            return self._build(f, tr)
+        except Exception as e:  # noqa: BLE001 - a layout bug on odd input must not lose the finding
+            issue = fallback_issue(Unparsed(f.origin, f"課題の作成中に予期しないエラー: {type(e).__name__}: {e}", f.raw))
+            issue.finding_arn = f.arn
+            return issue
+
+    def _section(self, key: tuple, make: Callable[[], list[Block]]) -> Section:
+        """A section that depends only on ``key``: built once, rendered once per format (see :class:`Section`)."""
+        sec = self._sections.get(key)
+        if sec is None:
+            if len(self._sections) >= 4096:
+                self._sections.clear()
+            sec = self._sections[key] = Section(key, tuple(make()))
+        return sec
+
+    def _build(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
+        score, score_label = _headline_score(f)
+        rec_t = tr.get(f.recommendation)
+        code_refs = f.code.reference_urls if f.code else ()
+        blocks: list[Block] = _overview(f, tr)
+        blocks.append(self._section(
+            ("scores", f.type, f.severity, f.inspector_score, f.adjusted_cvss, f.cvss, f.vendor_severity,
+             f.vulnerability_source), lambda: _scores(f, score_label)))
+        blocks.append(self._section(("exploit", f.exploit_available, f.last_known_exploit, f.epss, f.fix_available),
+                                    lambda: _exploit_and_fix(f)))
+        blocks += _resources(f)
+        if f.packages:
+            blocks.append(self._section(("packages", f.packages), lambda: _packages(f.packages)))
+        if f.network:
+            blocks += _network(f)
+        if f.code:
+            blocks += _code(f)
+        blocks.append(self._section(("remediation", f.packages, f.recommendation, f.recommendation_url, rec_t),
+                                    lambda: _remediation(f, tr)))
+        blocks.append(self._section(
+            ("references", f.source_url, f.reference_urls, f.recommendation_url, code_refs, f.vulnerability_id,
+             f.related_vulnerabilities), lambda: _references(f)))
+        blocks += _detection(f)
+        blocks.append(self._section(("original", f.title, f.description, f.recommendation, tr.get(f.description), rec_t),
+                                    lambda: _original(f, tr)))
+        return Issue(
+            finding_arn=f.arn,
+            summary=summary_for(f, score, tr),
+            severity=f.severity,
+            priority=self.priorities.get(f.severity, "中"),
+            due_days=self.due_days.get(f.severity),
+            labels=_labels(f),
+            blocks=blocks,
+            status=f.status,
+            origin=f.origin,
+        )
+
+
+# ---- summary ---------------------------------------------------------------------------------------------------
+
+
+def summary_for(f: Finding, score: float | None, tr: Mapping[str, Translation] | None = None) -> str:
+    head = f"【{severity_ja(f.severity)} {score:.1f}】" if score is not None else f"【{severity_ja(f.severity)}】"
+    subject = _subject(f, tr or {})
+    where = resource_label(f.primary_resource) if f.resources else ""
+    if len(f.resources) > 1:
+        where += f" 他 {len(f.resources) - 1} 件"
+    scope = " / ".join(x for x in (f.account, f.region) if x)
+    text = head + subject
+    if where:
+        text += " — " + where
+    if scope:
+        text += f" ({scope})"
+    return truncate(one_line(clean(text)), SUMMARY_LIMIT, "…")
+
+
+def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:
+    if f.type == "PACKAGE_VULNERABILITY" or f.packages:
+        vid = f.vulnerability_id or f.title
+        if f.packages:
+            p = f.packages[0]
+            more = f" 他 {len(f.packages) - 1} 件" if len(f.packages) > 1 else ""
+            return f"{vid} {p.name} {p.version}{more}".strip()
+        return vid
+    if f.network:
+        t = tr.get(f.title)
+        if t is not None and t.translated:
+            return t.text
+        return f"ポート {f.network.ports}/{f.network.protocol or '?'} が外部から到達可能"
+    if f.code:
+        cwes = ", ".join(f.code.cwes)
+        return " ".join(x for x in (cwes, f.code.detector_name or f.title) if x)
+    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type, f.type)
+
+
+def resource_label(r: Resource | None) -> str:
+    if r is None:
+        return ""
+    short = RESOURCE_SHORT.get(r.type, r.type)
+    if r.type == "AWS_EC2_INSTANCE":
+        return f"{r.id} ({r.name_tag})" if r.name_tag else r.id
+    if r.type == "AWS_ECR_CONTAINER_IMAGE":
+        d = r.detail("awsEcrContainerImage") or r.detail("image")
+        repo = d.get("repositoryName") or r.id.split("/", 1)[-1]
+        tags = [t for t in d.get("imageTags") or [] if isinstance(t, str)]
+        if tags:
+            return f"ECR {repo}:{tags[0]}"
+        digest = str(d.get("imageHash") or d.get("imageDigest") or "")
+        return f"ECR {repo}@{digest[:19]}" if digest else f"ECR {repo}"
+    if r.type == "AWS_LAMBDA_FUNCTION":
+        d = r.detail("awsLambdaFunction") or r.detail("serverlessFunction")
+        name = d.get("functionName") or d.get("serverlessFunctionName") or r.id.split(":function:")[-1]
+        return f"Lambda {name}"
+    if r.type == "AWS_ECR_REPOSITORY":
+        d = r.detail("awsEcrRepository")
+        return f"{short} {d.get('name') or r.id}"
+    return f"{short} {r.id}" if short != r.id else r.id
+
+
+# ---- sections --------------------------------------------------------------------------------------------------
+
+
+def _texts_to_translate(f: Finding) -> list[str]:
+    texts = [f.description]
+    if f.recommendation:
+        texts.append(f.recommendation)
+    if f.network and f.title:
+        texts.append(f.title)
+    return [t for t in texts if t and t.strip()]
+
+
+def _tr_line(t: Translation | None, original: str) -> tuple[Line, bool]:
+    """A translated text as an inline line; the flag says whether it is Japanese."""
+    if t is None or not t.translated:
+        mark = "【翻訳失敗・原文】" if t is not None and t.status == "failed" else "【未翻訳・原文】"
+        return [mark, original], False
+    return [t.text], True
+
+
+def _long_label(r: Resource | None) -> str:
+    """「EC2 インスタンス i-… (Name)」「Lambda 関数 fn」: the resource as a sentence names it."""
+    if r is None:
+        return "対象リソース"
+    short = resource_label(r)
+    prefix = RESOURCE_SHORT.get(r.type, "")
+    if prefix and short.startswith(prefix + " "):
+        short = short[len(prefix) + 1:]
+    return f"{resource_type_ja(r.type)} {short}"
+
+
+def _lead_sentence(f: Finding) -> Line:
+    where = _long_label(f.primary_resource)
+    sev = severity_ja(f.severity)
+    if f.packages:
+        names: list = []
+        for i, p in enumerate(f.packages[:3]):
+            names += (["、"] if i else []) + [Code(f"{p.name} {p.version}".strip())]
+        more = f" ほか {len(f.packages) - 3} 件" if len(f.packages) > 3 else ""
+        return [where, " のパッケージ ", *names, more, " に脆弱性 ", Code(f.vulnerability_id or f.title),
+                f"（深刻度: {sev}）が見つかりました。"]
+    if f.network:
+        n = f.network
+        src = _network_source(f)
+        return [where, " のポート ", Code(f"{n.ports}/{n.protocol}"), f" が{src}から到達可能です（深刻度: {sev}）。"]
+    if f.code:
+        c = f.code
+        loc = c.file_path or c.file_name or "ソースコード"
+        return [where, " のコード ", Code(loc), _lines(c.start_line, c.end_line), " で ",
+                c.detector_name or "問題", "（" + ", ".join(c.cwes) + "）" if c.cwes else "",
+                f" が検出されました（深刻度: {sev}）。"]
+    return [where, f" で Inspector の検出結果があります（深刻度: {sev}）。"]
+
+
+def _network_source(f: Finding) -> str:
+    for s in f.network.steps if f.network else ():
+        label = COMPONENT_JA.get(s.component_type)
+        if label:
+            return label
+    return "外部"
+
+
+def _lines(start: int | None, end: int | None) -> str:
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return f"（{start} 行目）"
+    return f"（{start}〜{end} 行目）"
+
+
+def _overview(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
+    blocks: list[Block] = [Heading("概要"), Para(_lead_sentence(f))]
+    if f.status != "ACTIVE":
+        blocks.append(Para([Strong(f"この検出結果の状態: {STATUS_JA.get(f.status, f.status)}")]))
+    if f.description.strip():
+        line, ok = _tr_line(tr.get(f.description), f.description)
+        blocks.append(Para(line) if ok else Quote(plain(line)))
+    return blocks
+
+
+def _headline_score(f: Finding) -> tuple[float | None, str]:
+    if f.inspector_score is not None:
+        return f.inspector_score, "Inspector スコア"
+    if f.adjusted_cvss and f.adjusted_cvss.score is not None:
+        return f.adjusted_cvss.score, "Inspector スコア"
+    best = _best_cvss(f)
+    if best is not None and best.base_score is not None:
+        return best.base_score, f"CVSS {best.version} 基本値"
+    return None, ""
+
+
+def _best_cvss(f: Finding):
+    if not f.cvss:
+        return None
+    preferred = f.vulnerability_source
+    return min(
+        f.cvss,
+        key=lambda c: (_CVSS_RANK.get(c.version, 9), 0 if c.source == preferred else 1 if c.source == "NVD" else 2),
+    )
+
+
+def _cvss_tables(vector: str, version: str) -> list[Block]:
+    ex = explain(vector, version)
+    if not ex.valid:
+        return [Para([ex.error or "CVSS ベクターを解析できませんでした。", " ベクター: ", Code(vector)])]
+    blocks: list[Block] = []
+    for group in ex.group_names:
+        rows = [[[f"{r.metric} ({r.code})"], [r.value]] for r in ex.rows if r.group == group]
+        blocks.append(Table([f"CVSS {ex.version} {group}", "評価"], rows))
+    return blocks
+
+
+def _scores(f: Finding, score_label: str) -> list[Block]:
+    rows: list[list[Line]] = [[["深刻度"], [f"{severity_ja(f.severity)} ({f.severity})"]]]
+    adj = f.adjusted_cvss
+    best = None
+    if adj and adj.vector:
+        score = f.inspector_score if f.inspector_score is not None else adj.score
+        note = "環境による調整あり" if adj.adjustments else "環境による調整なし"
+        src = SOURCE_JA.get(adj.score_source, adj.score_source)
+        rows.append([["Inspector スコア"], [f"{_fmt(score)}（CVSS {adj.version}、出典 {src}、{note}）"]])
+        rows.append([["ベクター"], [Code(adj.vector)]])
+        vector, version = adj.vector, adj.version
+    else:
+        best = _best_cvss(f)
+        if best is not None:
+            src = SOURCE_JA.get(best.source, best.source)
+            label = "Inspector スコア" if f.inspector_score is not None else score_label
+            rows.append([[label], [f"{_fmt(f.inspector_score if f.inspector_score is not None else best.base_score)}"
+                                   f"（CVSS {best.version}、出典 {src}）"]])
+            rows.append([["ベクター"], [Code(best.vector)]])
+            vector, version = best.vector, best.version
+        else:
+            na = f.type in ("NETWORK_REACHABILITY", "CODE_VULNERABILITY") and f.inspector_score is None
+            rows.append([["CVSS スコア"], ["対象外（この種類の検出結果には CVSS スコアがありません）" if na else "提供されていません"]])
+            vector = version = ""
+    if f.vendor_severity:
+        vs = f.vendor_severity
+        src = SOURCE_JA.get(f.vulnerability_source, f.vulnerability_source)
+        rows.append([["ベンダーの深刻度"], [f"{vs}（{src}）" if src else vs]])
+    blocks: list[Block] = [Heading("深刻度とスコア"), Table(["項目", "値"], rows)]
+    if adj and adj.adjustments:
+        blocks.append(Para(["Inspector による環境に応じた調整:"]))
+        blocks.append(Bullets([[Code(m or "?"), "：", r or "（理由の記載なし）"] for m, r in adj.adjustments]))
+    if vector:
+        blocks += _cvss_tables(vector, version)
+    shown = (vector, version)
+    others = [c for c in f.cvss if (c.vector, c.version) != shown]
+    if others:
+        rows2 = [[[c.version], [SOURCE_JA.get(c.source, c.source)], [_fmt(c.base_score)], [Code(c.vector)]]
+                 for c in others]
+        blocks.append(Para(["そのほかの CVSS 評価:"]))
+        blocks.append(Table(["バージョン", "出典", "基本値", "ベクター"], rows2))
+    return blocks
+
+
+def _fmt(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}"
+
+
+def _exploit_and_fix(f: Finding) -> list[Block]:
+    if not (f.exploit_available or f.fix_available or f.epss is not None):
+        return []
+    items: list[Line] = []
+    if f.exploit_available:
+        line: list = ["既知の悪用: ", Strong(yes_no(f.exploit_available))]
+        if f.last_known_exploit:
+            line.append(f"（最終確認 {jst(f.last_known_exploit)}）")
+        items.append(line)
+    else:
+        items.append(["既知の悪用: 情報なし"])
+    if f.epss is not None:
+        items.append([f"悪用可能性 (EPSS): {f.epss * 100:.2f} %（30 日以内に悪用される確率の推定）"])
+    if f.fix_available:
+        items.append(["修正の有無: ", Strong(yes_no(f.fix_available))])
+    return [Heading("悪用・修正の状況"), Bullets(items)]
+
+
+def _resources(f: Finding) -> list[Block]:
+    blocks: list[Block] = [Heading("対象リソース")]
+    if not f.resources:
+        blocks.append(Para(["リソース情報がありません。"]))
+        return blocks
+    for r in f.resources[:20]:
+        blocks.append(Bullets(_resource_lines(f, r)))
+    if len(f.resources) > 20:
+        blocks.append(Para([f"ほか {len(f.resources) - 20} 件のリソース"]))
+    return blocks
+
+
+def _str(v: Any) -> str:
+    return v if isinstance(v, str) else "" if v is None or isinstance(v, (dict, list, bool)) else str(v)
+
+
+def _strs(v: Any) -> list[str]:
+    return [x for x in (_str(i) for i in v) if x] if isinstance(v, list) else []
+
+
+def _resource_lines(f: Finding, r: Resource) -> list[Line]:
+    """Resource facts; ``details`` is raw JSON, so every value is read defensively."""
+    kind = resource_type_ja(r.type)
+    lines: list[Line] = []
+    region = r.region if r.region and r.region != "N/A" else f.region
+    if r.type == "AWS_EC2_INSTANCE":
+        d = r.detail("awsEc2Instance") or r.detail("vm")
+        facts = _join(_str(d.get("type")), _str(d.get("platform")), _str(d.get("imageId") or d.get("vmImageReference")))
+        lines.append([f"種類: {kind} ", Code(r.id), f"（{facts}）" if facts else ""])
+        if r.name_tag:
+            lines.append(["名前 (Name タグ): ", r.name_tag])
+        net = " / ".join(x for x in (_str(d.get("vpcId") or d.get("networkId")), _str(d.get("subnetId"))) if x)
+        if net:
+            lines.append(["VPC / サブネット: ", Code(net)])
+        ips = _strs(d.get("ipV4Addresses")) + _strs(d.get("ipV6Addresses"))
+        if ips:
+            more = f" ほか {len(ips) - 6} 件" if len(ips) > 6 else ""
+            lines.append(["IP アドレス: ", ", ".join(ips[:6]) + more])
+        if _str(d.get("keyName")):
+            lines.append(["キーペア: ", Code(_str(d.get("keyName")))])
+        if _str(d.get("iamInstanceProfileArn")):
+            lines.append(["インスタンスプロファイル: ", Code(_str(d.get("iamInstanceProfileArn")))])
+    elif r.type == "AWS_ECR_CONTAINER_IMAGE":
+        d = r.detail("awsEcrContainerImage") or r.detail("image")
+        lines.append([f"種類: {kind} ", Code(_str(d.get("repositoryName")) or r.id)])
+        tags = _strs(d.get("imageTags"))
+        if tags:
+            lines.append(["イメージタグ: ", Code(", ".join(tags[:10]))])
+        digest = _str(d.get("imageHash") or d.get("imageDigest"))
+        if digest:
+            lines.append(["ダイジェスト: ", Code(digest)])
+        facts = _join(_str(d.get("platform")), _str(d.get("architecture")))
+        if facts:
+            lines.append([f"プラットフォーム: {facts}"])
+        if d.get("pushedAt"):
+            lines.append([f"プッシュ日時: {_jst_raw(d.get('pushedAt'))}"])
+        if d.get("lastInUseAt") or d.get("inUseCount") is not None:
+            count = _str(d.get("inUseCount")) or "不明"
+            lines.append([f"使用状況: 使用中 {count} 件、最終使用 {_jst_raw(d.get('lastInUseAt'))}"])
+    elif r.type == "AWS_LAMBDA_FUNCTION":
+        d = r.detail("awsLambdaFunction") or r.detail("serverlessFunction")
+        name = _str(d.get("functionName") or d.get("serverlessFunctionName")) or r.id
+        facts = _join(_str(d.get("version")), _str(d.get("runtime")), ", ".join(_strs(d.get("architectures"))),
+                      _str(d.get("packageType")))
+        lines.append([f"種類: {kind} ", Code(name), f"（{facts}）" if facts else ""])
+        layers = _strs(d.get("layers"))
+        if layers:
+            lines.append(["レイヤー: ", *_codes(layers)])
+        vpc = d.get("vpcConfig") if isinstance(d.get("vpcConfig"), dict) else {}
+        if _str(vpc.get("vpcId")):
+            lines.append(["VPC: ", Code(_str(vpc.get("vpcId")))])
+        if d.get("lastModifiedAt"):
+            lines.append([f"最終更新: {_jst_raw(d.get('lastModifiedAt'))}"])
+    else:
+        lines.append([f"種類: {kind} ", Code(r.id)])
+    lines.append([f"アカウント / リージョン: {f.account or '不明'} / {region or '不明'}"])
+    if r.type != "AWS_EC2_INSTANCE" or r.id.startswith("arn:"):
+        lines.append(["ID: ", Code(r.id)])
+    tags = [(k, v) for k, v in r.tags.items() if not k.startswith("aws:") and k != "Name"]
+    if tags:
+        shown = ", ".join(f"{k}={v}" for k, v in tags[:MAX_TAGS])
+        more = f" ほか {len(tags) - MAX_TAGS} 件" if len(tags) > MAX_TAGS else ""
+        lines.append(["タグ: ", Code(shown), more])
+    return lines
+
+
+def _codes(values: Sequence[str]) -> list:
+    out: list = []
+    for i, v in enumerate(values):
+        if i:
+            out.append(", ")
+        out.append(Code(v))
+    return out
+
+
+def _join(*parts: str) -> str:
+    return "、".join(p for p in parts if p)
+
+
+def _jst_raw(value: Any) -> str:
+    from ..findings.timestamps import try_parse
+
+    dt = try_parse(value)
+    return jst(dt) if dt else (str(value) if value else "不明")
+
+
+def _packages(pkgs: Sequence[Package]) -> list[Block]:
+    rows: list[list[Line]] = []
+    for p in pkgs[:MAX_PACKAGES]:
+        fixed: Line = [Code(p.fixed_in)] if p.fix_known else ["なし（未提供）" if p.fixed_in == "NotAvailable" else "—"]
+        rows.append([[Code(p.name)], [Code(p.full_version or "?")], fixed, [p.package_manager or "—"], _location(p)])
+    blocks: list[Block] = [Heading("影響を受けるパッケージ"), Table(["パッケージ", "現在のバージョン", "修正バージョン", "種別", "場所"], rows)]
+    if len(pkgs) > MAX_PACKAGES:
+        blocks.append(Para([f"ほか {len(pkgs) - MAX_PACKAGES} 件のパッケージ"]))
+    return blocks
+
+
+def _location(p: Package) -> Line:
+    if p.file_path:
+        return [Code(p.file_path)]
+    if p.source_lambda_layer_arn:
+        return ["レイヤー ", Code(p.source_lambda_layer_arn)]
+    if p.source_layer_hash:
+        return ["イメージレイヤー ", Code(p.source_layer_hash[:19] + "…")]
+    return ["—"]
+
+
+def _network(f: Finding) -> list[Block]:
+    n = f.network
+    assert n is not None
+    items: list[Line] = [
+        ["開放ポート: ", Code(n.ports)],
+        ["プロトコル: ", n.protocol or "不明"],
+    ]
+    if n.steps:
+        path: list = ["経路: "]
+        for i, s in enumerate(n.steps):
+            if i:
+                path.append(" → ")
+            path += [COMPONENT_JA.get(s.component_type, s.component_type or "?"), " ", Code(s.component_id)]
+        items.append(path)
+    blocks: list[Block] = [Heading("ネットワーク到達性"), Bullets(items)]
+    if n.steps:
+        rows = [[[str(i)], [COMPONENT_JA.get(s.component_type, s.component_type)], [Code(s.component_id)],
+                 [Code(s.component_type)]] for i, s in enumerate(n.steps, 1)]
+        blocks.append(Table(["順", "コンポーネント", "ID", "種別"], rows))
+    return blocks
+
+
+def _code(f: Finding) -> list[Block]:
+    c = f.code
+    assert c is not None
+    items: list[Line] = []
+    if c.cwes:
+        cwe_line: list = ["CWE: "]
+        for i, cwe in enumerate(c.cwes):
+            if i:
+                cwe_line.append(", ")
+            num = cwe.upper().removeprefix("CWE-")
+            cwe_line.append(Link(cwe, f"https://cwe.mitre.org/data/definitions/{num}.html") if num.isdigit() else cwe)
+        items.append(cwe_line)
+    items.append(["検出ルール: ", c.detector_name or "不明", "（", Code(c.detector_id), "）" if c.detector_id else "）"])
+    if c.rule_id:
+        items.append(["ルール ID: ", Code(c.rule_id)])
+    if c.detector_tags:
+        items.append(["タグ: ", ", ".join(c.detector_tags)])
+    items.append(["ファイル: ", Code(c.file_path or c.file_name or "不明"), _lines(c.start_line, c.end_line)])
+    if c.source_lambda_layer_arn:
+        items.append(["レイヤー: ", Code(c.source_lambda_layer_arn)])
+    return [Heading("コードの脆弱性"), Bullets(items)]
+
+
+def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
+    items: list[Line] = []
+    commands: list[str] = []
+    for p in f.packages[:MAX_PACKAGES]:
+        if p.fix_known:
+            items.append([Code(p.name), " を ", Code(p.fixed_in), " 以降に更新してください。"])
+        else:
+            items.append([Code(p.name), " の修正バージョンはまだ提供されていません。ベンダーの情報を確認し、回避策を検討してください。"])
+        if p.remediation and p.remediation != "NotAvailable" and p.remediation not in commands:
+            commands.append(p.remediation)
+    if commands:
+        items.append(["更新コマンドの例: ", *_codes(commands)])
+    blocks: list[Block] = [Heading("推奨対応")]
+    if items:
+        blocks.append(Bullets(items))
+    rec = f.recommendation.strip()
+    if not rec or rec == NONE_PROVIDED:
+        blocks.append(Para(["（Inspector の推奨: 記載なし）"]))
+    else:
+        line, ok = _tr_line(tr.get(f.recommendation), f.recommendation)
+        if ok:
+            blocks.append(Para(["Inspector の推奨: ", *line]))
+        else:
+            blocks.append(Para(["Inspector の推奨（未翻訳・原文）:" if line[0].startswith("【未") else "Inspector の推奨（翻訳失敗・原文）:"]))
+            blocks.append(Quote(f.recommendation))
+    if f.recommendation_url:
+        blocks.append(Para(["詳細: ", Link(f.recommendation_url, f.recommendation_url)]))
+    return blocks
+
+
+def _references(f: Finding) -> list[Block]:
+    urls = [f.source_url, *f.reference_urls, f.recommendation_url, *(f.code.reference_urls if f.code else ())]
+    if f.vulnerability_id.startswith("CVE-") and not any(f.vulnerability_id in u for u in urls if "nvd.nist.gov" in u):
+        urls.append(f"https://nvd.nist.gov/vuln/detail/{f.vulnerability_id}")
+    seen = list(dict.fromkeys(u for u in urls if u))
+    if not seen and not f.related_vulnerabilities:
+        return []
+    items: list[Line] = [[Link(u, u)] for u in seen[:MAX_LINKS]]
+    if len(seen) > MAX_LINKS:
+        items.append([f"ほか {len(seen) - MAX_LINKS} 件"])
+    if f.related_vulnerabilities:
+        items.append(["関連する脆弱性: ", *_codes(list(f.related_vulnerabilities[:20]))])
+    return [Heading("参考情報"), Bullets(items)]
+
+
+def _detection(f: Finding) -> list[Block]:
+    rows: list[list[Line]] = [
+        [["初回検出"], [jst(f.first_observed)]],
+        [["最終検出"], [jst(f.last_observed)]],
+        [["更新"], [jst(f.updated_at)]],
+    ]
+    if f.vendor_created:
+        rows.append([["ベンダー公開日"], [jst(f.vendor_created)]])
+    if f.vendor_updated:
+        rows.append([["ベンダー更新日"], [jst(f.vendor_updated)]])
+    rows.append([["状態"], [f"{STATUS_JA.get(f.status, f.status)} ({f.status})"]])
+    rows.append([["種別"], [FINDING_TYPE_JA.get(f.type, f.type)]])
+    rows.append([["Finding ARN"], [Code(f.arn)]])
+    return [Heading("検出日時"), Table(["項目", "値"], rows)]
+
+
+def _original(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
+    """The English original of whatever was shown translated (untranslated text is already shown in English)."""
+    parts = []
+    if f.title:
+        parts.append(f.title)
+    desc_t = tr.get(f.description)
+    if f.description and desc_t is not None and desc_t.translated:
+        parts.append(f.description)
+    rec_t = tr.get(f.recommendation)
+    if f.recommendation and rec_t is not None and rec_t.translated and f.recommendation != NONE_PROVIDED:
+        parts.append("Remediation: " + f.recommendation)
+    if not parts:
+        return []
+    return [Heading("原文 (English)"), Quote("\n\n".join(parts))]
+
+
+def _labels(f: Finding) -> tuple[str, ...]:
+    out = ["Inspector", FINDING_TYPE_JA.get(f.type, f.type), severity_ja(f.severity)]
+    if f.primary_resource:
+        out.append(RESOURCE_SHORT.get(f.primary_resource.type, f.primary_resource.type))
+    if f.vulnerability_id:
+        out.append(f.vulnerability_id)
+    return tuple(out)
+
+
+# ---- fallback --------------------------------------------------------------------------------------------------
+
+_RAW_LIMIT = 60_000
+
+
+def _clean_strings(v: Any, depth: int = 0) -> Any:
+    """Neutralise mentions/macros inside JSON strings before dumping (``\\n@here`` hides a line start)."""
+    if depth > 60:
+        return v
+    if isinstance(v, str):
+        return clean(v)
+    if isinstance(v, dict):
+        return {k: _clean_strings(x, depth + 1) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_clean_strings(x, depth + 1) for x in v]
+    return v
+
+
+def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
+    """An input we could not read still becomes an issue: the error and the raw input (secrets redacted)."""
+    raw = item.raw
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):
+            pass
+    try:
+        shown = json.dumps(_clean_strings(redact_value(raw, secrets)), ensure_ascii=False, indent=2, default=str) \
+            if not isinstance(raw, str) else redact_value(raw, secrets)
+    except (ValueError, RecursionError, TypeError):
+        shown = redact_value(repr(raw)[:_RAW_LIMIT], secrets)
+    shown = truncate(str(shown), _RAW_LIMIT, "\n…（長さの上限のため省略）")
+    arn = ""
+    if isinstance(raw, dict):
+        for cand in (raw.get("findingArn"), (raw.get("detail") or {}).get("findingArn") if isinstance(raw.get("detail"), dict) else None):
+            if isinstance(cand, str) and cand:
+                arn = cand
+                break
+    blocks: list[Block] = [
+        Heading("概要"),
+        Para(["Inspector からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
+              "元の入力を下に示します（秘密情報と思われる値は伏せています）。"]),
+        Heading("エラー"),
+        Bullets([["内容: ", item.error], ["入力元: ", Code(item.origin or "不明")]]),
+        Heading("受信した内容"),
+        CodeBlock(str(shown), "json"),
+    ]
+    return Issue(
+        finding_arn=arn,
+        summary=FALLBACK_SUMMARY,
+        severity="UNTRIAGED",
+        priority="中",
+        due_days=None,
+        labels=("Inspector", "要確認"),
+        blocks=blocks,
+        fallback=True,
+        status="UNKNOWN",
+        origin=item.origin,
+        error=item.error,
+    )

@@ -1,0 +1,93 @@
+"""Backlog Markdown rendering (projects whose ``textFormattingRule`` is ``markdown``)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable
+
+from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, RenderCache, Section, Strong, Table, is_web_url
+from .safe import clean, defuse_fence
+
+_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+# block syntax at the start of a line: headings, quotes, lists ("- ", "+ ", "1. "), setext underlines
+_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>=]|[+\-](?=\s)|\d+[.)](?=\s))")
+_URL_UNSAFE = re.compile(r"[()<>\[\]\s\\`]")
+
+
+@lru_cache(maxsize=16384)
+def escape(text: str, line_start: bool = True) -> str:
+    """Escape untrusted text; ``line_start`` says whether the text begins a line (block syntax possible there)."""
+    text = _INLINE.sub(r"\\\1", clean(text))
+    if line_start:
+        return _LINE_START.sub(r"\1\2\\\3", text)
+    if "\n" in text:
+        head, nl, tail = text.partition("\n")
+        return head + _LINE_START.sub(r"\1\2\\\3", nl + tail)
+    return text
+
+
+def _url(url: str) -> str:
+    return _URL_UNSAFE.sub(lambda m: "%%%02X" % ord(m.group()), url)
+
+
+def inline(line: Line, line_start: bool = True, table: bool = False) -> str:
+    out = []
+    for i, x in enumerate(line):
+        if isinstance(x, str):
+            out.append(escape(x, line_start and i == 0))
+        elif isinstance(x, Code):
+            t = clean(x.text).replace("\n", " ")
+            if table and "|" in t:  # GFM splits cells on "|" even inside code spans
+                t = t.replace("|", "\\|")
+            if "`" in t:
+                out.append("`` " + t.replace("``", "`\u200b`") + " ``")
+            else:
+                out.append("`" + t + "`")
+        elif isinstance(x, Strong):
+            out.append("**" + escape(x.text, False) + "**")
+        elif isinstance(x, Link):
+            url = clean(x.url)
+            if is_web_url(url):
+                out.append("[" + escape(x.label, False) + "](" + _url(url) + ")")
+            else:
+                out.append(escape(x.label, line_start and i == 0))
+    return "".join(out)
+
+
+def _cell(line: Line) -> str:
+    return inline(line, line_start=False, table=True).replace("\n", " ") or " "
+
+
+_CACHE = RenderCache()
+
+
+def render(blocks: Iterable[Block]) -> str:
+    return "\n\n".join(_parts(blocks)) + "\n"
+
+
+def _parts(blocks: Iterable[Block]) -> list[str]:
+    parts: list[str] = []
+    for b in blocks:
+        if isinstance(b, Section):
+            text = _CACHE.get(b.key)
+            if text is None:
+                text = _CACHE.put(b.key, "\n\n".join(_parts(b.blocks)))
+            if text:
+                parts.append(text)
+        elif isinstance(b, Heading):
+            parts.append("## " + escape(b.text))
+        elif isinstance(b, Para):
+            parts.append(inline(b.line))
+        elif isinstance(b, Bullets):
+            parts.append("\n".join("- " + inline(item).replace("\n", "\n  ") for item in b.items))
+        elif isinstance(b, Table):
+            head = "| " + " | ".join(escape(h, False) for h in b.header) + " |"
+            sep = "|" + "---|" * len(b.header)
+            rows = ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.rows]
+            parts.append("\n".join([head, sep, *rows]))
+        elif isinstance(b, CodeBlock):
+            parts.append("```" + b.lang + "\n" + defuse_fence(clean(b.text)).rstrip("\n") + "\n```")
+        elif isinstance(b, Quote):
+            parts.append("\n".join("> " + escape(ln) if ln.strip() else ">" for ln in clean(b.text).split("\n")))
+    return parts

@@ -1,0 +1,84 @@
+"""Untrusted finding text made safe for Backlog.
+
+Finding text (descriptions, titles, tags, paths) comes from package vendors and resource owners. Before it reaches
+Backlog it is:
+
+* cleaned — 4-byte UTF-8 (emoji etc.) replaced, because Backlog rejects it with 400 "Incorrect String"; control
+  characters removed; newlines normalised;
+* defused — ``@mentions`` neutralised (people are notified only through ``notifiedUserId[]``), image / thumbnail /
+  attachment macros broken, code-fence and ``{/code}`` / ``{/quote}`` terminators neutralised inside blocks;
+* escaped for the target syntax (Markdown or Backlog notation) by the renderers, using the helpers here;
+* cut to Backlog's length limits.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+SUMMARY_LIMIT = 255
+DESCRIPTION_LIMIT = 100_000
+COMMENT_LIMIT = 50_000
+
+REPLACEMENT = "\ufffd"  # 3 bytes in UTF-8: accepted by Backlog
+ZWSP = "\u200b"
+
+_ASTRAL_OR_CONTROL = re.compile("[\U00010000-\U0010ffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MENTION = re.compile(r"(?<![\w.\-+])@(?=[\w.\-])")  # "@user", not "user@example.com" or "pkg@v1.0"
+_MACRO = re.compile(r"#(?=(?:image|thumbnail|attach|rev|contents|youtube)\s*\()", re.I)
+
+
+def _replace_astral(m: re.Match) -> str:
+    return REPLACEMENT if ord(m.group()) > 0xFFFF else ""
+
+
+@lru_cache(maxsize=16384)
+def clean(text: str) -> str:
+    """Normalise newlines, drop control characters, replace 4-byte characters, neutralise mentions and macros."""
+    if not text:
+        return ""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _ASTRAL_OR_CONTROL.search(text):
+        text = _ASTRAL_OR_CONTROL.sub(_replace_astral, text)
+    if "@" in text:
+        text = _MENTION.sub("＠", text)
+    if "#" in text:
+        text = _MACRO.sub("＃", text)
+    return text
+
+
+def one_line(text: str) -> str:
+    """Collapse whitespace (for summaries and table cells)."""
+    return " ".join(text.split())
+
+
+def truncate(text: str, limit: int, marker: str = "…（長さの上限のため省略）") -> str:
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - len(marker))
+    head = text[:cut]
+    nl = head.rfind("\n", max(0, cut - 2000))  # prefer to cut at a line end
+    if nl > cut // 2:
+        head = head[:nl + 1]
+    return head + marker
+
+
+def defuse_fence(code: str) -> str:
+    """Content of a Markdown code block: no line may close the fence."""
+    if "```" in code:
+        code = code.replace("```", "`" + ZWSP + "``")
+    if "~~~" in code:
+        code = code.replace("~~~", "~" + ZWSP + "~~")
+    return code
+
+
+def defuse_backlog_block(code: str) -> str:
+    """Content of a Backlog ``{code}``/``{quote}`` block: no ``{/code}`` / ``{/quote}`` terminators inside."""
+    if "{/" in code or "{ /" in code:
+        code = re.sub(r"\{(\s*/\s*(?:code|quote))", "{" + ZWSP + r"\1", code, flags=re.I)
+    return code
+
+
+def has_astral(text: str) -> bool:
+    return any(ord(c) > 0xFFFF for c in text)

@@ -1,0 +1,73 @@
+"""Translation: one engine interface, a translation memory in front of it, protected spans kept intact.
+
+``make_translator("amazon", store=store, stats=stats, formality="FORMAL")`` builds the engine by name (lazily
+importing what it needs) and wraps it in a :class:`~.memory.TranslationService`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .base import Engine, Translation, TranslationError, Translator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..state.base import StateStore
+    from ..stats import Stats
+    from .memory import TranslationService
+
+ENGINES = ("offline", "amazon", "deepl", "argos")
+
+
+class EngineConfigError(TranslationError, ValueError):
+    """An engine cannot be built from the given configuration (missing key, model or library, unknown name)."""
+
+
+def make_engine(engine: str = "offline", **options: Any) -> Engine:
+    """Build an engine by name: offline | amazon | deepl | argos. Options go to the engine's constructor."""
+    name = (engine or "offline").strip().lower()
+    try:
+        if name == "offline":
+            from .offline import OfflineEngine
+
+            return OfflineEngine(**options)
+        if name == "amazon":
+            from .amazon import AmazonTranslateEngine
+
+            return AmazonTranslateEngine(**options)
+        if name == "deepl":
+            from .deepl import DeepLEngine
+
+            return DeepLEngine(**options)
+        if name == "argos":
+            from .argos import ArgosEngine
+
+            return ArgosEngine(**options)
+    except TypeError as exc:  # an option the engine does not take
+        raise EngineConfigError(f"{name}: bad option ({exc})") from None
+    raise EngineConfigError(f"unknown translation engine {engine!r} (choose one of {', '.join(ENGINES)})")
+
+
+def make_translator(
+    engine: str = "offline",
+    *,
+    store: "StateStore | None" = None,
+    stats: "Stats | None" = None,
+    failure_threshold: int = 1,
+    **options: Any,
+) -> "TranslationService":
+    """A :class:`TranslationService` over the engine ``engine`` (see :func:`make_engine`)."""
+    from .memory import TranslationService
+
+    return TranslationService(make_engine(engine, **options), store, stats, failure_threshold=failure_threshold)
+
+
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineConfigError",
+    "Translation",
+    "TranslationError",
+    "Translator",
+    "make_engine",
+    "make_translator",
+]
