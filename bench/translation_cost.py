@@ -1,0 +1,175 @@
+"""How many characters reach a paid translation engine: translation memory vs. translating every event.
+
+Builds a corpus from the shared Inspector samples (EventBridge events' ``detail``, bare findings, ListFindings
+``findings[]``):
+
+* every finding on many resources (a clone per resource, with new resource ids and ARNs, also inside the
+  description — network-reachability descriptions name the instance, gateway and ENI);
+* re-deliveries of each (finding, resource) with only the timestamps changed;
+* material updates (severity / status / fix availability changed) and a few revised descriptions;
+
+and replays it, in several runs (a new service per run, one translation memory store), through
+:class:`TranslationService` with a counting engine that behaves like a remote engine, over ``description`` and
+``remediation.recommendation.text`` of every finding.
+
+Prints the characters sent against the sum of distinct texts and against the per-event baseline (translating both
+texts on every event, the original design). Exits 1 if sent > 1.0 × distinct or sent > baseline / 10.
+
+    .venv/bin/python bench/translation_cost.py [--samples DIR] [--resources 40] [--redeliveries 4] [--runs 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import random
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from inspector2backlog.state.memory import MemoryStore
+from inspector2backlog.stats import Stats
+from inspector2backlog.translate.base import Engine
+from inspector2backlog.translate.memory import TranslationService
+
+DEFAULT_SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "samples" / "inspector2"
+_RESOURCE_ID = re.compile(r"\b(i|eni|igw|sg|vpc|subnet|acl|vol|ami)-([0-9a-f]{8,17})\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+class CountingEngine(Engine):
+    """A stand-in for a paid engine: remote, counts characters, 'translates' by marking the text."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.request_count = 0
+
+    def translate_batch(self, texts: Sequence[str]) -> list[str | None]:
+        self.request_count += 1
+        self.chars += sum(len(t) for t in texts)
+        return [f"【訳】{t}" for t in texts]
+
+
+# ---- corpus -----------------------------------------------------------------------------------------------------
+def load_findings(samples: Path) -> list[dict[str, Any]]:
+    findings: list[dict[str, Any]] = []
+    for path in sorted(samples.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("detail"), dict):
+            findings.append(data["detail"])
+        elif isinstance(data, dict) and isinstance(data.get("findings"), list):
+            findings.extend(f for f in data["findings"] if isinstance(f, dict))
+        elif isinstance(data, dict) and "findingArn" in data:
+            findings.append(data)
+    return findings
+
+
+def _hex(seed: str, n: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def clone_on_resource(finding: dict[str, Any], k: int) -> dict[str, Any]:
+    """The same finding on the k-th other resource: resource ids/ARNs (also in the text) replaced consistently."""
+    if k == 0:
+        return copy.deepcopy(finding)
+    raw = json.dumps(finding)
+    raw = _RESOURCE_ID.sub(lambda m: f"{m.group(1)}-{_hex(f'{m.group(0)}/{k}', len(m.group(2)))}", raw)
+    clone = json.loads(raw)
+    clone["findingArn"] = f"{finding.get('findingArn', 'arn:aws:inspector2:::finding')}/clone-{k}"
+    for res in clone.get("resources") or []:
+        if isinstance(res, dict) and isinstance(res.get("id"), str) and not _RESOURCE_ID.search(res["id"]):
+            res["id"] = f"{res['id']}-clone-{k}"
+    return clone
+
+
+def events(findings: list[dict[str, Any]], resources: int, redeliveries: int, rng: random.Random) -> Iterator[dict]:
+    for f_index, finding in enumerate(findings):
+        revised = rng.random() < 0.1  # NVD revised this description once
+        for k in range(resources):
+            base = clone_on_resource(finding, k)
+            for r in range(redeliveries):  # re-delivered, only timestamps change
+                ev = copy.deepcopy(base)
+                ev["updatedAt"] = f"2025-01-{1 + r:02d}T00:00:00Z"
+                yield ev
+            if rng.random() < 0.3:  # a material update: severity / status / fix availability
+                ev = copy.deepcopy(base)
+                ev["severity"] = rng.choice(["CRITICAL", "HIGH", "MEDIUM", "LOW"])
+                ev["status"] = rng.choice(["ACTIVE", "CLOSED"])
+                ev["fixAvailable"] = rng.choice(["YES", "NO", "PARTIAL"])
+                yield ev
+            if revised and k == resources - 1:
+                ev = copy.deepcopy(base)
+                ev["description"] = (ev.get("description") or "") + " This description was revised."
+                yield ev
+
+
+def texts_of(finding: dict[str, Any]) -> list[str]:
+    rec = ((finding.get("remediation") or {}).get("recommendation") or {}).get("text") or ""
+    return [finding.get("description") or "", rec]
+
+
+# ---- replay -----------------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES)
+    ap.add_argument("--resources", type=int, default=40)
+    ap.add_argument("--redeliveries", type=int, default=4)
+    ap.add_argument("--runs", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    if not args.samples.is_dir():
+        print(f"samples not found: {args.samples}", file=sys.stderr)
+        return 2
+    findings = load_findings(args.samples)
+    rng = random.Random(args.seed)
+    corpus = list(events(findings, args.resources, args.redeliveries, rng))
+    rng.shuffle(corpus)
+
+    baseline = sum(len(t) for ev in corpus for t in texts_of(ev) if t.strip())
+    distinct_texts = {t for ev in corpus for t in texts_of(ev) if t.strip()}
+    distinct = sum(len(t) for t in distinct_texts)
+    distinct_sentences = {s for t in distinct_texts for s in _SENTENCE.split(t) if s.strip()}
+    sentence_chars = sum(len(s) for s in distinct_sentences)
+
+    store, stats, engine = MemoryStore(), Stats(), CountingEngine()
+    per_run = -(-len(corpus) // args.runs)
+    started = time.perf_counter()
+    for run in range(args.runs):  # a new service per run (a new Lambda invocation), one store
+        service = TranslationService(engine, store, stats)
+        for ev in corpus[run * per_run : (run + 1) * per_run]:
+            service.translate_many(texts_of(ev))
+    elapsed = time.perf_counter() - started
+    sent = stats["translated_chars"]
+    assert sent == engine.chars
+
+    rows = [
+        ("findings in samples", f"{len(findings):,}"),
+        ("events replayed", f"{len(corpus):,} in {args.runs} runs"),
+        ("baseline chars (every event)", f"{baseline:,}"),
+        ("distinct text chars", f"{distinct:,} ({len(distinct_texts):,} texts)"),
+        ("distinct sentence chars (info)", f"{sentence_chars:,}"),
+        ("chars sent", f"{sent:,}"),
+        ("sent / distinct", f"{sent / distinct:.3f}" if distinct else "-"),
+        ("sent / baseline", f"{sent / baseline:.4f}" if baseline else "-"),
+        ("engine requests", f"{stats['translation_requests']:,}"),
+        ("cache hits", f"{stats['translation_cache_hits']:,}"),
+        ("replay time", f"{elapsed:.2f} s"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    ok_distinct = sent <= distinct
+    ok_baseline = sent * 10 <= baseline
+    print(f"target sent <= 1.0 x distinct : {'OK' if ok_distinct else 'MISSED'}")
+    print(f"target sent <= baseline / 10  : {'OK' if ok_baseline else 'MISSED'}")
+    return 0 if ok_distinct and ok_baseline else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
