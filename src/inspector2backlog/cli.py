@@ -100,6 +100,74 @@ def render(
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + ("issues_rendered",)), err=True)
 
 
+def _load_config(path: str | None):
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        _fail(f"設定エラー / configuration error: {e}")
+    except OSError as e:
+        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})")
+
+
+@app.command()
+def send(
+    paths: List[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)"),
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="送信せず、送る内容を表示します（状態も変更しません）"),
+    translator: Optional[str] = typer.Option(None, "--translator", "-t", help="翻訳エンジンを設定より優先して指定"),
+    stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
+) -> None:
+    """検出結果を Backlog に送ります（重複なし・更新・クローズ・再オープン）。前回失敗した分も再送します。"""
+    from .backlog.errors import BacklogError, ConfigLookupError
+    from .config import ConfigError
+    from .findings.sources import InputError, expand_paths, iter_paths
+    from .runtime import build_pipeline
+    from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
+
+    cfg = _load_config(config)
+    try:
+        expand_paths(paths or ["-"])
+    except InputError as e:
+        _fail(str(e))
+    try:
+        ctx = build_pipeline(cfg, dry_run=dry_run, translator=translator)
+    except (ConfigError, ConfigLookupError) as e:
+        _fail(f"設定エラー / configuration error: {e}")
+    except BacklogError as e:
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+    try:
+        report = ctx.pipeline.run(iter_paths(paths or ["-"]))
+    finally:
+        ctx.close()
+    counts: dict[str, int] = {}
+    for o in report.outcomes:
+        counts[o.action] = counts.get(o.action, 0) + 1
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "入力なし"
+    typer.echo(f"inspector2backlog send{' (dry-run)' if dry_run else ''}: {summary}", err=True)
+    if stats:
+        typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
+    if report.failures:
+        for o in report.failures:
+            typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)
+        typer.echo(f"{len(report.failures)} 件の送信に失敗しました。状態ストアに保留として記録し、次回の実行で再送します。"
+                   " / deliveries failed; recorded as pending and retried by the next run.", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor(
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)"),
+) -> None:
+    """設定と Backlog プロジェクトを点検します（認証、プロジェクト、課題種別、状態、カスタム属性、記法、レート制限）。"""
+    from .doctor import run_doctor
+
+    report = run_doctor(_load_config(config))
+    typer.echo(report.text())
+    raise typer.Exit(report.exit_code)
+
+
 def _print_pretty(console, issue, fmt: str) -> None:
     from rich.markdown import Markdown
     from rich.panel import Panel

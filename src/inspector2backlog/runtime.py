@@ -39,7 +39,7 @@ def build_renderer(*, config_path: str | None = None, translator: str | None = N
     if config is not None:
         t = config.translate
         engine = translator or t.engine
-        opts = translate_options(config)
+        opts = translate_options(config, engine)
         priorities = dict(config.backlog.priority)
         due_days = dict(config.backlog.due_days)
         if engine != "offline":
@@ -54,18 +54,120 @@ def build_renderer(*, config_path: str | None = None, translator: str | None = N
     return ctx
 
 
-def translate_options(config: Any) -> dict[str, Any]:
+def translate_options(config: Any, engine: str | None = None) -> dict[str, Any]:
     """Engine options from the ``[translate]`` section (only what the chosen engine understands)."""
     import os
 
     t = config.translate
-    if t.engine == "amazon":
-        return {k: v for k, v in {"formality": t.formality or None, "terminology_names": list(t.terminology) or None,
-                                  "region": t.region or None}.items() if v}
-    if t.engine == "deepl":
-        return {k: v for k, v in {"auth_key": os.environ.get(t.deepl_auth_key_env or "DEEPL_AUTH_KEY", ""),
-                                  "server_url": t.deepl_server_url or None, "glossary_id": t.deepl_glossary_id or None,
-                                  "formality": t.formality or None}.items() if v}
-    if t.engine == "argos":
+    engine = engine or t.engine
+    if engine == "amazon":
+        opts: dict[str, Any] = {"formality": t.formality.upper() or None}
+        if t.terminology:
+            opts["terminology"] = list(t.terminology)
+        if t.region:
+            opts["region"] = t.region
+        return opts
+    if engine == "deepl":
+        deepl_formality = {"FORMAL": "prefer_more", "INFORMAL": "prefer_less"}.get(t.formality.upper(), t.formality or None)
+        opts = {"auth_key": os.environ.get(t.deepl_auth_key_env or "DEEPL_AUTH_KEY") or None, "formality": deepl_formality}
+        if t.deepl_server_url:
+            opts["server_url"] = t.deepl_server_url
+        if t.deepl_glossary_id:
+            opts["glossary"] = t.deepl_glossary_id
+        return opts
+    if engine == "argos":
         return {"model_path": t.argos_model_path}
     return {}
+
+
+@dataclass
+class SendContext:
+    """Everything ``send`` / the Lambda handler needs, built once per process (or per CLI run)."""
+
+    pipeline: Any
+    config: Any
+    stats: Stats
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for c in reversed(self.closers):
+            try:
+                c()
+            except Exception:  # noqa: BLE001 - closing must not hide the run's real outcome
+                pass
+
+
+def build_pipeline(
+    config: Any,
+    *,
+    dry_run: bool = False,
+    translator: str | None = None,
+    stats: Stats | None = None,
+    backlog_transport: Any = None,
+    clock: Any = None,
+    out: Any = None,
+    ssm_client: Any = None,
+    secrets_client: Any = None,
+    sns_client: Any = None,
+    store: Any = None,
+) -> SendContext:
+    """Wire store → translator → builder → sink → lifecycle → pipeline from a loaded :class:`Config`."""
+    import time as _time
+
+    from .deliver.stdout import StdoutSink
+    from .pipeline import Pipeline
+    from .policy.lifecycle import Lifecycle
+    from .state import open_store
+    from .translate import make_translator
+
+    stats = stats or Stats()
+    closers: list = []
+    if store is None:
+        store = open_store(path=config.state.path, dynamodb_table=config.state.dynamodb_table or None,
+                           region=config.state.region or None)
+        closers.append(store.close)
+    if dry_run:
+        from .state.overlay import OverlayStore
+
+        store = OverlayStore(store)
+    engine = translator or config.translate.engine
+    tr = make_translator(engine, store=store, stats=stats, **translate_options(config, engine))
+    builder = IssueBuilder(tr, priorities=dict(config.backlog.priority), due_days=dict(config.backlog.due_days))
+    secrets: tuple[str, ...] = ()
+    sink_name = "stdout" if dry_run else config.delivery.sink
+    if sink_name == "stdout":
+        sink = StdoutSink(out)
+    elif sink_name == "sns":
+        from .deliver.sns_email import SnsEmailSink
+
+        sink = SnsEmailSink(config.delivery.sns_topic_arn, client=sns_client)
+    else:
+        sink, secrets = _backlog_sink(config, stats, backlog_transport, ssm_client, secrets_client)
+        closers.append(sink.shutdown)
+    lifecycle = Lifecycle(store=store, sink=sink, builder=builder, stats=stats, filters=config.filter,
+                          clock=clock or _time.time)
+    return SendContext(Pipeline(lifecycle=lifecycle, secrets=secrets), config, stats, closers)
+
+
+def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, secrets_client: Any):
+    from .backlog.client import BacklogClient
+    from .backlog.project import ProjectContext
+    from .config import resolve_credentials
+    from .deliver.backlog import BacklogSink
+
+    missing = config.backlog.missing()
+    if missing:
+        from .config import ConfigError
+
+        raise ConfigError("[backlog] の設定が足りません / missing: " + ", ".join(missing))
+    creds = resolve_credentials(config, ssm_client=ssm_client, secrets_client=secrets_client)
+
+    def count(method: str, path: str, status: int) -> None:
+        stats.add("backlog_requests")
+        stats.add(f"backlog_{method.lower()}")
+
+    client = BacklogClient.from_config(config.backlog, api_key=creds.api_key, oauth_token=creds.oauth_token,
+                                       transport=transport, on_request=count)
+    project = ProjectContext.from_config(client, config.backlog)
+    secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s)
+    return BacklogSink(client, project), secrets

@@ -105,4 +105,7 @@ def jst(dt: datetime | None, *, seconds: bool = False) -> str:
     """``2024-09-05 01:50 JST`` (or with seconds)."""
     if dt is None:
         return "不明"
-    return dt.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S JST" if seconds else "%Y-%m-%d %H:%M JST")
+    d = dt.astimezone(JST)
+    if seconds:
+        return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}:{d.second:02d} JST"
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d} JST"

@@ -36,6 +36,8 @@ def escape(text: str, line_start: bool = True) -> str:
 
 
 def inline(line: Line, line_start: bool = True) -> str:
+    if len(line) == 1 and type(line[0]) is str:  # the common case: one plain text
+        return escape(line[0], line_start)
     out = []
     for i, x in enumerate(line):
         first = line_start and i == 0

@@ -32,6 +32,8 @@ def _url(url: str) -> str:
 
 
 def inline(line: Line, line_start: bool = True, table: bool = False) -> str:
+    if len(line) == 1 and type(line[0]) is str:  # the common case: one plain text
+        return escape(line[0], line_start)
     out = []
     for i, x in enumerate(line):
         if isinstance(x, str):

@@ -1,0 +1,93 @@
+"""Backlog API delivery: create, update (with a comment), close and reopen issues, and find them again by ARN."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from ..backlog.errors import BacklogError, BacklogTimeoutError, BacklogTransportError, ServerError, TooManyRequestsError
+from ..findings.timestamps import JST
+from ..render import backlog_notation, markdown
+from ..render.doc import Block
+from ..render.issue import Issue
+from ..render.safe import COMMENT_LIMIT, truncate
+from .base import DeliveryError, IssueRef, Sink
+
+if TYPE_CHECKING:
+    from ..backlog.client import BacklogClient
+    from ..backlog.project import ProjectContext
+
+
+class BacklogSink(Sink):
+    name = "backlog"
+
+    def __init__(self, client: "BacklogClient", project: "ProjectContext", *, today: Callable[[], datetime] | None = None):
+        self.client = client
+        self.project = project
+        self.text_format = "backlog" if project.text_formatting_rule == "backlog" else "markdown"
+        self._render = backlog_notation.render if self.text_format == "backlog" else markdown.render
+        self._today = today or (lambda: datetime.now(JST))
+
+    # ---- the seam --------------------------------------------------------------------------------------------
+    def create(self, issue: Issue) -> IssueRef:
+        params = self.project.base_issue_params()
+        params.update(self._fields(issue))
+        if issue.due_days:
+            params["dueDate"] = (self._today() + timedelta(days=issue.due_days)).strftime("%Y-%m-%d")
+        if self.project.arn_custom_field is not None and issue.finding_arn:
+            params[self.project.arn_custom_field.param] = issue.finding_arn
+        created = self._call(self.client.create_issue, params)
+        return IssueRef(str(created["issueKey"]), int(created["id"]))
+
+    def find(self, finding_key: str) -> IssueRef | None:
+        if not finding_key:
+            return None
+        params = {"projectId[]": [self.project.project_id], "keyword": finding_key, "count": 20, "sort": "created",
+                  "order": "asc"}
+        for found in self._call(self.client.list_issues, params):
+            text = f"{found.get('summary') or ''}\n{found.get('description') or ''}"
+            if finding_key in text or any(finding_key == str(cf.get("value")) for cf in found.get("customFields") or []):
+                return IssueRef(str(found["issueKey"]), int(found["id"]))
+        return None
+
+    def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
+        params = self._fields(issue) if issue is not None else {}
+        params["comment"] = self._comment(comment)
+        self._call(self.client.update_issue, ref.key, params)
+
+    def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
+        params = {"statusId": self.project.closed_status.id, "comment": self._comment(comment)}
+        resolution = self.project.suppressed_resolution.id if suppressed else self.project.resolutions.get("対応済み")
+        if resolution is not None:
+            params["resolutionId"] = resolution
+        self._call(self.client.update_issue, ref.key, params)
+
+    def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
+        params = self._fields(issue) if issue is not None else {}
+        params.update({"statusId": self.project.open_status.id, "comment": self._comment(comment)})
+        self._call(self.client.update_issue, ref.key, params)
+
+    def shutdown(self) -> None:
+        self.client.close()
+
+    # ---- helpers ---------------------------------------------------------------------------------------------
+    def _fields(self, issue: Issue) -> dict:
+        return {
+            "summary": issue.summary,
+            "description": issue.description(self.text_format),
+            "priorityId": self.project.priority_id(issue.priority),
+        }
+
+    def _comment(self, blocks: Sequence[Block]) -> str:
+        return truncate(self._render(blocks).strip(), COMMENT_LIMIT)
+
+    @staticmethod
+    def _call(fn, *args):
+        try:
+            return fn(*args)
+        except BacklogTimeoutError as e:
+            raise DeliveryError(f"Backlog: {e}", maybe_applied=True) from e
+        except (TooManyRequestsError, ServerError, BacklogTransportError) as e:
+            raise DeliveryError(f"Backlog: {e}") from e
+        except BacklogError as e:
+            raise DeliveryError(f"Backlog がリクエストを拒否しました: {e}") from e

@@ -1,0 +1,49 @@
+"""The seed's path: an e-mail through SNS to Backlog's mail-to-issue address (subject → summary).
+
+Mail-to-issue returns no issue key, so this target is create-only: updates, closes and reopens are not sent (the
+pipeline still records them, and dedup still prevents a second mail for a re-sent finding).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..render.issue import Issue
+from .base import DeliveryError, IssueRef, Sink
+
+SUBJECT_LIMIT = 99  # SNS: "less than 100 characters", no line breaks
+
+
+class SnsEmailSink(Sink):
+    name = "sns"
+    supports_lifecycle = False
+    text_format = "email"
+
+    def __init__(self, topic_arn: str, *, client: Any = None, region: str | None = None, endpoint_url: str | None = None):
+        if not topic_arn:
+            raise ValueError("[delivery] sns_topic_arn is required for the sns sink / SNS トピック ARN が必要です")
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            region = region or (topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None)
+            client = boto3.client("sns", region_name=region, endpoint_url=endpoint_url,
+                                  config=Config(retries={"mode": "standard", "max_attempts": 5},
+                                                connect_timeout=5, read_timeout=15))
+        self.topic_arn = topic_arn
+        self.client = client
+
+    @staticmethod
+    def message(issue: Issue) -> tuple[str, str]:
+        """(subject, body) exactly as published: the subject fits SNS's limit, the body starts with the summary."""
+        subject, body = issue.email()
+        short = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
+        return short, f"{subject}\n\n{body}"
+
+    def create(self, issue: Issue) -> IssueRef:
+        subject, body = self.message(issue)
+        try:
+            resp = self.client.publish(TopicArn=self.topic_arn, Subject=subject, Message=body)
+        except Exception as e:  # botocore ClientError / EndpointConnectionError after its retries
+            raise DeliveryError(f"SNS publish failed: {type(e).__name__}: {e}") from e
+        return IssueRef(f"sns:{resp['MessageId']}")

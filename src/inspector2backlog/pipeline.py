@@ -1,0 +1,106 @@
+"""The pipeline, read left to right: items → policy/lifecycle → translate + render → deliver → state.
+
+The CLI (``send``) and the Lambda handlers are thin shells over :class:`Pipeline`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from .deliver.base import DeliveryError, Sink
+from .findings.model import Finding, Item, Skipped, Unparsed
+from .policy.lifecycle import Lifecycle, Outcome
+from .render.issue import IssueBuilder
+from .state.base import ConflictError, StateStore
+from .stats import Stats
+
+log = logging.getLogger("inspector2backlog.pipeline")
+
+
+@dataclass
+class RunReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class Pipeline:
+    def __init__(self, *, lifecycle: Lifecycle, secrets: tuple[str, ...] = ()) -> None:
+        self.lifecycle = lifecycle
+        self.secrets = secrets
+
+    @property
+    def stats(self) -> Stats:
+        return self.lifecycle.stats
+
+    @property
+    def store(self) -> StateStore:
+        return self.lifecycle.store
+
+    @property
+    def sink(self) -> Sink:
+        return self.lifecycle.sink
+
+    @property
+    def builder(self) -> IssueBuilder:
+        return self.lifecycle.builder
+
+    def run(self, items: Iterable[Item], *, retry_pending: bool = True) -> RunReport:
+        report = RunReport()
+        if retry_pending:
+            report.outcomes += self.lifecycle.retry_pending()
+        for item in items:
+            report.outcomes.append(self.handle(item))
+        return report
+
+    def handle(self, item: Item) -> Outcome:
+        if isinstance(item, Finding):
+            out = self.lifecycle.handle(item)
+            _log_outcome(out, item.arn)
+            return out
+        if isinstance(item, Skipped):
+            self.stats.add("skipped")
+            log.info("skipped", extra={"origin": item.origin, "reason": item.reason})
+            return Outcome("skipped", item.origin, reason=item.reason)
+        return self.fallback(item)
+
+    def fallback(self, item: Unparsed) -> Outcome:
+        """An unreadable input becomes one fallback issue (the same broken input re-delivered: still one)."""
+        issue = self.builder.fallback(item, self.secrets)
+        digest = hashlib.sha256(json.dumps(item.raw, sort_keys=True, default=str).encode() if not isinstance(
+            item.raw, str) else item.raw.encode("utf-8", "replace")).hexdigest()[:32]
+        key = "fallback:" + digest
+        self.stats.add("fallbacks")
+        log.error("unparseable input", extra={"origin": item.origin, "error": item.error})
+        rec = self.store.get(key)
+        if rec is not None and rec.issue_key:
+            return Outcome("skipped", key, rec.issue_key, "同じ解析失敗の入力は課題作成済みです")
+        try:
+            rec = rec or self.store.claim(key)
+        except ConflictError:
+            return Outcome("skipped", key, reason="別の処理が課題を作成中です")
+        try:
+            ref = self.sink.create(issue)
+        except DeliveryError as e:
+            self.store.delete(key)  # nothing was filed: the next delivery of this input tries again
+            self.stats.add("delivery_failures")
+            log.error("fallback delivery failed", extra={"origin": item.origin, "error": str(e)})
+            return Outcome("failed", key, reason=str(e))
+        self.stats.add("issues_created")
+        self.store.save(replace(rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status="FALLBACK"))
+        return Outcome("created", key, ref.key, "fallback")
+
+
+def _log_outcome(out: Outcome, arn: str) -> None:
+    level = logging.ERROR if out.failed else logging.INFO
+    log.log(level, out.action, extra={"finding_arn": arn, "issue_key": out.issue_key, "reason": out.reason})
