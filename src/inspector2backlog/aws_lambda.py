@@ -1,0 +1,159 @@
+"""AWS Lambda entry points: a thin shell over the same pipeline the CLI runs.
+
+* :func:`sqs_handler` — EventBridge → SQS → Lambda (the template's default), with ``ReportBatchItemFailures``: each
+  SQS record succeeds or fails on its own, so one bad record never blocks or loses the others.
+* :func:`eventbridge_handler` — EventBridge → Lambda directly (async invoke; a failure raises, so Lambda retries
+  and then sends the event to the function's on-failure destination / DLQ).
+
+Configuration comes from ``I2B_<SECTION>_<KEY>`` environment variables (``I2B_CONFIG_FILE`` may point at a TOML
+file in the artifact); the Backlog API key from Secrets Manager or SSM, never from plain environment variables.
+Logs are one JSON object per line with the finding ARN and issue key; every fallback and delivery failure also
+emits a CloudWatch Embedded Metric Format line (namespace ``inspector2backlog``), so an alarm needs no API call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any
+
+from .findings.model import Unparsed
+from .findings.parse import iter_items
+
+METRIC_NAMESPACE = "inspector2backlog"
+PENDING_RETRY_INTERVAL = 300.0  # scan for pending records at most every 5 minutes per container
+
+log = logging.getLogger("inspector2backlog")
+_ctx: Any = None
+_last_pending_retry = 0.0
+
+
+# ---- logging ---------------------------------------------------------------------------------------------------
+
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; ``extra=`` fields (finding_arn, issue_key, …) become top-level keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+        }
+        for k, v in record.__dict__.items():
+            if k not in _STANDARD_ATTRS and not k.startswith("_"):
+                out[k] = v
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def _setup_logging() -> None:
+    root = logging.getLogger()
+    handler = root.handlers[0] if root.handlers else logging.StreamHandler()
+    if not root.handlers:
+        root.addHandler(handler)
+    handler.setFormatter(JsonFormatter())
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+
+
+def emit_metric(name: str, value: int = 1, **dimensions: str) -> None:
+    """CloudWatch Embedded Metric Format on stdout (Lambda ships it to CloudWatch Logs → Metrics)."""
+    doc: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [{"Namespace": METRIC_NAMESPACE, "Dimensions": [sorted(dimensions)],
+                                   "Metrics": [{"Name": name, "Unit": "Count"}]}],
+        },
+        name: value,
+        **dimensions,
+    }
+    print(json.dumps(doc), flush=True)
+
+
+# ---- wiring (once per container) ------------------------------------------------------------------------------
+
+
+def _context() -> Any:
+    global _ctx
+    if _ctx is None:
+        _setup_logging()
+        from .config import load_config
+        from .runtime import build_pipeline
+
+        _ctx = build_pipeline(load_config(os.environ.get("I2B_CONFIG_FILE") or None))
+    return _ctx
+
+
+def reset() -> None:
+    """Forget the cached pipeline (tests; or after a configuration change)."""
+    global _ctx, _last_pending_retry
+    if _ctx is not None:
+        _ctx.close()
+    _ctx = None
+    _last_pending_retry = 0.0
+
+
+def _maybe_retry_pending(ctx: Any) -> None:
+    global _last_pending_retry
+    now = time.time()
+    if now - _last_pending_retry < PENDING_RETRY_INTERVAL:
+        return
+    _last_pending_retry = now
+    for out in ctx.pipeline.lifecycle.retry_pending():
+        if out.failed:
+            emit_metric("DeliveryFailures")
+
+
+def _process(ctx: Any, value: Any, origin: str) -> list[str]:
+    """Run one input through the pipeline; returns the problems (empty = success)."""
+    problems = []
+    for item in iter_items(value, origin):
+        out = ctx.pipeline.handle(item)
+        if isinstance(item, Unparsed):
+            emit_metric("Fallbacks")
+            problems.append(f"unparseable input ({item.error})")
+        if out.failed:
+            emit_metric("DeliveryFailures")
+            problems.append(out.reason)
+    return problems
+
+
+# ---- handlers --------------------------------------------------------------------------------------------------
+
+
+def sqs_handler(event: dict, context: Any = None) -> dict:
+    """SQS batch. A record fails (and is retried by SQS, then lands in the DLQ) when its delivery failed, or when it
+    could not be parsed — then a fallback issue is filed *and* the raw message is kept in the DLQ for inspection."""
+    ctx = _context()
+    _maybe_retry_pending(ctx)
+    failures = []
+    for record in event.get("Records") or []:
+        mid = record.get("messageId") or ""
+        try:
+            problems = _process(ctx, record, f"sqs:{mid}")
+        except Exception:  # noqa: BLE001 - one record's bug must not fail the batch
+            log.exception("record failed", extra={"message_id": mid})
+            emit_metric("DeliveryFailures")
+            problems = ["exception"]
+        if problems:
+            log.error("record not delivered", extra={"message_id": mid, "problems": problems})
+            failures.append({"itemIdentifier": mid})
+    log.info("batch done", extra={"records": len(event.get("Records") or []), "failures": len(failures),
+                                  "stats": ctx.stats.as_dict()})
+    return {"batchItemFailures": failures}
+
+
+def eventbridge_handler(event: dict, context: Any = None) -> dict:
+    """One EventBridge event. Raises on failure so Lambda's retries and on-failure destination take over."""
+    ctx = _context()
+    _maybe_retry_pending(ctx)
+    problems = _process(ctx, event, f"eventbridge:{event.get('id', '')}")
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    return {"ok": True}

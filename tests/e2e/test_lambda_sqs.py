@@ -1,0 +1,127 @@
+"""End to end in AWS shape: EventBridge events on SQS (moto server) → sqs_handler → DynamoDB state (moto),
+API key from Secrets Manager (moto), Amazon Translate (loopback server through real boto3) → the fake Backlog."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inspector2backlog import aws_lambda
+from inspector2backlog.state.dynamodb import DynamoDBStore
+from tests.fakes.backlog_server import FakeBacklog
+from tests.fakes.moto_server import aws_client, moto_endpoint  # noqa: F401
+from tests.fakes.translate_server import TranslateServer
+
+from ..conftest import EXAMPLES
+
+TABLE = "inspector2backlog-state"
+
+
+@pytest.fixture()
+def aws_app(moto_endpoint, monkeypatch):  # noqa: F811
+    with FakeBacklog() as fake, TranslateServer() as translate:
+        DynamoDBStore(TABLE, endpoint_url=moto_endpoint).create_table()
+        secret_arn = aws_client("secretsmanager", moto_endpoint).create_secret(
+            Name="inspector2backlog/backlog-api-key", SecretString=fake.api_key)["ARN"]
+        sqs = aws_client("sqs", moto_endpoint)
+        queue_url = sqs.create_queue(QueueName="inspector2backlog-events")["QueueUrl"]
+        env = {
+            "AWS_ENDPOINT_URL": moto_endpoint,
+            "AWS_ENDPOINT_URL_TRANSLATE": translate.url,
+            "I2B_BACKLOG_SPACE_URL": fake.url,
+            "I2B_BACKLOG_PROJECT_KEY": "SEC",
+            "I2B_BACKLOG_ISSUE_TYPE": "脆弱性",
+            "I2B_BACKLOG_API_KEY_SECRET_ARN": secret_arn,
+            "I2B_STATE_DYNAMODB_TABLE": TABLE,
+            "I2B_TRANSLATE_ENGINE": "amazon",
+            "I2B_FILTER_MIN_SEVERITY": "LOW",
+        }
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.delenv("BACKLOG_API_KEY", raising=False)
+        aws_lambda.reset()
+        yield {"fake": fake, "translate": translate, "sqs": sqs, "queue_url": queue_url, "endpoint": moto_endpoint}
+        aws_lambda.reset()
+
+
+def _batch(app, bodies: list[str]) -> dict:
+    """Put bodies on the queue, receive them back, and shape them as Lambda's SQS event."""
+    sqs, url = app["sqs"], app["queue_url"]
+    for b in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=b)
+    records = []
+    while len(records) < len(bodies):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        assert got, "messages did not come back from SQS"
+        for m in got:
+            records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                            "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+                            "eventSource": "aws:sqs", "awsRegion": "ap-northeast-1",
+                            "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:inspector2backlog-events"})
+    return {"Records": records}
+
+
+def _events(*names: str) -> list[str]:
+    return [(EXAMPLES / n).read_text() for n in names]
+
+
+FINDINGS = ("01-ecr-critical-xz.event.json", "02-ec2-high-openssh.event.json", "03-lambda-medium-requests.event.json",
+            "04-ec2-network-rdp.event.json", "05-lambda-code-hardcoded-credentials.event.json")
+
+
+def test_sqs_batch_with_a_poisoned_record(aws_app, capsys):
+    fake = aws_app["fake"]
+    poisoned = '{"detail-type": "Inspector2 Finding", "detail": {"findingArn": "x", oops'
+    event = _batch(aws_app, [*_events(*FINDINGS), poisoned])
+    poisoned_id = next(r["messageId"] for r in event["Records"] if r["body"] == poisoned)
+
+    result = aws_lambda.sqs_handler(event, None)
+
+    # the poisoned record alone is reported; the others are delivered
+    assert result == {"batchItemFailures": [{"itemIdentifier": poisoned_id}]}
+    summaries = sorted(i["summary"] for i in fake.issues.values())
+    assert len(summaries) == 6  # 5 findings + 1 fallback issue for the poisoned record
+    assert "【要確認】Inspector 通知の解析に失敗しました" in summaries
+    assert any(s.startswith("【緊急 10.0】CVE-2024-3094") for s in summaries)
+    # Amazon Translate was used through real boto3, and its output is in the issues
+    assert aws_app["translate"].requests
+    assert any("【訳】" in i["description"] or "訳" in i["description"] for i in fake.issues.values())
+    # state lives in DynamoDB
+    store = DynamoDBStore(TABLE, endpoint_url=aws_app["endpoint"])
+    recs = list(store.records("finding:"))
+    assert len(recs) == 5 and all(r.issue_key and r.phase == "synced" for r in recs)
+    # logs are JSON lines, carry the ARN and issue key, metrics are EMF; the API key appears nowhere
+    out = capsys.readouterr()
+    assert fake.api_key not in out.out + out.err
+    emf = [json.loads(ln) for ln in out.out.splitlines() if ln.startswith('{"_aws"')]
+    assert any(m.get("Fallbacks") == 1 for m in emf)
+
+    # SQS redelivers the same batch (at-least-once): no new issue, the poisoned record fails again
+    before = len(fake.issues)
+    result2 = aws_lambda.sqs_handler(event, None)
+    assert result2 == {"batchItemFailures": [{"itemIdentifier": poisoned_id}]}
+    assert len(fake.issues) == before
+    assert not [r for r in fake.requests if r.method in ("POST", "PATCH") and r.kind != "create_issue"
+                and r.path.endswith("/issues")]
+
+
+def test_closed_event_closes_the_issue(aws_app):
+    fake = aws_app["fake"]
+    aws_lambda.sqs_handler(_batch(aws_app, _events("02-ec2-high-openssh.event.json")), None)
+    result = aws_lambda.sqs_handler(_batch(aws_app, _events("06-ec2-openssh-closed.event.json")), None)
+    assert result == {"batchItemFailures": []}
+    (issue,) = fake.issues.values()
+    assert issue["status"]["name"] == "完了"
+    assert "クローズされました" in fake.comments_of(issue["issueKey"])[0]["content"]
+
+
+def test_eventbridge_direct_and_skipped_detail_types(aws_app):
+    fake = aws_app["fake"]
+    scan = json.loads((EXAMPLES / "07-ecr-scan-complete.event.json").read_text())
+    assert aws_lambda.eventbridge_handler(scan, None) == {"ok": True}
+    assert not fake.issues
+    ev = json.loads((EXAMPLES / "04-ec2-network-rdp.event.json").read_text())
+    assert aws_lambda.eventbridge_handler(ev, None) == {"ok": True}
+    (issue,) = fake.issues.values()
+    assert "3389" in issue["summary"] and "win-bastion" in issue["summary"]
