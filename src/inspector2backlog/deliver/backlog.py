@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from ..backlog.errors import BacklogError, BacklogTimeoutError, BacklogTransportError, ServerError, TooManyRequestsError
+from ..backlog.errors import BacklogError, BacklogTransportError, ServerError, TooManyRequestsError
 from ..findings.timestamps import JST
 from ..render import backlog_notation, markdown
 from ..render.doc import Block
@@ -85,9 +85,9 @@ class BacklogSink(Sink):
     def _call(fn, *args):
         try:
             return fn(*args)
-        except BacklogTimeoutError as e:
-            raise DeliveryError(f"Backlog: {e}", maybe_applied=True) from e
-        except (TooManyRequestsError, ServerError, BacklogTransportError) as e:
+        except BacklogTransportError as e:  # includes timeouts: maybe_applied says whether it may have landed
+            raise DeliveryError(f"Backlog: {e}", maybe_applied=bool(getattr(e, "maybe_applied", False))) from e
+        except (TooManyRequestsError, ServerError) as e:
             raise DeliveryError(f"Backlog: {e}") from e
         except BacklogError as e:
             raise DeliveryError(f"Backlog がリクエストを拒否しました: {e}") from e

@@ -1,0 +1,460 @@
+"""A thin, strictly serial Backlog API v2 client over httpx.
+
+* One ``httpx.Client`` with explicit timeouts; a lock makes every request (retries included) strictly serial.
+* POST/PATCH bodies are form-encoded: list values become repeated ``key[]`` parameters, list values of
+  ``customField_{id}`` become ``customField_{id}[0]``, ``[1]``…; ``None`` values are left out.
+* 429 → wait until ``X-RateLimit-Reset`` (60 s when absent; never more than ``max_rate_limit_wait``) and retry.
+  5xx, timeouts and transport errors → exponential backoff with jitter and retry. Errors are typed by Backlog's
+  error code (:mod:`.errors`).
+* A request that is not idempotent (POST, PATCH with a comment) is **not** retried after a failure that may have
+  reached Backlog (read timeout, broken connection after sending, 504): it raises
+  :class:`~.errors.BacklogTimeoutError` / :class:`~.errors.BacklogTransportError` with ``maybe_applied=True`` so the
+  caller can look for the effect first (e.g. search for the finding marker) instead of creating a duplicate.
+* The API key rides in the query string and is redacted from every message and log line.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import ipaddress
+import logging
+import random
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from .errors import (
+    BacklogError,
+    BacklogTimeoutError,
+    BacklogTransportError,
+    UnexpectedResponseError,
+    error_class,
+    install_log_redaction,
+    redact,
+)
+from .models import RateLimitInfo
+
+if TYPE_CHECKING:
+    from ..config import BacklogConfig
+
+log = logging.getLogger("inspector2backlog.backlog.client")
+
+API_PREFIX = "/api/v2/"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+DEFAULT_RATE_LIMIT_WAIT = 60.0  # Nulab: wait a minute after a 429 when no reset is known
+USER_AGENT = "inspector2backlog/0.1 (+httpx)"
+
+Params = Mapping[str, Any]
+OnRequest = Callable[[str, str, int], None]
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_space_url(space_url: str) -> httpx.URL:
+    """Parse the space URL; https is required except for loopback hosts. Raises ``ValueError``."""
+    if not space_url:
+        raise ValueError("Backlog space URL is empty / Backlog のスペース URL が空です")
+    try:
+        url = httpx.URL(space_url)
+    except Exception as exc:  # httpx.InvalidURL and friends
+        raise ValueError(f"invalid Backlog space URL: {redact(space_url)!r} ({type(exc).__name__})") from None
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ValueError(f"invalid Backlog space URL: {redact(space_url)!r} (expected https://SPACE.backlog.com)")
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        raise ValueError(
+            f"Backlog space URL must use https (http only for loopback hosts): {redact(space_url)!r} / "
+            "スペース URL は https にしてください（http はループバックのみ）"
+        )
+    if url.query or url.fragment:
+        raise ValueError(f"Backlog space URL must not carry a query or fragment: {redact(space_url)!r}")
+    return url
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def encode_params(params: Params | Iterable[tuple[str, Any]] | None) -> list[tuple[str, str]]:
+    """Backlog's form/query encoding as a list of pairs (order kept).
+
+    ``{"categoryId[]": [1, 2]}`` and ``{"categoryId": [1, 2]}`` → ``categoryId[]=1&categoryId[]=2``;
+    ``{"customField_7": ["a", "b"]}`` → ``customField_7[0]=a&customField_7[1]=b``; ``None`` is dropped;
+    booleans are ``true``/``false``; dates ISO.
+    """
+    if params is None:
+        return []
+    items = params.items() if isinstance(params, Mapping) else params
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            values = [v for v in value if v is not None]
+            if key.endswith("]"):
+                out.extend((key, _scalar(v)) for v in values)
+            elif key.startswith("customField_"):
+                out.extend((f"{key}[{i}]", _scalar(v)) for i, v in enumerate(values))
+            else:
+                out.extend((f"{key}[]", _scalar(v)) for v in values)
+        else:
+            out.append((key, _scalar(value)))
+    return out
+
+
+def bucket_for(method: str, path: str) -> str:
+    """The rate-limit bucket a request counts against: issue list/count → search, GET → read, else update."""
+    if method == "GET":
+        return "search" if path in ("issues", "issues/count") else "read"
+    return "update"
+
+
+def _seg(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+class BacklogClient:
+    """Backlog API v2. Methods return Backlog's parsed JSON (dicts/lists), except :meth:`count_issues` (an int)."""
+
+    def __init__(
+        self,
+        space_url: str,
+        *,
+        api_key: str | None = None,
+        oauth_token: str | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 5,
+        max_rate_limit_wait: float = 120.0,
+        min_interval: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        on_request: OnRequest | None = None,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        url = check_space_url(space_url)
+        if not api_key and not oauth_token:
+            raise ValueError("a Backlog API key or OAuth token is required / API キーまたは OAuth トークンが必要です")
+        install_log_redaction(api_key, oauth_token)
+        self.space_url = str(url).rstrip("/")
+        self._base = self.space_url + API_PREFIX
+        self._api_key = api_key or None
+        self._oauth_token = None if api_key else oauth_token
+        self.max_retries = max(0, int(max_retries))
+        self.max_rate_limit_wait = max(0.0, float(max_rate_limit_wait))
+        self.min_interval = max(0.0, float(min_interval))
+        self._sleep = sleep
+        self._clock = clock
+        self.on_request = on_request
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._rng = rng or random.Random()
+        self._lock = threading.Lock()
+        self._last_request_at: float | None = None
+        #: last X-RateLimit-* values seen per bucket ("read", "update", "search", "icon")
+        self.rate_limit_state: dict[str, RateLimitInfo] = {}
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if self._oauth_token:
+            headers["Authorization"] = f"Bearer {self._oauth_token}"
+        self._http = httpx.Client(timeout=timeout, transport=transport, headers=headers, follow_redirects=False)
+
+    @classmethod
+    def from_config(
+        cls, backlog: "BacklogConfig", *, api_key: str | None = None, oauth_token: str | None = None, **kwargs: Any
+    ) -> "BacklogClient":
+        """A client for ``[backlog]``; the secret comes from :func:`inspector2backlog.config.resolve_credentials`."""
+        return cls(backlog.space_url, api_key=api_key, oauth_token=oauth_token, **kwargs)
+
+    def __repr__(self) -> str:
+        auth = "apiKey" if self._api_key else "oauth"
+        return f"BacklogClient({self.space_url!r}, auth={auth})"
+
+    # ---- lifecycle -------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "BacklogClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- endpoints: space ------------------------------------------------------------------------------------
+    def space(self) -> dict:
+        return self._request("GET", "space")
+
+    def myself(self) -> dict:
+        return self._request("GET", "users/myself")
+
+    def rate_limit(self) -> dict:
+        """``GET rateLimit``; also refreshes :attr:`rate_limit_state` for every bucket."""
+        data = self._request("GET", "rateLimit")
+        now = self._clock()
+        for bucket, v in (data.get("rateLimit") or {}).items():
+            if isinstance(v, Mapping):
+                self.rate_limit_state[bucket] = RateLimitInfo(
+                    bucket=bucket,
+                    limit=_int_or_none(v.get("limit")),
+                    remaining=_int_or_none(v.get("remaining")),
+                    reset=_float_or_none(v.get("reset")),
+                    observed_at=now,
+                )
+        return data
+
+    def priorities(self) -> list:
+        return self._request("GET", "priorities")
+
+    def resolutions(self) -> list:
+        return self._request("GET", "resolutions")
+
+    # ---- endpoints: project ----------------------------------------------------------------------------------
+    def project(self, key_or_id: str | int) -> dict:
+        return self._request("GET", f"projects/{_seg(key_or_id)}")
+
+    def issue_types(self, project: str | int) -> list:
+        return self._request("GET", f"projects/{_seg(project)}/issueTypes")
+
+    def statuses(self, project: str | int) -> list:
+        return self._request("GET", f"projects/{_seg(project)}/statuses")
+
+    def categories(self, project: str | int) -> list:
+        return self._request("GET", f"projects/{_seg(project)}/categories")
+
+    def custom_fields(self, project: str | int) -> list:
+        return self._request("GET", f"projects/{_seg(project)}/customFields")
+
+    def project_users(self, project: str | int) -> list:
+        return self._request("GET", f"projects/{_seg(project)}/users")
+
+    # ---- endpoints: issues -----------------------------------------------------------------------------------
+    def create_issue(self, params: Params) -> dict:
+        """``POST issues``. Not retried after an ambiguous failure (see ``maybe_applied``)."""
+        return self._request("POST", "issues", data=params, idempotent=False)
+
+    def update_issue(self, id_or_key: str | int, params: Params) -> dict:
+        """``PATCH issues/:idOrKey``. Retried like a read unless it carries a ``comment``."""
+        idempotent = not (params.get("comment") if isinstance(params, Mapping) else False)
+        return self._request("PATCH", f"issues/{_seg(id_or_key)}", data=params, idempotent=idempotent)
+
+    def get_issue(self, id_or_key: str | int) -> dict:
+        return self._request("GET", f"issues/{_seg(id_or_key)}")
+
+    def list_issues(self, params: Params | None = None) -> list:
+        return self._request("GET", "issues", query=params)
+
+    def count_issues(self, params: Params | None = None) -> int:
+        return int(self._request("GET", "issues/count", query=params)["count"])
+
+    def add_comment(self, id_or_key: str | int, content: str, notified_user_ids: Sequence[int] = ()) -> dict:
+        data: dict[str, Any] = {"content": content}
+        if notified_user_ids:
+            data["notifiedUserId[]"] = list(notified_user_ids)
+        return self._request("POST", f"issues/{_seg(id_or_key)}/comments", data=data, idempotent=False)
+
+    def list_comments(self, id_or_key: str | int, params: Params | None = None) -> list:
+        return self._request("GET", f"issues/{_seg(id_or_key)}/comments", query=params)
+
+    # ---- the one request path ----------------------------------------------------------------------------------
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Params | None = None,
+        data: Params | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        if idempotent is None:
+            idempotent = method in ("GET", "HEAD", "PUT", "DELETE")
+        pairs = encode_params(query)
+        if self._api_key:
+            pairs.append(("apiKey", self._api_key))
+        body = urlencode(encode_params(data)).encode("ascii") if data is not None else None
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else None
+        shown = API_PREFIX + path  # what logs, errors and on_request see: never the query string
+        with self._lock:
+            return self._send_with_retries(method, path, shown, pairs, body, headers, idempotent)
+
+    def _send_with_retries(
+        self,
+        method: str,
+        path: str,
+        shown: str,
+        pairs: list[tuple[str, str]],
+        body: bytes | None,
+        headers: dict[str, str] | None,
+        idempotent: bool,
+    ) -> Any:
+        bucket = bucket_for(method, path)
+        attempt = 0
+        while True:
+            self._pace()
+            started = self._clock()
+            self._last_request_at = started
+            try:
+                response = self._http.request(method, self._base + path, params=pairs, content=body, headers=headers)
+            except httpx.TransportError as exc:
+                self._notify(method, shown, 0)
+                err = self._transport_error(method, shown, exc, idempotent)
+                if err.maybe_applied or attempt >= self.max_retries:
+                    raise err from None
+                delay = self._backoff(attempt)
+                log.warning("Backlog %s %s: %s; retry %d/%d in %.1f s", method, shown, type(exc).__name__,
+                            attempt + 1, self.max_retries, delay)
+                self._sleep(delay)
+                attempt += 1
+                continue
+
+            status = response.status_code
+            self._observe_rate_limit(bucket, response.headers)
+            self._notify(method, shown, status)
+            log.debug("Backlog %s %s → %d", method, shown, status)
+
+            if status < 400:
+                return self._json(response, method, shown)
+            if status == 429:
+                if attempt >= self.max_retries:
+                    raise self._http_error(response, method, shown)
+                delay = self._rate_limit_wait(response.headers)
+                log.warning("Backlog %s %s: 429 rate limited; waiting %.1f s (retry %d/%d)", method, shown, delay,
+                            attempt + 1, self.max_retries)
+                self._sleep(delay)
+                attempt += 1
+                continue
+            if status >= 500:
+                if status == 504 and not idempotent:
+                    raise BacklogTimeoutError(
+                        f"Backlog {method} {shown}: HTTP 504 gateway timeout; the request may have been applied",
+                        maybe_applied=True, status=504, method=method, path=shown,
+                    )
+                if attempt >= self.max_retries:
+                    raise self._http_error(response, method, shown)
+                delay = self._retry_after(response.headers) or self._backoff(attempt)
+                log.warning("Backlog %s %s: HTTP %d; retry %d/%d in %.1f s", method, shown, status, attempt + 1,
+                            self.max_retries, delay)
+                self._sleep(delay)
+                attempt += 1
+                continue
+            raise self._http_error(response, method, shown)
+
+    # ---- helpers ---------------------------------------------------------------------------------------------
+    def _pace(self) -> None:
+        if self.min_interval and self._last_request_at is not None:
+            wait = self.min_interval - (self._clock() - self._last_request_at)
+            if wait > 0:
+                self._sleep(wait)
+
+    def _notify(self, method: str, shown: str, status: int) -> None:
+        if self.on_request is not None:
+            self.on_request(method, shown, status)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self._backoff_cap, self._backoff_base * (2**attempt))
+        return ceiling * (0.5 + self._rng.random() / 2)
+
+    def _rate_limit_wait(self, headers: httpx.Headers) -> float:
+        reset = _float_or_none(headers.get("X-RateLimit-Reset"))
+        if reset is None:
+            wait = DEFAULT_RATE_LIMIT_WAIT
+        else:
+            # +1 s: the reset is whole seconds and clocks drift; at least 1 s so a skewed clock cannot spin
+            wait = max(1.0, reset - self._clock() + 1.0)
+        return min(wait, self.max_rate_limit_wait)
+
+    def _retry_after(self, headers: httpx.Headers) -> float | None:
+        value = _float_or_none(headers.get("Retry-After"))
+        if value is None or value < 0:
+            return None
+        return min(value, self._backoff_cap)
+
+    def _observe_rate_limit(self, bucket: str, headers: httpx.Headers) -> None:
+        if "X-RateLimit-Remaining" not in headers and "X-RateLimit-Limit" not in headers:
+            return
+        self.rate_limit_state[bucket] = RateLimitInfo(
+            bucket=bucket,
+            limit=_int_or_none(headers.get("X-RateLimit-Limit")),
+            remaining=_int_or_none(headers.get("X-RateLimit-Remaining")),
+            reset=_float_or_none(headers.get("X-RateLimit-Reset")),
+            observed_at=self._clock(),
+        )
+
+    def _json(self, response: httpx.Response, method: str, shown: str) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"Backlog {method} {shown}: HTTP {response.status_code} with a body that is not JSON",
+                status=response.status_code, method=method, path=shown,
+            ) from None
+
+    def _http_error(self, response: httpx.Response, method: str, shown: str) -> BacklogError:
+        status = response.status_code
+        code: int | None = None
+        pairs: list[tuple[str, str]] = []
+        try:
+            payload = response.json()
+            for e in payload.get("errors") or ():
+                if code is None and isinstance(e.get("code"), int):
+                    code = e["code"]
+                pairs.append((str(e.get("message") or ""), str(e.get("moreInfo") or "")))
+        except (ValueError, AttributeError, TypeError):
+            pairs = [(response.text[:300], "")] if response.text else []
+        messages = [m for m, _ in pairs if m]
+        more = [i for _, i in pairs if i]
+        cls = error_class(code, status)
+        detail = "; ".join(m + (f" ({i})" if i else "") for m, i in pairs if m or i)
+        label = f"{cls.name} code {code}" if code is not None else cls.name
+        return cls(
+            f"Backlog {method} {shown}: HTTP {status} {label}" + (f": {detail}" if detail else ""),
+            status=status, code=code, messages=messages, method=method, path=shown, more_info="; ".join(more),
+        )
+
+    def _transport_error(
+        self, method: str, shown: str, exc: httpx.TransportError, idempotent: bool
+    ) -> BacklogTransportError:
+        # Nothing was sent on a connect failure: safe to retry any request. After sending, a non-idempotent request
+        # may have been applied.
+        never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+        maybe_applied = not idempotent and not never_sent
+        cls = BacklogTimeoutError if isinstance(exc, httpx.TimeoutException) else BacklogTransportError
+        what = "timed out" if cls is BacklogTimeoutError else "failed"
+        note = "; the request may have been applied" if maybe_applied else ""
+        return cls(
+            f"Backlog {method} {shown} {what}: {type(exc).__name__}: {redact(str(exc))}{note}",
+            maybe_applied=maybe_applied, method=method, path=shown,
+        )
+
+
+def _int_or_none(v: Any) -> int | None:
+    try:
+        return int(v) if v is not None and v != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float_or_none(v: Any) -> float | None:
+    try:
+        return float(v) if v is not None and v != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
+__all__ = ["BacklogClient", "bucket_for", "check_space_url", "encode_params", "is_loopback_host"]

@@ -1,0 +1,316 @@
+"""Resolve the names in the configuration to Backlog ids, once per run, failing with a clear message.
+
+:class:`ProjectCatalog` fetches everything the project offers (one request per list). Its ``*_named`` methods
+resolve one name each and raise :class:`~.errors.ConfigLookupError` naming the missing thing and listing what
+exists, in Japanese and English. :class:`ProjectContext` is the resolved result the pipeline uses;
+``doctor`` uses the catalog directly so it can report every problem, not just the first.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .errors import ConfigLookupError
+from .models import TEXT_CUSTOM_FIELD_TYPES, CustomField, Named, User
+
+if TYPE_CHECKING:
+    from ..config import BacklogConfig
+    from .client import BacklogClient
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def _find_named(items: Sequence[Named], name: str) -> Named | None:
+    for item in items:
+        if item.name == name:
+            return item
+    wanted = _norm(name)
+    for item in items:
+        if _norm(item.name) == wanted:
+            return item
+    if name.strip().isdigit():  # an id is accepted too
+        for item in items:
+            if item.id == int(name):
+                return item
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCatalog:
+    """Everything a project (and the space) defines that we look up by name."""
+
+    project_id: int
+    project_key: str
+    project_name: str
+    text_formatting_rule: str
+    issue_types: tuple[Named, ...]
+    statuses: tuple[Named, ...]
+    priorities: tuple[Named, ...]
+    resolutions: tuple[Named, ...]
+    categories: tuple[Named, ...]
+    custom_fields: tuple[CustomField, ...]
+    users: tuple[User, ...]
+
+    @classmethod
+    def fetch(cls, client: "BacklogClient", project_key: str) -> "ProjectCatalog":
+        """Nine GET requests. A missing project raises ``ConfigLookupError`` (not ``NoResourceError``)."""
+        from .errors import NoResourceError
+
+        try:
+            project = client.project(project_key)
+        except NoResourceError:
+            raise ConfigLookupError(
+                f"プロジェクト \"{project_key}\" が見つかりません（キーを確認し、API キーの利用者がプロジェクトに"
+                "参加しているか確認してください）",
+                f"Project \"{project_key}\" not found (check the key and that the API key's user is a member)",
+                kind="Project",
+                name=project_key,
+            ) from None
+        pid = int(project["id"])
+        return cls(
+            project_id=pid,
+            project_key=str(project.get("projectKey") or project_key),
+            project_name=str(project.get("name") or ""),
+            text_formatting_rule=str(project.get("textFormattingRule") or "markdown"),
+            issue_types=tuple(Named.from_json(d) for d in client.issue_types(pid)),
+            statuses=tuple(Named.from_json(d) for d in client.statuses(pid)),
+            priorities=tuple(Named.from_json(d) for d in client.priorities()),
+            resolutions=tuple(Named.from_json(d) for d in client.resolutions()),
+            categories=tuple(Named.from_json(d) for d in client.categories(pid)),
+            custom_fields=tuple(CustomField.from_json(d) for d in client.custom_fields(pid)),
+            users=tuple(User.from_json(d) for d in client.project_users(pid)),
+        )
+
+    # ---- lookups -----------------------------------------------------------------------------------------------
+    def _in_project(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str) -> Named:
+        found = _find_named(items, name)
+        if found is None:
+            raise ConfigLookupError.missing(
+                kind_ja, kind_en, name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
+                [i.name for i in items],
+            )
+        return found
+
+    def _in_space(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str) -> Named:
+        found = _find_named(items, name)
+        if found is None:
+            raise ConfigLookupError.missing(kind_ja, kind_en, name, "スペース", "the space", [i.name for i in items])
+        return found
+
+    def issue_type_named(self, name: str) -> Named:
+        return self._in_project(self.issue_types, name, "課題種別", "Issue type")
+
+    def status_named(self, name: str) -> Named:
+        return self._in_project(self.statuses, name, "状態", "Status")
+
+    def category_named(self, name: str) -> Named:
+        return self._in_project(self.categories, name, "カテゴリー", "Category")
+
+    def priority_named(self, name: str) -> Named:
+        return self._in_space(self.priorities, name, "優先度", "Priority")
+
+    def resolution_named(self, name: str) -> Named:
+        return self._in_space(self.resolutions, name, "完了理由", "Resolution")
+
+    def user_named(self, who: str | int) -> User:
+        """A project member by numeric id, userId, name or mail address."""
+        text = str(who).strip()
+        for u in self.users:
+            if (text.isdigit() and u.id == int(text)) or text in (u.user_id, u.name) or (
+                u.mail_address and _norm(text) == _norm(u.mail_address)
+            ):
+                return u
+        wanted = _norm(text)
+        for u in self.users:
+            if wanted in (_norm(u.user_id), _norm(u.name)):
+                return u
+        raise ConfigLookupError.missing(
+            "ユーザー", "User", text, f"プロジェクト {self.project_key} のメンバー", f"the members of project {self.project_key}",
+            [u.label() for u in self.users],
+        )
+
+    def custom_field_named(self, name: str, *, issue_type: Named | None = None, text_only: bool = True) -> CustomField:
+        found = next((f for f in self.custom_fields if f.name == name), None) or next(
+            (f for f in self.custom_fields if _norm(f.name) == _norm(name)), None
+        )
+        if found is None:
+            raise ConfigLookupError.missing(
+                "カスタム属性", "Custom field", name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
+                [f.name for f in self.custom_fields],
+            )
+        if text_only and found.type_id not in TEXT_CUSTOM_FIELD_TYPES:
+            raise ConfigLookupError(
+                f"カスタム属性 \"{name}\" は種別 {found.type_name} です。文字列（Text）または文章（TextArea）にしてください",
+                f"Custom field \"{name}\" is of type {found.type_name}; it must be Text or TextArea",
+                kind="Custom field",
+                name=name,
+            )
+        if issue_type is not None and not found.applies_to(issue_type.id):
+            raise ConfigLookupError(
+                f"カスタム属性 \"{name}\" は課題種別 \"{issue_type.name}\" で使えません（プロジェクト設定で対象の課題種別に"
+                "追加してください）",
+                f"Custom field \"{name}\" is not enabled for issue type \"{issue_type.name}\"",
+                kind="Custom field",
+                name=name,
+            )
+        return found
+
+    def required_custom_fields(self, issue_type: Named, *, provided: Iterable[int] = ()) -> tuple[CustomField, ...]:
+        """Required custom fields of ``issue_type`` that we do not fill: a create would fail with code 7."""
+        have = set(provided)
+        return tuple(f for f in self.custom_fields if f.required and f.applies_to(issue_type.id) and f.id not in have)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectContext:
+    """The ids the pipeline needs, resolved by name from the configuration."""
+
+    project_id: int
+    project_key: str
+    project_name: str
+    text_formatting_rule: str  # "markdown" | "backlog"
+    issue_type: Named
+    open_status: Named
+    closed_status: Named
+    suppressed_resolution: Named
+    statuses: tuple[Named, ...]
+    priorities: Mapping[str, int] = field(default_factory=dict)  # name → id (高/中/低…)
+    resolutions: Mapping[str, int] = field(default_factory=dict)
+    categories: tuple[Named, ...] = ()
+    assignee: User | None = None
+    notified_users: tuple[User, ...] = ()
+    arn_custom_field: CustomField | None = None
+    users: tuple[User, ...] = ()
+
+    @property
+    def markdown(self) -> bool:
+        return self.text_formatting_rule == "markdown"
+
+    def priority_id(self, name: str) -> int:
+        """The id of priority ``name`` (e.g. "高"). Raises ``ConfigLookupError`` listing the priorities."""
+        if name in self.priorities:
+            return self.priorities[name]
+        for known, pid in self.priorities.items():
+            if _norm(known) == _norm(name):
+                return pid
+        raise ConfigLookupError.missing("優先度", "Priority", name, "スペース", "the space", list(self.priorities))
+
+    def status_id(self, name: str) -> int:
+        found = _find_named(self.statuses, name)
+        if found is None:
+            raise ConfigLookupError.missing(
+                "状態", "Status", name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
+                [s.name for s in self.statuses],
+            )
+        return found.id
+
+    def base_issue_params(self) -> dict[str, Any]:
+        """The create parameters every issue shares: project, issue type, categories, assignee, notified users."""
+        params: dict[str, Any] = {"projectId": self.project_id, "issueTypeId": self.issue_type.id}
+        if self.categories:
+            params["categoryId[]"] = [c.id for c in self.categories]
+        if self.assignee is not None:
+            params["assigneeId"] = self.assignee.id
+        if self.notified_users:
+            params["notifiedUserId[]"] = [u.id for u in self.notified_users]
+        return params
+
+    @classmethod
+    def load(
+        cls,
+        client: "BacklogClient",
+        project_key: str,
+        *,
+        issue_type_name: str,
+        open_status_name: str = "未対応",
+        closed_status_name: str = "完了",
+        suppressed_resolution_name: str = "対応しない",
+        category_names: Sequence[str] = (),
+        assignee: str | int | None = None,
+        notified_users: Sequence[str | int] = (),
+        arn_custom_field_name: str | None = None,
+        priority_names: Iterable[str] = (),
+    ) -> "ProjectContext":
+        """Fetch the catalog and resolve every name; the first missing one raises ``ConfigLookupError``.
+
+        ``priority_names`` (e.g. the values of ``[backlog.priority]``) are checked to exist now rather than at the
+        first issue.
+        """
+        catalog = ProjectCatalog.fetch(client, project_key)
+        return cls.from_catalog(
+            catalog,
+            issue_type_name=issue_type_name,
+            open_status_name=open_status_name,
+            closed_status_name=closed_status_name,
+            suppressed_resolution_name=suppressed_resolution_name,
+            category_names=category_names,
+            assignee=assignee,
+            notified_users=notified_users,
+            arn_custom_field_name=arn_custom_field_name,
+            priority_names=priority_names,
+        )
+
+    @classmethod
+    def from_catalog(
+        cls,
+        catalog: ProjectCatalog,
+        *,
+        issue_type_name: str,
+        open_status_name: str = "未対応",
+        closed_status_name: str = "完了",
+        suppressed_resolution_name: str = "対応しない",
+        category_names: Sequence[str] = (),
+        assignee: str | int | None = None,
+        notified_users: Sequence[str | int] = (),
+        arn_custom_field_name: str | None = None,
+        priority_names: Iterable[str] = (),
+    ) -> "ProjectContext":
+        issue_type = catalog.issue_type_named(issue_type_name)
+        for name in dict.fromkeys(priority_names):
+            catalog.priority_named(name)
+        return cls(
+            project_id=catalog.project_id,
+            project_key=catalog.project_key,
+            project_name=catalog.project_name,
+            text_formatting_rule=catalog.text_formatting_rule,
+            issue_type=issue_type,
+            open_status=catalog.status_named(open_status_name),
+            closed_status=catalog.status_named(closed_status_name),
+            suppressed_resolution=catalog.resolution_named(suppressed_resolution_name),
+            statuses=catalog.statuses,
+            priorities={p.name: p.id for p in catalog.priorities},
+            resolutions={r.name: r.id for r in catalog.resolutions},
+            categories=tuple(catalog.category_named(n) for n in category_names if n),
+            assignee=catalog.user_named(assignee) if assignee not in (None, "") else None,
+            notified_users=tuple(catalog.user_named(u) for u in notified_users if u not in (None, "")),
+            arn_custom_field=(
+                catalog.custom_field_named(arn_custom_field_name, issue_type=issue_type)
+                if arn_custom_field_name
+                else None
+            ),
+            users=catalog.users,
+        )
+
+    @classmethod
+    def from_config(cls, client: "BacklogClient", backlog: "BacklogConfig") -> "ProjectContext":
+        """:meth:`load` with the values of ``[backlog]`` (the priority names of ``[backlog.priority]`` checked too)."""
+        return cls.load(client, backlog.project_key, **context_kwargs(backlog))
+
+
+def context_kwargs(backlog: "BacklogConfig") -> dict[str, Any]:
+    """The keyword arguments of :meth:`ProjectContext.load` that ``[backlog]`` determines."""
+    return {
+        "issue_type_name": backlog.issue_type,
+        "open_status_name": backlog.open_status,
+        "closed_status_name": backlog.closed_status,
+        "suppressed_resolution_name": backlog.suppressed_resolution,
+        "category_names": tuple(c for c in backlog.categories if c),
+        "assignee": backlog.assignee or None,
+        "notified_users": backlog.notified_users,
+        "arn_custom_field_name": backlog.arn_custom_field or None,
+        "priority_names": tuple(backlog.priority.values()),
+    }
