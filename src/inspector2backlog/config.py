@@ -30,7 +30,8 @@ ENGINES = ("offline", "amazon", "deepl", "argos")
 FORMALITIES = ("FORMAL", "INFORMAL", "")
 SINKS = ("backlog", "sns", "stdout")
 GROUP_BY = ("finding", "vulnerability", "fix")
-PERIODS = ("day", "week")
+PERIODS = ("day", "week", "standing")
+PRIORITY_NAMES = ("高", "中", "低")
 ENV_PREFIX = "I2B_"
 
 DEFAULT_PRIORITY = {
@@ -72,6 +73,10 @@ class BacklogConfig:
     notified_users: tuple[str, ...] = field(default=(), metadata=_item(str))
     category: str = ""
     arn_custom_field: str = ""
+    timeout_seconds: float = 15.0  # read timeout of one request
+    max_retries: int = 5  # per request, for 429 / 5xx / connection failures
+    max_wait_seconds: float = 120.0  # longest wait for a rate-limit reset
+    retry_backoff_seconds: float = 1.0  # first back-off step (doubles, with jitter, capped at 30 s)
     priority: Mapping[str, str] = field(
         default_factory=lambda: _frozen_map(DEFAULT_PRIORITY), metadata={"item": str, "severity_keys": True}
     )
@@ -147,6 +152,26 @@ class DigestConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskConfig:
+    """Rules that raise an issue's priority (and shorten its due date) beyond what the severity gives.
+
+    An empty priority switches its rule off (the default: no rule is on). ``raised_due_days`` > 0 caps the due date
+    (in days) of an issue whose priority a rule raised; 0 keeps the severity's due days.
+    """
+
+    exploit_priority: str = ""
+    epss_threshold: float = 0.0
+    epss_priority: str = "高"
+    internet_reachable_priority: str = ""
+    raised_due_days: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.exploit_priority or (self.epss_threshold > 0 and self.epss_priority)
+                    or self.internet_reachable_priority)
+
+
+@dataclass(frozen=True, slots=True)
 class SyncConfig:
     regions: tuple[str, ...] = field(default=(), metadata=_item(str))
     accounts: tuple[str, ...] = field(default=(), metadata=_item(str))
@@ -162,6 +187,7 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    risk: RiskConfig = field(default_factory=RiskConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     source: str = ""  # the file it came from ("" = defaults + environment)
 
@@ -421,6 +447,15 @@ def _validate(c: Config, where: str) -> None:
         raise bad("[digest] below_severity", f"{c.digest.below_severity!r}: use one of {', '.join(SEVERITY_ORDER)}")
     if c.digest.period not in PERIODS:
         raise bad("[digest] period", f"{c.digest.period!r} is not one of {', '.join(PERIODS)}")
+    r = c.risk
+    for key in ("exploit_priority", "epss_priority", "internet_reachable_priority"):
+        value = getattr(r, key)
+        if value and value not in PRIORITY_NAMES:
+            raise bad(f"[risk] {key}", f"{value!r}: use one of {', '.join(PRIORITY_NAMES)} (or \"\" to switch the rule off)")
+    if not 0.0 <= r.epss_threshold <= 1.0:
+        raise bad("[risk] epss_threshold", f"{r.epss_threshold}: must be between 0 and 1 (0 switches the rule off)")
+    if r.raised_due_days < 0:
+        raise bad("[risk] raised_due_days", "must be 0 (keep the severity's due days) or a positive number of days")
 
 
 # ---- secrets ----------------------------------------------------------------------------------------------------
@@ -590,6 +625,7 @@ __all__ = [
     "DigestConfig",
     "FilterConfig",
     "GroupingConfig",
+    "RiskConfig",
     "SecretResolutionError",
     "StateConfig",
     "SyncConfig",

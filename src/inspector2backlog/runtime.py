@@ -166,8 +166,14 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
         stats.add("backlog_requests")
         stats.add(f"backlog_{method.lower()}")
 
-    client = BacklogClient.from_config(config.backlog, api_key=creds.api_key, oauth_token=creds.oauth_token,
-                                       transport=transport, on_request=count)
+    import httpx
+
+    b = config.backlog
+    client = BacklogClient.from_config(
+        b, api_key=creds.api_key, oauth_token=creds.oauth_token, transport=transport, on_request=count,
+        timeout=httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds)), max_retries=b.max_retries,
+        max_rate_limit_wait=b.max_wait_seconds, backoff_base=b.retry_backoff_seconds,
+    )
     project = ProjectContext.from_config(client, config.backlog)
     secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s)
     return BacklogSink(client, project), secrets
