@@ -223,19 +223,19 @@ def resource_label(r: Resource | None) -> str:
         return f"{r.id} ({r.name_tag})" if r.name_tag else r.id
     if r.type == "AWS_ECR_CONTAINER_IMAGE":
         d = r.detail("awsEcrContainerImage") or r.detail("image")
-        repo = d.get("repositoryName") or r.id.split("/", 1)[-1]
-        tags = [t for t in d.get("imageTags") or [] if isinstance(t, str)]
+        repo = _str(d.get("repositoryName")) or r.id.split("/", 1)[-1]
+        tags = _strs(d.get("imageTags"))
         if tags:
             return f"ECR {repo}:{tags[0]}"
-        digest = str(d.get("imageHash") or d.get("imageDigest") or "")
+        digest = _str(d.get("imageHash") or d.get("imageDigest"))
         return f"ECR {repo}@{digest[:19]}" if digest else f"ECR {repo}"
     if r.type == "AWS_LAMBDA_FUNCTION":
         d = r.detail("awsLambdaFunction") or r.detail("serverlessFunction")
-        name = d.get("functionName") or d.get("serverlessFunctionName") or r.id.split(":function:")[-1]
+        name = _str(d.get("functionName") or d.get("serverlessFunctionName")) or r.id.split(":function:")[-1]
         return f"Lambda {name}"
     if r.type == "AWS_ECR_REPOSITORY":
         d = r.detail("awsEcrRepository")
-        return f"{short} {d.get('name') or r.id}"
+        return f"{short} {_str(d.get('name')) or r.id}"
     return f"{short} {r.id}" if short != r.id else r.id
 
 
