@@ -1,0 +1,168 @@
+"""DynamoDB-specific behaviour on a real moto server: table shape, item layout, paging, throttled batches, rate."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from typing import Any
+
+import pytest
+
+from inspector2backlog.state import ConflictError, Record, open_store
+from inspector2backlog.state.dynamodb import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    BATCH_RETRIES,
+    DynamoDBStore,
+    UnprocessedItemsError,
+)
+from tests.fakes.moto_server import REGION, aws_client, moto_endpoint  # noqa: F401
+
+TABLE = "inspector2backlog-state"
+
+
+@pytest.fixture
+def store(moto_endpoint: str) -> DynamoDBStore:  # noqa: F811
+    s = DynamoDBStore(TABLE, region=REGION, endpoint_url=moto_endpoint)
+    assert s.create_table() is True
+    return s
+
+
+def test_create_table_matches_the_sam_template_and_is_idempotent(
+    store: DynamoDBStore, moto_endpoint: str  # noqa: F811
+) -> None:
+    client = aws_client("dynamodb", moto_endpoint)
+    table = client.describe_table(TableName=TABLE)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = client.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
+    assert store.create_table() is False  # already there: no error
+
+
+def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+    rec = store.claim("finding:arn:x", now=1718000000.25)
+    store.save(Record(**{**asdict(rec), "phase": "synced", "issue_key": "SEC-7", "issue_id": 77, "data": {"題": 1.5}}))
+    store.tm_put_many({"deepl:abc": "脆弱性"})
+    client = aws_client("dynamodb", moto_endpoint)
+    item = client.get_item(TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:x"}})["Item"]
+    assert item["phase"] == {"S": "synced"}
+    assert item["version"] == {"N": "2"}
+    assert item["issue_id"] == {"N": "77"}
+    assert float(item["claimed_at"]["N"]) == 1718000000.25
+    assert json.loads(item["data"]["S"]) == {"題": 1.5}
+    assert "status" not in item  # None attributes are omitted
+    tm = client.get_item(TableName=TABLE, Key={"pk": {"S": "tm#deepl:abc"}})["Item"]
+    assert tm == {"pk": {"S": "tm#deepl:abc"}, "text": {"S": "脆弱性"}}
+
+
+def test_scan_follows_pages(store: DynamoDBStore) -> None:
+    blob = "x" * 20_000  # ~60 × 20 KB > moto's (and DynamoDB's) 1 MB page
+    for i in range(60):
+        rec = store.claim(f"finding:{i:03d}", now=0.0)
+        store.save(Record(**{**asdict(rec), "data": {"blob": blob}}))
+    store.tm_put_many({f"finding:{i:03d}": "tm, not a record" for i in range(30)})
+    keys = [r.key for r in store.records("finding:")]
+    assert keys == [f"finding:{i:03d}" for i in range(60)]
+    pages = list(store.client.get_paginator("scan").paginate(TableName=TABLE))
+    assert len(pages) > 1  # the test really exercised pagination
+
+
+def test_missing_table_is_an_error_not_a_conflict(moto_endpoint: str) -> None:  # noqa: F811
+    store = DynamoDBStore("no-such-table", region=REGION, endpoint_url=moto_endpoint)
+    with pytest.raises(Exception) as info:
+        store.claim("finding:x")
+    assert not isinstance(info.value, ConflictError)
+    assert "ResourceNotFoundException" in repr(info.value) or "not found" in str(info.value).lower()
+
+
+def test_open_store_picks_dynamodb_when_a_table_is_given(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+    store.claim("finding:shared", now=3.0)
+    other = open_store(path="ignored.sqlite3", dynamodb_table=TABLE, region=REGION, endpoint_url=moto_endpoint)
+    assert isinstance(other, DynamoDBStore)
+    assert other.get("finding:shared").claimed_at == 3.0
+    with pytest.raises(ConflictError):
+        other.claim("finding:shared")
+
+
+class ThrottlingClient:
+    """The real moto client, except that the first ``throttle`` batch calls leave half their items unprocessed."""
+
+    def __init__(self, real: Any, throttle: int) -> None:
+        self._real = real
+        self.throttle = throttle
+        self.batch_calls: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def _split(self, entries: list) -> tuple[list, list]:
+        if self.throttle <= 0:
+            return entries, []
+        self.throttle -= 1
+        keep = max(1, len(entries) // 2) if len(entries) > 1 else 0
+        return entries[:keep], entries[keep:]
+
+    def batch_write_item(self, RequestItems: dict) -> dict:  # noqa: N803 - boto3 spelling
+        ((table, entries),) = RequestItems.items()
+        self.batch_calls.append(len(entries))
+        send, left = self._split(entries)
+        if send:
+            assert not self._real.batch_write_item(RequestItems={table: send}).get("UnprocessedItems")
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+    def batch_get_item(self, RequestItems: dict) -> dict:  # noqa: N803
+        ((table, spec),) = RequestItems.items()
+        self.batch_calls.append(len(spec["Keys"]))
+        send, left = self._split(spec["Keys"])
+        resp = {"Responses": {table: []}}
+        if send:
+            resp = self._real.batch_get_item(RequestItems={table: {**spec, "Keys": send}})
+        resp["UnprocessedKeys"] = {table: {**spec, "Keys": left}} if left else {}
+        return resp
+
+
+def test_batches_respect_limits_and_retry_unprocessed_items(store: DynamoDBStore) -> None:
+    sleeps: list[float] = []
+    client = ThrottlingClient(store.client, throttle=5)
+    throttled = DynamoDBStore(TABLE, client=client, sleep=sleeps.append)
+    items = {f"k{i:03d}": f"訳{i}" for i in range(130)}
+    throttled.tm_put_many(items)
+    assert max(client.batch_calls) <= 25
+    assert len(sleeps) == 5 and all(0 < s <= BACKOFF_CAP for s in sleeps)
+    assert store.tm_get_many(items) == items  # everything landed despite the throttling
+
+    client.batch_calls.clear()
+    client.throttle = 3
+    assert throttled.tm_get_many(list(items)) == items
+    assert max(client.batch_calls) <= 100
+    assert len(sleeps) == 8
+
+
+def test_sustained_throttling_gives_up_with_a_clear_error(store: DynamoDBStore) -> None:
+    sleeps: list[float] = []
+    throttled = DynamoDBStore(TABLE, client=ThrottlingClient(store.client, throttle=10_000), sleep=sleeps.append)
+    with pytest.raises(UnprocessedItemsError, match="still unprocessed"):
+        throttled.tm_put_many({f"k{i}": "v" for i in range(25)})
+    assert len(sleeps) == BATCH_RETRIES - 1  # no pointless sleep after the last attempt
+    for k, slept in enumerate(sleeps):  # exponential, capped, jittered to 50–100 % of the step
+        step = min(BACKOFF_CAP, BACKOFF_BASE * 2**k)
+        assert step / 2 <= slept <= step
+    assert sum(sleeps) <= (BATCH_RETRIES - 1) * BACKOFF_CAP  # bounded
+
+
+def test_claim_plus_save_rate(store: DynamoDBStore, capsys: pytest.CaptureFixture[str]) -> None:
+    n = 150
+    start = time.perf_counter()
+    for i in range(n):
+        assert store.get(f"finding:{i}") is None
+        rec = store.claim(f"finding:{i}")
+        store.save(Record(**{**asdict(rec), "phase": "synced", "issue_key": f"SEC-{i}", "data": {"t": "題名"}}))
+    elapsed = time.perf_counter() - start
+    assert len(list(store.records("finding:"))) == n
+    rate = n / elapsed
+    with capsys.disabled():
+        print(f"\n[dynamodb on moto] {rate:.0f} get+claim+save per second ({n} in {elapsed:.2f}s)")
+    assert rate > 10
