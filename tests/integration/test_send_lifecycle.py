@@ -180,3 +180,14 @@ def test_missing_issue_type_is_a_clear_config_error(tmp_path: Path, fake: FakeBa
     r = CliRunner().invoke(app, ["send", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--config", str(cfg)])
     assert r.exit_code == 2
     assert "セキュリティ" in r.output and "脆弱性" in r.output and "バグ" in r.output  # names what exists
+
+
+def test_doctor_command(tmp_path: Path, fake: FakeBacklog, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, fake.api_key)
+    cfg = write_config(tmp_path, fake)
+    r = CliRunner().invoke(app, ["doctor", "--config", str(cfg)])
+    assert r.exit_code == 0, r.output
+    assert "脆弱性" in r.output and fake.api_key not in r.output
+    cfg.write_text(cfg.read_text().replace('arn_custom_field = "Finding ARN"', 'arn_custom_field = "ARN"'))
+    r = CliRunner().invoke(app, ["doctor", "--config", str(cfg)])
+    assert r.exit_code != 0 and "ARN" in r.output and "Finding ARN" in r.output  # says what exists

@@ -12,6 +12,7 @@ Forms seen in real data (``../shared/docs/inspector2-findings.md``)::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
@@ -105,6 +106,11 @@ def jst(dt: datetime | None, *, seconds: bool = False) -> str:
     """``2024-09-05 01:50 JST`` (or with seconds)."""
     if dt is None:
         return "不明"
+    return _jst(dt, seconds)
+
+
+@lru_cache(maxsize=4096)
+def _jst(dt: datetime, seconds: bool) -> str:
     d = dt.astimezone(JST)
     if seconds:
         return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}:{d.second:02d} JST"

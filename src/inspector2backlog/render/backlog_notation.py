@@ -68,9 +68,9 @@ def _parts(blocks: Iterable[Block]) -> list[str]:
     parts: list[str] = []
     for b in blocks:
         if isinstance(b, Section):
-            text = _CACHE.get(b.key)
+            text = _CACHE.get(b.sid)
             if text is None:
-                text = _CACHE.put(b.key, "\n\n".join(_parts(b.blocks)))
+                text = _CACHE.put(b.sid, "\n\n".join(_parts(b.blocks)))
             if text:
                 parts.append(text)
         elif isinstance(b, Heading):

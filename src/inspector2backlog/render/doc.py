@@ -7,7 +7,8 @@ Inline content is a sequence of: ``str`` (untrusted text, escaped by each render
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field
 from typing import Hashable, Sequence, Union
 
 
@@ -63,6 +64,9 @@ class Quote:
     text: str
 
 
+_SECTION_IDS = itertools.count(1)
+
+
 @dataclass(slots=True, frozen=True)
 class Section:
     """A run of blocks that depends only on ``key``. Renderers cache its text per (key, format).
@@ -73,6 +77,8 @@ class Section:
 
     key: Hashable
     blocks: tuple
+    #: a serial number: renderers cache by it (hashing ``key`` again at render time would cost as much as rendering)
+    sid: int = field(default_factory=lambda: next(_SECTION_IDS), compare=False)
 
 
 Block = Union[Heading, Para, Bullets, Table, CodeBlock, Quote, Section]

@@ -7,11 +7,12 @@ Backlog Markdown, Backlog notation or plain e-mail text on demand, within Backlo
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..findings.model import Finding, Package, Resource, Unparsed
-from ..findings.timestamps import jst
+from ..findings.timestamps import jst, try_parse
 from ..translate.base import Translation, Translator
 from . import backlog_notation, email, markdown
 from .cvss import explain
@@ -517,8 +518,14 @@ def _join(*parts: str) -> str:
 
 
 def _jst_raw(value: Any) -> str:
-    from ..findings.timestamps import try_parse
+    """A timestamp from raw resource details, in JST (unreadable values shown as they are)."""
+    if isinstance(value, (str, int, float)):
+        return _jst_raw_cached(value)
+    return "不明"
 
+
+@lru_cache(maxsize=4096)
+def _jst_raw_cached(value: str | int | float) -> str:
     dt = try_parse(value)
     return jst(dt) if dt else (str(value) if value else "不明")
 

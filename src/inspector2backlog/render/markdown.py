@@ -35,26 +35,32 @@ def inline(line: Line, line_start: bool = True, table: bool = False) -> str:
     if len(line) == 1 and type(line[0]) is str:  # the common case: one plain text
         return escape(line[0], line_start)
     out = []
+    append = out.append
     for i, x in enumerate(line):
-        if isinstance(x, str):
-            out.append(escape(x, line_start and i == 0))
-        elif isinstance(x, Code):
-            t = clean(x.text).replace("\n", " ")
-            if table and "|" in t:  # GFM splits cells on "|" even inside code spans
-                t = t.replace("|", "\\|")
-            if "`" in t:
-                out.append("`` " + t.replace("``", "`\u200b`") + " ``")
-            else:
-                out.append("`" + t + "`")
-        elif isinstance(x, Strong):
-            out.append("**" + escape(x.text, False) + "**")
-        elif isinstance(x, Link):
+        t = type(x)
+        if t is str:
+            append(escape(x, line_start and i == 0))
+        elif t is Code:
+            append(_code(x.text, table))
+        elif t is Strong:
+            append("**" + escape(x.text, False) + "**")
+        elif t is Link:
             url = clean(x.url)
             if is_web_url(url):
-                out.append("[" + escape(x.label, False) + "](" + _url(url) + ")")
+                append("[" + escape(x.label, False) + "](" + _url(url) + ")")
             else:
-                out.append(escape(x.label, line_start and i == 0))
+                append(escape(x.label, line_start and i == 0))
     return "".join(out)
+
+
+@lru_cache(maxsize=16384)
+def _code(text: str, table: bool) -> str:
+    t = clean(text).replace("\n", " ")
+    if table and "|" in t:  # GFM splits cells on "|" even inside code spans
+        t = t.replace("|", "\\|")
+    if "`" in t:
+        return "`` " + t.replace("``", "`\u200b`") + " ``"
+    return "`" + t + "`"
 
 
 def _cell(line: Line) -> str:
@@ -72,9 +78,9 @@ def _parts(blocks: Iterable[Block]) -> list[str]:
     parts: list[str] = []
     for b in blocks:
         if isinstance(b, Section):
-            text = _CACHE.get(b.key)
+            text = _CACHE.get(b.sid)
             if text is None:
-                text = _CACHE.put(b.key, "\n\n".join(_parts(b.blocks)))
+                text = _CACHE.put(b.sid, "\n\n".join(_parts(b.blocks)))
             if text:
                 parts.append(text)
         elif isinstance(b, Heading):
