@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/inspector2backlog render examples/
+	$(BIN)/inspector2backlog render examples/ --pretty
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
