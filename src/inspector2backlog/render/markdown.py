@@ -92,7 +92,9 @@ def _parts(blocks: Iterable[Block]) -> list[str]:
         elif isinstance(b, Table):
             head = "| " + " | ".join(escape(h, False) for h in b.header) + " |"
             sep = "|" + "---|" * len(b.header)
-            rows = ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.rows]
+            rows = ["| " + " | ".join(
+                (escape(c[0], False).replace("\n", " ") or " ") if len(c) == 1 and type(c[0]) is str else _cell(c)
+                for c in row) + " |" for row in b.rows]
             parts.append("\n".join([head, sep, *rows]))
         elif isinstance(b, CodeBlock):
             parts.append("```" + b.lang + "\n" + defuse_fence(clean(b.text)).rstrip("\n") + "\n```")
