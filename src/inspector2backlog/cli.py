@@ -168,6 +168,77 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
+@app.command()
+def sync(
+    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="何も変更せず、計画（件数と所要時間の見積もり）を表示します"),
+    region: Optional[List[str]] = typer.Option(None, "--region", help="一覧するリージョン（複数可）。[sync] regions より優先"),
+    restart: bool = typer.Option(False, "--restart", help="前回中断した位置から再開せず、最初から一覧します"),
+    max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1,
+                                            help="この実行で処理するページ数の上限。続きは次回の実行で再開します"),
+    pace: float = typer.Option(0.0, "--pace", min=0.0,
+                               help="Backlog への書き込みの最小間隔（秒）。0 = レート制限ヘッダに従うのみ"),
+    translator: Optional[str] = typer.Option(None, "--translator", "-t",
+                                             help="翻訳エンジンを設定より優先して指定（--dry-run の既定は offline）"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="課題ごとの操作も一覧します"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="進捗バーを表示しません（端末以外では常に非表示）"),
+    stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
+) -> None:
+    """Inspector の検出結果一覧と Backlog を突き合わせます（未登録は作成、クローズ済み・消えたものは完了）。"""
+    import io
+
+    from .backlog.errors import BacklogError, ConfigLookupError
+    from .config import ConfigError
+    from .policy.sync import SyncError, SyncOptions, Syncer, default_regions, inspector_client, live_update_limit
+    from .policy.sync import plan_text, rich_progress
+    from .runtime import build_pipeline
+    from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
+
+    cfg = _load_config(config)
+    regions = tuple(region or ()) or cfg.sync.regions
+    if not regions:
+        try:
+            regions = default_regions()
+        except Exception as e:  # noqa: BLE001 - an unreadable AWS configuration
+            _fail(f"AWS の設定を読めません / cannot read the AWS configuration: {type(e).__name__}")
+    options = SyncOptions.from_config(cfg.sync, regions=regions, max_pages=max_pages, restart=restart or dry_run,
+                                      pace_seconds=pace, max_rate_wait_seconds=cfg.backlog.max_wait_seconds)
+    try:
+        ctx = build_pipeline(cfg, dry_run=dry_run, translator=translator or ("offline" if dry_run else None),
+                             out=(sys.stdout if verbose else io.StringIO()) if dry_run else None)
+    except (ConfigError, ConfigLookupError) as e:
+        _fail(f"設定エラー / configuration error: {e}")
+    except BacklogError as e:
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+    lifecycle = ctx.pipeline.lifecycle
+    try:
+        with rich_progress(not no_progress and sys.stderr.isatty()) as progress:
+            report = Syncer(lifecycle, options, client_for=inspector_client, progress=progress).run()
+        per_minute = live_update_limit(lifecycle.sink)
+    except SyncError as e:
+        ctx.close()
+        _fail(str(e))
+    except KeyboardInterrupt:
+        ctx.close()
+        typer.echo("中断しました。処理済みのページまでは記録したので、再実行すると続きから再開します。"
+                   " / interrupted; the next run resumes.", err=True)
+        raise typer.Exit(130)
+    ctx.close()
+    typer.echo(plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
+               nl=False, err=not dry_run)
+    if stats:
+        typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
+    for r in report.region_errors:
+        typer.echo(f"一覧に失敗 / ListFindings failed: {r.region}: {r.error}", err=True)
+    if report.failures:
+        for o in report.failures:
+            typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)
+        typer.echo(f"{len(report.failures)} 件の送信に失敗しました。次回の実行で再送します。"
+                   " / deliveries failed; retried by the next run.", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def _print_pretty(console, issue, fmt: str) -> None:
     from rich.markdown import Markdown
     from rich.panel import Panel
