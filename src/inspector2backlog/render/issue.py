@@ -608,6 +608,13 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
             commands.append(p.remediation)
     if commands:
         items.append(["更新コマンドの例: ", *_codes(commands)])
+    if f.network:
+        items += _network_advice(f)
+    if f.code:
+        c = f.code
+        items.append([Code(c.file_path or c.file_name or "ソースコード"), _lines(c.start_line, c.end_line),
+                      f" を確認し、検出ルール「{c.detector_name or c.detector_id}」の指摘に沿って修正してください。"])
+        items.append(["修正をデプロイすると Inspector が再スキャンし、解消されていれば検出結果はクローズされます。"])
     blocks: list[Block] = [Heading("推奨対応")]
     if items:
         blocks.append(Bullets(items))
@@ -624,6 +631,31 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     if f.recommendation_url:
         blocks.append(Para(["詳細: ", Link(f.recommendation_url, f.recommendation_url)]))
     return blocks
+
+
+_REMOTE_ADMIN_ADVICE = {
+    22: "SSH の管理接続は、インターネットに公開せず AWS Systems Manager Session Manager 経由に切り替えることを検討してください。",
+    3389: "RDP の管理接続は、インターネットに公開せず AWS Systems Manager Fleet Manager（または Session Manager のポート"
+          "フォワーディング）経由に切り替えることを検討してください。",
+}
+
+
+def _network_advice(f: Finding) -> list[Line]:
+    n = f.network
+    assert n is not None
+    sgs = [s.component_id for s in n.steps if s.component_type == "AWS::EC2::SecurityGroup"]
+    acls = [s.component_id for s in n.steps if s.component_type == "AWS::EC2::NetworkAcl"]
+    port = f"{n.ports}/{n.protocol}" if n.protocol else n.ports
+    out: list[Line] = []
+    if sgs:
+        out.append(["セキュリティグループ ", *_codes(sgs), " のインバウンドルールで ", Code(port),
+                    " の送信元（0.0.0.0/0 など）を必要な範囲に限定するか、不要ならルールを削除してください。"])
+    if acls:
+        out.append(["あわせてネットワーク ACL ", *_codes(acls), " でも不要な通信を拒否できます。"])
+    advice = _REMOTE_ADMIN_ADVICE.get(n.port_begin) if n.port_end in (None, n.port_begin) else None
+    if advice:
+        out.append([advice])
+    return out
 
 
 def _references(f: Finding) -> list[Block]:
