@@ -143,6 +143,9 @@ class DeliveryConfig:
 @dataclass(frozen=True, slots=True)
 class GroupingConfig:
     group_by: str = "finding"
+    #: rewrite a group issue at most once per this many seconds (changes in between are recorded and written
+    #: together by a later run or the pending sweep); 0 = at the end of every run / batch
+    coalesce_seconds: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +446,8 @@ def _validate(c: Config, where: str) -> None:
         raise bad("[delivery] sns_topic_arn", "required when sink = \"sns\"")
     if c.grouping.group_by not in GROUP_BY:
         raise bad("[grouping] group_by", f"{c.grouping.group_by!r} is not one of {', '.join(GROUP_BY)}")
+    if c.grouping.coalesce_seconds < 0:
+        raise bad("[grouping] coalesce_seconds", "must be 0 (write at the end of every run) or a number of seconds")
     if c.digest.below_severity and c.digest.below_severity.upper() not in SEVERITY_ORDER:
         raise bad("[digest] below_severity", f"{c.digest.below_severity!r}: use one of {', '.join(SEVERITY_ORDER)}")
     if c.digest.period not in PERIODS:

@@ -59,8 +59,10 @@ class Pipeline:
         report = RunReport()
         if retry_pending:
             report.outcomes += self.lifecycle.retry_pending()
-        for item in items:
-            report.outcomes.append(self.handle(item))
+        with self.lifecycle.batch() as flushed:  # grouped findings: one Backlog write per changed group per run
+            for item in items:
+                report.outcomes.append(self.handle(item))
+        report.outcomes += flushed
         return report
 
     def handle(self, item: Item) -> Outcome:

@@ -145,7 +145,9 @@ def build_pipeline(
         sink, secrets = _backlog_sink(config, stats, backlog_transport, ssm_client, secrets_client)
         closers.append(sink.shutdown)
     lifecycle = Lifecycle(store=store, sink=sink, builder=builder, stats=stats, filters=config.filter,
-                          clock=clock or _time.time)
+                          clock=clock or _time.time, group_by=config.grouping.group_by,
+                          project=config.backlog.project_key, digest=config.digest, risk=config.risk,
+                          coalesce_seconds=config.grouping.coalesce_seconds)
     return SendContext(Pipeline(lifecycle=lifecycle, secrets=secrets), config, stats, closers)
 
 

@@ -93,9 +93,19 @@ def _from_epoch(x: float) -> datetime:
 
 
 def try_parse(value: object) -> datetime | None:
-    """Like :func:`parse_timestamp` but ``None`` for missing or unreadable values (optional fields)."""
+    """Like :func:`parse_timestamp` but ``None`` for missing or unreadable values (optional fields).
+
+    Memoised: re-deliveries and vendor dates repeat the same values across many findings.
+    """
     if value is None:
         return None
+    if isinstance(value, (str, int, float)):
+        return _try_parse_cached(value)
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _try_parse_cached(value: str | int | float) -> datetime | None:
     try:
         return parse_timestamp(value)
     except TimestampError:

@@ -10,6 +10,25 @@
 
 A delivery that fails after the transport's retries leaves the record ``pending`` with the finding it was about, so
 the next run (or the next Lambda invocation) retries it; the failure is raised, never swallowed.
+
+Grouping (``[grouping] group_by = "vulnerability" | "fix"``) and the digest (``[digest] below_severity``) put many
+findings into one issue (:mod:`.grouping`, :mod:`.digest`). The per-finding record still decides dedup, out-of-order
+and timestamp-only re-sends (it then holds the finding's group keys, no issue key); a group record ``group:…`` holds
+the members and the issue. A finding stays where it was first filed: switching modes does not move findings that
+already have an issue.
+
+    member change that matters  → the group record is updated; one PATCH rewrites the description (the resource
+                                  table is the current member set) with one short comment
+    first active member         → claim-first create (lock in the group record; a crash → search Backlog for the
+                                  group key printed in the issue)
+    last member resolved        → comment + close;  a member active again → reopen + comment
+
+Writes budget: inside :meth:`Lifecycle.batch` (``Pipeline.run`` opens one per run) member changes are collected in
+memory and written at the end — group records once, finding records once, one Backlog write per changed group. A
+crash before the end loses nothing: nothing was recorded, so the re-delivered events are applied again. Outside a
+batch (the Lambda handler calls :meth:`handle` per record) every call is flushed at once. With ``coalesce_seconds``
+an existing group issue is rewritten at most once per window: later changes are recorded (the group stays
+``pending``) and written together by a later flush or by :meth:`retry_pending` once the window has passed.
 """
 
 from __future__ import annotations
@@ -17,8 +36,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
 from ..findings.model import Finding
@@ -28,20 +48,25 @@ from ..render.doc import Block, Bullets, Para
 from ..render.issue import IssueBuilder
 from ..state.base import ConflictError, Record, StateStore
 from ..stats import Stats
+from . import digest as digest_policy
+from . import grouping, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
 from .filters import rejection
 
 if TYPE_CHECKING:
-    from ..config import FilterConfig
+    from ..config import DigestConfig, FilterConfig, RiskConfig
 
 log = logging.getLogger("inspector2backlog.lifecycle")
 
 STALE_CLAIM_SECONDS = 900.0
+GROUP_LOCK_SECONDS = 300.0  # a group write lock older than this belongs to a crashed worker
+_ACTION_RANK = {"failed": 0, "created": 1, "reopened": 2, "closed": 3, "updated": 4, "touched": 5, "grouped": 6,
+                "skipped": 7}
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    action: str  # created | updated | closed | reopened | touched | skipped | failed
+    action: str  # created | updated | closed | reopened | touched | grouped | skipped | failed
     key: str
     issue_key: str | None = None
     reason: str = ""
@@ -65,6 +90,11 @@ class Lifecycle:
         stats: Stats | None = None,
         filters: "FilterConfig | None" = None,
         clock: Callable[[], float] = time.time,
+        group_by: str = "finding",
+        project: str = "",
+        digest: "DigestConfig | None" = None,
+        risk: "RiskConfig | None" = None,
+        coalesce_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -72,27 +102,110 @@ class Lifecycle:
         self.stats = stats or Stats()
         self.filters = filters
         self.clock = clock
+        if group_by not in grouping.MODES:
+            raise ValueError(f"group_by must be one of {', '.join(grouping.MODES)}, not {group_by!r}")
+        self.group_by = group_by
+        self.project = project or "default"
+        self.digest = digest if digest is not None and digest.below_severity else None
+        self.risk = risk if risk is not None and risk.enabled else None
+        self.coalesce_seconds = max(0.0, float(coalesce_seconds))
+        self._batch_depth = 0
+        self._ops: dict[str, list[tuple]] = {}  # group key → member operations not yet recorded
+        self._staged: dict[str, tuple[Record | None, Record]] = {}  # finding key → (stored, to store)
 
     # ---- one finding -----------------------------------------------------------------------------------------
     def handle(self, f: Finding) -> Outcome:
         key = record_key(f)
+        if self.risk is not None and self.risk.internet_reachable_priority and f.network is not None:
+            risk_policy.remember_reachability(f, self.store)
+        out = None
         for _ in range(3):  # a lost conditional write means someone else moved first: decide again
             try:
-                return self._handle(f, key)
+                out = self._handle(f, key)
+                break
             except ConflictError:
                 continue
-        return self._skip(key, "同時更新が続いたため処理を見送りました（次回の配信で再処理されます）")
+        if out is None:
+            out = self._skip(key, "同時更新が続いたため処理を見送りました（次回の配信で再処理されます）")
+        if self._batch_depth == 0 and (self._ops or self._staged):
+            out = _merge(out, self.flush())
+        return out
+
+    # ---- batches (grouped findings) --------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[list[Outcome]]:
+        """Collect group changes while the block runs; write them at its end. Yields the list the flush's outcomes
+        (one per written group) are appended to."""
+        out: list[Outcome] = []
+        self._batch_depth += 1
+        try:
+            yield out
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                out.extend(self.flush())
+
+    def flush(self) -> list[Outcome]:
+        """Record collected member changes (group records, then finding records), then write each changed group."""
+        ops, self._ops = self._ops, {}
+        staged, self._staged = self._staged, {}
+        if not ops and not staged:
+            return []
+        failed: set[str] = set()
+        dirty: list[str] = []
+        for gkey, group_ops in ops.items():
+            rec = self._apply_ops(gkey, group_ops)
+            if rec is False:
+                failed.add(gkey)
+            elif rec is not None and rec.phase == "pending":
+                dirty.append(gkey)
+        for key, (old, new) in staged.items():
+            if failed & set(new.data.get("groups") or ()):
+                continue  # its group could not be recorded: leave the finding unrecorded so a re-delivery retries
+            self._save_staged(old, new)
+        outcomes = [self._skip(g, "グループの記録が競合し続けたため見送りました（次回の配信で再処理されます）")
+                    for g in sorted(failed)]
+        for gkey in dirty:
+            out = self._write_group(gkey)
+            if out is not None:
+                outcomes.append(out)
+        return outcomes
+
+    def groups_of(self, rec: Record) -> list[str]:
+        """The group records a finding record belongs to (``[]`` for a finding with its own issue)."""
+        return list(rec.data.get("groups") or [])
+
+    def close_gone(self, rec: Record, when: float | None = None) -> Outcome:
+        """A grouped finding Inspector no longer lists (``sync``): resolve it in its groups, as a CLOSED event would.
+        Inside a batch the group writes happen at its end; outside, at once."""
+        groups = self.groups_of(rec)
+        if not groups or rec.status != "ACTIVE":
+            return self._skip(rec.key, "グループに属する有効な検出結果ではありません")
+        when = self.clock() if when is None else when
+        arn = rec.key[len("finding:"):]
+        for g in groups:
+            self._ops.setdefault(g, []).append(("close", arn, when))
+        self._stage(rec.key, self._stored(rec), replace(rec, status="CLOSED"))
+        out = Outcome("grouped", rec.key, reason="、".join(groups))
+        if self._batch_depth == 0:
+            out = _merge(out, self.flush())
+        return out
 
     def _handle(self, f: Finding, key: str) -> Outcome:
-        rec = self.store.get(key)
+        rec = self._staged[key][1] if key in self._staged else self.store.get(key)
         if rec is None:
             if f.status != "ACTIVE":
                 return self._skip(key, f"課題のない検出結果の {f.status} 通知です")
             reason = rejection(f, self.filters)
             if reason:
                 return self._skip(key, reason)
+            groups = self._route(f)
+            if groups:
+                return self._join(f, key, None, groups)
             rec = self.store.claim(key, now=self.clock())
             return self._create(f, rec)
+        if "groups" in rec.data:
+            return self._follow_grouped(f, rec)
         if rec.issue_key is None:  # claimed or pending create
             if rec.phase == "claimed" and self.clock() - rec.claimed_at < STALE_CLAIM_SECONDS and not rec.data.get("error"):
                 return self._skip(key, "別の処理が課題を作成中です")
@@ -101,7 +214,7 @@ class Lifecycle:
 
     # ---- transitions -----------------------------------------------------------------------------------------
     def _create(self, f: Finding, rec: Record) -> Outcome:
-        issue = self.builder.build(f)
+        issue = self._build(f)
         try:
             ref = self.sink.create(issue)
         except DeliveryError as e:
@@ -159,10 +272,10 @@ class Lifecycle:
                 self.sink.close(ref, _close_comment(f, stamp, suppressed, changes), suppressed=suppressed)
                 action = "closed"
             elif f.status == "ACTIVE" and rec.status in ("CLOSED", "SUPPRESSED"):
-                self.sink.reopen(ref, self.builder.build(f), _reopen_comment(stamp, changes))
+                self.sink.reopen(ref, self._build(f), _reopen_comment(stamp, changes))
                 action = "reopened"
             elif changes:
-                self.sink.update(ref, self.builder.build(f), _change_comment(stamp, changes))
+                self.sink.update(ref, self._build(f), _change_comment(stamp, changes))
                 action = "updated"
             else:  # closed → suppressed and the like: nothing to tell people
                 action = "touched"
@@ -173,6 +286,298 @@ class Lifecycle:
         self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
                                 data={"snapshot": snap}))
         return Outcome(action, rec.key, rec.issue_key)
+
+    # ---- grouped findings: routing and per-finding decisions --------------------------------------------------
+    def _route(self, f: Finding) -> list[str]:
+        """Where a new finding goes: its digest, its groups, or ``[]`` (its own issue)."""
+        if digest_policy.below(f, self.digest):
+            assert self.digest is not None
+            return [digest_policy.digest_key(self.project, self.clock(), self.digest.period)]
+        return grouping.group_keys(f, self.group_by, self.project)
+
+    def _reroute(self, f: Finding, old: list[str]) -> list[str] | None:
+        """Groups of a finding already filed in ``old`` (``None`` = it now needs its own issue). Only upwards: a
+        digested finding whose severity rose leaves the digest; nothing moves down into it."""
+        if not old:
+            return old
+        kind = grouping.group_kind(old[0])
+        project = old[0].split(":", 3)[2] if old[0].count(":") >= 3 else self.project
+        if kind == "digest":
+            if f.status != "ACTIVE" or self.digest is None or digest_policy.below(f, self.digest):
+                return old
+            return grouping.group_keys(f, self.group_by, project) or None
+        if f.status != "ACTIVE":
+            return old
+        return grouping.group_keys(f, kind, project) or old
+
+    def _join(self, f: Finding, key: str, old: Record | None, groups: list[str]) -> Outcome:
+        reach = self._reachable(f)
+        for g in groups:
+            self._queue_put(g, f, reach)
+        snap = snapshot(f)
+        new = Record(key=key, phase="synced", status=f.status, updated_at=f.updated_epoch,
+                     fingerprint=fingerprint(snap), data={"snapshot": snap, "groups": groups})
+        self._stage(key, old, new)
+        self.stats.add("grouped")
+        return Outcome("grouped", key, reason="、".join(groups))
+
+    def _follow_grouped(self, f: Finding, rec: Record) -> Outcome:
+        when = f.updated_epoch
+        snap = snapshot(f)
+        fp = fingerprint(snap)
+        if when < rec.updated_at:
+            return self._skip(rec.key, "古い通知です（より新しい状態を反映済み）")
+        if f.status == rec.status and fp == rec.fingerprint:
+            if when == rec.updated_at:
+                return self._skip(rec.key, "同じ内容の再配信です")
+            self._stage(rec.key, self._stored(rec), replace(rec, updated_at=when))
+            self.stats.add("timestamp_only")
+            return Outcome("touched", rec.key, None, "時刻のみの更新")
+        old_groups = list(rec.data.get("groups") or [])
+        groups = self._reroute(f, old_groups)
+        for g in old_groups:
+            if groups is None or g not in groups:
+                self._ops.setdefault(g, []).append(("gone", f.arn, when))
+        if groups is None:  # out of the digest into its own issue (finding mode)
+            base = self._persist_staged(rec)
+            claimed = self.store.save(replace(base, phase="claimed", claimed_at=self.clock(), issue_key=None,
+                                              issue_id=None, data={}))
+            return self._create(f, claimed)
+        return self._join(f, rec.key, self._stored(rec), groups)
+
+    def _reachable(self, f: Finding) -> str:
+        if self.risk is None or not self.risk.internet_reachable_priority:
+            return ""
+        return risk_policy.reachable_reason(f, self.store)
+
+    def _queue_put(self, gkey: str, f: Finding, reach: str) -> None:
+        ops = self._ops.get(gkey)
+        if ops is None:
+            ops = self._ops[gkey] = []
+        lead = None
+        if f.status == "ACTIVE" and not any(op[0] == "put" and op[3] is not None for op in ops):
+            from ..render.group import lead_info
+
+            lead = lead_info(f, grouping.group_kind(gkey), grouping.group_id(gkey))
+        ops.append(("put", f.arn, grouping.member_entry(f, gkey, reachable=reach), lead))
+
+    # ---- staging finding records (written once per batch, after their groups) --------------------------------
+    def _stored(self, rec: Record) -> Record | None:
+        """The stored version a staged record replaces (``None`` when it was never stored)."""
+        staged = self._staged.get(rec.key)
+        return staged[0] if staged is not None else rec
+
+    def _stage(self, key: str, old: Record | None, new: Record) -> None:
+        self._staged[key] = (old, new)
+
+    def _save_staged(self, old: Record | None, new: Record) -> Record | None:
+        try:
+            if old is None:
+                old = self.store.claim(new.key, now=self.clock())
+            return self.store.save(replace(new, version=old.version, claimed_at=old.claimed_at))
+        except ConflictError:  # another worker recorded this finding meanwhile: its state wins
+            log.info("finding record changed meanwhile", extra={"key": new.key})
+            return None
+
+    def _persist_staged(self, rec: Record) -> Record:
+        staged = self._staged.pop(rec.key, None)
+        if staged is not None:
+            saved = self._save_staged(*staged)
+            if saved is None:
+                raise ConflictError(rec.key)
+            return saved
+        return rec
+
+    # ---- group records ---------------------------------------------------------------------------------------
+    def _apply_ops(self, gkey: str, ops: list[tuple]) -> "Record | None | bool":
+        """Apply member operations to the group record (conditional write, re-read on conflict). Returns the record,
+        ``None`` when there is none and nothing to add, ``False`` when conflicts persisted."""
+        for _ in range(8):
+            rec = self.store.get(gkey)
+            members = dict(rec.data.get("members") or {}) if rec else {}
+            lead = rec.data.get("lead") if rec else None
+            changed = False
+            for op in ops:
+                if op[0] == "put":
+                    changed |= grouping.apply_member(members, op[1], op[2])
+                    if not lead and op[3] is not None:
+                        lead = op[3]
+                elif op[0] == "close":
+                    changed |= grouping.mark_closed(members, op[1], op[2])
+                else:
+                    changed |= grouping.mark_gone(members, op[1], op[2])
+            if not changed:
+                return rec
+            try:
+                if rec is None:
+                    rec = self.store.claim(gkey, now=self.clock())
+                data = {**rec.data, "kind": grouping.group_kind(gkey), "members": members, "lead": lead or {}}
+                phase = "pending" if grouping.needs_write(members) else "synced"
+                updated = max((m.get("u", 0.0) for m in members.values()), default=rec.updated_at)
+                return self.store.save(replace(rec, phase=phase, data=data, updated_at=updated))
+            except ConflictError:
+                continue
+        log.error("group record kept changing; member changes not recorded", extra={"key": gkey})
+        self.stats.add("group_conflicts")
+        return False
+
+    def _group_issue(self, gkey: str, data: dict) -> Any:
+        from ..render.group import build_group_issue
+
+        below = self.digest.below_severity if self.digest is not None else ""
+        return build_group_issue(gkey, grouping.group_kind(gkey), data, self.builder, risk=self.risk,
+                                 digest_below=below)
+
+    def _write_group(self, gkey: str) -> Outcome | None:
+        """Bring one group's Backlog issue in line with its members: create, update, close or reopen — one write."""
+        from ..render.group import change_comment
+
+        result: Outcome | None = None
+        for _ in range(6):
+            rec = self.store.get(gkey)
+            if rec is None:
+                return result
+            members = rec.data.get("members") or {}
+            d = grouping.delta(members)
+            active = bool(grouping.active_members(members))
+            now = self.clock()
+            lock = float(rec.data.get("lock") or 0.0)
+            locked = bool(lock) and now - lock < GROUP_LOCK_SECONDS
+            if rec.issue_key is None:
+                if not active:
+                    if rec.phase != "synced" or lock:
+                        self._quiet_save(replace(rec, phase="synced", data=_without(rec.data, "lock", "error")))
+                    return result
+                if locked:
+                    return result or self._skip(gkey, "別の処理がグループ課題を作成中です")
+                if lock:  # a create started and never finished: look for it before creating another
+                    try:
+                        ref = self.sink.find(gkey)
+                    except DeliveryError as e:
+                        return self._group_failed(rec, e)
+                    if ref is not None:
+                        self.stats.add("recovered")
+                        log.info("adopted a group issue created before a crash", extra={"key": gkey,
+                                                                                           "issue_key": ref.key})
+                        self._quiet_save(replace(rec, issue_key=ref.key, issue_id=ref.id, status="ACTIVE",
+                                                 data=_without(rec.data, "lock")))
+                        continue
+                try:
+                    rec = self.store.save(replace(rec, data={**rec.data, "lock": now}))
+                except ConflictError:
+                    continue
+                written = grouping.written_marks(members)
+                issue = self._group_issue(gkey, rec.data)
+                try:
+                    ref = self.sink.create(issue)
+                except DeliveryError as e:
+                    return self._group_failed(rec, e, find_first=e.maybe_applied)
+                self.stats.add("issues_created")
+                committed = self._commit_group(gkey, written, "ACTIVE", ref)
+                result = Outcome("created", gkey, ref.key)
+            else:
+                if d.empty:
+                    if rec.phase != "synced" or lock:
+                        self._quiet_save(replace(rec, phase="synced", data=_without(rec.data, "lock", "error")))
+                    return result
+                if locked:
+                    return result or self._skip(gkey, "別の処理がグループ課題を更新中です")
+                if self.coalesce_seconds and now - float(rec.data.get("written_at") or 0.0) < self.coalesce_seconds:
+                    return result  # written recently: stays pending, written with later changes
+
+                try:
+                    rec = self.store.save(replace(rec, data={**rec.data, "lock": now}))
+                except ConflictError:
+                    continue
+                written = grouping.written_marks(members)
+                kind = grouping.group_kind(gkey)
+                ref = IssueRef(rec.issue_key, rec.issue_id)
+                status = "ACTIVE" if active else "CLOSED"
+                try:
+                    if not self.sink.supports_lifecycle:
+                        action = "touched"
+                    elif rec.status == "ACTIVE" and not active:
+                        self.sink.close(ref, change_comment(kind, d, transition="close"), suppressed=d.all_suppressed)
+                        action = "closed"
+                    elif rec.status != "ACTIVE" and active:
+                        self.sink.reopen(ref, self._group_issue(gkey, rec.data),
+                                         change_comment(kind, d, transition="reopen"))
+                        action = "reopened"
+                    elif active:
+                        self.sink.update(ref, self._group_issue(gkey, rec.data), change_comment(kind, d))
+                        action = "updated"
+                    else:
+                        action = "touched"
+                except DeliveryError as e:
+                    return self._group_failed(rec, e)
+                if action != "touched":
+                    self.stats.add({"closed": "closed", "reopened": "reopened", "updated": "comments"}[action])
+                committed = self._commit_group(gkey, written, status, None)
+                if result is None or _ACTION_RANK.get(action, 9) < _ACTION_RANK.get(result.action, 9):
+                    result = Outcome(action, gkey, rec.issue_key)
+            if committed is None or committed.phase != "pending":
+                return result  # else: members changed while we wrote (another worker) — write once more
+        return result
+
+    def _commit_group(self, gkey: str, written: dict, status: str, ref: IssueRef | None) -> Record | None:
+        """Record what Backlog now shows (members → written marks; told-about inactive members pruned)."""
+        for _ in range(8):
+            rec = self.store.get(gkey)
+            if rec is None:
+                return None
+            old = rec.data.get("members") or {}
+            members = grouping.commit_written(old, written)
+            resolved = dict(rec.data.get("resolved") or {})
+            for arn, m in old.items():
+                if arn not in members and m.get("s") in ("CLOSED", "SUPPRESSED"):
+                    sev = m.get("v") or "UNTRIAGED"
+                    resolved[sev] = resolved.get(sev, 0) + 1
+            data = {**_without(rec.data, "lock", "error"), "members": members, "resolved": resolved,
+                    "written_at": self.clock()}
+            actives = grouping.active_members(members)
+            if actives:
+                from ..render.group import top_severity
+
+                data["last_severity"] = top_severity(actives)
+            phase = "pending" if grouping.needs_write(members) else "synced"
+            new = replace(rec, phase=phase, status=status, data=data)
+            if ref is not None:
+                new = replace(new, issue_key=ref.key, issue_id=ref.id)
+            try:
+                return self.store.save(new)
+            except ConflictError:
+                continue
+        log.error("could not record a group write", extra={"key": gkey})
+        return None
+
+    def _group_failed(self, rec: Record, err: DeliveryError, *, find_first: bool = False) -> Outcome:
+        data = {**_without(rec.data, "lock"), "error": str(err)[:500]}
+        if find_first:
+            data["lock"] = 1.0  # long stale: the next attempt searches Backlog before creating
+        self._quiet_save(replace(rec, phase="pending", data=data))
+        return self._fail(rec.key, err)
+
+    def _quiet_save(self, rec: Record) -> None:
+        try:
+            self.store.save(rec)
+        except ConflictError:  # someone else moved on: their state wins
+            pass
+
+    # ---- issues for single findings ---------------------------------------------------------------------------
+    def _build(self, f: Finding):
+        """The finding's issue, with the risk rules applied (priority, due days and the reason shown)."""
+        issue = self.builder.build(f)
+        if self.risk is None or issue.fallback:
+            return issue
+        decision = risk_policy.decide(risk_policy.facts_for(f, self.store), issue.priority, issue.due_days, self.risk)
+        if decision.raised:
+            from ..render.doc import Bullets, Heading, Section
+
+            issue.priority, issue.due_days = decision.priority, decision.due_days
+            at = next((i for i, b in enumerate(issue.blocks) if isinstance(b, Section)), len(issue.blocks))
+            issue.blocks[at:at] = [Heading("優先度を上げた理由"), Bullets([[r] for r in decision.reasons])]
+            issue._cache.clear()
+        return issue
 
     # ---- retries ---------------------------------------------------------------------------------------------
     def retry_pending(self) -> list[Outcome]:
@@ -187,6 +592,14 @@ class Lifecycle:
             if f is None:
                 continue
             out.append(self.handle(f))
+        if self.group_by == "finding" and self.digest is None:
+            return out  # no groups configured: skip the second scan (groups left by an earlier mode wait for it)
+        for rec in list(self.store.records(grouping.GROUP_PREFIX)):
+            stale_claim = rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS
+            if rec.phase == "pending" or stale_claim:
+                res = self._write_group(rec.key)
+                if res is not None:
+                    out.append(res)
         return out
 
     # ---- helpers ---------------------------------------------------------------------------------------------
@@ -225,6 +638,19 @@ class Lifecycle:
         self.stats.add("delivery_failures")
         log.error("delivery failed", extra={"key": key, "error": str(err)})
         return Outcome("failed", key, reason=str(err))
+
+
+def _without(data: dict, *keys: str) -> dict:
+    return {k: v for k, v in data.items() if k not in keys}
+
+
+def _merge(out: Outcome, flushed: list[Outcome]) -> Outcome:
+    """One outcome for one finding handled outside a batch: its own, or what its group write(s) did."""
+    if not flushed:
+        return out
+    worst = min(flushed, key=lambda o: _ACTION_RANK.get(o.action, 9))
+    reason = "、".join(o.key for o in flushed) if worst.action != "failed" else worst.reason
+    return Outcome(worst.action, out.key, worst.issue_key, reason)
 
 
 # ---- comments (small documents, rendered in the target's markup) --------------------------------------------------

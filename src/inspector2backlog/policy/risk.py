@@ -1,0 +1,164 @@
+"""Priority from risk: optional rules that raise an issue's priority (and shorten its due date) beyond the severity.
+
+Three rules, each off unless ``[risk]`` names a priority for it:
+
+* a known exploit (``exploitAvailable`` = YES) → ``exploit_priority``;
+* EPSS ≥ ``epss_threshold`` → ``epss_priority``;
+* an internet-reachable resource → ``internet_reachable_priority``. "Reachable" is kept simple and explained: an active
+  NETWORK_REACHABILITY finding whose path starts at an Internet Gateway was seen for the same resource (remembered in
+  the state store as ``reach:{resource id}``), or the EC2 instance has a public IPv4 address (anything outside
+  RFC 1918, 100.64/10, loopback and link-local).
+
+A rule only ever raises (高 > 中 > 低), never lowers. Every raise carries a Japanese reason line, shown in the issue
+under 「優先度を上げた理由」, so nobody has to guess why a 警告 finding is 高.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from ..findings.model import Finding, Resource
+
+if TYPE_CHECKING:
+    from ..config import RiskConfig
+    from ..state.base import StateStore
+
+PRIORITY_RANK = {"低": 0, "中": 1, "高": 2}
+REACH_PREFIX = "reach:"
+_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8"))
+
+
+@dataclass(frozen=True, slots=True)
+class RiskFacts:
+    """What the rules look at; built from one finding, or merged over the members of a group."""
+
+    exploit: bool = False
+    epss: float | None = None
+    reachable: str = ""  # why the resource is internet-reachable ("" = not known to be)
+
+    @staticmethod
+    def merge(facts: Iterable["RiskFacts"]) -> "RiskFacts":
+        exploit, epss, reach = False, None, ""
+        for x in facts:
+            exploit = exploit or x.exploit
+            if x.epss is not None and (epss is None or x.epss > epss):
+                epss = x.epss
+            reach = reach or x.reachable
+        return RiskFacts(exploit, epss, reach)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskDecision:
+    priority: str
+    due_days: int | None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def raised(self) -> bool:
+        return bool(self.reasons)
+
+
+def higher(a: str, b: str) -> str:
+    return a if PRIORITY_RANK.get(a, 1) >= PRIORITY_RANK.get(b, 1) else b
+
+
+def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: "RiskConfig | None") -> RiskDecision:
+    """Apply the rules to a base priority / due days (from the severity)."""
+    if cfg is None or not cfg.enabled:
+        return RiskDecision(priority, due_days)
+    reasons: list[str] = []
+    new = priority
+    if cfg.exploit_priority and facts.exploit and PRIORITY_RANK.get(cfg.exploit_priority, 0) > PRIORITY_RANK.get(new, 1):
+        new = cfg.exploit_priority
+        reasons.append(f"既知の悪用があります（exploitAvailable = YES）: 優先度を「{cfg.exploit_priority}」にしました。")
+    if (cfg.epss_threshold > 0 and cfg.epss_priority and facts.epss is not None and facts.epss >= cfg.epss_threshold
+            and PRIORITY_RANK.get(cfg.epss_priority, 0) > PRIORITY_RANK.get(new, 1)):
+        new = cfg.epss_priority
+        reasons.append(f"悪用可能性 (EPSS) が {facts.epss * 100:.2f} % で、しきい値 {cfg.epss_threshold * 100:.2f} % 以上です:"
+                       f" 優先度を「{cfg.epss_priority}」にしました。")
+    if (cfg.internet_reachable_priority and facts.reachable
+            and PRIORITY_RANK.get(cfg.internet_reachable_priority, 0) > PRIORITY_RANK.get(new, 1)):
+        new = cfg.internet_reachable_priority
+        reasons.append(f"{facts.reachable}: 優先度を「{cfg.internet_reachable_priority}」にしました。")
+    if not reasons:
+        return RiskDecision(priority, due_days)
+    due = due_days
+    if cfg.raised_due_days > 0:
+        due = cfg.raised_due_days if due is None else min(due, cfg.raised_due_days)
+        if due != due_days:
+            reasons.append(f"対応期限の目安を {due} 日に短縮しました（元は {due_days} 日）。" if due_days
+                           else f"対応期限の目安を {due} 日にしました。")
+    return RiskDecision(new, due, tuple(reasons))
+
+
+# ---- facts from a finding ------------------------------------------------------------------------------------------
+
+
+def public_ip(r: Resource) -> str:
+    """The first public IPv4 address of an EC2 instance ("" when none)."""
+    if r.type != "AWS_EC2_INSTANCE":
+        return ""
+    d = r.detail("awsEc2Instance") or r.detail("vm")
+    for value in d.get("ipV4Addresses") or []:
+        try:
+            ip = ipaddress.ip_address(str(value))
+        except ValueError:
+            continue
+        if ip.version == 4 and not any(ip in n for n in _NOT_PUBLIC):
+            return str(ip)
+    return ""
+
+
+def from_internet_gateway(f: Finding) -> bool:
+    return bool(f.network) and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
+
+
+def reachable_reason(f: Finding, store: "StateStore | None") -> str:
+    if from_internet_gateway(f):
+        return f"インターネットゲートウェイからポート {f.network.ports} に到達可能です" if f.network else ""
+    for r in f.resources:
+        ip = public_ip(r)
+        if ip:
+            return f"パブリック IP アドレス（{ip}）を持つ EC2 インスタンスです"
+    if store is not None:
+        for r in f.resources:
+            rec = store.get(REACH_PREFIX + r.id)
+            if rec is not None and rec.data.get("ports"):
+                ports = ", ".join(sorted(rec.data["ports"]))
+                return f"同じリソースでインターネットからの到達性（ポート {ports}）が検出されています"
+    return ""
+
+
+def facts_for(f: Finding, store: "StateStore | None" = None, *, reach: bool = True) -> RiskFacts:
+    return RiskFacts(f.exploit_available == "YES", f.epss, reachable_reason(f, store) if reach else "")
+
+
+def remember_reachability(f: Finding, store: "StateStore") -> None:
+    """Keep ``reach:{resource id}`` current from NETWORK_REACHABILITY findings that start at an Internet Gateway."""
+    from dataclasses import replace
+
+    from ..state.base import ConflictError
+
+    if not from_internet_gateway(f) or f.network is None:
+        return
+    port = f"{f.network.ports}/{f.network.protocol or '?'}"
+    for r in f.resources:
+        key = REACH_PREFIX + r.id
+        for _ in range(3):
+            try:
+                rec = store.get(key)
+                ports = set(rec.data.get("ports") or []) if rec else set()
+                want = ports | {port} if f.status == "ACTIVE" else ports - {port}
+                if rec is not None and want == ports:
+                    break
+                if rec is None:
+                    if not want:
+                        break
+                    rec = store.claim(key)
+                store.save(replace(rec, phase="synced", status=f.status, data={"ports": sorted(want)}))
+                break
+            except ConflictError:
+                continue

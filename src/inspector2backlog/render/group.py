@@ -1,0 +1,410 @@
+"""Group and digest issues: one Backlog issue for many findings (layout only; the lifecycle decides when to write).
+
+The description is *rewritten* on every write — its resource table is the current set of active members — and each
+write carries one short comment saying what changed (:func:`change_comment`). The group key is printed in the issue
+(「管理情報」) so a crashed create can be found again by searching Backlog for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from ..findings.model import Finding, SEVERITY_ORDER
+from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Quote, Strong, Table, plain
+from .issue import NONE_PROVIDED, Issue, _tr_line
+from .labels import FINDING_TYPE_JA, severity_ja, yes_no
+from .safe import SUMMARY_LIMIT, clean, one_line, truncate
+
+if TYPE_CHECKING:
+    from ..config import RiskConfig
+    from .issue import IssueBuilder
+
+MAX_ROWS = 200  # resource rows in a description (Backlog's 100,000-character limit)
+TOP_DIGEST = 20
+MAX_NAMES_IN_COMMENT = 5
+KIND_JA = {"vulnerability": "脆弱性ごとのまとめ", "fix": "修正ごとのまとめ", "digest": "ダイジェスト"}
+
+
+# ---- lead: the facts a group keeps from its first finding ---------------------------------------------------------
+
+
+def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
+    """What the group issue shows besides its members (kept once per group record)."""
+    if kind == "digest":
+        return {"period": gid}
+    lead: dict[str, Any] = {"type": f.type, "vid": f.vulnerability_id, "title": f.title[:300]}
+    if kind == "fix" and "@" in gid:
+        name, fixed = gid.rsplit("@", 1)
+        p = next((p for p in f.packages if p.name == name), None)
+        lead.update({"pkg": name, "fixed": "" if fixed == "none" else fixed,
+                     "cmd": p.remediation if p and p.remediation not in ("", "NotAvailable") else "",
+                     "pm": p.package_manager if p else ""})
+        return lead
+    lead.update({"desc": f.description[:4000], "rec": f.recommendation[:2000], "rec_url": f.recommendation_url,
+                 "src": f.source_url, "refs": list(f.reference_urls[:10])})
+    if f.network is not None:
+        lead["net"] = f"{f.network.ports}/{f.network.protocol or '?'}"
+    if f.code is not None:
+        lead["code"] = " ".join(x for x in (", ".join(f.code.cwes), f.code.detector_name) if x)
+    return lead
+
+
+# ---- the issue -----------------------------------------------------------------------------------------------------
+
+
+def _rank(sev: str) -> int:
+    return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else 2
+
+
+def top_severity(members: Sequence[dict]) -> str:
+    sevs = [m.get("v") or "UNTRIAGED" for m in members]
+    return max(sevs, key=_rank) if sevs else "INFORMATIONAL"
+
+
+def top_score(members: Sequence[dict]) -> float | None:
+    return max((m["sc"] for m in members if isinstance(m.get("sc"), (int, float))), default=None)
+
+
+def resources_of(members: Sequence[dict]) -> int:
+    return len({m.get("k") or (m.get("a"), m.get("r")) for m in members})
+
+
+def build_group_issue(
+    key: str,
+    kind: str,
+    data: Mapping[str, Any],
+    builder: "IssueBuilder",
+    *,
+    risk: "RiskConfig | None" = None,
+    digest_below: str = "",
+) -> Issue:
+    from ..policy.grouping import active_members, sort_key
+    from ..policy.risk import RiskFacts, decide
+
+    members = sorted(active_members(data.get("members") or {}), key=sort_key)
+    lead = data.get("lead") or {}
+    sev = top_severity(members) if members else (data.get("last_severity") or "INFORMATIONAL")
+    score = top_score(members)
+    base_priority = builder.priorities.get(sev, "中")
+    base_due = builder.due_days.get(sev)
+    if kind == "digest":
+        decision = decide(RiskFacts(), base_priority, base_due, None)
+    else:
+        facts = RiskFacts.merge(RiskFacts(m.get("x") == "YES", m.get("ep"), m.get("ir", "")) for m in members)
+        decision = decide(facts, base_priority, base_due, risk)
+    if kind == "digest":
+        blocks = _digest_blocks(key, data, members, digest_below)
+        summary = _digest_summary(lead.get("period", ""), members, digest_below)
+    else:
+        tr = _translations(builder, lead)
+        blocks = _group_blocks(key, kind, lead, members, sev, score, decision.reasons, tr)
+        summary = _group_summary(kind, lead, members, sev, score)
+    return Issue(
+        finding_arn=key,
+        summary=summary,
+        severity=sev,
+        priority=decision.priority,
+        due_days=decision.due_days,
+        labels=("Inspector", KIND_JA.get(kind, kind), severity_ja(sev)),
+        blocks=blocks,
+        status="ACTIVE" if members else "CLOSED",
+    )
+
+
+def _translations(builder: "IssueBuilder", lead: Mapping[str, Any]) -> dict:
+    texts = [t for t in (lead.get("desc"), lead.get("rec")) if t and t.strip() and t != NONE_PROVIDED]
+    return dict(zip(texts, builder.translator.translate_many(texts))) if texts else {}
+
+
+def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
+    if kind == "fix":
+        pkg = lead.get("pkg") or "?"
+        ids = sorted({str(m.get("id")) for m in members if m.get("id")})
+        n = f"（脆弱性 {len(ids)} 件）" if ids else ""
+        if lead.get("fixed"):
+            return f"{pkg} を {lead['fixed']} に更新{n}"
+        return f"{pkg} の修正バージョン未提供{n}"
+    if lead.get("net"):
+        return f"ポート {lead['net']} が外部から到達可能"
+    if lead.get("code"):
+        return lead["code"]
+    vid = lead.get("vid") or lead.get("title") or "Inspector の検出結果"
+    names = list(dict.fromkeys(p[0] for m in members for p in m.get("p") or []))
+    if names:
+        more = f" 他 {len(names) - 2} 件" if len(names) > 2 else ""
+        return f"{vid} {', '.join(names[:2])}{more}"
+    return vid
+
+
+def _head(sev: str, score: float | None) -> str:
+    return f"【{severity_ja(sev)} {score:.1f}】" if score is not None else f"【{severity_ja(sev)}】"
+
+
+def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[dict], sev: str, score: float | None) -> str:
+    n = resources_of(members)
+    tail = f" — {n} リソース" if members else " — すべて解消"
+    return truncate(one_line(clean(_head(sev, score) + subject(kind, lead, members) + tail)), SUMMARY_LIMIT, "…")
+
+
+def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
+    from ..policy.digest import period_label
+    from ..policy.grouping import counts_by
+
+    counts = counts_by(m.get("v") or "UNTRIAGED" for m in members)
+    parts = "・".join(f"{severity_ja(s)} {counts[s]}" for s in sorted(counts, key=_rank, reverse=True))
+    text = f"【ダイジェスト】{period_label(pid)} 深刻度「{severity_ja(below)}」未満の検出結果 {len(members)} 件"
+    if parts:
+        text += f"（{parts}）"
+    return truncate(one_line(text), SUMMARY_LIMIT, "…")
+
+
+def member_label(m: Mapping[str, Any], kind: str = "vulnerability") -> str:
+    where = str(m.get("r") or "不明なリソース")
+    if kind in ("fix", "digest") and m.get("id"):
+        return f"{m['id']}（{where}）"
+    return where
+
+
+def _packages_cell(m: Mapping[str, Any]) -> Line:
+    out: list = []
+    for i, (name, version, fixed) in enumerate((m.get("p") or [])[:3]):
+        if i:
+            out.append("、")
+        fixed_text = fixed if fixed and fixed != "NotAvailable" else "修正なし"
+        out += [Code(f"{name} {version}"), f" → {fixed_text}"]
+    if len(m.get("p") or []) > 3:
+        out.append(f" ほか {len(m['p']) - 3} 件")
+    if m.get("net"):
+        out.append(Code(m["net"]))
+    return out or ["—"]
+
+
+def _score(m: Mapping[str, Any]) -> str:
+    sc = m.get("sc")
+    return f"{sc:.1f}" if isinstance(sc, (int, float)) else "—"
+
+
+def _where(m: Mapping[str, Any]) -> str:
+    return " / ".join(x for x in (m.get("a"), m.get("g")) if x) or "不明"
+
+
+def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[dict], sev: str, score: float | None,
+                  reasons: Sequence[str], tr: Mapping) -> list[Block]:
+    n_res = resources_of(members)
+    blocks: list[Block] = [Heading("概要")]
+    if not members:
+        blocks.append(Para(["この課題の対象はすべて解消されました。"]))
+    elif kind == "fix":
+        ids = sorted({str(m.get("id")) for m in members if m.get("id")})
+        if lead.get("fixed"):
+            blocks.append(Para(["パッケージ ", Code(lead.get("pkg") or "?"), " を ", Code(lead["fixed"]),
+                                f" 以降に更新すると、{len(ids)} 件の脆弱性が {n_res} 件のリソースで解消されます"
+                                f"（最大深刻度: {severity_ja(sev)}）。"]))
+        else:
+            blocks.append(Para(["パッケージ ", Code(lead.get("pkg") or "?"),
+                                f" に修正バージョンがまだ提供されていない脆弱性が {len(ids)} 件、{n_res} 件のリソースにあります"
+                                f"（最大深刻度: {severity_ja(sev)}）。"]))
+    elif lead.get("net"):
+        blocks.append(Para(["ポート ", Code(lead["net"]), f" への外部からの到達性が {n_res} 件のリソースで検出されています"
+                            f"（最大深刻度: {severity_ja(sev)}）。"]))
+    else:
+        what = lead.get("code") or lead.get("vid") or lead.get("title") or ""
+        label = "コードの脆弱性 " if lead.get("code") else "脆弱性 "
+        blocks.append(Para([label, Code(what), f" が {n_res} 件のリソースで検出されています（最大深刻度: {severity_ja(sev)}"
+                            + (f"、最高スコア {score:.1f}" if score is not None else "") + "）。"]))
+    blocks.append(Para(["この課題は Inspector の検出結果を", KIND_JA.get(kind, "まとめ"),
+                        "として 1 件にしたものです。対象リソースの一覧は検出結果の変化に合わせて書き換えられ、"
+                        "すべて解消されると完了になります。"]))
+    if reasons:
+        blocks += [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])]
+    blocks += _score_table(members, sev, score)
+    if kind != "fix" and lead.get("desc", "").strip():
+        line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
+        blocks += [Heading("説明"), Para(line) if ok else Quote(plain(line))]
+    if kind == "fix" and members:
+        blocks += _fixed_vulns(members)
+    blocks += _resource_table(kind, members, lead)
+    blocks += _remediation(kind, lead, members, tr)
+    if kind != "fix":
+        blocks += _references(lead)
+    blocks += [Heading("管理情報"), Bullets([["グループキー: ", Code(key)],
+                                          ["種別: ", FINDING_TYPE_JA.get(lead.get("type", ""), lead.get("type", "") or "—")]])]
+    return blocks
+
+
+def _score_table(members: Sequence[dict], sev: str, score: float | None) -> list[Block]:
+    rows: list[list[Line]] = [[["最大深刻度"], [f"{severity_ja(sev)} ({sev})"]],
+                              [["最高スコア"], ["—" if score is None else f"{score:.1f}"]]]
+    exploits = {m.get("x") for m in members if m.get("x")}
+    if exploits:
+        rows.append([["既知の悪用"], [Strong("あり") if "YES" in exploits else "なし"]])
+    epss = max((m["ep"] for m in members if isinstance(m.get("ep"), (int, float))), default=None)
+    if epss is not None:
+        rows.append([["悪用可能性 (EPSS)"], [f"最大 {epss * 100:.2f} %"]])
+    fixes = sorted({m.get("fx") for m in members if m.get("fx")})
+    if fixes:
+        rows.append([["修正の有無"], ["、".join(yes_no(x) for x in fixes)]])
+    return [Heading("深刻度とスコア"), Table(["項目", "値"], rows)]
+
+
+def _fixed_vulns(members: Sequence[dict]) -> list[Block]:
+    by_id: dict[str, list[dict]] = {}
+    for m in members:
+        by_id.setdefault(str(m.get("id") or "?"), []).append(m)
+    rows = []
+    for vid, ms in sorted(by_id.items(), key=lambda kv: (-_rank(top_severity(kv[1])), -(top_score(kv[1]) or 0), kv[0])):
+        sc = top_score(ms)
+        cell: Line = [Link(vid, f"https://nvd.nist.gov/vuln/detail/{vid}")] if vid.startswith("CVE-") else [Code(vid)]
+        rows.append([cell, [severity_ja(top_severity(ms))], ["—" if sc is None else f"{sc:.1f}"],
+                     [f"{resources_of(ms)} 件"]])
+    return [Heading(f"この更新で解消される脆弱性（{len(by_id)} 件）"), Table(["脆弱性", "最大深刻度", "最高スコア", "対象リソース"], rows[:MAX_ROWS])]
+
+
+def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any]) -> list[Block]:
+    if not members:
+        return []
+    rows: list[list[Line]] = []
+    for m in members[:MAX_ROWS]:
+        row: list[Line] = [[str(m.get("r") or "—")], [_where(m)]]
+        if kind == "fix":
+            row.append([Code(str(m.get("id") or "?"))])
+        row += [_packages_cell(m), [severity_ja(m.get("v") or "")], [_score(m)]]
+        rows.append(row)
+    detail = "ポート" if lead.get("net") else "詳細" if lead.get("code") else "パッケージ（現在 → 修正）"
+    header = ["リソース", "アカウント / リージョン"] + (["脆弱性"] if kind == "fix" else []) + [detail, "深刻度", "スコア"]
+    blocks: list[Block] = [Heading(f"対象リソース（{resources_of(members)} 件）"), Table(header, rows)]
+    if len(members) > MAX_ROWS:
+        blocks.append(Para([f"ほか {len(members) - MAX_ROWS} 件（スコアの高い順に {MAX_ROWS} 件を表示）"]))
+    return blocks
+
+
+def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[dict], tr: Mapping) -> list[Block]:
+    items: list[Line] = []
+    if kind == "fix":
+        if lead.get("fixed"):
+            items.append([Code(lead.get("pkg") or "?"), " を ", Code(lead["fixed"]), " 以降に更新してください。"])
+        else:
+            items.append([Code(lead.get("pkg") or "?"), " の修正バージョンはまだ提供されていません。ベンダーの情報を確認し、"
+                          "回避策を検討してください。"])
+        if lead.get("cmd"):
+            items.append(["更新コマンドの例: ", Code(lead["cmd"])])
+    else:
+        fixes = list(dict.fromkeys((p[0], p[2]) for m in members for p in m.get("p") or []))
+        for name, fixed in fixes[:20]:
+            if fixed and fixed != "NotAvailable":
+                items.append([Code(name), " を ", Code(fixed), " 以降に更新してください。"])
+            else:
+                items.append([Code(name), " の修正バージョンはまだ提供されていません。"])
+        if len(fixes) > 20:
+            items.append([f"ほか {len(fixes) - 20} 件のパッケージ"])
+    blocks: list[Block] = [Heading("推奨対応")]
+    if items:
+        blocks.append(Bullets(items))
+    rec = (lead.get("rec") or "").strip()
+    if rec and rec != NONE_PROVIDED:
+        line, ok = _tr_line(tr.get(lead["rec"]), lead["rec"])
+        blocks.append(Para(["Inspector の推奨: ", *line]) if ok else Quote(plain(line)))
+    if lead.get("rec_url"):
+        blocks.append(Para(["詳細: ", Link(lead["rec_url"], lead["rec_url"])]))
+    return blocks if len(blocks) > 1 else []
+
+
+def _references(lead: Mapping[str, Any]) -> list[Block]:
+    urls = [lead.get("src") or "", *(lead.get("refs") or [])]
+    vid = lead.get("vid") or ""
+    if vid.startswith("CVE-") and not any(vid in u for u in urls if "nvd.nist.gov" in u):
+        urls.append(f"https://nvd.nist.gov/vuln/detail/{vid}")
+    seen = list(dict.fromkeys(u for u in urls if u))
+    return [Heading("参考情報"), Bullets([[Link(u, u)] for u in seen[:10]])] if seen else []
+
+
+# ---- digest --------------------------------------------------------------------------------------------------------
+
+
+def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below: str) -> list[Block]:
+    from ..policy.digest import period_label
+    from ..policy.grouping import counts_by
+
+    pid = (data.get("lead") or {}).get("period", "")
+    active = counts_by(m.get("v") or "UNTRIAGED" for m in members)
+    resolved = dict(data.get("resolved") or {})
+    for m in (data.get("members") or {}).values():  # resolved since the last write: counted once this write is done
+        if m.get("s") in ("CLOSED", "SUPPRESSED"):
+            sev = m.get("v") or "UNTRIAGED"
+            resolved[sev] = resolved.get(sev, 0) + 1
+    sevs = sorted(set(active) | set(resolved), key=_rank, reverse=True)
+    rows = [[[f"{severity_ja(s)} ({s})"], [f"{active.get(s, 0)} 件"], [f"{resolved.get(s, 0)} 件"]] for s in sevs]
+    period = "常設のダイジェスト" if pid == "standing" else f"{period_label(pid)}に初めて検出された"
+    blocks: list[Block] = [
+        Heading("概要"),
+        Para([f"{period}、深刻度「{severity_ja(below)}」未満の検出結果のまとめです。個別の課題は作成していません。"
+              f"未解決 {len(members)} 件。"]),
+        Heading("深刻度別の件数"),
+        Table(["深刻度", "未解決", "解消済み"], rows or [[["—"], ["0 件"], ["0 件"]]]),
+    ]
+    if members:
+        top = []
+        for m in members[:TOP_DIGEST]:
+            top.append([[severity_ja(m.get("v") or "")], [_score(m)], [Code(str(m.get("id") or "?"))],
+                        [str(m.get("r") or "—")], [_where(m)]])
+        blocks += [Heading(f"スコアの高い順（上位 {min(TOP_DIGEST, len(members))} 件）"),
+                   Table(["深刻度", "スコア", "脆弱性・内容", "リソース", "アカウント / リージョン"], top)]
+        if len(members) > TOP_DIGEST:
+            blocks.append(Para([f"ほか {len(members) - TOP_DIGEST} 件"]))
+    blocks += [Heading("管理情報"), Bullets([["グループキー: ", Code(key)]])]
+    return blocks
+
+
+# ---- comments ------------------------------------------------------------------------------------------------------
+
+
+def _names(ms: Sequence[dict], kind: str) -> str:
+    names = [member_label(m, kind) for m in ms[:MAX_NAMES_IN_COMMENT]]
+    more = f" ほか {len(ms) - MAX_NAMES_IN_COMMENT} 件" if len(ms) > MAX_NAMES_IN_COMMENT else ""
+    return "、".join(names) + more
+
+
+def change_comment(kind: str, d: Any, *, transition: str = "") -> list[Block]:
+    """One short comment for one write. ``d`` is a :class:`~..policy.grouping.Delta`; ``transition`` is "",
+    "close" or "reopen"."""
+    from ..policy.grouping import counts_by
+
+    target = "対象" if kind == "digest" else "対象リソース"
+    lines: list[Line] = []
+    if d.added:
+        if kind == "digest":
+            counts = counts_by(m.get("v") or "UNTRIAGED" for m in d.added)
+            parts = "、".join(f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=_rank, reverse=True))
+            lines.append([f"新たに {len(d.added)} 件を追加しました（{parts}）: {_names(d.added, kind)}"])
+        elif transition == "reopen":
+            lines.append([f"再び検出された{target}（{len(d.added)} 件）: {_names(d.added, kind)}"])
+        else:
+            lines.append([f"{target}が {len(d.added)} 件追加されました: {_names(d.added, kind)}"])
+    if d.resolved:
+        closed = [m for m in d.resolved if m.get("s") != "SUPPRESSED"]
+        suppressed = [m for m in d.resolved if m.get("s") == "SUPPRESSED"]
+        if closed:
+            lines.append([f"{len(closed)} 件が解消されました: {_names(closed, kind)}"])
+        if suppressed:
+            lines.append([f"{len(suppressed)} 件が抑制されました: {_names(suppressed, kind)}"])
+    if d.moved:
+        lines.append([f"{len(d.moved)} 件がこの課題の対象外になりました（修正バージョンや深刻度の変更）: {_names(d.moved, kind)}"])
+    for m, changes in d.changed[:MAX_NAMES_IN_COMMENT]:
+        lines.append([f"{member_label(m, kind)} の内容が更新されました: " + "、".join(changes)])
+    if len(d.changed) > MAX_NAMES_IN_COMMENT:
+        lines.append([f"ほか {len(d.changed) - MAX_NAMES_IN_COMMENT} 件の内容が更新されました"])
+    blocks: list[Block] = []
+    if transition == "close":
+        if d.all_suppressed:
+            blocks.append(Para(["すべての対象が抑制または解消されたため、課題を完了にします（完了理由: 対応しない）。"]))
+        else:
+            blocks.append(Para(["すべての対象が解消されたため、課題を完了にします。"]))
+    elif transition == "reopen":
+        blocks.append(Para(["解消済みだった対象が再び検出されたため、課題を再オープンします。"]))
+    if len(lines) == 1 and not blocks:
+        return [Para(lines[0]), Para(["課題の説明（対象の一覧）を最新の内容に書き換えました。"])]
+    if lines:
+        blocks.append(Bullets(lines))
+    if transition != "close":
+        blocks.append(Para(["課題の説明（対象の一覧）を最新の内容に書き換えました。"]))
+    return blocks
