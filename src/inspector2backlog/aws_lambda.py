@@ -133,17 +133,24 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
     ctx = _context()
     _maybe_retry_pending(ctx)
     failures = []
-    for record in event.get("Records") or []:
-        mid = record.get("messageId") or ""
-        try:
-            problems = _process(ctx, record, f"sqs:{mid}")
-        except Exception:  # noqa: BLE001 - one record's bug must not fail the batch
-            log.exception("record failed", extra={"message_id": mid})
+    # Grouped findings: one Backlog write per changed group per batch. A group write that fails at the end is kept
+    # pending in the state store (its members are recorded) and retried by the pending sweep, not by SQS.
+    with ctx.pipeline.lifecycle.batch() as flushed:
+        for record in event.get("Records") or []:
+            mid = record.get("messageId") or ""
+            try:
+                problems = _process(ctx, record, f"sqs:{mid}")
+            except Exception:  # noqa: BLE001 - one record's bug must not fail the batch
+                log.exception("record failed", extra={"message_id": mid})
+                emit_metric("DeliveryFailures")
+                problems = ["exception"]
+            if problems:
+                log.error("record not delivered", extra={"message_id": mid, "problems": problems})
+                failures.append({"itemIdentifier": mid})
+    for out in flushed:
+        if out.failed:
             emit_metric("DeliveryFailures")
-            problems = ["exception"]
-        if problems:
-            log.error("record not delivered", extra={"message_id": mid, "problems": problems})
-            failures.append({"itemIdentifier": mid})
+            log.error("group write failed; pending", extra={"key": out.key, "reason": out.reason})
     log.info("batch done", extra={"records": len(event.get("Records") or []), "failures": len(failures),
                                   "stats": ctx.stats.as_dict()})
     return {"batchItemFailures": failures}
@@ -153,7 +160,9 @@ def eventbridge_handler(event: dict, context: Any = None) -> dict:
     """One EventBridge event. Raises on failure so Lambda's retries and on-failure destination take over."""
     ctx = _context()
     _maybe_retry_pending(ctx)
-    problems = _process(ctx, event, f"eventbridge:{event.get('id', '')}")
+    with ctx.pipeline.lifecycle.batch() as flushed:
+        problems = _process(ctx, event, f"eventbridge:{event.get('id', '')}")
+    problems += [o.reason for o in flushed if o.failed]
     if problems:
         raise RuntimeError("; ".join(problems))
     return {"ok": True}

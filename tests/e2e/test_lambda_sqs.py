@@ -125,3 +125,22 @@ def test_eventbridge_direct_and_skipped_detail_types(aws_app):
     assert aws_lambda.eventbridge_handler(ev, None) == {"ok": True}
     (issue,) = fake.issues.values()
     assert "3389" in issue["summary"] and "win-bastion" in issue["summary"]
+
+
+def test_vulnerability_grouping_writes_once_per_batch(aws_app, monkeypatch):
+    """One CVE on five instances arriving in one SQS batch: one issue, one write, all five resources listed."""
+    monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")
+    aws_lambda.reset()
+    fake = aws_app["fake"]
+    base = json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())
+    bodies = []
+    for i in range(5):
+        ev = json.loads(json.dumps(base))
+        ev["detail"]["findingArn"] = ev["detail"]["findingArn"][:-2] + f"{i:02d}"
+        ev["detail"]["resources"][0]["id"] = f"i-0abc00000000000{i:02d}"
+        bodies.append(json.dumps(ev))
+    result = aws_lambda.sqs_handler(_batch(aws_app, bodies), None)
+    assert result == {"batchItemFailures": []}
+    (issue,) = fake.issues.values()
+    assert all(f"i-0abc00000000000{i:02d}" in issue["description"] for i in range(5))
+    assert len([r for r in fake.requests if r.method in ("POST", "PATCH")]) == 1

@@ -360,3 +360,32 @@ def test_estimate_text():
                                                      "約 2.2 時間（134 分）")
     assert estimate_text(0) == "書き込み 0 件: Backlog への書き込みはありません"
     assert "書き込み間隔 2 秒" in estimate_text(100, pace_seconds=2.0) and "約 3.3 分" in estimate_text(100, pace_seconds=2.0)
+
+
+def test_grouped_members_gone_from_the_listing_are_resolved_in_their_group(
+        tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy):
+    """vulnerability mode: one CVE on three instances → one issue; the listing then has only one of them → the group
+    issue's resource list shrinks in one write, and a finding gone from the listing is resolved like a CLOSED one."""
+    base = _example("02-ec2-high-openssh")
+    members = []
+    for i, suffix in enumerate(("aaaaa1", "aaaaa2", "aaaaa3")):
+        f = _renamed(base, suffix)
+        f["resources"][0]["id"] = f"i-0000000000000000{i}"
+        members.append(f)
+    cfg = write_config(tmp_path, fake)
+    cfg.write_text(cfg.read_text() + '[grouping]\ngroup_by = "vulnerability"\n', encoding="utf-8")
+    p = tmp_path / "batch.json"
+    p.write_text(json.dumps([_event(f) for f in members]), encoding="utf-8")
+    assert run(cfg, "send", str(p)).exit_code == 0
+    (issue,) = fake.issues.values()
+    assert all(f"i-0000000000000000{i}" in issue["description"] for i in range(3))
+    seed_pages(inspector.upstream, [[members[0]]])
+    before = len(writes(fake))
+    r = run(cfg, "sync", "--no-progress")
+    assert r.exit_code == 0, r.output
+    assert len(writes(fake)) - before == 1  # one rewrite of the group issue, not one per gone member
+    (issue,) = fake.issues.values()
+    assert "i-00000000000000000" in issue["description"]
+    assert "i-00000000000000001" not in issue["description"] and "i-00000000000000002" not in issue["description"]
+    assert issue["status"]["name"] == "未対応"
+    assert record(tmp_path, "finding:" + members[1]["findingArn"]).status == "CLOSED"

@@ -361,14 +361,16 @@ class Syncer:
                 return rr
             self.progress.page(region, rr.pages + 1)
             page_arns = []
-            for raw in resp.get("findings") or []:
-                out = self._one(_plain(raw), region, rr, report)
-                if out is not None:
-                    report.outcomes.append(out)
-                arn = raw.get("findingArn") if isinstance(raw, Mapping) else None
-                if isinstance(arn, str) and arn.strip():
-                    page_arns.append(arn.strip())
-                self.progress.finding()
+            with self.lifecycle.batch() as flushed:  # grouped findings: one write per changed group per page
+                for raw in resp.get("findings") or []:
+                    out = self._one(_plain(raw), region, rr, report)
+                    if out is not None:
+                        report.outcomes.append(out)
+                    arn = raw.get("findingArn") if isinstance(raw, Mapping) else None
+                    if isinstance(arn, str) and arn.strip():
+                        page_arns.append(arn.strip())
+                    self.progress.finding()
+            report.outcomes += flushed
             rr.pages += 1
             self._pages_this_run += 1
             token = resp.get("nextToken") or None
@@ -414,7 +416,9 @@ class Syncer:
     def gone_candidates(self, region: str, listing_started: float) -> list[Record]:
         out = []
         for rec in self.store.records(FINDING_PREFIX):
-            if rec.status != "ACTIVE" or not rec.issue_key or rec.phase != "synced":
+            if rec.status != "ACTIVE" or rec.phase != "synced":
+                continue
+            if not rec.issue_key and not self.lifecycle.groups_of(rec):  # neither its own issue nor a group's
                 continue
             arn = rec.key[len(FINDING_PREFIX):]
             rec_region, account = _arn_region_account(arn)
@@ -430,9 +434,13 @@ class Syncer:
     def _close_gone(self, region: str, listing_started: float) -> list[Outcome]:
         outcomes = []
         stamp = jst(datetime.fromtimestamp(listing_started, timezone.utc))
-        for rec in self.gone_candidates(region, listing_started):
-            outcomes.append(self._close_one_gone(rec, region, stamp))
-        return outcomes
+        with self.lifecycle.batch() as flushed:
+            for rec in self.gone_candidates(region, listing_started):
+                if rec.issue_key:
+                    outcomes.append(self._close_one_gone(rec, region, stamp))
+                else:  # a member of group issues: resolved in its groups, written once per group at the end
+                    outcomes.append(self.lifecycle.close_gone(rec, listing_started))
+        return outcomes + flushed
 
     def _close_one_gone(self, rec: Record, region: str, stamp: str) -> Outcome:
         sink, stats = self.lifecycle.sink, self.lifecycle.stats
