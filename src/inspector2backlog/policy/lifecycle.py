@@ -255,9 +255,12 @@ class Lifecycle:
                 self.store.save(replace(rec, updated_at=when))  # timestamp-only: remember, don't notify
                 self.stats.add("timestamp_only")
                 return Outcome("touched", rec.key, rec.issue_key, "時刻のみの更新")
-        elif when < rec.updated_at:
-            f = self._pending_finding(rec) or f  # retry the newer pending change, not this older one
-            snap, fp, when = snapshot(f), fingerprint(snapshot(f)), f.updated_epoch
+        else:  # a change failed earlier: apply whichever is newer, the pending finding or this one
+            pf = self._pending_finding(rec)
+            if pf is not None and pf.updated_epoch > when:
+                f = pf
+                snap = snapshot(f)
+                fp, when = fingerprint(snap), f.updated_epoch
         if not self.sink.supports_lifecycle:
             self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
                                     data={"snapshot": snap}))

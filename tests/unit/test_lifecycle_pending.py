@@ -1,0 +1,81 @@
+"""Pending changes and ordering, at the policy level (an in-memory store and a recording sink)."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from inspector2backlog.deliver.base import DeliveryError, IssueRef, Sink
+from inspector2backlog.findings.parse import parse_finding
+from inspector2backlog.policy.lifecycle import Lifecycle
+from inspector2backlog.render.issue import IssueBuilder
+from inspector2backlog.state.memory import MemoryStore
+from inspector2backlog.translate import make_translator
+
+from ..conftest import EXAMPLES
+
+
+class RecordingSink(Sink):
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+        self.fail_next = 0
+
+    def _maybe_fail(self) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise DeliveryError("injected")
+
+    def create(self, issue):
+        self._maybe_fail()
+        self.calls.append(("create", issue.summary))
+        return IssueRef("SEC-1", 1)
+
+    def update(self, ref, issue, comment):
+        self._maybe_fail()
+        self.calls.append(("update", ref.key))
+
+    def close(self, ref, comment, *, suppressed=False):
+        self._maybe_fail()
+        self.calls.append(("close", ref.key, suppressed))
+
+    def reopen(self, ref, issue, comment):
+        self._maybe_fail()
+        self.calls.append(("reopen", ref.key))
+
+
+def _finding(day: int, **changes):
+    d = copy.deepcopy(json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())["detail"])
+    d.update(changes)
+    d["updatedAt"] = f"2024-10-{day:02d}T00:00:00Z"
+    return parse_finding(d)
+
+
+def _lifecycle(sink):
+    return Lifecycle(store=MemoryStore(), sink=sink, builder=IssueBuilder(make_translator("offline")))
+
+
+def test_a_failed_close_is_not_undone_by_an_older_event_arriving_later():
+    sink = RecordingSink()
+    lc = _lifecycle(sink)
+    assert lc.handle(_finding(1)).action == "created"
+    sink.fail_next = 1
+    assert lc.handle(_finding(5, status="CLOSED")).failed  # the close fails: pending, with the CLOSED finding kept
+    # an older ACTIVE re-send (newer than what was applied, older than the pending close) arrives next
+    out = lc.handle(_finding(3))
+    assert out.action == "closed"  # the newer pending change wins
+    assert sink.calls[-1] == ("close", "SEC-1", False)
+    rec = lc.store.get("finding:" + _finding(1).arn)
+    assert rec.phase == "synced" and rec.status == "CLOSED"
+
+
+def test_pending_changes_are_retried_without_a_new_event():
+    sink = RecordingSink()
+    lc = _lifecycle(sink)
+    lc.handle(_finding(1))
+    sink.fail_next = 1
+    assert lc.handle(_finding(2, status="SUPPRESSED")).failed
+    outs = lc.retry_pending()
+    assert [o.action for o in outs] == ["closed"] and sink.calls[-1] == ("close", "SEC-1", True)
+    assert lc.retry_pending() == []
