@@ -22,6 +22,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .render.labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY
+
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "UNTRIAGED")
 SEVERITY_ORDER = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 FINDING_TYPES = ("PACKAGE_VULNERABILITY", "NETWORK_REACHABILITY", "CODE_VULNERABILITY")
@@ -34,15 +36,6 @@ PERIODS = ("day", "week", "standing")
 PRIORITY_NAMES = ("高", "中", "低")
 ENV_PREFIX = "I2B_"
 
-DEFAULT_PRIORITY = {
-    "CRITICAL": "高",
-    "HIGH": "高",
-    "MEDIUM": "中",
-    "LOW": "低",
-    "INFORMATIONAL": "低",
-    "UNTRIAGED": "中",
-}
-DEFAULT_DUE_DAYS = {"CRITICAL": 7, "HIGH": 14, "MEDIUM": 30, "LOW": 90}
 
 
 class ConfigError(ValueError):

@@ -9,53 +9,24 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from ._loopback import LoopbackServer
 from ._mangle import mangle
 
 _ELEMENT = re.compile(r"<x\b[^>]*>.*?</x>", re.S)
 MAX_BODY = 128 * 1024
 
 
-class DeepLServer:
+class DeepLServer(LoopbackServer[int]):
     def __init__(self, auth_key: str, mode: str = "reorder") -> None:
         self.auth_key = auth_key
         self.mode = mode
-        self.requests: list[dict[str, Any]] = []
-        self._faults: deque[int] = deque()
-        self._always: int | None = None
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_handler)
 
     def fail(self, n: int | None, status: int = 429) -> None:
-        with self._lock:
-            if n is None:
-                self._always = status
-            else:
-                self._faults.extend([status] * n)
-
-    def _next_fault(self) -> int | None:
-        with self._lock:
-            return self._faults.popleft() if self._faults else self._always
-
-    def __enter__(self) -> "DeepLServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().fail(n, status)
 
 
 def _handler(server: DeepLServer) -> type[BaseHTTPRequestHandler]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from ._loopback import LoopbackServer
 from ._mangle import mangle
 
 TARGET = "AWSShineFrontendService_20170701.TranslateText"
@@ -33,48 +32,13 @@ _ELEMENT = re.compile(r"<span\b[^>]*\btranslate=\"no\"[^>]*>.*?</span>", re.S)
 _ALLOWED = {"Text", "SourceLanguageCode", "TargetLanguageCode", "Settings", "TerminologyNames"}
 
 
-class TranslateServer:
+class TranslateServer(LoopbackServer[str]):
     def __init__(self, mode: str = "reorder") -> None:
         self.mode = mode
-        self.requests: list[dict[str, Any]] = []
-        self._faults: deque[str] = deque()
-        self._always: str | None = None
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_handler)
 
     def fail(self, n: int | None, error: str = "TooManyRequestsException") -> None:
-        with self._lock:
-            if n is None:
-                self._always = error
-            else:
-                self._faults.extend([error] * n)
-
-    def heal(self) -> None:
-        with self._lock:
-            self._faults.clear()
-            self._always = None
-
-    def _next_fault(self) -> str | None:
-        with self._lock:
-            if self._faults:
-                return self._faults.popleft()
-            return self._always
-
-    def __enter__(self) -> "TranslateServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().fail(n, error)
 
 
 def _handler(server: TranslateServer) -> type[BaseHTTPRequestHandler]:

@@ -220,39 +220,11 @@ class ProjectContext:
         return params
 
     @classmethod
-    def load(
-        cls,
-        client: "BacklogClient",
-        project_key: str,
-        *,
-        issue_type_name: str,
-        open_status_name: str = "未対応",
-        closed_status_name: str = "完了",
-        suppressed_resolution_name: str = "対応しない",
-        category_names: Sequence[str] = (),
-        assignee: str | int | None = None,
-        notified_users: Sequence[str | int] = (),
-        arn_custom_field_name: str | None = None,
-        priority_names: Iterable[str] = (),
-    ) -> "ProjectContext":
-        """Fetch the catalog and resolve every name; the first missing one raises ``ConfigLookupError``.
-
-        ``priority_names`` (e.g. the values of ``[backlog.priority]``) are checked to exist now rather than at the
-        first issue.
-        """
-        catalog = ProjectCatalog.fetch(client, project_key)
-        return cls.from_catalog(
-            catalog,
-            issue_type_name=issue_type_name,
-            open_status_name=open_status_name,
-            closed_status_name=closed_status_name,
-            suppressed_resolution_name=suppressed_resolution_name,
-            category_names=category_names,
-            assignee=assignee,
-            notified_users=notified_users,
-            arn_custom_field_name=arn_custom_field_name,
-            priority_names=priority_names,
-        )
+    def load(cls, client: "BacklogClient", project_key: str, **names: Any) -> "ProjectContext":
+        """Fetch the catalog and resolve every name (keywords of :meth:`from_catalog`); the first missing one raises
+        ``ConfigLookupError``. ``priority_names`` (e.g. the values of ``[backlog.priority]``) are checked to exist now
+        rather than at the first issue."""
+        return cls.from_catalog(ProjectCatalog.fetch(client, project_key), **names)
 
     @classmethod
     def from_catalog(
