@@ -96,7 +96,7 @@ def render(
     finally:
         ctx.close()
     if stats:
-        ctx.stats.add("issues_rendered", 0)
+        ctx.stats.add("issues_rendered", n)
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + ("issues_rendered",)), err=True)
 
 

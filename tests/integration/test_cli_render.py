@@ -28,6 +28,7 @@ def test_render_json_lines_for_the_examples():
     stats = json.loads(r.stderr.strip().splitlines()[-1])
     assert {"translated_chars", "translation_requests", "translation_cache_hits"} <= set(stats)
     assert stats["translated_chars"] == 0  # offline engine sends nothing anywhere
+    assert stats["issues_rendered"] == 7 and stats["skipped"] == 1 and stats["fallbacks"] == 1
 
 
 def test_render_from_stdin_in_backlog_notation():
