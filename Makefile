@@ -23,6 +23,7 @@ bench: $(STAMP)
 
 package: $(STAMP)
 	$(BIN)/python deploy/package.py
+	$(BIN)/python bench/lambda_package.py --reuse
 
 lint: $(STAMP)
 	$(BIN)/cfn-lint deploy/template.yaml

@@ -66,6 +66,8 @@ TARGET_MARKER_ENV = {
 # Distributions the Lambda Python runtime already provides (normalised names, PEP 503).
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"})
 # Top-level import names of those distributions, for stripping anything a dependency dragged in anyway.
+#: the command line's own dependencies: the handler never imports them (inspector2backlog.cli is not on its path)
+CLI_ONLY = frozenset({"typer", "rich"})
 RUNTIME_PROVIDED_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 
 DIST_INFO_BLOAT = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
@@ -119,6 +121,9 @@ def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> tuple[lis
         name = normalise(req.name)
         if name in RUNTIME_PROVIDED:
             dropped.append(f"{line} (provided by the Lambda runtime)")
+            continue
+        if name in CLI_ONLY:
+            dropped.append(f"{line} (command line only; the handler does not import it)")
             continue
         if req.marker is not None and not req.marker.evaluate(dict(TARGET_MARKER_ENV)):
             dropped.append(f"{line} (marker false on Lambda)")
