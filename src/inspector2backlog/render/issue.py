@@ -674,19 +674,17 @@ def _references(f: Finding) -> list[Block]:
 
 
 def _detection(f: Finding) -> list[Block]:
-    rows: list[list[Line]] = [
-        [["初回検出"], [jst(f.first_observed)]],
-        [["最終検出"], [jst(f.last_observed)]],
-        [["更新"], [jst(f.updated_at)]],
+    lines: list[Line] = [
+        [f"初回検出 {jst(f.first_observed)} · 最終検出 {jst(f.last_observed)} · 更新 {jst(f.updated_at)}"],
     ]
-    if f.vendor_created:
-        rows.append([["ベンダー公開日"], [jst(f.vendor_created)]])
-    if f.vendor_updated:
-        rows.append([["ベンダー更新日"], [jst(f.vendor_updated)]])
-    rows.append([["状態"], [f"{STATUS_JA.get(f.status, f.status)} ({f.status})"]])
-    rows.append([["種別"], [FINDING_TYPE_JA.get(f.type, f.type)]])
-    rows.append([["Finding ARN"], [Code(f.arn)]])
-    return [Heading("検出日時"), Table(["項目", "値"], rows)]
+    if f.vendor_created or f.vendor_updated:
+        vendor = [f"ベンダー公開 {jst(f.vendor_created)}"] if f.vendor_created else []
+        if f.vendor_updated:
+            vendor.append(f"ベンダー更新 {jst(f.vendor_updated)}")
+        lines.append([" · ".join(vendor)])
+    lines.append([f"状態: {STATUS_JA.get(f.status, f.status)} ({f.status}) · 種類: {FINDING_TYPE_JA.get(f.type, f.type)}"])
+    lines.append(["Finding ARN: ", Code(f.arn)])
+    return [Heading("検出日時"), Bullets(lines)]
 
 
 def _original(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
