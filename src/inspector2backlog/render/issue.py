@@ -158,7 +158,8 @@ class IssueBuilder:
             blocks += _network(f)
         if f.code:
             blocks += _code(f)
-        blocks.append(self._section(("remediation", f.packages, f.recommendation, f.recommendation_url, rec_t),
+        blocks.append(self._section(("remediation", f.packages, f.network, f.code, f.recommendation,
+                                     f.recommendation_url, rec_t),
                                     lambda: _remediation(f, tr)))
         blocks.append(self._section(
             ("references", f.source_url, f.reference_urls, f.recommendation_url, code_refs, f.vulnerability_id,
