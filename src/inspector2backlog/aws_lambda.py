@@ -21,6 +21,7 @@ from typing import Any
 
 from .findings.model import Unparsed
 from .findings.parse import iter_items
+from .logs import setup_logging
 
 METRIC_NAMESPACE = "inspector2backlog"
 PENDING_RETRY_INTERVAL = 300.0  # scan for pending records at most every 5 minutes per container
@@ -32,34 +33,9 @@ _last_pending_retry = 0.0
 
 # ---- logging ---------------------------------------------------------------------------------------------------
 
-_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line; ``extra=`` fields (finding_arn, issue_key, …) become top-level keys."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        out = {
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
-        }
-        for k, v in record.__dict__.items():
-            if k not in _STANDARD_ATTRS and not k.startswith("_"):
-                out[k] = v
-        if record.exc_info:
-            out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
-
 
 def _setup_logging() -> None:
-    root = logging.getLogger()
-    handler = root.handlers[0] if root.handlers else logging.StreamHandler()
-    if not root.handlers:
-        root.addHandler(handler)
-    handler.setFormatter(JsonFormatter())
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    setup_logging(json_lines=True)
 
 
 def emit_metric(name: str, value: int = 1, **dimensions: str) -> None:

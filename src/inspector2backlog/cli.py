@@ -37,6 +37,9 @@ class TextFormat(str, Enum):
 @app.callback()
 def _root() -> None:
     """Subcommands: render, send, doctor, sync."""
+    from .logs import setup_logging
+
+    setup_logging(json_lines=False)  # warnings to stderr, secrets redacted whichever logger they come from
 
 
 def _fail(message: str, code: int = 2) -> None:

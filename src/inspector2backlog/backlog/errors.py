@@ -1,109 +1,15 @@
-"""Errors of the Backlog side, and the redaction that keeps the API key out of every message and log line.
+"""Errors of the Backlog side. Every :class:`BacklogError` redacts its own message (see :mod:`..redaction`).
 
 Backlog answers errors as ``{"errors": [{"message", "code", "moreInfo"}]}``; messages are localised, so callers
 branch on the *type* (one subclass per Backlog error code) or on ``.code``, never on the text.
-
-The API key travels in the query string (``?apiKey=…``), so any URL is a secret. :func:`redact` removes
-``apiKey=…`` anywhere, ``Bearer …`` tokens, and the literal value of every registered secret. Every
-:class:`BacklogError` redacts its own message; :func:`install_log_redaction` puts a :class:`RedactingFilter` on the
-loggers that see URLs (ours, httpx, httpcore).
 """
 
 from __future__ import annotations
 
-import logging
-import re
-import threading
 from typing import Iterable
 
-REDACTED = "***"
-
-_API_KEY_PARAM = re.compile(r"(apiKey=)[^&\s\"'<>]+", re.I)
-_API_KEY_JSON = re.compile(r"(['\"]apiKey['\"]\s*[:,]\s*['\"])[^'\"]+", re.I)
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def register_secret(secret: str | None) -> None:
-    """Remember ``secret`` so that :func:`redact` (and every log filter installed here) hides its literal value."""
-    if secret and len(secret) >= 4:
-        with _secrets_lock:
-            _secrets.add(secret)
-
-
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """``text`` without ``apiKey=…`` values, bearer tokens, the given secrets and every registered secret."""
-    if not text:
-        return text
-    with _secrets_lock:
-        known = set(_secrets)
-    known.update(s for s in secrets if s and len(s) >= 4)
-    # longest first, so a secret that contains another is replaced whole
-    for s in sorted(known, key=len, reverse=True):
-        if s in text:
-            text = text.replace(s, REDACTED)
-    text = _API_KEY_PARAM.sub(r"\1" + REDACTED, text)
-    text = _API_KEY_JSON.sub(r"\1" + REDACTED, text)
-    return _BEARER.sub(r"\1" + REDACTED, text)
-
-
-class RedactingFilter(logging.Filter):
-    """A logging filter that rewrites a record's message (and formatted traceback) through :func:`redact`.
-
-    It never drops a record. Attach it to a logger (records logged *on that logger*) or to a handler (everything the
-    handler emits, whichever logger it came from).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:  # noqa: A003 - logging API
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not hide the record
-            message = str(record.msg)
-        clean = redact(message)
-        if clean != message or record.args:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
-
-
-#: loggers that may see URLs or secrets. Logger filters apply only to records logged on that very logger, so the
-#: known children are listed too.
-REDACTED_LOGGERS = (
-    "inspector2backlog",
-    "inspector2backlog.backlog",
-    "inspector2backlog.backlog.client",
-    "inspector2backlog.doctor",
-    "inspector2backlog.config",
-    "httpx",
-    "httpcore",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-)
-
-_filter = RedactingFilter("inspector2backlog-redaction")
-
-
-def install_log_redaction(*secrets: str | None) -> RedactingFilter:
-    """Register ``secrets`` and make sure the redacting filter sits on every logger in :data:`REDACTED_LOGGERS`.
-
-    Idempotent. Returns the shared filter so a CLI can also attach it to its own handler.
-    """
-    for s in secrets:
-        register_secret(s)
-    for name in REDACTED_LOGGERS:
-        logger = logging.getLogger(name)
-        if _filter not in logger.filters:
-            logger.addFilter(_filter)
-    return _filter
+# re-exported: the client, config and doctor reach redaction through the Backlog errors they already import
+from ..redaction import REDACTED, RedactingFilter, install_log_redaction, redact, register_secret  # noqa: F401
 
 
 # ---- errors ---------------------------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
-"""Redaction of secrets from raw input before it is shown in a fallback issue or a log line."""
+"""Redaction of secrets from raw input before it is shown in a fallback issue.
+
+Raw input is anyone's JSON, so on top of the known secrets (:func:`..redaction.redact`: registered keys,
+``apiKey=``, bearer tokens) this also hides values under secret-looking keys and secret-shaped strings.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from ..redaction import redact as redact_known
 
 REDACTED = "***REDACTED***"
 _SECRET_KEY = re.compile(
@@ -30,6 +36,7 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     for s in secrets:
         if s and len(s) >= 4:
             text = text.replace(s, REDACTED)
+    text = redact_known(text)
     text = _SECRET_VALUE.sub(REDACTED, text)
     return _SECRET_PAIR.sub(lambda m: m.group("k") + ('"' + REDACTED + '"' if m.group("v").startswith('"') else REDACTED), text)
 
