@@ -216,7 +216,8 @@ def sync(
     lifecycle = ctx.pipeline.lifecycle
     try:
         with rich_progress(not no_progress and sys.stderr.isatty()) as progress:
-            report = Syncer(lifecycle, options, client_for=inspector_client, progress=progress).run()
+            report = Syncer(lifecycle, options, client_for=inspector_client, progress=progress,
+                            fallback=ctx.pipeline.fallback).run()
         per_minute = live_update_limit(lifecycle.sink)
     except SyncError as e:
         ctx.close()

@@ -389,3 +389,28 @@ def test_grouped_members_gone_from_the_listing_are_resolved_in_their_group(
     assert "i-00000000000000001" not in issue["description"] and "i-00000000000000002" not in issue["description"]
     assert issue["status"]["name"] == "未対応"
     assert record(tmp_path, "finding:" + members[1]["findingArn"]).status == "CLOSED"
+
+
+def test_an_unreadable_listed_finding_becomes_one_fallback_issue(
+        tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy):
+    """A listed finding without an ARN is not dropped: one 【要確認】 issue with its raw JSON, filed once; the sync
+    completes and its neighbours are handled as usual. (Odd numbers — "²", 10**400 — never get this far through
+    boto3, which rejects them itself; the parser's handling of them is tested in tests/unit/test_parse.py.)"""
+    fs = findings()
+    cfg = write_config(tmp_path, fake)
+    seed_state(tmp_path, cfg, fs)
+    no_arn = {k: v for k, v in _renamed(fs["B"], "bad000").items() if k != "findingArn"}
+    seed_pages(inspector.upstream, [[fs["A"], no_arn, fs["D"]], [fs["B"], fs["F"], fs["G"]]])
+    before = set(fake.issues)
+    r = run(cfg, "sync", "--no-progress")
+    assert r.exit_code == 0, r.output
+    assert plan_counts(r.stderr)["complete"] == "yes"
+    new = [fake.issues[k] for k in set(fake.issues) - before]
+    assert len(new) == 2
+    fallback = next(i for i in new if i["summary"].startswith("【要確認】"))
+    assert "Inspector 通知の解析に失敗しました" in fallback["summary"] and "findingArn がありません" in fallback["description"]
+    assert no_arn["title"] in fallback["description"]  # the raw finding, pretty-printed
+    assert fs["D"]["findingArn"] in next(i for i in new if i is not fallback)["description"]
+    r = run(cfg, "sync", "--no-progress")  # the same listing again: nothing new is filed
+    assert r.exit_code == 0, r.output
+    assert len(fake.issues) == len(before) + 2

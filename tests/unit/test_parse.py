@@ -114,6 +114,27 @@ def test_wrongly_typed_optional_fields_are_ignored_not_fatal():
     assert item.epss is None and item.inspector_score is None and item.resources == () and item.packages == ()
 
 
+@pytest.mark.parametrize("score, port, line", [
+    (10**400, "²", "¹²"),  # float(10**400) overflows; "²".isdigit() is True, int("²") raises
+    ("1e999", "٣", "३"),  # an infinite score; non-ASCII decimal digits
+    (float("nan"), " 22x", "-5"),
+], ids=["overflow-superscript", "infinite-non-ascii", "nan-junk"])
+def test_odd_numbers_are_absent_values_not_crashes(score, port, line):
+    f = dict(FINDING, inspectorScore=score, type="NETWORK_REACHABILITY",
+             networkReachabilityDetails={"openPortRange": {"begin": port, "end": port}, "protocol": "TCP"},
+             codeVulnerabilityDetails={"filePath": {"filePath": "a.py", "startLine": line, "endLine": line}})
+    item = _only(iter_text(json.dumps(dict(EVENT, detail=f)), "odd"))  # an event carrying them, as JSON text
+    assert isinstance(item, Finding), item
+    assert item.inspector_score is None
+    assert item.network.port_begin is None and item.code.start_line is None
+
+
+def test_numbers_given_as_text_are_read():
+    f = parse_finding(dict(FINDING, inspectorScore=" 7.5", type="NETWORK_REACHABILITY",
+                           networkReachabilityDetails={"openPortRange": {"begin": " 22", "end": "22"}}))
+    assert f.inspector_score == 7.5 and (f.network.port_begin, f.network.port_end) == (22, 22)
+
+
 def test_open_enums_flow_through():
     f = parse_finding(dict(FINDING, severity="SEVERE", type="SECRET_EXPOSURE", status="ARCHIVED"))
     assert (f.severity, f.type, f.status) == ("SEVERE", "SECRET_EXPOSURE", "ARCHIVED")

@@ -7,6 +7,7 @@ not a finding, with the reason), or an :class:`Unparsed` (kept whole, so it beco
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Iterator, Mapping
 
 from .model import (
@@ -107,13 +108,13 @@ def _dispatch(value: Any, origin: str, depth: int) -> Iterator[Item]:
         yield from _from_event(value, origin)
         return
     if "findingArn" in value:
-        yield _finding_or_unparsed(value, origin, None)
+        yield finding_or_unparsed(value, origin, None)
         return
     findings = value.get("findings")
     if isinstance(findings, list):  # ListFindings page; {"findings": []} is a valid empty page
         for i, f in enumerate(findings):
             if isinstance(f, dict):
-                yield _finding_or_unparsed(f, f"{origin}#findings[{i}]", None)
+                yield finding_or_unparsed(f, f"{origin}#findings[{i}]", None)
             else:
                 yield Unparsed(f"{origin}#findings[{i}]", "findings[] の要素がオブジェクトではありません", f)
         return
@@ -166,7 +167,7 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
             region=_s(ev.get("region")),
             time=try_parse(ev.get("time")),
         )
-        yield _finding_or_unparsed(detail, origin, meta, envelope=ev)
+        yield finding_or_unparsed(detail, origin, meta, envelope=ev)
         return
     if source in INSPECTOR_SOURCES or detail_type.startswith(("Inspector2", "OnDemand")):
         reason = _SKIP_REASONS.get(detail_type, f"検出結果以外の Inspector イベント（{detail_type}）")
@@ -175,7 +176,8 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
     yield Unparsed(origin, f"Inspector 以外のイベントです（source={source!r}, detail-type={detail_type!r}）", ev)
 
 
-def _finding_or_unparsed(obj: dict, origin: str, meta: EventMeta | None, envelope: dict | None = None) -> Item:
+def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None, envelope: dict | None = None) -> Item:
+    """``parse_finding``, except that whatever goes wrong becomes an :class:`Unparsed` (→ a fallback issue)."""
     try:
         return parse_finding(obj, origin=origin, event=meta)
     except FindingParseError as e:
@@ -338,15 +340,13 @@ def _s(v: Any) -> str:
 def _f(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
-    if isinstance(v, (int, float)):
-        return float(v) if v == v else None
-    if isinstance(v, str):
-        try:
-            x = float(v)
-        except ValueError:
-            return None
-        return x if x == x and x not in (float("inf"), float("-inf")) else None
-    return None
+    if not isinstance(v, (int, float, str)):
+        return None
+    try:
+        x = float(v)
+    except (ValueError, OverflowError):  # "abc", 10**400
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _i(v: Any) -> int | None:
@@ -356,8 +356,10 @@ def _i(v: Any) -> int | None:
         return v
     if isinstance(v, float) and v.is_integer():
         return int(v)
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v)
+    if isinstance(v, str):
+        v = v.strip()
+        if v.isascii() and v.isdecimal() and len(v) <= 18:  # "²".isdigit() is True, but int("²") fails
+            return int(v)
     return None
 
 

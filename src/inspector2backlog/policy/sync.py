@@ -35,7 +35,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
-from ..findings.parse import FindingParseError, parse_finding
+from ..findings.model import Unparsed
+from ..findings.parse import finding_or_unparsed
 from ..findings.timestamps import jst
 from ..render.doc import Block, Para
 from ..state.base import ConflictError, Record, StateStore
@@ -287,6 +288,7 @@ class Syncer:
         *,
         client_for: Callable[[str], Any],
         progress: SyncProgress | None = None,
+        fallback: Callable[[Unparsed], Outcome] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -296,6 +298,7 @@ class Syncer:
         self.options = options
         self.client_for = client_for
         self.progress = progress or _NoProgress()
+        self.fallback = fallback  # Pipeline.fallback: an unreadable finding becomes a 【要確認】 issue
         self.clock = clock
         self.sleep = sleep
         self.criteria = build_criteria(options.filter_criteria, options.accounts)
@@ -397,11 +400,15 @@ class Syncer:
     def _one(self, raw: Any, region: str, rr: RegionResult, report: SyncReport) -> Outcome | None:
         rr.listed += 1
         origin = f"ListFindings {region} p{rr.pages + 1}"
-        try:
-            f = parse_finding(raw, origin=origin)
-        except FindingParseError as e:
-            self.lifecycle.stats.add("skipped")
-            return Outcome("skipped", origin, reason=f"検出結果として読めません: {e}")
+        f = finding_or_unparsed(raw, origin)
+        if isinstance(f, Unparsed):  # never lost: a fallback issue with the raw finding, or a loud failure
+            arn = raw.get("findingArn") if isinstance(raw, Mapping) else None
+            if isinstance(arn, str) and arn.strip():
+                self._seen.add(arn.strip())  # listed, so its issue (if any) is not closed as gone
+            if self.fallback is not None:
+                return self.fallback(f)
+            log.error("unparseable finding", extra={"origin": origin, "error": f.error})
+            return Outcome("failed", origin, reason=f"検出結果として読めません: {f.error}")
         if f.arn in self._seen:
             report.duplicates += 1
             self.lifecycle.stats.add("sync_duplicates")
