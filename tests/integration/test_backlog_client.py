@@ -277,15 +277,34 @@ def test_rate_limit_state_is_tracked_per_bucket(fake_backlog: FakeBacklog) -> No
 
 
 def test_5xx_is_retried_with_backoff_then_succeeds(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+    fake_backlog.add_issue("seed")
     fake_backlog.fail_next(2, 500)
     sleeper = Sleeper(fake_backlog)
     seen: list[tuple[str, str, int]] = []
     c = make_client(fake_backlog, sleep=sleeper, on_request=lambda m, p, s: seen.append((m, p, s)))
-    issue = c.create_issue(issue_params(fake_backlog))
-    assert issue["issueKey"] == "SEC-1" and len(fake_backlog.issues) == 1
-    assert seen == [("POST", "/api/v2/issues", 500), ("POST", "/api/v2/issues", 500), ("POST", "/api/v2/issues", 201)]
+    assert c.get_issue("SEC-1")["summary"] == "seed"
+    assert [s for *_, s in seen] == [500, 500, 200]
     assert len(sleeper.waits) == 2
     assert 0.5 <= sleeper.waits[0] <= 1.0 and 1.0 <= sleeper.waits[1] <= 2.0  # exponential, jittered
+
+
+def test_503_is_retried_for_a_post(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+    """503 means the service did not take the request: safe to send the create again."""
+    fake_backlog.fail_next(1, 503, method="POST")
+    sleeper = Sleeper(fake_backlog)
+    issue = make_client(fake_backlog, sleep=sleeper).create_issue(issue_params(fake_backlog))
+    assert issue["issueKey"] == "SEC-1" and len(fake_backlog.issues) == 1 and len(sleeper.waits) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_post_500_is_not_retried_and_says_it_may_have_been_applied(fake_backlog: FakeBacklog, status: int) -> None:  # noqa: F811
+    """A 500 after the issue was stored (apply=True): a blind retry would file it twice."""
+    fake_backlog.fail_next(1, status, method="POST", path=r"/issues$", apply=True)
+    sleeper = Sleeper(fake_backlog)
+    with pytest.raises(ServerError) as info:
+        make_client(fake_backlog, sleep=sleeper).create_issue(issue_params(fake_backlog))
+    assert info.value.maybe_applied is True and info.value.status == status
+    assert sleeper.waits == [] and len(fake_backlog.issues) == 1  # stored once, not twice
 
 
 def test_5xx_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None:  # noqa: F811

@@ -76,13 +76,14 @@ def test_thirty_percent_faults_end_in_backlog_or_a_loud_failure(tmp_path: Path, 
     assert fake.api_key not in everything
 
 
-def test_create_that_timed_out_but_landed_is_not_duplicated(tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("fault", ["timeout", 500, 502])
+def test_create_that_failed_but_landed_is_not_duplicated(tmp_path: Path, monkeypatch, fault):
     with FakeBacklog(hang_seconds=0.6) as fake:
         monkeypatch.setenv(KEY_ENV, fake.api_key)
         cfg = _cfg(tmp_path, fake)
         ev = tmp_path / "ev.json"
         ev.write_text(json.dumps(stream()[0][1]))
-        fake.fail_next(1, "timeout", method="POST", path=r"/issues$", apply=True)  # created, but no answer
+        fake.fail_next(1, fault, method="POST", path=r"/issues$", apply=True)  # created, but no good answer
         r = _send(CliRunner(), cfg, ev)
         assert r.exit_code == 1 and "保留" in r.output
         assert len(fake.issues) == 1

@@ -7,9 +7,10 @@
   5xx, timeouts and transport errors → exponential backoff with jitter and retry. Errors are typed by Backlog's
   error code (:mod:`.errors`).
 * A request that is not idempotent (POST, PATCH with a comment) is **not** retried after a failure that may have
-  reached Backlog (read timeout, broken connection after sending, 504): it raises
-  :class:`~.errors.BacklogTimeoutError` / :class:`~.errors.BacklogTransportError` with ``maybe_applied=True`` so the
-  caller can look for the effect first (e.g. search for the finding marker) instead of creating a duplicate.
+  reached Backlog (read timeout, broken connection after sending, HTTP 500/502/504 — only 429 and 503 are retried):
+  it raises :class:`~.errors.BacklogTimeoutError` / :class:`~.errors.BacklogTransportError` /
+  :class:`~.errors.ServerError` with ``maybe_applied=True`` so the caller can look for the effect first (e.g. search
+  for the finding marker) instead of creating a duplicate.
 * The API key rides in the query string and is redacted from every message and log line.
 """
 
@@ -343,6 +344,11 @@ class BacklogClient:
                         f"Backlog {method} {shown}: HTTP 504 gateway timeout; the request may have been applied",
                         maybe_applied=True, status=504, method=method, path=shown,
                     )
+                if status != 503 and not idempotent:
+                    # a 500/502 may come after the issue or comment was stored: retrying blindly could file it twice
+                    err = self._http_error(response, method, shown)
+                    err.maybe_applied = True
+                    raise err
                 if attempt >= self.max_retries:
                     raise self._http_error(response, method, shown)
                 delay = self._retry_after(response.headers) or self._backoff(attempt)

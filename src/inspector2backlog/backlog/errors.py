@@ -16,10 +16,15 @@ from ..redaction import REDACTED, RedactingFilter, install_log_redaction, redact
 
 
 class BacklogError(Exception):
-    """Any failure talking to Backlog. ``code`` is Backlog's error code (``None`` for transport failures)."""
+    """Any failure talking to Backlog. ``code`` is Backlog's error code (``None`` for transport failures).
+
+    ``maybe_applied`` is True when a write that is not idempotent may have changed Backlog anyway (a 5xx or a broken
+    connection after sending): the caller looks for the effect before writing again.
+    """
 
     code: int | None = None
     name = "BacklogError"
+    maybe_applied = False
 
     def __init__(
         self,

@@ -85,9 +85,8 @@ class BacklogSink(Sink):
     def _call(fn, *args):
         try:
             return fn(*args)
-        except BacklogTransportError as e:  # includes timeouts: maybe_applied says whether it may have landed
-            raise DeliveryError(f"Backlog: {e}", maybe_applied=bool(getattr(e, "maybe_applied", False))) from e
-        except (TooManyRequestsError, ServerError) as e:
-            raise DeliveryError(f"Backlog: {e}") from e
+        except (BacklogTransportError, TooManyRequestsError, ServerError) as e:
+            # timeouts, 5xx: maybe_applied says whether a write may have landed anyway
+            raise DeliveryError(f"Backlog: {e}", maybe_applied=e.maybe_applied) from e
         except BacklogError as e:
             raise DeliveryError(f"Backlog がリクエストを拒否しました: {e}") from e
