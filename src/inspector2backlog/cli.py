@@ -53,7 +53,9 @@ def render(
     fmt: Format = typer.Option(Format.markdown, "--format", "-f", help="出力形式"),
     text_format: TextFormat = typer.Option(TextFormat.markdown, "--text-format",
                                            help="--format json の description に使う記法"),
-    translator: str = typer.Option("offline", "--translator", "-t", help="翻訳エンジン: offline | amazon | deepl | argos"),
+    translator: Optional[str] = typer.Option(
+        None, "--translator", "-t",
+        help="翻訳エンジン: offline | amazon | deepl | argos（既定: 設定ファイルの [translate] engine、なければ offline）"),
     config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。翻訳の設定と状態ストアに使います"),
     pretty: bool = typer.Option(False, "--pretty", help="端末向けに整形して表示します (rich)"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
@@ -64,7 +66,11 @@ def render(
     from .runtime import build_renderer
     from .stats import TRANSLATION_KEYS
 
-    ctx = build_renderer(config_path=config, translator=translator)
+    cfg = _load_config(config) if config else None
+    try:
+        ctx = build_renderer(config=cfg, translator=translator)
+    except ValueError as e:  # an unknown engine, a missing engine option
+        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}")
     out = sys.stdout
     console = None
     if pretty and fmt in (Format.markdown, Format.backlog, Format.email):

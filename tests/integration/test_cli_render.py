@@ -65,3 +65,38 @@ def test_invalid_content_becomes_a_fallback_issue_with_exit_0(tmp_path: Path):
 def test_pretty_output_for_the_terminal():
     r = run("render", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--pretty")
     assert r.returncode == 0 and "緊急" in r.stdout and "攻撃元区分" in r.stdout
+
+
+def test_render_uses_the_engine_of_the_config_file(tmp_path: Path):
+    """`render --config` previews with the configured engine (here DeepL, served on loopback), not the offline one."""
+    import os
+
+    from tests.fakes._mangle import PREFIX
+    from tests.fakes.deepl_server import DeepLServer
+
+    key = "0c0ffee0-dead-beef-cafe-123456789abc:fx"
+    with DeepLServer(key, mode="none") as srv:
+        cfg = tmp_path / "i2b.toml"
+        cfg.write_text("\n".join([
+            "[translate]", 'engine = "deepl"', f'deepl_server_url = "{srv.url}"',
+            'deepl_auth_key_env = "I2B_TEST_DEEPL_KEY"',
+            "[state]", f'path = "{tmp_path / "state.sqlite3"}"',
+        ]) + "\n", encoding="utf-8")
+        env = dict(os.environ, I2B_TEST_DEEPL_KEY=key)
+        r = subprocess.run([*CLI, "render", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--config", str(cfg),
+                            "--format", "json"], capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    (doc,) = [json.loads(x) for x in r.stdout.splitlines()]
+    assert PREFIX in doc["description"] and "未翻訳" not in doc["description"]
+    assert key not in r.stdout + r.stderr
+
+
+def test_render_with_a_broken_config_exits_2_with_a_clear_message(tmp_path: Path):
+    cfg = tmp_path / "i2b.toml"
+    cfg.write_text('[translate]\nengine = "klingon"\n', encoding="utf-8")
+    r = run("render", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--config", str(cfg))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "klingon" in r.stderr
+    cfg.write_text("[translate\n", encoding="utf-8")
+    r = run("render", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--config", str(cfg))
+    assert r.returncode == 2 and "設定エラー" in r.stderr and "Traceback" not in r.stderr
