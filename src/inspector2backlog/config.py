@@ -61,6 +61,7 @@ class BacklogConfig:
     issue_type: str = ""
     open_status: str = "未対応"
     closed_status: str = "完了"
+    closed_resolution: str = "対応済み"  # "" = close without a resolution
     suppressed_resolution: str = "対応しない"
     assignee: str = ""
     notified_users: tuple[str, ...] = field(default=(), metadata=_item(str))

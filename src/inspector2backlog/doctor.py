@@ -209,6 +209,12 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
                 lambda v: f"\"{v.name}\" (id {v.id})", lambda v: f"\"{v.name}\" (id {v.id})")
     _lookup(report, "抑制時の完了理由", "Resolution for suppressed", lambda: catalog.resolution_named(b.suppressed_resolution),
             lambda v: f"\"{v.name}\" (id {v.id})", lambda v: f"\"{v.name}\" (id {v.id})")
+    if b.closed_resolution:
+        _lookup(report, "解消時の完了理由", "Resolution for closed", lambda: catalog.resolution_named(b.closed_resolution),
+                lambda v: f"\"{v.name}\" (id {v.id})", lambda v: f"\"{v.name}\" (id {v.id})")
+    else:
+        report.add("解消時の完了理由", "Resolution for closed", "ok", "指定なし（完了理由を設定せずに完了します）",
+                   "none (closed without a resolution)")
 
     bad_priorities = []
     for name in dict.fromkeys(b.priority.values()):

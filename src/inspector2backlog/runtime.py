@@ -147,7 +147,9 @@ def build_pipeline(
     lifecycle = Lifecycle(store=store, sink=sink, builder=builder, stats=stats, filters=config.filter,
                           clock=clock or _time.time, group_by=config.grouping.group_by,
                           project=config.backlog.project_key, digest=config.digest, risk=config.risk,
-                          coalesce_seconds=config.grouping.coalesce_seconds)
+                          coalesce_seconds=config.grouping.coalesce_seconds,
+                          closed_resolution=config.backlog.closed_resolution,
+                          suppressed_resolution=config.backlog.suppressed_resolution)
     return SendContext(Pipeline(lifecycle=lifecycle, secrets=secrets), config, stats, closers)
 
 

@@ -67,6 +67,7 @@ def test_backlog_notation_project_is_reported(tmp_path: Path) -> None:
         ({"arn_custom_field": "影響度"}, "ARN custom field", "SingleList"),
         ({"assignee": "tanaka"}, "Assignee", 'ユーザー "tanaka"'),
         ({"suppressed_resolution": "却下"}, "Resolution for suppressed", "完了理由 \"却下\""),
+        ({"closed_resolution": "解決"}, "Resolution for closed", "完了理由 \"解決\""),
         ({"category": "GCP"}, "Category", "existing: AWS, アプリ"),
     ],
 )

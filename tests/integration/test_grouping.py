@@ -170,7 +170,7 @@ def test_fix_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     assert srv["status"]["name"] == "未対応"
     c = contents(fake, srv)
     assert any("CVE-2024-6409" in x and "解消" in x for x in c)  # the second CVE's close was reported
-    assert "すべての対象が解消された" in c[-2] and "再オープン" in c[-1]
+    assert "すべての対象が解消されたため、課題を完了にします（完了理由: 対応済み）" in c[-2] and "再オープン" in c[-1]
     liblzma = by_summary(fake, r"liblzma5 を .* に更新")
     assert "— 2 リソース" in liblzma["summary"] and liblzma["status"]["name"] == "未対応"
     assert "`liblzma5` を `0:5.6.1+really5.4.5-1` 以降に更新してください" in liblzma["description"]

@@ -191,3 +191,28 @@ def test_doctor_command(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     cfg.write_text(cfg.read_text().replace('arn_custom_field = "Finding ARN"', 'arn_custom_field = "ARN"'))
     r = CliRunner().invoke(app, ["doctor", "--config", str(cfg)])
     assert r.exit_code != 0 and "ARN" in r.output and "Finding ARN" in r.output  # says what exists
+
+
+def test_close_uses_the_configured_resolutions_and_says_why(tmp_path: Path, fake: FakeBacklog, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, fake.api_key)
+    cfg = write_config(tmp_path, fake)
+    cfg.write_text(cfg.read_text().replace('issue_type = "脆弱性"\n', 'issue_type = "脆弱性"\n'
+                                           'closed_resolution = "再現しない"\nsuppressed_resolution = "無効"\n'))
+    a, b, c, network, e = base_findings()
+    runner = CliRunner()
+    for n, ev in enumerate([event(network, 1), event(b, 1), event(network, 2, status="CLOSED"),
+                            event(b, 2, status="SUPPRESSED")]):
+        p = tmp_path / f"ev{n}.json"
+        p.write_text(json.dumps(ev))
+        r = send(runner, cfg, p)
+        assert r.exit_code == 0, r.output
+    by_arn = {f["findingArn"]: [i for i in fake.issues.values() if f["findingArn"] in i["description"]][0]
+              for f in (network, b)}
+    net, vuln = by_arn[network["findingArn"]], by_arn[b["findingArn"]]
+    assert net["status"]["name"] == "完了" and net["resolution"]["name"] == "再現しない"
+    (closing,) = [x["content"] for x in fake.comments_of(net["issueKey"])]
+    assert "指摘されたネットワーク到達経路がなくなったため、課題を完了にします（完了理由: 再現しない）" in closing
+    assert "脆弱性" not in closing
+    assert vuln["status"]["name"] == "完了" and vuln["resolution"]["name"] == "無効"
+    (suppressing,) = [x["content"] for x in fake.comments_of(vuln["issueKey"])]
+    assert "抑制されました" in suppressing and "完了理由: 無効" in suppressing

@@ -178,8 +178,8 @@ class ProjectContext:
     closed_status: Named
     suppressed_resolution: Named
     statuses: tuple[Named, ...]
+    closed_resolution: Named | None = None  # None: closed without a resolution (configured as "")
     priorities: Mapping[str, int] = field(default_factory=dict)  # name → id (高/中/低…)
-    resolutions: Mapping[str, int] = field(default_factory=dict)
     categories: tuple[Named, ...] = ()
     assignee: User | None = None
     notified_users: tuple[User, ...] = ()
@@ -235,6 +235,7 @@ class ProjectContext:
         open_status_name: str = "未対応",
         closed_status_name: str = "完了",
         suppressed_resolution_name: str = "対応しない",
+        closed_resolution_name: str = "対応済み",
         category_names: Sequence[str] = (),
         assignee: str | int | None = None,
         notified_users: Sequence[str | int] = (),
@@ -253,9 +254,9 @@ class ProjectContext:
             open_status=catalog.status_named(open_status_name),
             closed_status=catalog.status_named(closed_status_name),
             suppressed_resolution=catalog.resolution_named(suppressed_resolution_name),
+            closed_resolution=catalog.resolution_named(closed_resolution_name) if closed_resolution_name else None,
             statuses=catalog.statuses,
             priorities={p.name: p.id for p in catalog.priorities},
-            resolutions={r.name: r.id for r in catalog.resolutions},
             categories=tuple(catalog.category_named(n) for n in category_names if n),
             assignee=catalog.user_named(assignee) if assignee not in (None, "") else None,
             notified_users=tuple(catalog.user_named(u) for u in notified_users if u not in (None, "")),
@@ -280,6 +281,7 @@ def context_kwargs(backlog: "BacklogConfig") -> dict[str, Any]:
         "open_status_name": backlog.open_status,
         "closed_status_name": backlog.closed_status,
         "suppressed_resolution_name": backlog.suppressed_resolution,
+        "closed_resolution_name": backlog.closed_resolution,
         "category_names": tuple(c for c in backlog.categories if c),
         "assignee": backlog.assignee or None,
         "notified_users": backlog.notified_users,

@@ -57,9 +57,9 @@ class BacklogSink(Sink):
 
     def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
         params = {"statusId": self.project.closed_status.id, "comment": self._comment(comment)}
-        resolution = self.project.suppressed_resolution.id if suppressed else self.project.resolutions.get("対応済み")
+        resolution = self.project.suppressed_resolution if suppressed else self.project.closed_resolution
         if resolution is not None:
-            params["resolutionId"] = resolution
+            params["resolutionId"] = resolution.id
         self._call(self.client.update_issue, ref.key, params)
 
     def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:

@@ -95,6 +95,8 @@ class Lifecycle:
         digest: "DigestConfig | None" = None,
         risk: "RiskConfig | None" = None,
         coalesce_seconds: float = 0.0,
+        closed_resolution: str = "対応済み",
+        suppressed_resolution: str = "対応しない",
     ) -> None:
         self.store = store
         self.sink = sink
@@ -109,6 +111,8 @@ class Lifecycle:
         self.digest = digest if digest is not None and digest.below_severity else None
         self.risk = risk if risk is not None and risk.enabled else None
         self.coalesce_seconds = max(0.0, float(coalesce_seconds))
+        # named in close comments; the sink sets the matching resolution ids (stdout/e-mail sinks: words only)
+        self.resolutions = {False: closed_resolution, True: suppressed_resolution}
         self._batch_depth = 0
         self._ops: dict[str, list[tuple]] = {}  # group key → member operations not yet recorded
         self._staged: dict[str, tuple[Record | None, Record]] = {}  # finding key → (stored, to store)
@@ -272,7 +276,8 @@ class Lifecycle:
         try:
             if f.status in ("CLOSED", "SUPPRESSED") and rec.status == "ACTIVE":
                 suppressed = f.status == "SUPPRESSED"
-                self.sink.close(ref, _close_comment(f, stamp, suppressed, changes), suppressed=suppressed)
+                self.sink.close(ref, _close_comment(f, stamp, suppressed, changes, self.resolutions[suppressed]),
+                                suppressed=suppressed)
                 action = "closed"
             elif f.status == "ACTIVE" and rec.status in ("CLOSED", "SUPPRESSED"):
                 self.sink.reopen(ref, self._build(f), _reopen_comment(stamp, changes))
@@ -500,7 +505,9 @@ class Lifecycle:
                     if not self.sink.supports_lifecycle:
                         action = "touched"
                     elif rec.status == "ACTIVE" and not active:
-                        self.sink.close(ref, change_comment(kind, d, transition="close"), suppressed=d.all_suppressed)
+                        self.sink.close(ref, change_comment(kind, d, transition="close",
+                                                            resolution=self.resolutions[d.all_suppressed]),
+                                        suppressed=d.all_suppressed)
                         action = "closed"
                     elif rec.status != "ACTIVE" and active:
                         self.sink.reopen(ref, self._group_issue(gkey, rec.data),
@@ -668,11 +675,15 @@ def _change_comment(stamp: str, changes: list[str]) -> list[Block]:
             Para(["課題の説明を最新の内容に更新しました。"])]
 
 
-def _close_comment(f: Finding, stamp: str, suppressed: bool, changes: list[str]) -> list[Block]:
+def _close_comment(f: Finding, stamp: str, suppressed: bool, changes: list[str], resolution: str) -> list[Block]:
+    done = f"課題を完了にします（完了理由: {resolution}）。" if resolution else "課題を完了にします。"
     if suppressed:
-        head = f"Inspector でこの検出結果が抑制されました（{stamp}）。課題を完了にします（完了理由: 対応しない）。"
+        head = f"Inspector でこの検出結果が抑制されました（{stamp}）。{done}"
     else:
-        head = f"Inspector でこの検出結果がクローズされました（{stamp}）。脆弱性が解消されたため、課題を完了にします。"
+        why = ("指摘されたネットワーク到達経路がなくなったため" if f.type == "NETWORK_REACHABILITY"
+               else "脆弱性が解消されたため" if f.type in ("PACKAGE_VULNERABILITY", "CODE_VULNERABILITY")
+               else "検出された問題が解消されたため")
+        head = f"Inspector でこの検出結果がクローズされました（{stamp}）。{why}、{done}"
     return [Para([head]), *_change_lines(changes)]
 
 

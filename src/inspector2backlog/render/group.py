@@ -364,7 +364,7 @@ def _names(ms: Sequence[dict], kind: str) -> str:
     return "、".join(names) + more
 
 
-def change_comment(kind: str, d: Any, *, transition: str = "") -> list[Block]:
+def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str = "") -> list[Block]:
     """One short comment for one write. ``d`` is a :class:`~..policy.grouping.Delta`; ``transition`` is "",
     "close" or "reopen"."""
     from ..policy.grouping import counts_by
@@ -395,10 +395,9 @@ def change_comment(kind: str, d: Any, *, transition: str = "") -> list[Block]:
         lines.append([f"ほか {len(d.changed) - MAX_NAMES_IN_COMMENT} 件の内容が更新されました"])
     blocks: list[Block] = []
     if transition == "close":
-        if d.all_suppressed:
-            blocks.append(Para(["すべての対象が抑制または解消されたため、課題を完了にします（完了理由: 対応しない）。"]))
-        else:
-            blocks.append(Para(["すべての対象が解消されたため、課題を完了にします。"]))
+        done = f"課題を完了にします（完了理由: {resolution}）。" if resolution else "課題を完了にします。"
+        some_suppressed = any(m.get("s") == "SUPPRESSED" for m in d.resolved)
+        blocks.append(Para([f"すべての対象が{'解消または抑制' if some_suppressed else '解消'}されたため、{done}"]))
     elif transition == "reopen":
         blocks.append(Para(["解消済みだった対象が再び検出されたため、課題を再オープンします。"]))
     if len(lines) == 1 and not blocks:

@@ -43,7 +43,7 @@ RESOURCE_SHORT = {
     "AWS_LAMBDA_FUNCTION": "Lambda",
     "CODE_REPOSITORY": "コードリポジトリ",
 }
-YES_NO_JA = {"YES": "あり", "NO": "なし", "PARTIAL": "一部あり"}
+YES_NO_JA = {"YES": "あり", "NO": "なし", "PARTIAL": "一部"}
 COMPONENT_JA = {
     "AWS::EC2::InternetGateway": "インターネットゲートウェイ",
     "AWS::EC2::NetworkAcl": "ネットワーク ACL",
