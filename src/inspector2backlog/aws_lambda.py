@@ -126,7 +126,7 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
     for out in flushed:
         if out.failed:
             emit_metric("DeliveryFailures")
-            log.error("group write failed; pending", extra={"key": out.key, "reason": out.reason})
+            log.error("group write failed", extra={"key": out.key, "reason": out.reason})
     log.info("batch done", extra={"records": len(event.get("Records") or []), "failures": len(failures),
                                   "stats": ctx.stats.as_dict()})
     return {"batchItemFailures": failures}

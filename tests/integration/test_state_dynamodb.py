@@ -14,7 +14,9 @@ from inspector2backlog.state.dynamodb import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     BATCH_RETRIES,
+    MAX_ITEM_BYTES,
     DynamoDBStore,
+    RecordTooLargeError,
     UnprocessedItemsError,
 )
 from tests.fakes.moto_server import REGION, aws_client, moto_endpoint  # noqa: F401
@@ -56,6 +58,36 @@ def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa:
     assert "status" not in item  # None attributes are omitted
     tm = client.get_item(TableName=TABLE, Key={"pk": {"S": "tm#deepl:abc"}})["Item"]
     assert tm == {"pk": {"S": "tm#deepl:abc"}, "text": {"S": "脆弱性"}}
+
+
+def _member(i: int) -> dict[str, Any]:  # the shape policy.grouping.member_entry writes
+    return {"s": "ACTIVE", "v": "HIGH", "sc": 8.1, "x": "NO", "fx": "YES", "ep": 0.00043, "id": "CVE-2024-6387",
+            "r": f"i-0{i:016x} (web-{i})", "k": f"{i * 2654435761 % 16**10:010x}", "rt": "EC2",
+            "a": f"{111122220000 + i % 50}", "g": "ap-northeast-1", "u": 1718000000.0 + i,
+            "p": [["openssh-server", "0:8.7p1-8.amzn2023.0.10", "0:8.7p1-8.amzn2023.0.11"]],
+            "ws": "ACTIVE", "wf": f"{i:08x}"}
+
+
+def test_a_group_with_thousands_of_members_fits_compressed(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+    members = {f"arn:aws:inspector2:ap-northeast-1:111122223333:finding/{i:032x}": _member(i) for i in range(4000)}
+    data = {"kind": "vulnerability", "members": members}
+    assert len(json.dumps(data)) > 400 * 1024  # raw, it would not fit in one item
+    rec = store.claim("group:vulnerability:CVE-2024-6387")
+    store.save(Record(**{**asdict(rec), "phase": "synced", "data": data}))
+    assert store.get("group:vulnerability:CVE-2024-6387").data == data
+    item = aws_client("dynamodb", moto_endpoint).get_item(
+        TableName=TABLE, Key={"pk": {"S": "rec#group:vulnerability:CVE-2024-6387"}})["Item"]
+    assert "data" not in item and len(item["data_z"]["B"]) < MAX_ITEM_BYTES
+
+
+def test_a_record_that_cannot_fit_is_a_clear_error(store: DynamoDBStore) -> None:
+    import os
+
+    rec = store.claim("group:vulnerability:CVE-2024-0001")
+    noise = os.urandom(450 * 1024).hex()  # compresses to ~50 %: still over the limit
+    with pytest.raises(RecordTooLargeError, match="group:vulnerability:CVE-2024-0001.*group_by"):
+        store.save(Record(**{**asdict(rec), "data": {"blob": noise}}))
+    assert store.get("group:vulnerability:CVE-2024-0001").version == rec.version  # nothing was written
 
 
 def test_scan_follows_pages(store: DynamoDBStore) -> None:

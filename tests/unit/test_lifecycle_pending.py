@@ -79,3 +79,30 @@ def test_pending_changes_are_retried_without_a_new_event():
     outs = lc.retry_pending()
     assert [o.action for o in outs] == ["closed"] and sink.calls[-1] == ("close", "SEC-1", True)
     assert lc.retry_pending() == []
+
+
+def test_a_group_record_over_the_store_limit_fails_loudly_and_records_nothing():
+    """A backend with an item limit (DynamoDB: 400 KB) refuses the group record: the run reports a failure for the
+    group, no Backlog write happens, and the findings stay unrecorded so a later delivery retries them."""
+    from inspector2backlog.state.base import RecordTooLargeError
+
+    class SmallItems(MemoryStore):
+        def save(self, record):
+            if len(json.dumps(record.data)) > 1500:
+                raise RecordTooLargeError(f"state record {record.key!r} is too large")
+            return super().save(record)
+
+    sink = RecordingSink()
+    store = SmallItems()
+    lc = Lifecycle(store=store, sink=sink, builder=IssueBuilder(make_translator("offline")), group_by="vulnerability")
+    with lc.batch() as flushed:
+        for i in range(6):
+            d = copy.deepcopy(json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())["detail"])
+            d["findingArn"] = d["findingArn"][:-2] + f"{i:02d}"
+            d["resources"][0]["id"] = f"i-{i:017x}"
+            lc.handle(parse_finding(d))
+    failed = [o for o in flushed if o.failed]
+    assert failed and all(o.key.startswith("group:") and "too large" in o.reason for o in failed)
+    assert sink.calls == []
+    assert list(store.records("finding:")) == []
+    assert lc.stats.as_dict().get("delivery_failures", 0) >= 1

@@ -46,7 +46,7 @@ from ..findings.parse import parse_finding
 from ..findings.timestamps import jst
 from ..render.doc import Block, Bullets, Para
 from ..render.issue import IssueBuilder
-from ..state.base import ConflictError, Record, StateStore
+from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..stats import Stats
 from . import digest as digest_policy
 from . import grouping, risk as risk_policy
@@ -156,19 +156,26 @@ class Lifecycle:
         if not ops and not staged:
             return []
         failed: set[str] = set()
+        outcomes: list[Outcome] = []
         dirty: list[str] = []
         for gkey, group_ops in ops.items():
-            rec = self._apply_ops(gkey, group_ops)
+            try:
+                rec = self._apply_ops(gkey, group_ops)
+            except RecordTooLargeError as e:  # loud: the findings stay unrecorded, their deliveries fail (→ DLQ)
+                log.error("group record too large", extra={"key": gkey, "error": str(e)})
+                self.stats.add("delivery_failures")
+                failed.add(gkey)
+                outcomes.append(Outcome("failed", gkey, reason=f"グループの状態を保存できません: {e}"))
+                continue
             if rec is False:
                 failed.add(gkey)
+                outcomes.append(self._skip(gkey, "グループの記録が競合し続けたため見送りました（次回の配信で再処理されます）"))
             elif rec is not None and rec.phase == "pending":
                 dirty.append(gkey)
         for key, (old, new) in staged.items():
             if failed & set(new.data.get("groups") or ()):
                 continue  # its group could not be recorded: leave the finding unrecorded so a re-delivery retries
             self._save_staged(old, new)
-        outcomes = [self._skip(g, "グループの記録が競合し続けたため見送りました（次回の配信で再処理されます）")
-                    for g in sorted(failed)]
         for gkey in dirty:
             out = self._write_group(gkey)
             if out is not None:

@@ -40,6 +40,10 @@ class ConflictError(Exception):
     """A conditional write lost: someone else changed or claimed the record first."""
 
 
+class RecordTooLargeError(ValueError):
+    """A record does not fit the backend's size limit (DynamoDB: 400 KB per item, even compressed)."""
+
+
 class StateStore(ABC):
     """Records + translation memory. Thread-compatible (one store per worker), not necessarily thread-safe."""
 

@@ -2,9 +2,14 @@
 
 Item layout::
 
-    pk = "rec#<key>"   phase, issue_key?, issue_id?, status?, updated_at, fingerprint, data (JSON string),
-                       version, claimed_at
+    pk = "rec#<key>"   phase, issue_key?, issue_id?, status?, updated_at, fingerprint, version, claimed_at,
+                       data (JSON string) — or data_z (zlib-compressed JSON, Binary) when the JSON is large
     pk = "tm#<key>"    text
+
+An item may hold 400 KB. A group record lists every active member, so its JSON is compressed above
+:data:`COMPRESS_OVER` bytes (the member entries repeat their keys, ~8× smaller); a record that would still not fit
+raises :class:`RecordTooLargeError` before any call, with the key and size, instead of DynamoDB's opaque
+``ValidationException``.
 
 Claims are ``PutItem`` with ``attribute_not_exists(pk)``; saves are ``PutItem`` with ``version = :expected``; a
 ``ConditionalCheckFailedException`` becomes :class:`ConflictError`. Reads of records are strongly consistent.
@@ -20,9 +25,10 @@ import json
 import random
 import threading
 import time
+import zlib
 from typing import Any, Callable, Iterator
 
-from .base import ConflictError, Record, StateStore
+from .base import ConflictError, Record, RecordTooLargeError, StateStore
 
 REC = "rec#"
 TM = "tm#"
@@ -33,6 +39,8 @@ BATCH_RETRIES = 8  # calls per batch to drain UnprocessedKeys/Items before givin
 BACKOFF_BASE = 0.05  # seconds; doubled per retry, capped at BACKOFF_CAP, with jitter (50–100 % of the step)
 BACKOFF_CAP = 2.0
 _CLIENT_LOCK = threading.Lock()
+COMPRESS_OVER = 32 * 1024  # bytes of JSON above which ``data`` is stored compressed
+MAX_ITEM_BYTES = 400 * 1024 - 8 * 1024  # DynamoDB's item limit, less room for the other attributes
 
 
 class UnprocessedItemsError(RuntimeError):
@@ -49,10 +57,21 @@ def _to_item(record: Record) -> dict[str, Any]:
         "phase": {"S": record.phase},
         "updated_at": {"N": _num(float(record.updated_at))},
         "fingerprint": {"S": record.fingerprint},
-        "data": {"S": json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))},
         "version": {"N": str(int(record.version))},
         "claimed_at": {"N": _num(float(record.claimed_at))},
     }
+    data = json.dumps(record.data, ensure_ascii=False, separators=(",", ":"))
+    raw = data.encode("utf-8")
+    if len(raw) <= COMPRESS_OVER:
+        item["data"] = {"S": data}
+    else:
+        packed = zlib.compress(raw, 6)
+        if len(packed) > MAX_ITEM_BYTES:
+            raise RecordTooLargeError(
+                f"state record {record.key!r} is {len(raw):,} bytes ({len(packed):,} compressed), more than a DynamoDB "
+                f"item can hold ({MAX_ITEM_BYTES:,}); split the group (e.g. [grouping] group_by = \"fix\") or "
+                f"narrow [filter]")
+        item["data_z"] = {"B": packed}
     if record.issue_key is not None:
         item["issue_key"] = {"S": record.issue_key}
     if record.issue_id is not None:
@@ -71,7 +90,7 @@ def _from_item(item: dict[str, Any]) -> Record:
         status=item["status"]["S"] if "status" in item else None,
         updated_at=float(item["updated_at"]["N"]),
         fingerprint=item["fingerprint"]["S"],
-        data=json.loads(item["data"]["S"]),
+        data=json.loads(zlib.decompress(item["data_z"]["B"]) if "data_z" in item else item["data"]["S"]),
         version=int(item["version"]["N"]),
         claimed_at=float(item["claimed_at"]["N"]),
     )
