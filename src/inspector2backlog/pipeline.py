@@ -78,9 +78,8 @@ class Pipeline:
 
     def fallback(self, item: Unparsed) -> Outcome:
         """An unreadable input becomes one fallback issue (the same broken input re-delivered: still one)."""
-        issue = self.builder.fallback(item, self.secrets)
-        digest = hashlib.sha256(json.dumps(item.raw, sort_keys=True, default=str).encode() if not isinstance(
-            item.raw, str) else item.raw.encode("utf-8", "replace")).hexdigest()[:32]
+        raw = item.raw if isinstance(item.raw, str) else json.dumps(item.raw, sort_keys=True, default=str)
+        digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:32]
         key = "fallback:" + digest
         self.stats.add("fallbacks")
         log.error("unparseable input", extra={"origin": item.origin, "error": item.error})
@@ -92,7 +91,7 @@ class Pipeline:
         except ConflictError:
             return Outcome("skipped", key, reason="別の処理が課題を作成中です")
         try:
-            ref = self.sink.create(issue)
+            ref = self.sink.create(self.builder.fallback(item, self.secrets))
         except DeliveryError as e:
             self.store.delete(key)  # nothing was filed: the next delivery of this input tries again
             self.stats.add("delivery_failures")

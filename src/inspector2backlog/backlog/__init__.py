@@ -15,7 +15,7 @@ from .errors import (
     install_log_redaction,
     redact,
 )
-from .models import CustomField, IssueRef, Named, RateLimitInfo, User
+from .models import CustomField, Named, RateLimitInfo, User
 from .project import ProjectCatalog, ProjectContext
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "ConfigLookupError",
     "CustomField",
     "InvalidRequestError",
-    "IssueRef",
     "Named",
     "NoResourceError",
     "ProjectCatalog",

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-TEXT_FORMATTING_RULES = ("markdown", "backlog")
-
 #: Backlog custom field type ids
 CUSTOM_FIELD_TYPES = {
     1: "Text",
@@ -22,10 +20,6 @@ CUSTOM_FIELD_TYPES = {
     8: "Radio",
 }
 TEXT_CUSTOM_FIELD_TYPES = (1, 2)
-
-#: rate-limit buckets (per user per minute)
-BUCKETS = ("read", "update", "search", "icon")
-
 
 @dataclass(frozen=True, slots=True)
 class Named:
@@ -87,31 +81,6 @@ class User:
             user_id=str(d.get("userId") or ""),
             name=str(d.get("name") or ""),
             mail_address=str(d.get("mailAddress") or ""),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class IssueRef:
-    """The parts of an issue the lifecycle needs after a create/update/get."""
-
-    id: int
-    key: str  # "SEC-12"
-    summary: str = ""
-    status_id: int | None = None
-    status_name: str = ""
-    resolution_id: int | None = None
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "IssueRef":
-        status = d.get("status") or {}
-        resolution = d.get("resolution") or {}
-        return cls(
-            id=int(d["id"]),
-            key=str(d.get("issueKey", "")),
-            summary=str(d.get("summary") or ""),
-            status_id=int(status["id"]) if "id" in status else None,
-            status_name=str(status.get("name") or ""),
-            resolution_id=int(resolution["id"]) if "id" in resolution else None,
         )
 
 

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 SEVERITY_ORDER = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")  # UNTRIAGED is outside the order
+#: which CVSS entry speaks for a finding when Inspector gives no score of its own: 3.1 > 3.0 > 4.0 > 2.0
+CVSS_PREFERENCE = {"3.1": 0, "3.0": 1, "4.0": 2, "2.0": 3, "2": 3}
 FINDING_TYPES = ("PACKAGE_VULNERABILITY", "NETWORK_REACHABILITY", "CODE_VULNERABILITY")
 
 
@@ -193,6 +195,26 @@ class Finding:
             return SEVERITY_ORDER.index(self.severity)
         except ValueError:
             return 2
+
+    @property
+    def best_cvss(self) -> CvssScore | None:
+        """The CVSS entry to show first: by version preference, then the finding's own source, then NVD."""
+        if not self.cvss:
+            return None
+        own = self.vulnerability_source
+        return min(self.cvss, key=lambda c: (CVSS_PREFERENCE.get(c.version, 9),
+                                             0 if c.source == own else 1 if c.source == "NVD" else 2))
+
+    @property
+    def headline_score(self) -> float | None:
+        """The one score of the summary, comparisons and groups: Inspector's, else its adjusted CVSS, else the best
+        CVSS entry's base score."""
+        if self.inspector_score is not None:
+            return self.inspector_score
+        if self.adjusted_cvss is not None and self.adjusted_cvss.score is not None:
+            return self.adjusted_cvss.score
+        best = self.best_cvss
+        return best.base_score if best is not None else None
 
     @property
     def updated_epoch(self) -> float:

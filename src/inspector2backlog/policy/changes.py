@@ -16,14 +16,9 @@ from ..render.labels import severity_ja, yes_no
 
 
 def snapshot(f: Finding) -> dict[str, Any]:
-    score = f.inspector_score
-    if score is None and f.adjusted_cvss is not None:
-        score = f.adjusted_cvss.score
-    if score is None and f.cvss:
-        score = max((c.base_score for c in f.cvss if c.base_score is not None), default=None)
     return {
         "severity": f.severity,
-        "score": score,
+        "score": f.headline_score,
         "exploit": f.exploit_available,
         "fix": f.fix_available,
         "packages": sorted([p.name, p.full_version, p.fixed_in] for p in f.packages),

@@ -86,14 +86,6 @@ def group_id(key: str) -> str:
 # ---- members -------------------------------------------------------------------------------------------------------
 
 
-def headline_score(f: Finding) -> float | None:
-    if f.inspector_score is not None:
-        return f.inspector_score
-    if f.adjusted_cvss is not None and f.adjusted_cvss.score is not None:
-        return f.adjusted_cvss.score
-    return max((c.base_score for c in f.cvss if c.base_score is not None), default=None)
-
-
 def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]:
     """The compact entry a group keeps for one finding (short keys: group records must stay small)."""
     r = f.primary_resource
@@ -104,7 +96,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
     entry: dict[str, Any] = {
         "s": f.status,
         "v": f.severity,
-        "sc": headline_score(f),
+        "sc": f.headline_score,
         "x": f.exploit_available,
         "fx": f.fix_available,
         "ep": f.epss,

@@ -172,7 +172,7 @@ class Lifecycle:
                 outcomes.append(self._skip(gkey, "グループの記録が競合し続けたため見送りました（次回の配信で再処理されます）"))
             elif rec is not None and rec.phase == "pending":
                 dirty.append(gkey)
-        for key, (old, new) in staged.items():
+        for old, new in staged.values():
             if failed & set(new.data.get("groups") or ()):
                 continue  # its group could not be recorded: leave the finding unrecorded so a re-delivery retries
             self._save_staged(old, new)

@@ -61,10 +61,6 @@ class RiskDecision:
         return bool(self.reasons)
 
 
-def higher(a: str, b: str) -> str:
-    return a if PRIORITY_RANK.get(a, 1) >= PRIORITY_RANK.get(b, 1) else b
-
-
 def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: "RiskConfig | None") -> RiskDecision:
     """Apply the rules to a base priority / due days (from the severity)."""
     if cfg is None or not cfg.enabled:

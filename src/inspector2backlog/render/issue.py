@@ -34,7 +34,6 @@ from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, one_line, truncate
 
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
-_CVSS_RANK = {"3.1": 0, "3.0": 1, "4.0": 2, "2.0": 3, "2": 3}
 NONE_PROVIDED = "None Provided"
 FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"
 MAX_LINKS = 15
@@ -113,12 +112,6 @@ class IssueBuilder:
         texts = _texts_to_translate(f)
         tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
         return self._build_or_fallback(f, tr)
-
-    def build_many(self, findings: Sequence[Finding]) -> list[Issue]:
-        """Build several issues, translating all their distinct texts in one batch."""
-        texts = list(dict.fromkeys(t for f in findings for t in _texts_to_translate(f)))
-        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
-        return [self._build_or_fallback(f, tr) for f in findings]
 
     def fallback(self, item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
         return fallback_issue(item, secrets)
@@ -322,24 +315,12 @@ def _overview(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
 
 
 def _headline_score(f: Finding) -> tuple[float | None, str]:
-    if f.inspector_score is not None:
-        return f.inspector_score, "Inspector スコア"
-    if f.adjusted_cvss and f.adjusted_cvss.score is not None:
-        return f.adjusted_cvss.score, "Inspector スコア"
-    best = _best_cvss(f)
-    if best is not None and best.base_score is not None:
-        return best.base_score, f"CVSS {best.version} 基本値"
-    return None, ""
-
-
-def _best_cvss(f: Finding):
-    if not f.cvss:
-        return None
-    preferred = f.vulnerability_source
-    return min(
-        f.cvss,
-        key=lambda c: (_CVSS_RANK.get(c.version, 9), 0 if c.source == preferred else 1 if c.source == "NVD" else 2),
-    )
+    score = f.headline_score
+    if score is None:
+        return None, ""
+    if f.inspector_score is not None or (f.adjusted_cvss and f.adjusted_cvss.score is not None):
+        return score, "Inspector スコア"
+    return score, f"CVSS {f.best_cvss.version} 基本値"
 
 
 def _cvss_tables(vector: str, version: str) -> list[Block]:
@@ -365,7 +346,7 @@ def _scores(f: Finding, score_label: str) -> list[Block]:
         rows.append([["ベクター"], [Code(adj.vector)]])
         vector, version = adj.vector, adj.version
     else:
-        best = _best_cvss(f)
+        best = f.best_cvss
         if best is not None:
             src = SOURCE_JA.get(best.source, best.source)
             label = "Inspector スコア" if f.inspector_score is not None else score_label
@@ -586,7 +567,10 @@ def _code(f: Finding) -> list[Block]:
             num = cwe.upper().removeprefix("CWE-")
             cwe_line.append(Link(cwe, f"https://cwe.mitre.org/data/definitions/{num}.html") if num.isdigit() else cwe)
         items.append(cwe_line)
-    items.append(["検出ルール: ", c.detector_name or "不明", "（", Code(c.detector_id), "）" if c.detector_id else "）"])
+    rule: Line = ["検出ルール: ", c.detector_name or c.detector_id or "不明"]
+    if c.detector_id and c.detector_name:
+        rule += ["（", Code(c.detector_id), "）"]
+    items.append(rule)
     if c.rule_id:
         items.append(["ルール ID: ", Code(c.rule_id)])
     if c.detector_tags:
