@@ -15,17 +15,17 @@ SAMPLES = REPO.parent / "shared" / "samples" / "inspector2"
 EXAMPLES = REPO / "examples"
 
 
-def seed_findings() -> list[dict]:
+def seed_findings(samples: Path = SAMPLES) -> list[dict]:
     """Every bare finding of the shared samples (falling back to the repo's examples)."""
     out: list[dict] = []
-    paths = sorted(SAMPLES.glob("*.json")) if SAMPLES.is_dir() else []
+    paths = sorted(samples.glob("*.json")) if samples.is_dir() else []
     if not paths:
         paths = sorted(EXAMPLES.glob("0[1-6]*.json"))
     for p in paths:
         v = json.loads(p.read_text())
-        if isinstance(v, dict) and "findings" in v:
-            out += v["findings"]
-        elif isinstance(v, dict) and "detail" in v:
+        if isinstance(v, dict) and isinstance(v.get("findings"), list):
+            out += [f for f in v["findings"] if isinstance(f, dict)]
+        elif isinstance(v, dict) and isinstance(v.get("detail"), dict):
             out.append(v["detail"])
         elif isinstance(v, dict) and "findingArn" in v:
             out.append(v)

@@ -36,7 +36,7 @@ from inspector2backlog.config import (  # noqa: E402
     StateConfig,
 )
 from inspector2backlog.findings.parse import iter_items  # noqa: E402
-from inspector2backlog.policy.grouping import write_seconds  # noqa: E402
+from inspector2backlog.policy.sync import estimate_seconds  # noqa: E402
 from inspector2backlog.runtime import build_pipeline  # noqa: E402
 from inspector2backlog.state.sqlite import SQLiteStore  # noqa: E402
 from inspector2backlog.translate.memory import TranslationService  # noqa: E402
@@ -107,7 +107,7 @@ def run_mode(mode: str, n: int = 10_000, *, digest: str = "", batch: int = 0, co
             "get": reads,
             "search": kinds.get("list_issues", 0) + kinds.get("count_issues", 0),
             "writes": writes,
-            "write_minutes_at_150": round(write_seconds(writes) / 60, 1),
+            "write_minutes_at_150": round(estimate_seconds(writes) / 60, 1),
             "issues": len(fake.issues),
             "issues_created": ctx.stats["issues_created"],
             "translated_chars": ctx.stats["translated_chars"],

@@ -29,7 +29,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]
 
-from inspector2backlog.policy.grouping import describe_write_time, write_seconds  # noqa: E402
+from inspector2backlog.policy.sync import estimate_seconds, estimate_text  # noqa: E402
 
 MODES: list[tuple[str, list[str]]] = [
     ("finding", ["--mode", "finding"]),
@@ -51,7 +51,7 @@ def load(n: int, args: list[str]) -> dict:
 
 
 def fmt_minutes(writes: int) -> str:
-    secs = write_seconds(writes)
+    secs = estimate_seconds(writes)
     return f"{secs / 60:,.1f} min" if secs < 3600 else f"{secs / 3600:,.1f} h"
 
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = by["vulnerability"]["writes"] / max(1, by["finding"]["writes"])
     print()
     for name, r in results:
-        print(f"  {name:<22} {describe_write_time(r['writes'])}")
+        print(f"  {name:<22} {estimate_text(r['writes'])}")
     print(f"\nvulnerability / finding writes: {by['vulnerability']['writes']:,} / {by['finding']['writes']:,} = "
           f"{ratio:.4f}  (target <= {MAX_RATIO:g}: {'OK' if ratio <= MAX_RATIO else 'MISSED'})")
     lam = by["vulnerability, Lambda"]["writes"] / max(1, by["finding"]["writes"])

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from _corpus import seed_findings  # noqa: E402 - bench/ is on sys.path when run as a script
 from inspector2backlog.state.memory import MemoryStore
 from inspector2backlog.stats import Stats
 from inspector2backlog.translate.base import Engine
@@ -57,19 +58,6 @@ class CountingEngine(Engine):
 
 
 # ---- corpus -----------------------------------------------------------------------------------------------------
-def load_findings(samples: Path) -> list[dict[str, Any]]:
-    findings: list[dict[str, Any]] = []
-    for path in sorted(samples.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("detail"), dict):
-            findings.append(data["detail"])
-        elif isinstance(data, dict) and isinstance(data.get("findings"), list):
-            findings.extend(f for f in data["findings"] if isinstance(f, dict))
-        elif isinstance(data, dict) and "findingArn" in data:
-            findings.append(data)
-    return findings
-
-
 def _hex(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
 
@@ -126,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.samples.is_dir():
         print(f"samples not found: {args.samples}", file=sys.stderr)
         return 2
-    findings = load_findings(args.samples)
+    findings = seed_findings(args.samples)
     rng = random.Random(args.seed)
     corpus = list(events(findings, args.resources, args.redeliveries, rng))
     rng.shuffle(corpus)

@@ -34,7 +34,6 @@ from .changes import describe
 
 GROUP_PREFIX = "group:"
 MODES = ("finding", "vulnerability", "fix")
-BACKLOG_UPDATES_PER_MINUTE = 150  # Backlog's documented example budget for POST/PATCH per user
 ACTIVE = "ACTIVE"
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 
@@ -249,20 +248,6 @@ def needs_write(members: dict[str, dict]) -> bool:
 
 
 # ---- the write budget ---------------------------------------------------------------------------------------------
-
-
-def write_seconds(writes: int, per_minute: int = BACKLOG_UPDATES_PER_MINUTE) -> float:
-    """Time ``writes`` POST/PATCH requests need under Backlog's per-user update budget (``per_minute`` per minute)."""
-    return 60.0 * max(0, writes) / max(1, per_minute)
-
-
-def describe_write_time(writes: int, per_minute: int = BACKLOG_UPDATES_PER_MINUTE) -> str:
-    """「書き込み 312 件: 150 件/分の上限で約 2 分 5 秒」 — for plans and benchmark tables."""
-    secs = write_seconds(writes, per_minute)
-    mins, s = divmod(int(round(secs)), 60)
-    hours, mins = divmod(mins, 60)
-    span = (f"{hours} 時間 " if hours else "") + (f"{mins} 分 " if mins or hours else "") + f"{s} 秒"
-    return f"書き込み {writes:,} 件: {per_minute} 件/分の上限で約 {span.strip()}"
 
 
 def counts_by(values: Iterable[str]) -> dict[str, int]:
