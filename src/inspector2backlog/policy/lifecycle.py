@@ -586,7 +586,8 @@ class Lifecycle:
         issue = self.builder.build(f)
         if self.risk is None or issue.fallback:
             return issue
-        decision = risk_policy.decide(risk_policy.facts_for(f, self.store), issue.priority, issue.due_days, self.risk)
+        facts = risk_policy.facts_for(f, self.store, reach=bool(self.risk.internet_reachable_priority))
+        decision = risk_policy.decide(facts, issue.priority, issue.due_days, self.risk)
         if decision.raised:
             from ..render.doc import Bullets, Heading, Section
 
@@ -598,25 +599,19 @@ class Lifecycle:
 
     # ---- retries ---------------------------------------------------------------------------------------------
     def retry_pending(self) -> list[Outcome]:
-        """Re-run every record left pending (or claimed long ago) by an earlier failure or crash."""
+        """Re-run every record left pending (or claimed long ago) by an earlier failure or crash: findings first,
+        then group writes — from one scan of the store (a DynamoDB scan reads the whole table)."""
         out = []
         now = self.clock()
-        for rec in list(self.store.records("finding:")):
-            stale_claim = rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS
-            if rec.phase != "pending" and not stale_claim:
-                continue
-            f = self._pending_finding(rec)
-            if f is None:
-                continue
-            out.append(self.handle(f))
-        if self.group_by == "finding" and self.digest is None:
-            return out  # no groups configured: skip the second scan (groups left by an earlier mode wait for it)
-        for rec in list(self.store.records(grouping.GROUP_PREFIX)):
-            stale_claim = rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS
-            if rec.phase == "pending" or stale_claim:
-                res = self._write_group(rec.key)
-                if res is not None:
-                    out.append(res)
+        groups = self.group_by != "finding" or self.digest is not None  # else groups left by an earlier mode wait
+        stuck = [rec for rec in self.store.records("" if groups else "finding:")
+                 if rec.phase == "pending" or (rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS)]
+        for rec in stuck:
+            if rec.key.startswith("finding:") and (f := self._pending_finding(rec)) is not None:
+                out.append(self.handle(f))
+        for rec in stuck:
+            if rec.key.startswith(grouping.GROUP_PREFIX) and (res := self._write_group(rec.key)) is not None:
+                out.append(res)
         return out
 
     # ---- helpers ---------------------------------------------------------------------------------------------
