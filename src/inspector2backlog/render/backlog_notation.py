@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
 
-from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, RenderCache, Section, Strong, Table, is_web_url
+from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer, is_web_url
 from .safe import clean, defuse_backlog_block
 
 # inline sequences with a meaning in Backlog notation
@@ -57,34 +56,26 @@ def inline(line: Line, line_start: bool = True) -> str:
     return "".join(out)
 
 
-_CACHE = RenderCache()
+class _BacklogNotation(Writer):
+    def heading(self, b: Heading) -> str:
+        return "** " + escape(b.text)
+
+    def para(self, b: Para) -> str:
+        return inline(b.line)
+
+    def bullets(self, b: Bullets) -> str:
+        return "\n".join("- " + inline(item).replace("\n", "&br;") for item in b.items)
+
+    def table(self, b: Table) -> str:
+        head = "|" + "|".join(escape(h, False) for h in b.header) + "|h"
+        rows = ["|" + "|".join(inline(c, False).replace("\n", "&br;") or " " for c in row) + "|" for row in b.rows]
+        return "\n".join([head, *rows])
+
+    def code_block(self, b: CodeBlock) -> str:
+        return "{code}\n" + defuse_backlog_block(clean(b.text)).rstrip("\n") + "\n{/code}"
+
+    def quote(self, b: Quote) -> str:
+        return "{quote}\n" + defuse_backlog_block(escape(b.text)).rstrip("\n") + "\n{/quote}"
 
 
-def render(blocks: Iterable[Block]) -> str:
-    return "\n\n".join(_parts(blocks)) + "\n"
-
-
-def _parts(blocks: Iterable[Block]) -> list[str]:
-    parts: list[str] = []
-    for b in blocks:
-        if isinstance(b, Section):
-            text = _CACHE.get(b.sid)
-            if text is None:
-                text = _CACHE.put(b.sid, "\n\n".join(_parts(b.blocks)))
-            if text:
-                parts.append(text)
-        elif isinstance(b, Heading):
-            parts.append("** " + escape(b.text))
-        elif isinstance(b, Para):
-            parts.append(inline(b.line))
-        elif isinstance(b, Bullets):
-            parts.append("\n".join("- " + inline(item).replace("\n", "&br;") for item in b.items))
-        elif isinstance(b, Table):
-            head = "|" + "|".join(escape(h, False) for h in b.header) + "|h"
-            rows = ["|" + "|".join(inline(c, False).replace("\n", "&br;") or " " for c in row) + "|" for row in b.rows]
-            parts.append("\n".join([head, *rows]))
-        elif isinstance(b, CodeBlock):
-            parts.append("{code}\n" + defuse_backlog_block(clean(b.text)).rstrip("\n") + "\n{/code}")
-        elif isinstance(b, Quote):
-            parts.append("{quote}\n" + defuse_backlog_block(escape(b.text)).rstrip("\n") + "\n{/quote}")
-    return parts
+render = _BacklogNotation().render

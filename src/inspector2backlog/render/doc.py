@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Hashable, Sequence, Union
+from typing import Hashable, Iterable, Sequence, Union
 
 
 @dataclass(slots=True, frozen=True)
@@ -101,6 +101,50 @@ class RenderCache:
             self._data.clear()
         self._data[key] = text
         return text
+
+
+class Writer:
+    """The walk every output format shares: one method per block type, blocks joined by a blank line, and each
+    :class:`Section` rendered once per format (cached by its serial number). A format overrides the six methods."""
+
+    def __init__(self) -> None:
+        self._cache = RenderCache()
+        self._methods = {Heading: self.heading, Para: self.para, Bullets: self.bullets, Table: self.table,
+                         CodeBlock: self.code_block, Quote: self.quote}
+
+    def render(self, blocks: Iterable[Block]) -> str:
+        return "\n\n".join(self._parts(blocks)) + "\n"
+
+    def _parts(self, blocks: Iterable[Block]) -> list[str]:
+        parts: list[str] = []
+        for b in blocks:
+            if type(b) is Section:
+                text = self._cache.get(b.sid)
+                if text is None:
+                    text = self._cache.put(b.sid, "\n\n".join(self._parts(b.blocks)))
+                if text:
+                    parts.append(text)
+            else:
+                parts.append(self._methods[type(b)](b))
+        return parts
+
+    def heading(self, b: Heading) -> str:
+        raise NotImplementedError
+
+    def para(self, b: Para) -> str:
+        raise NotImplementedError
+
+    def bullets(self, b: Bullets) -> str:
+        raise NotImplementedError
+
+    def table(self, b: Table) -> str:
+        raise NotImplementedError
+
+    def code_block(self, b: CodeBlock) -> str:
+        raise NotImplementedError
+
+    def quote(self, b: Quote) -> str:
+        raise NotImplementedError
 
 
 def plain(line: Line) -> str:

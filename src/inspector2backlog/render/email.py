@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable
 
-from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, RenderCache, Section, Strong, Table
+from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer
 from .safe import clean
 
 
@@ -21,38 +20,26 @@ def inline(line: Line) -> str:
     return "".join(out)
 
 
-_CACHE = RenderCache()
+class _Email(Writer):
+    def heading(self, b: Heading) -> str:
+        return "■ " + clean(b.text)
+
+    def para(self, b: Para) -> str:
+        return inline(b.line)
+
+    def bullets(self, b: Bullets) -> str:
+        return "\n".join("・" + inline(item) for item in b.items)
+
+    def table(self, b: Table) -> str:
+        if len(b.header) == 2:  # a key/value table reads best as "key: value" lines in a mail
+            return "\n".join(f"{inline(r[0])}: {inline(r[1])}" for r in b.rows)
+        return "\n".join([" / ".join(b.header), *(" / ".join(inline(c) or "-" for c in r) for r in b.rows)])
+
+    def code_block(self, b: CodeBlock) -> str:
+        return "\n".join("    " + ln for ln in clean(b.text).rstrip("\n").split("\n"))
+
+    def quote(self, b: Quote) -> str:
+        return "\n".join("> " + ln for ln in clean(b.text).split("\n"))
 
 
-def render(blocks: Iterable[Block]) -> str:
-    return "\n\n".join(_parts(blocks)) + "\n"
-
-
-def _parts(blocks: Iterable[Block]) -> list[str]:
-    parts: list[str] = []
-    for b in blocks:
-        if isinstance(b, Section):
-            text = _CACHE.get(b.sid)
-            if text is None:
-                text = _CACHE.put(b.sid, "\n\n".join(_parts(b.blocks)))
-            if text:
-                parts.append(text)
-        elif isinstance(b, Heading):
-            parts.append("■ " + clean(b.text))
-        elif isinstance(b, Para):
-            parts.append(inline(b.line))
-        elif isinstance(b, Bullets):
-            parts.append("\n".join("・" + inline(item) for item in b.items))
-        elif isinstance(b, Table):
-            lines = []
-            if len(b.header) == 2:
-                lines = [f"{inline(r[0])}: {inline(r[1])}" for r in b.rows]
-            else:
-                lines.append(" / ".join(b.header))
-                lines += [" / ".join(inline(c) or "-" for c in r) for r in b.rows]
-            parts.append("\n".join(lines))
-        elif isinstance(b, CodeBlock):
-            parts.append("\n".join("    " + ln for ln in clean(b.text).rstrip("\n").split("\n")))
-        elif isinstance(b, Quote):
-            parts.append("\n".join("> " + ln for ln in clean(b.text).split("\n")))
-    return parts
+render = _Email().render

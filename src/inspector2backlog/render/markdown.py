@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
 
-from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, RenderCache, Section, Strong, Table, is_web_url
+from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer, is_web_url
 from .safe import clean, defuse_fence
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
@@ -67,37 +66,29 @@ def _cell(line: Line) -> str:
     return inline(line, line_start=False, table=True).replace("\n", " ") or " "
 
 
-_CACHE = RenderCache()
+class _Markdown(Writer):
+    def heading(self, b: Heading) -> str:
+        return "## " + escape(b.text)
+
+    def para(self, b: Para) -> str:
+        return inline(b.line)
+
+    def bullets(self, b: Bullets) -> str:
+        return "\n".join("- " + inline(item).replace("\n", "\n  ") for item in b.items)
+
+    def table(self, b: Table) -> str:
+        head = "| " + " | ".join(escape(h, False) for h in b.header) + " |"
+        sep = "|" + "---|" * len(b.header)
+        rows = ["| " + " | ".join(
+            (escape(c[0], False).replace("\n", " ") or " ") if len(c) == 1 and type(c[0]) is str else _cell(c)
+            for c in row) + " |" for row in b.rows]
+        return "\n".join([head, sep, *rows])
+
+    def code_block(self, b: CodeBlock) -> str:
+        return "```" + b.lang + "\n" + defuse_fence(clean(b.text)).rstrip("\n") + "\n```"
+
+    def quote(self, b: Quote) -> str:
+        return "\n".join("> " + escape(ln) if ln.strip() else ">" for ln in clean(b.text).split("\n"))
 
 
-def render(blocks: Iterable[Block]) -> str:
-    return "\n\n".join(_parts(blocks)) + "\n"
-
-
-def _parts(blocks: Iterable[Block]) -> list[str]:
-    parts: list[str] = []
-    for b in blocks:
-        if isinstance(b, Section):
-            text = _CACHE.get(b.sid)
-            if text is None:
-                text = _CACHE.put(b.sid, "\n\n".join(_parts(b.blocks)))
-            if text:
-                parts.append(text)
-        elif isinstance(b, Heading):
-            parts.append("## " + escape(b.text))
-        elif isinstance(b, Para):
-            parts.append(inline(b.line))
-        elif isinstance(b, Bullets):
-            parts.append("\n".join("- " + inline(item).replace("\n", "\n  ") for item in b.items))
-        elif isinstance(b, Table):
-            head = "| " + " | ".join(escape(h, False) for h in b.header) + " |"
-            sep = "|" + "---|" * len(b.header)
-            rows = ["| " + " | ".join(
-                (escape(c[0], False).replace("\n", " ") or " ") if len(c) == 1 and type(c[0]) is str else _cell(c)
-                for c in row) + " |" for row in b.rows]
-            parts.append("\n".join([head, sep, *rows]))
-        elif isinstance(b, CodeBlock):
-            parts.append("```" + b.lang + "\n" + defuse_fence(clean(b.text)).rstrip("\n") + "\n```")
-        elif isinstance(b, Quote):
-            parts.append("\n".join("> " + escape(ln) if ln.strip() else ">" for ln in clean(b.text).split("\n")))
-    return parts
+render = _Markdown().render
