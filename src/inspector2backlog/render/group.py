@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..findings.model import Finding, SEVERITY_ORDER
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Quote, Strong, Table, plain
-from .issue import NONE_PROVIDED, Issue, _tr_line
+from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head, update_advice
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .safe import SUMMARY_LIMIT, clean, one_line, truncate
 
@@ -136,14 +136,10 @@ def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
     return vid
 
 
-def _head(sev: str, score: float | None) -> str:
-    return f"【{severity_ja(sev)} {score:.1f}】" if score is not None else f"【{severity_ja(sev)}】"
-
-
 def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[dict], sev: str, score: float | None) -> str:
     n = resources_of(members)
     tail = f" — {n} リソース" if members else " — すべて解消"
-    return truncate(one_line(clean(_head(sev, score) + subject(kind, lead, members) + tail)), SUMMARY_LIMIT, "…")
+    return truncate(one_line(clean(severity_head(sev, score) + subject(kind, lead, members) + tail)), SUMMARY_LIMIT, "…")
 
 
 def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
@@ -281,20 +277,13 @@ def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any])
 def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[dict], tr: Mapping) -> list[Block]:
     items: list[Line] = []
     if kind == "fix":
-        if lead.get("fixed"):
-            items.append([Code(lead.get("pkg") or "?"), " を ", Code(lead["fixed"]), " 以降に更新してください。"])
-        else:
-            items.append([Code(lead.get("pkg") or "?"), " の修正バージョンはまだ提供されていません。ベンダーの情報を確認し、"
-                          "回避策を検討してください。"])
+        items.append(update_advice(lead.get("pkg") or "?", lead.get("fixed") or ""))
         if lead.get("cmd"):
             items.append(["更新コマンドの例: ", Code(lead["cmd"])])
     else:
         fixes = list(dict.fromkeys((p[0], p[2]) for m in members for p in m.get("p") or []))
         for name, fixed in fixes[:20]:
-            if fixed and fixed != "NotAvailable":
-                items.append([Code(name), " を ", Code(fixed), " 以降に更新してください。"])
-            else:
-                items.append([Code(name), " の修正バージョンはまだ提供されていません。"])
+            items.append(update_advice(name, fixed, vendor_hint=False))
         if len(fixes) > 20:
             items.append([f"ほか {len(fixes) - 20} 件のパッケージ"])
     blocks: list[Block] = [Heading("推奨対応")]
@@ -310,11 +299,7 @@ def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[dict], tr
 
 
 def _references(lead: Mapping[str, Any]) -> list[Block]:
-    urls = [lead.get("src") or "", *(lead.get("refs") or [])]
-    vid = lead.get("vid") or ""
-    if vid.startswith("CVE-") and not any(vid in u for u in urls if "nvd.nist.gov" in u):
-        urls.append(f"https://nvd.nist.gov/vuln/detail/{vid}")
-    seen = list(dict.fromkeys(u for u in urls if u))
+    seen = reference_urls([lead.get("src") or "", *(lead.get("refs") or [])], lead.get("vid") or "")
     return [Heading("参考情報"), Bullets([[Link(u, u)] for u in seen[:10]])] if seen else []
 
 

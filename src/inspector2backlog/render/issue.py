@@ -176,8 +176,29 @@ class IssueBuilder:
 # ---- summary ---------------------------------------------------------------------------------------------------
 
 
+def severity_head(severity: str, score: float | None) -> str:
+    """The summary's head: ``【重要 8.8】`` (``【重要】`` without a score)."""
+    return f"【{severity_ja(severity)} {score:.1f}】" if score is not None else f"【{severity_ja(severity)}】"
+
+
+def update_advice(name: str, fixed: str, *, vendor_hint: bool = True) -> Line:
+    """「<pkg> を <fixed> 以降に更新してください。」, or that no fixed version exists yet."""
+    if fixed and fixed != "NotAvailable":
+        return [Code(name), " を ", Code(fixed), " 以降に更新してください。"]
+    hint = "ベンダーの情報を確認し、回避策を検討してください。" if vendor_hint else ""
+    return [Code(name), " の修正バージョンはまだ提供されていません。" + hint]
+
+
+def reference_urls(urls: Sequence[str], vulnerability_id: str) -> list[str]:
+    """The distinct URLs, plus the NVD page of a CVE when none of them is it."""
+    urls = list(urls)
+    if vulnerability_id.startswith("CVE-") and not any(vulnerability_id in u for u in urls if "nvd.nist.gov" in u):
+        urls.append(f"https://nvd.nist.gov/vuln/detail/{vulnerability_id}")
+    return list(dict.fromkeys(u for u in urls if u))
+
+
 def summary_for(f: Finding, score: float | None, tr: Mapping[str, Translation] | None = None) -> str:
-    head = f"【{severity_ja(f.severity)} {score:.1f}】" if score is not None else f"【{severity_ja(f.severity)}】"
+    head = severity_head(f.severity, score)
     subject = _subject(f, tr or {})
     where = resource_label(f.primary_resource) if f.resources else ""
     if len(f.resources) > 1:
@@ -585,10 +606,7 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     items: list[Line] = []
     commands: list[str] = []
     for p in f.packages[:MAX_PACKAGES]:
-        if p.fix_known:
-            items.append([Code(p.name), " を ", Code(p.fixed_in), " 以降に更新してください。"])
-        else:
-            items.append([Code(p.name), " の修正バージョンはまだ提供されていません。ベンダーの情報を確認し、回避策を検討してください。"])
+        items.append(update_advice(p.name, p.fixed_in if p.fix_known else ""))
         if p.remediation and p.remediation != "NotAvailable" and p.remediation not in commands:
             commands.append(p.remediation)
     if commands:
@@ -644,10 +662,8 @@ def _network_advice(f: Finding) -> list[Line]:
 
 
 def _references(f: Finding) -> list[Block]:
-    urls = [f.source_url, *f.reference_urls, f.recommendation_url, *(f.code.reference_urls if f.code else ())]
-    if f.vulnerability_id.startswith("CVE-") and not any(f.vulnerability_id in u for u in urls if "nvd.nist.gov" in u):
-        urls.append(f"https://nvd.nist.gov/vuln/detail/{f.vulnerability_id}")
-    seen = list(dict.fromkeys(u for u in urls if u))
+    seen = reference_urls([f.source_url, *f.reference_urls, f.recommendation_url,
+                           *(f.code.reference_urls if f.code else ())], f.vulnerability_id)
     if not seen and not f.related_vulnerabilities:
         return []
     items: list[Line] = [[Link(u, u)] for u in seen[:MAX_LINKS]]
