@@ -93,6 +93,8 @@ def test_digest_day_lifecycle(tmp_path: Path, fake: FakeBacklog):
     top = desc.split("## スコアの高い順", 1)[1]
     assert top.index("CVE-2024-1002") < top.index("CVE-2024-1001") < top.index("CVE-2024-1003")  # by score
     assert "group:digest:SEC:2024-10-05" in desc
+    assert "2024年10月5日に初めて検出された、深刻度「警告」未満の検出結果のまとめです。" in desc
+    assert "未解決は 3 件です。" in desc
     own = next(i for i in fake.issues.values() if i is not dg)
     assert "CVE-2024-1009" in own["summary"] and "【重要 8.2】" in own["summary"]
 

@@ -319,11 +319,12 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
             resolved[sev] = resolved.get(sev, 0) + 1
     sevs = sorted(set(active) | set(resolved), key=_rank, reverse=True)
     rows = [[[f"{severity_ja(s)} ({s})"], [f"{active.get(s, 0)} 件"], [f"{resolved.get(s, 0)} 件"]] for s in sevs]
-    period = "常設のダイジェスト" if pid == "standing" else f"{period_label(pid)}に初めて検出された"
+    scope = f"深刻度「{severity_ja(below)}」未満の検出結果"
+    about = (f"{scope}をまとめる常設のダイジェストです。" if pid == "standing"
+             else f"{period_label(pid)}に初めて検出された、{scope}のまとめです。")
     blocks: list[Block] = [
         Heading("概要"),
-        Para([f"{period}、深刻度「{severity_ja(below)}」未満の検出結果のまとめです。個別の課題は作成していません。"
-              f"未解決 {len(members)} 件。"]),
+        Para([f"{about}個別の課題は作成していません。未解決は {len(members)} 件です。"]),
         Heading("深刻度別の件数"),
         Table(["深刻度", "未解決", "解消済み"], rows or [[["—"], ["0 件"], ["0 件"]]]),
     ]
