@@ -99,6 +99,7 @@ class StateConfig:
     path: str = "inspector2backlog.sqlite3"
     dynamodb_table: str = ""
     region: str = ""
+    translation_ttl_days: int = 365  # DynamoDB: translation-memory entries expire (TTL) after this; 0 = never
 
 
 @dataclass(frozen=True, slots=True)

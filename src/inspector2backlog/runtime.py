@@ -46,7 +46,8 @@ def build_renderer(*, config_path: str | None = None, translator: str | None = N
             from .state import open_store
 
             store = open_store(path=config.state.path, dynamodb_table=config.state.dynamodb_table or None,
-                               region=config.state.region or None)
+                               region=config.state.region or None,
+                               translation_ttl_days=config.state.translation_ttl_days)
     tr = make_translator(engine, store=store, stats=stats, **opts)
     ctx = RenderContext(IssueBuilder(tr, priorities=priorities, due_days=due_days), stats, store)
     if store is not None:
@@ -124,7 +125,8 @@ def build_pipeline(
     closers: list = []
     if store is None:
         store = open_store(path=config.state.path, dynamodb_table=config.state.dynamodb_table or None,
-                           region=config.state.region or None)
+                           region=config.state.region or None,
+                           translation_ttl_days=config.state.translation_ttl_days)
         closers.append(store.close)
     if dry_run:
         from .state.overlay import OverlayStore

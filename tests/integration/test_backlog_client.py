@@ -21,7 +21,6 @@ from inspector2backlog.backlog.errors import (
     TooManyRequestsError,
     install_log_redaction,
 )
-from inspector2backlog.backlog.models import IssueRef
 from tests.fakes.backlog_server import DEFAULT_API_KEY, FakeBacklog, fake_backlog  # noqa: F401
 
 FAST = httpx.Timeout(0.4, connect=0.5)
@@ -140,8 +139,8 @@ def test_update_get_list_count_and_comments(fake_backlog: FakeBacklog) -> None: 
     assert c.count_issues({"statusId": [4]}) == 0
 
     updated = c.update_issue("SEC-1", {"statusId": 4, "resolutionId": 0, "comment": "Inspector で CLOSED になりました"})
-    ref = IssueRef.from_json(updated)
-    assert (ref.key, ref.status_id, ref.status_name, ref.resolution_id) == ("SEC-1", 4, "完了", 0)
+    assert (updated["issueKey"], updated["status"]["id"], updated["status"]["name"], updated["resolution"]["id"]) == (
+        "SEC-1", 4, "完了", 0)
     comments = fake.comments_of("SEC-1")
     assert comments[-1]["content"] == "Inspector で CLOSED になりました"
     assert {ch["field"] for ch in comments[-1]["changeLog"]} >= {"status", "resolution"}

@@ -57,7 +57,16 @@ def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa:
     assert json.loads(item["data"]["S"]) == {"題": 1.5}
     assert "status" not in item  # None attributes are omitted
     tm = client.get_item(TableName=TABLE, Key={"pk": {"S": "tm#deepl:abc"}})["Item"]
-    assert tm == {"pk": {"S": "tm#deepl:abc"}, "text": {"S": "脆弱性"}}
+    assert {k: tm[k] for k in ("pk", "text")} == {"pk": {"S": "tm#deepl:abc"}, "text": {"S": "脆弱性"}}
+    assert abs(int(tm["ttl"]["N"]) - (time.time() + 365 * 86400)) < 120  # the table's TTL attribute: a year on
+
+
+def test_translation_ttl_can_be_switched_off(moto_endpoint: str) -> None:  # noqa: F811
+    s = DynamoDBStore(TABLE, region=REGION, endpoint_url=moto_endpoint, translation_ttl_days=0)
+    s.create_table()
+    s.tm_put_many({"amazon:x": "訳"})
+    item = aws_client("dynamodb", moto_endpoint).get_item(TableName=TABLE, Key={"pk": {"S": "tm#amazon:x"}})["Item"]
+    assert "ttl" not in item and s.tm_get_many(["amazon:x"]) == {"amazon:x": "訳"}
 
 
 def _member(i: int) -> dict[str, Any]:  # the shape policy.grouping.member_entry writes

@@ -35,12 +35,14 @@ def open_store(
     dynamodb_table: str | None = None,
     region: str | None = None,
     endpoint_url: str | None = None,
+    translation_ttl_days: int = 365,
 ) -> StateStore:
     """DynamoDB when ``dynamodb_table`` is given, else SQLite at ``path`` (default ``inspector2backlog.sqlite3``)."""
     if dynamodb_table:  # a table wins; ``path`` is then ignored
         from .dynamodb import DynamoDBStore
 
-        return DynamoDBStore(dynamodb_table, region=region, endpoint_url=endpoint_url)
+        return DynamoDBStore(dynamodb_table, region=region, endpoint_url=endpoint_url,
+                             translation_ttl_days=translation_ttl_days)
     from .sqlite import SQLiteStore
 
     return SQLiteStore(path or DEFAULT_SQLITE_PATH)

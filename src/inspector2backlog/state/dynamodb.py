@@ -4,7 +4,7 @@ Item layout::
 
     pk = "rec#<key>"   phase, issue_key?, issue_id?, status?, updated_at, fingerprint, version, claimed_at,
                        data (JSON string) — or data_z (zlib-compressed JSON, Binary) when the JSON is large
-    pk = "tm#<key>"    text
+    pk = "tm#<key>"    text, ttl (epoch seconds: ``translation_ttl_days`` after it was stored)
 
 An item may hold 400 KB. A group record lists every active member, so its JSON is compressed above
 :data:`COMPRESS_OVER` bytes (the member entries repeat their keys, ~8× smaller); a record that would still not fit
@@ -107,8 +107,12 @@ class DynamoDBStore(StateStore):
         region: str | None = None,
         endpoint_url: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        translation_ttl_days: int = 365,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
+        self.translation_ttl_days = translation_ttl_days
+        self._clock = clock
         if client is None:
             import boto3
             from botocore.config import Config
@@ -224,10 +228,13 @@ class DynamoDBStore(StateStore):
 
     def _tm_put_many(self, items: dict[str, str]) -> None:
         pairs = list(items.items())
+        extra: dict[str, Any] = {}
+        if self.translation_ttl_days > 0:  # unused texts leave the table; a text seen again is translated again
+            extra[TTL_ATTRIBUTE] = {"N": str(int(self._clock() + self.translation_ttl_days * 86400))}
         for i in range(0, len(pairs), BATCH_WRITE_MAX):
             request: dict[str, Any] = {
                 self.table_name: [
-                    {"PutRequest": {"Item": {"pk": {"S": TM + k}, "text": {"S": v}}}}
+                    {"PutRequest": {"Item": {"pk": {"S": TM + k}, "text": {"S": v}, **extra}}}
                     for k, v in pairs[i : i + BATCH_WRITE_MAX]
                 ]
             }
