@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from .findings.model import Unparsed
-from .findings.parse import iter_items
+from .findings.parse import iter_items, repair_surrogates
 from .logs import setup_logging
 
 METRIC_NAMESPACE = "inspector2backlog"
@@ -137,7 +137,7 @@ def eventbridge_handler(event: dict, context: Any = None) -> dict:
     ctx = _context()
     _maybe_retry_pending(ctx)
     with ctx.pipeline.lifecycle.batch() as flushed:
-        problems = _process(ctx, event, f"eventbridge:{event.get('id', '')}")
+        problems = _process(ctx, repair_surrogates(event), f"eventbridge:{event.get('id', '')}")
     problems += [o.reason for o in flushed if o.failed]
     if problems:
         raise RuntimeError("; ".join(problems))

@@ -88,3 +88,86 @@ def test_length_limits(issue):
     for fmt in ("markdown", "backlog", "email"):
         assert len(big.description(fmt)) <= 100_000
         assert big.description(fmt).endswith("…（長さの上限のため省略）")
+
+
+# ---- rendered, not just grepped: the Markdown goes through a CommonMark + GFM-table parser ------------------------
+
+
+def _html(md: str) -> str:
+    from markdown_it import MarkdownIt  # rich's Markdown parser: CommonMark, plus the tables Backlog renders
+
+    return MarkdownIt("commonmark").enable("table").render(md)
+
+
+def _with_package(name: str, **extra) -> dict:
+    f = copy.deepcopy(BASE)
+    f.update(title="CVE-2024-0001 - x", description="A plain description.", **extra)
+    f["remediation"] = {"recommendation": {"text": "None Provided"}}
+    f["packageVulnerabilityDetails"]["vulnerablePackages"] = [
+        {"name": name, "version": "1.0", "fixedInVersion": "1.1", "packageManager": "NPM",
+         "remediation": f"npm install {name}@1.1"}]
+    return f
+
+
+def test_backticks_in_a_package_name_cannot_close_the_code_span():
+    evil = "x``` ![p](https://evil.example/p.png) [login](https://evil.example) ```"
+    issue = IssueBuilder(make_translator("offline")).build(parse_finding(_with_package(evil)))
+    html = _html(issue.description("markdown"))
+    assert "<img" not in html and 'href="https://evil.example"' not in html
+    assert "![p](https://evil.example/p.png)" in html  # shown as text, inside code
+
+
+def test_at_signs_in_urls_and_commands_keep_links_working():
+    f = _with_package("@babel/traverse")
+    f["packageVulnerabilityDetails"]["referenceUrls"] = ["https://www.npmjs.com/package/@babel/traverse"]
+    issue = IssueBuilder(make_translator("offline")).build(parse_finding(f))
+    md, bl = issue.description("markdown"), issue.description("backlog")
+    assert 'href="https://www.npmjs.com/package/%40babel/traverse"' in _html(md)
+    assert ">https://www.npmjs.com/package/%40babel/traverse]]" in bl
+    assert "@babel" not in md and "@babel" not in bl  # still no mention anywhere
+
+
+def test_numbered_lists_and_setext_underlines_in_text_stay_text():
+    f = copy.deepcopy(BASE)
+    f.update(description="Steps:\n1. first\n2) second\nTitle line\n---\nA = B\n===\n+ plus")
+    issue = IssueBuilder(make_translator("offline")).build(parse_finding(f))
+    md = issue.description("markdown")
+    html = _html(md)
+    assert "<ol" not in html and "<h2>Title line" not in html and "<h1>A = B" not in html and "<hr" not in html
+    assert "1\\. first" in md and "\\1." not in md  # the escape goes after the digits, where it is one
+
+
+def test_backslashes_cannot_escape_backlog_notation_delimiters():
+    f = _with_package("pkg\\")
+    f["resources"][0]["tags"] = {"path": "C:\\app\\"}
+    bl = IssueBuilder(make_translator("offline")).build(parse_finding(f)).description("backlog")
+    row = next(ln for ln in bl.splitlines() if ln.startswith("|pkg"))
+    assert row.startswith("|pkg\\\u200b|")  # the backslash is followed by a zero-width space, not by our "|"
+    head = bl.splitlines()[bl.splitlines().index(row) - 1]
+    assert head.endswith("|h") and row.count("|") == head.count("|") and "\\|" not in row  # all separators live
+
+
+def test_email_body_is_inert_if_backlog_renders_it():
+    """Mail-to-issue turns the body into a description: no live image, link, code block or heading in it."""
+    issue = IssueBuilder(make_translator("offline")).build(parse_finding(copy.deepcopy(BASE)))
+    _, body = issue.email()
+    for live in ("![", "[[", "](", "{code}", "{/code}", "{quote}", "''", "%%", "&br;", "\n# ", "\n* ", "\n> quote"):
+        assert live not in body, live
+    assert "Heading" in body and "KEY-1" in body  # the text itself is all still there
+    assert "<img" not in _html(body) and "<h1" not in _html(body)
+
+
+def test_lone_surrogates_become_replacement_characters_not_crashes():
+    import json
+
+    from inspector2backlog.findings.model import Finding
+    from inspector2backlog.findings.parse import iter_text
+
+    event = {"detail-type": "Inspector2 Finding", "source": "aws.inspector2", "detail": copy.deepcopy(BASE)}
+    text = json.dumps(event).replace('"description": "', '"description": "\\ud83d lone \\udc00, pair \\ud83d\\ude00 ', 1)
+    (f,) = iter_text(text, "surrogates")
+    assert isinstance(f, Finding) and f.description.startswith("\ufffd lone \ufffd, pair \U0001f600 ")
+    issue = IssueBuilder(make_translator("offline")).build(f)
+    assert not issue.fallback
+    for fmt in ("markdown", "backlog", "email"):
+        issue.description(fmt).encode("utf-8")  # encodable: SQLite, DynamoDB and httpx would all accept it

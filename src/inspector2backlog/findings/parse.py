@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Iterator, Mapping
 
 from .model import (
@@ -43,6 +44,24 @@ class FindingParseError(ValueError):
 
 # ---- documents -----------------------------------------------------------------------------------------------
 
+# "\ud83d" without its pair decodes to a lone surrogate, which no UTF-8 encoder (SQLite, DynamoDB, httpx) accepts
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def loads(text: str) -> Any:
+    """``json.loads``, with unpaired UTF-16 surrogate escapes read as U+FFFD."""
+    if "\\u" in text and _LONE_SURROGATE.search(text):
+        text = _LONE_SURROGATE.sub(r"\\ufffd", text)
+    return json.loads(text)
+
+
+def repair_surrogates(value: Any) -> Any:
+    """A decoded JSON value (e.g. a Lambda event) without lone surrogates (a no-op copy for clean values)."""
+    return loads(json.dumps(value))
+
 
 def iter_text(text: str | bytes, origin: str = "input") -> Iterator[Item]:
     """Decode a document (JSON value or NDJSON) and yield its items."""
@@ -57,7 +76,7 @@ def iter_text(text: str | bytes, origin: str = "input") -> Iterator[Item]:
         yield Unparsed(origin, "入力が空です", text)
         return
     try:
-        value = json.loads(stripped)
+        value = loads(stripped)
     except (ValueError, RecursionError) as whole_error:
         lines = [ln for ln in stripped.splitlines() if ln.strip()]
         if len(lines) < 2:
@@ -66,7 +85,7 @@ def iter_text(text: str | bytes, origin: str = "input") -> Iterator[Item]:
         for n, line in enumerate(lines, 1):  # NDJSON: one value per line, a bad line does not spoil the rest
             line_origin = f"{origin}:{n}"
             try:
-                v = json.loads(line)
+                v = loads(line)
             except (ValueError, RecursionError) as e:
                 yield Unparsed(line_origin, f"JSON として解析できません（{n} 行目）: {_short(e)}", line)
                 continue
@@ -144,7 +163,7 @@ def _from_record(rec: Any, origin: str, depth: int) -> Iterator[Item]:
         yield Unparsed(origin, "SQS レコードに本文 (body) がありません", rec)
         return
     try:
-        decoded = json.loads(body)
+        decoded = loads(body)
     except (ValueError, RecursionError) as e:
         yield Unparsed(origin, f"SQS メッセージ本文を JSON として解析できません: {_short(e)}", body)
         return

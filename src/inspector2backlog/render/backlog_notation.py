@@ -10,12 +10,15 @@ import re
 from functools import lru_cache
 
 from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer, is_web_url
-from .safe import clean, defuse_backlog_block
+from .safe import ZWSP, clean, clean_url, defuse_backlog_block
 
 # inline sequences with a meaning in Backlog notation
 _INLINE = re.compile(r"(''|%%|\[\[|\]\]|\{(?=\s*/?\s*(?:code|quote)\b)|&(?=br;|color\()|\|)", re.I)
 _URL_UNSAFE = re.compile(r"[\[\]<>()|\s\\`'{}]")
 _LINE_START = re.compile(r"(^|\n)([ \t]*)([*\-+>])")
+# a backslash of the text right before a special character (or at the end, where our own markup follows) would
+# escape that character instead: a zero-width space after it keeps it a plain backslash
+_LONE_BACKSLASH = re.compile(r"\\(?=$|[|'%\[\]{&*\-+>\\])")
 
 
 def _pct(m: re.Match) -> str:
@@ -25,7 +28,10 @@ def _pct(m: re.Match) -> str:
 @lru_cache(maxsize=16384)
 def escape(text: str, line_start: bool = True) -> str:
     """Escape untrusted text; ``line_start`` says whether the text begins a line (block syntax possible there)."""
-    text = _INLINE.sub(lambda m: "".join("\\" + c for c in m.group()), clean(text))
+    text = clean(text)
+    if "\\" in text:
+        text = _LONE_BACKSLASH.sub("\\\\" + ZWSP, text)
+    text = _INLINE.sub(lambda m: "".join("\\" + c for c in m.group()), text)
     if line_start:
         return _LINE_START.sub(r"\1\2\\\3", text)
     if "\n" in text:
@@ -47,7 +53,7 @@ def inline(line: Line, line_start: bool = True) -> str:
         elif isinstance(x, Strong):
             out.append("''" + escape(x.text, False) + "''")
         elif isinstance(x, Link):
-            url = clean(x.url)
+            url = clean_url(x.url)
             if is_web_url(url):
                 label = escape(x.label, False).replace(">", "＞")
                 out.append("[[" + label + ">" + _URL_UNSAFE.sub(_pct, url) + "]]")

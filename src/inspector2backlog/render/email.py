@@ -1,28 +1,33 @@
-"""Plain-text rendering for e-mail (Backlog's mail-to-issue: the subject becomes the summary)."""
+"""Plain-text rendering for e-mail (Backlog's mail-to-issue: the subject becomes the summary, the body the description).
+
+The body is plain text, but mail-to-issue makes it a description that Backlog renders with the project's formatting
+rule, so untrusted text is also defanged: a zero-width space breaks any image, link, code or quote syntax in it.
+"""
 
 from __future__ import annotations
 
 
 from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer
-from .safe import clean
+from .safe import clean, clean_url, defang_markup
 
 
 def inline(line: Line) -> str:
     out = []
     for x in line:
         if isinstance(x, str):
-            out.append(clean(x))
+            out.append(defang_markup(clean(x)))
         elif isinstance(x, (Code, Strong)):
-            out.append(clean(x.text))
+            out.append(defang_markup(clean(x.text)))
         elif isinstance(x, Link):
-            label, url = clean(x.label), clean(x.url)
-            out.append(url if label == url else f"{label} <{url}>")
+            url = defang_markup(clean_url(x.url))
+            label = defang_markup(clean(x.label))
+            out.append(url if x.label == x.url else f"{label} <{url}>")
     return "".join(out)
 
 
 class _Email(Writer):
     def heading(self, b: Heading) -> str:
-        return "■ " + clean(b.text)
+        return "■ " + defang_markup(clean(b.text))
 
     def para(self, b: Para) -> str:
         return inline(b.line)
@@ -36,10 +41,10 @@ class _Email(Writer):
         return "\n".join([" / ".join(b.header), *(" / ".join(inline(c) or "-" for c in r) for r in b.rows)])
 
     def code_block(self, b: CodeBlock) -> str:
-        return "\n".join("    " + ln for ln in clean(b.text).rstrip("\n").split("\n"))
+        return "\n".join("    " + ln for ln in defang_markup(clean(b.text)).rstrip("\n").split("\n"))
 
     def quote(self, b: Quote) -> str:
-        return "\n".join("> " + ln for ln in clean(b.text).split("\n"))
+        return "\n".join("> " + ln for ln in defang_markup(clean(b.text)).split("\n"))
 
 
 render = _Email().render

@@ -109,8 +109,11 @@ class IssueBuilder:
 
     # ---- public --------------------------------------------------------------------------------------------
     def build(self, f: Finding) -> Issue:
-        texts = _texts_to_translate(f)
-        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        try:
+            texts = _texts_to_translate(f)
+            tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        except Exception as e:  # noqa: BLE001 - the translator's own failures are handled inside; this is a bug
+            return self._fallback_for(f, e)
         return self._build_or_fallback(f, tr)
 
     def fallback(self, item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
@@ -121,9 +124,13 @@ class IssueBuilder:
         try:
             return self._build(f, tr)
         except Exception as e:  # noqa: BLE001 - a layout bug on odd input must not lose the finding
-            issue = fallback_issue(Unparsed(f.origin, f"課題の作成中に予期しないエラー: {type(e).__name__}: {e}", f.raw))
-            issue.finding_arn = f.arn
-            return issue
+            return self._fallback_for(f, e)
+
+    @staticmethod
+    def _fallback_for(f: Finding, e: Exception) -> Issue:
+        issue = fallback_issue(Unparsed(f.origin, f"課題の作成中に予期しないエラー: {type(e).__name__}: {e}", f.raw))
+        issue.finding_arn = f.arn
+        return issue
 
     def _section(self, key: tuple, make: Callable[[], list[Block]]) -> Section:
         """A section that depends only on ``key``: built once, rendered once per format (see :class:`Section`)."""

@@ -6,11 +6,16 @@ import re
 from functools import lru_cache
 
 from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer, is_web_url
-from .safe import clean, defuse_fence
+from .safe import clean, clean_url, defuse_fence
 
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-# block syntax at the start of a line: headings, quotes, lists ("- ", "+ ", "1. "), setext underlines
-_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>=]|[+\-](?=\s)|\d+[.)](?=\s))")
+# block syntax at the start of a line: headings, quotes, bullets and thematic breaks ("- ", "+ ", "---"), setext
+# underlines ("===", "---"). Any ASCII punctuation may be backslash-escaped, so the first character is.
+_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>=+\-])")
+# ordered lists ("1. ", "2) "): the delimiter after the digits is escaped ("1\\."), a backslash before a digit is not
+# an escape and would show
+_ORDERED = re.compile(r"(^|\n)([ \t]*\d+)([.)])(?=\s|$)")
+_BACKTICKS = re.compile(r"`+")
 _URL_UNSAFE = re.compile(r"[()<>\[\]\s\\`]")
 
 
@@ -19,11 +24,16 @@ def escape(text: str, line_start: bool = True) -> str:
     """Escape untrusted text; ``line_start`` says whether the text begins a line (block syntax possible there)."""
     text = _INLINE.sub(r"\\\1", clean(text))
     if line_start:
-        return _LINE_START.sub(r"\1\2\\\3", text)
+        return _block_starts(text)
     if "\n" in text:
         head, nl, tail = text.partition("\n")
-        return head + _LINE_START.sub(r"\1\2\\\3", nl + tail)
+        return head + _block_starts(nl + tail)
     return text
+
+
+def _block_starts(text: str) -> str:
+    text = _LINE_START.sub(r"\1\2\\\3", text)
+    return _ORDERED.sub(r"\1\2\\\3", text) if "." in text or ")" in text else text
 
 
 def _url(url: str) -> str:
@@ -44,7 +54,7 @@ def inline(line: Line, line_start: bool = True, table: bool = False) -> str:
         elif t is Strong:
             append("**" + escape(x.text, False) + "**")
         elif t is Link:
-            url = clean(x.url)
+            url = clean_url(x.url)
             if is_web_url(url):
                 append("[" + escape(x.label, False) + "](" + _url(url) + ")")
             else:
@@ -57,8 +67,9 @@ def _code(text: str, table: bool) -> str:
     t = clean(text).replace("\n", " ")
     if table and "|" in t:  # GFM splits cells on "|" even inside code spans
         t = t.replace("|", "\\|")
-    if "`" in t:
-        return "`` " + t.replace("``", "`\u200b`") + " ``"
+    if "`" in t:  # a delimiter longer than any backtick run inside: the span cannot be closed early
+        fence = "`" * (max(map(len, _BACKTICKS.findall(t))) + 1)
+        return fence + " " + t + " " + fence
     return "`" + t + "`"
 
 

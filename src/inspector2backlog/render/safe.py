@@ -23,13 +23,14 @@ COMMENT_LIMIT = 50_000
 REPLACEMENT = "\ufffd"  # 3 bytes in UTF-8: accepted by Backlog
 ZWSP = "\u200b"
 
-_ASTRAL_OR_CONTROL = re.compile("[\U00010000-\U0010ffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# astral characters (4 bytes in UTF-8), lone surrogates (not encodable at all), control characters
+_ASTRAL_OR_CONTROL = re.compile("[\U00010000-\U0010ffff\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MENTION = re.compile(r"(?<![\w.\-+])@(?=[\w.\-])")  # "@user", not "user@example.com" or "pkg@v1.0"
 _MACRO = re.compile(r"#(?=(?:image|thumbnail|attach|rev|contents|youtube)\s*\()", re.I)
 
 
 def _replace_astral(m: re.Match) -> str:
-    return REPLACEMENT if ord(m.group()) > 0xFFFF else ""
+    return REPLACEMENT if ord(m.group()) >= 0xD800 else ""
 
 
 @lru_cache(maxsize=16384)
@@ -46,6 +47,29 @@ def clean(text: str) -> str:
     if "#" in text:
         text = _MACRO.sub("＃", text)
     return text
+
+
+_URL_AT = re.compile("@")
+
+
+def clean_url(url: str) -> str:
+    """A URL for a link target: control/4-byte characters removed, ``@`` percent-encoded (``%40`` is the same URL,
+    and no renderer can read it as a mention), nothing else rewritten."""
+    if _ASTRAL_OR_CONTROL.search(url):
+        url = _ASTRAL_OR_CONTROL.sub("", url)
+    return url.replace("@", "%40") if "@" in url else url
+
+
+# markup either Backlog format would act on, for text that is plain but may become a description (mail-to-issue)
+_MARKUP_INLINE = re.compile(r"(!(?=\[)|\[(?=\[)|\](?=\()|\{(?=\s*/?\s*(?:code|quote)\b)|'(?=')|%(?=%)|&(?=br;)|`(?=``))", re.I)
+_MARKUP_LINE_START = re.compile(r"(^|\n)([ \t]*)(?=[#*>|+\-=]|\d+[.)]\s)")
+
+
+def defang_markup(text: str) -> str:
+    """Plain text that reads the same but is inert if rendered as Backlog Markdown or notation: a zero-width space
+    breaks every image/link/code/quote opener and every block marker at a line start."""
+    text = _MARKUP_INLINE.sub(lambda m: m.group() + ZWSP, text)
+    return _MARKUP_LINE_START.sub(lambda m: m.group() + ZWSP, text)
 
 
 def one_line(text: str) -> str:

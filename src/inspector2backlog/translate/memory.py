@@ -223,7 +223,7 @@ class TranslationService(Translator):
 
     # ---- memory ----------------------------------------------------------------------------------------------
     def _key(self, text: str) -> str:
-        digest = hashlib.sha256((self._key_salt + text).encode("utf-8")).hexdigest()[:40]
+        digest = hashlib.sha256((self._key_salt + text).encode("utf-8", "surrogatepass")).hexdigest()[:40]
         return self._key_prefix + digest
 
     def _keys(self, item: _Item) -> list[str]:
