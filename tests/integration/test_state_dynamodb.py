@@ -61,6 +61,15 @@ def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa:
     assert abs(int(tm["ttl"]["N"]) - (time.time() + 365 * 86400)) < 120  # the table's TTL attribute: a year on
 
 
+def test_a_record_with_expires_at_gets_the_ttl_attribute(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+    rec = store.claim("finding:arn:gone")
+    store.save(Record(**{**asdict(rec), "status": "CLOSED", "data": {"tombstone": True, "expires_at": 1900000000}}))
+    item = aws_client("dynamodb", moto_endpoint).get_item(TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:gone"}})
+    assert item["Item"]["ttl"] == {"N": "1900000000"}
+    assert "ttl" not in aws_client("dynamodb", moto_endpoint).get_item(
+        TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:x"}}).get("Item", {})
+
+
 def test_translation_ttl_can_be_switched_off(moto_endpoint: str) -> None:  # noqa: F811
     s = DynamoDBStore(TABLE, region=REGION, endpoint_url=moto_endpoint, translation_ttl_days=0)
     s.create_table()

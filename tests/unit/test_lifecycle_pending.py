@@ -81,6 +81,30 @@ def test_pending_changes_are_retried_without_a_new_event():
     assert lc.retry_pending() == []
 
 
+def test_an_older_active_arriving_after_the_close_of_an_unknown_finding_opens_nothing():
+    sink = RecordingSink()
+    lc = _lifecycle(sink)
+    assert lc.handle(_finding(5, status="CLOSED")).action == "skipped"  # never had an issue: nothing to close
+    assert lc.handle(_finding(3)).action == "skipped"  # a late copy of an earlier ACTIVE event
+    assert sink.calls == []
+    rec = lc.store.get("finding:" + _finding(1).arn)
+    assert rec.status == "CLOSED" and rec.issue_key is None and rec.data["tombstone"]
+    assert rec.data["expires_at"] > lc.clock() + 29 * 86400  # forgotten after a while (DynamoDB TTL)
+    assert lc.handle(_finding(7)).action == "created"  # newer than the close: it came back, so it gets an issue
+    assert [c[0] for c in sink.calls] == ["create"]
+
+
+def test_a_failed_create_overtaken_by_the_close_is_not_created_by_a_redelivery():
+    sink = RecordingSink()
+    lc = _lifecycle(sink)
+    sink.fail_next = 1
+    assert lc.handle(_finding(3)).failed  # the create fails: pending
+    assert lc.handle(_finding(5, status="CLOSED")).action == "skipped"  # no issue was found: nothing to close
+    assert lc.handle(_finding(3)).action == "skipped"  # SQS redelivers the failed ACTIVE message
+    assert lc.retry_pending() == []
+    assert sink.calls == []
+
+
 def test_a_group_record_over_the_store_limit_fails_loudly_and_records_nothing():
     """A backend with an item limit (DynamoDB: 400 KB) refuses the group record: the run reports a failure for the
     group, no Backlog write happens, and the findings stay unrecorded so a later delivery retries them."""

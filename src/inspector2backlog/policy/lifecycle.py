@@ -59,6 +59,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("inspector2backlog.lifecycle")
 
 STALE_CLAIM_SECONDS = 900.0
+#: how long a finding closed before it ever had an issue is remembered, so that an older ACTIVE event delivered late
+#: (SQS redelivery, EventBridge retries) does not open an issue for it; DynamoDB expires it through its TTL
+TOMBSTONE_SECONDS = 30 * 86400.0
 GROUP_LOCK_SECONDS = 300.0  # a group write lock older than this belongs to a crashed worker
 _ACTION_RANK = {"failed": 0, "created": 1, "reopened": 2, "closed": 3, "updated": 4, "touched": 5, "grouped": 6,
                 "skipped": 7}
@@ -204,8 +207,17 @@ class Lifecycle:
 
     def _handle(self, f: Finding, key: str) -> Outcome:
         rec = self._staged[key][1] if key in self._staged else self.store.get(key)
+        if rec is not None and rec.data.get("tombstone"):
+            if f.updated_epoch <= rec.updated_at:
+                return self._skip(key, f"古い通知です（{rec.status} を反映済み）")
+            if f.status != "ACTIVE":
+                self._tombstone(f, rec)
+                return self._skip(key, f"課題のない検出結果の {f.status} 通知です")
+            self.store.delete(key)  # newer than the close: a finding that came back, handled as a new one
+            rec = None
         if rec is None:
             if f.status != "ACTIVE":
+                self._tombstone(f, None)
                 return self._skip(key, f"課題のない検出結果の {f.status} 通知です")
             reason = rejection(f, self.filters)
             if reason:
@@ -244,7 +256,7 @@ class Lifecycle:
             return self._fail(rec.key, e)
         if ref is None:
             if f.status != "ACTIVE":
-                self.store.delete(rec.key)
+                self._tombstone(f, rec)  # a late copy of the failed ACTIVE event must not create it after all
                 return self._skip(rec.key, "作成前にクローズされました")
             return self._create(f, rec)
         self.stats.add("recovered")
@@ -641,6 +653,18 @@ class Lifecycle:
         except Exception:  # noqa: BLE001 - a corrupt pending entry must not block the others
             log.exception("unreadable pending entry", extra={"key": rec.key})
             return None
+
+    def _tombstone(self, f: Finding, rec: Record | None) -> None:
+        """Remember that ``f`` is closed although it has no issue (see :data:`TOMBSTONE_SECONDS`)."""
+        if rec is not None and f.updated_epoch < rec.updated_at and rec.data.get("tombstone"):
+            return
+        data = {"tombstone": True, "expires_at": int(self.clock() + TOMBSTONE_SECONDS)}
+        try:
+            rec = rec or self.store.claim(record_key(f), now=self.clock())
+            self.store.save(replace(rec, phase="synced", issue_key=None, issue_id=None, status=f.status,
+                                    updated_at=f.updated_epoch, fingerprint="", data=data))
+        except ConflictError:  # someone else recorded this finding meanwhile: their state wins
+            pass
 
     def _skip(self, key: str, reason: str) -> Outcome:
         self.stats.add("skipped")

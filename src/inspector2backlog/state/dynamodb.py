@@ -72,6 +72,9 @@ def _to_item(record: Record) -> dict[str, Any]:
                 f"item can hold ({MAX_ITEM_BYTES:,}); split the group (e.g. [grouping] group_by = \"fix\") or "
                 f"narrow [filter]")
         item["data_z"] = {"B": packed}
+    expires = record.data.get("expires_at")
+    if isinstance(expires, (int, float)) and expires > 0:  # a record meant to be forgotten (the table's TTL)
+        item[TTL_ATTRIBUTE] = {"N": str(int(expires))}
     if record.issue_key is not None:
         item["issue_key"] = {"S": record.issue_key}
     if record.issue_id is not None:
