@@ -67,7 +67,12 @@ class Issue:
         if text is None:
             if fmt not in _RENDERERS:
                 raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
-            text = truncate(_RENDERERS[fmt](self.blocks), DESCRIPTION_LIMIT)
+            render = _RENDERERS[fmt]
+            text = render(self.blocks)
+            if len(text) > DESCRIPTION_LIMIT:
+                # the ARN (near the end) is how a crashed create is found again: it must survive the cut
+                footer = render([Para(["Finding ARN: ", Code(self.finding_arn)])]) if self.finding_arn else ""
+                text = truncate(text, DESCRIPTION_LIMIT - len(footer) - 2) + ("\n\n" + footer if footer else "")
             self._cache[fmt] = text
         return text
 
