@@ -157,6 +157,9 @@ def send(
     typer.echo(f"inspector2backlog send{' (dry-run)' if dry_run else ''}: {summary}", err=True)
     if stats:
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
+    setup_error = getattr(ctx.pipeline.sink, "setup_error", None)
+    if setup_error is not None:  # nothing could be written; the findings are kept pending for the next run
+        _fail(f"{setup_error}（未送信の検出結果は保留として記録し、次回の実行で再送します）", 2 if setup_error.config else 1)
     if report.failures:
         for o in report.failures:
             typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)

@@ -180,6 +180,6 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
         timeout=httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds)), max_retries=b.max_retries,
         max_rate_limit_wait=b.max_wait_seconds, backoff_base=b.retry_backoff_seconds,
     )
-    project = ProjectContext.from_config(client, config.backlog)
     secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s)
-    return BacklogSink(client, project), secrets
+    # looked up on the first write: a run of re-deliveries makes no Backlog call
+    return BacklogSink(client, lambda: ProjectContext.from_config(client, config.backlog)), secrets

@@ -1,9 +1,17 @@
-"""Backlog API delivery: create, update (with a comment), close and reopen issues, and find them again by ARN."""
+"""Backlog API delivery: create, update (with a comment), close and reopen issues, and find them again by ARN.
+
+The project's ids (issue type, statuses, priorities, custom field…) are looked up on the first write, not before: a
+run that only sees re-deliveries makes no Backlog call at all. A lookup that fails is a :class:`ProjectSetupError`
+(a :class:`DeliveryError`, so the finding is kept pending): a configuration error is remembered for good (the
+configuration must change), an unreachable Backlog for :data:`SETUP_RETRY_SECONDS`, so that a run does not repeat
+the lookup for every finding.
+"""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, Union
 
 from ..backlog.errors import BacklogError, BacklogTransportError, ServerError, TooManyRequestsError
 from ..findings.timestamps import JST
@@ -18,15 +26,56 @@ if TYPE_CHECKING:
     from ..backlog.project import ProjectContext
 
 
+SETUP_RETRY_SECONDS = 60.0
+
+
+class ProjectSetupError(DeliveryError):
+    """The Backlog project could not be looked up (a name in the configuration is missing, a bad key, no network)."""
+
+    def __init__(self, message: str, *, config: bool) -> None:
+        super().__init__(message)
+        self.config = config  # True: a name in [backlog] does not exist in the project (fix the configuration)
+
+
 class BacklogSink(Sink):
     name = "backlog"
 
-    def __init__(self, client: "BacklogClient", project: "ProjectContext", *, today: Callable[[], datetime] | None = None):
+    def __init__(self, client: "BacklogClient",
+                 project: Union["ProjectContext", Callable[[], "ProjectContext"]], *,
+                 today: Callable[[], datetime] | None = None):
         self.client = client
-        self.project = project
-        self.text_format = "backlog" if project.text_formatting_rule == "backlog" else "markdown"
-        self._render = backlog_notation.render if self.text_format == "backlog" else markdown.render
+        self._project = None if callable(project) else project
+        self._load = project if callable(project) else None
+        self.setup_error: ProjectSetupError | None = None
+        self._setup_retry_at = 0.0
         self._today = today or (lambda: datetime.now(JST))
+
+    @property
+    def project(self) -> "ProjectContext":
+        if self._project is None:
+            if self.setup_error is not None and (self.setup_error.config or time.monotonic() < self._setup_retry_at):
+                raise self.setup_error
+            from ..backlog.errors import ConfigLookupError
+
+            try:
+                self._project = self._load()
+            except ConfigLookupError as e:
+                self.setup_error = ProjectSetupError(f"設定エラー / configuration error: {e}", config=True)
+                raise self.setup_error from e
+            except BacklogError as e:
+                self.setup_error = ProjectSetupError(f"Backlog に接続できません / cannot use Backlog: {e}",
+                                                     config=False)
+                self._setup_retry_at = time.monotonic() + SETUP_RETRY_SECONDS
+                raise self.setup_error from e
+            self.setup_error = None
+        return self._project
+
+    @property
+    def text_format(self) -> str:  # type: ignore[override]
+        return "backlog" if self.project.text_formatting_rule == "backlog" else "markdown"
+
+    def _render(self, blocks: Sequence[Block]) -> str:
+        return (backlog_notation.render if self.text_format == "backlog" else markdown.render)(blocks)
 
     # ---- the seam --------------------------------------------------------------------------------------------
     def create(self, issue: Issue) -> IssueRef:

@@ -194,12 +194,15 @@ class PacedSink(Sink):
         self.inner = inner
         self.name = inner.name
         self.supports_lifecycle = inner.supports_lifecycle
-        self.text_format = inner.text_format
         self.min_interval = min_interval
         self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
         self._last: float | None = None
+
+    @property
+    def text_format(self) -> str:  # type: ignore[override]
+        return self.inner.text_format
 
     def _update_bucket(self) -> Any:
         state = getattr(getattr(self.inner, "client", None), "rate_limit_state", None)
