@@ -1,5 +1,6 @@
-"""End to end in AWS shape: EventBridge events on SQS (moto server) → sqs_handler → DynamoDB state (moto),
-API key from Secrets Manager (moto), Amazon Translate (loopback server through real boto3) → the fake Backlog."""
+"""End to end in AWS shape: findings seeded in moto's Inspector and listed back through boto3, wrapped as EventBridge
+events on SQS (moto server) → sqs_handler → DynamoDB state (moto), API key from Secrets Manager (moto), Amazon
+Translate (loopback server through real boto3) → the fake Backlog."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import json
 import pytest
 
 from inspector2backlog import aws_lambda
+from inspector2backlog.logs import JsonFormatter
 from inspector2backlog.state.dynamodb import DynamoDBStore
 from tests.fakes.backlog_server import FakeBacklog
-from tests.fakes.moto_server import aws_client, moto_endpoint  # noqa: F401
+from tests.fakes.moto_server import REGION, aws_client, moto_endpoint, seed_inspector_findings  # noqa: F401
 from tests.fakes.translate_server import TranslateServer
 
 from ..conftest import EXAMPLES
@@ -70,10 +72,23 @@ FINDINGS = ("01-ecr-critical-xz.event.json", "02-ec2-high-openssh.event.json", "
             "04-ec2-network-rdp.event.json", "05-lambda-code-hardcoded-credentials.event.json")
 
 
-def test_sqs_batch_with_a_poisoned_record(aws_app, capsys):
+def _from_inspector(app, names: tuple[str, ...]) -> list[str]:
+    """Seed the findings in moto's Inspector, list them back with boto3, and wrap each as EventBridge delivers it."""
+    details = [json.loads((EXAMPLES / n).read_text())["detail"] for n in names]
+    seed_inspector_findings(app["endpoint"], [details])
+    listed = aws_client("inspector2", app["endpoint"]).list_findings(maxResults=100)["findings"]
+    assert sorted(f["findingArn"] for f in listed) == sorted(d["findingArn"] for d in details)
+    return [json.dumps({"version": "0", "id": f"ev-{n}", "detail-type": "Inspector2 Finding", "source": "aws.inspector2",
+                        "account": f["awsAccountId"], "time": "2024-09-04T16:50:37Z", "region": REGION,
+                        "resources": [r["id"] for r in f["resources"]], "detail": f}, default=str)  # boto3 datetimes
+            for n, f in enumerate(listed)]
+
+
+def test_sqs_batch_with_a_poisoned_record(aws_app, capsys, caplog):
     fake = aws_app["fake"]
+    caplog.set_level("INFO", logger="inspector2backlog")
     poisoned = '{"detail-type": "Inspector2 Finding", "detail": {"findingArn": "x", oops'
-    event = _batch(aws_app, [*_events(*FINDINGS), poisoned])
+    event = _batch(aws_app, [*_from_inspector(aws_app, FINDINGS), poisoned])
     poisoned_id = next(r["messageId"] for r in event["Records"] if r["body"] == poisoned)
 
     result = aws_lambda.sqs_handler(event, None)
@@ -96,14 +111,17 @@ def test_sqs_batch_with_a_poisoned_record(aws_app, capsys):
     assert fake.api_key not in out.out + out.err
     emf = [json.loads(ln) for ln in out.out.splitlines() if ln.startswith('{"_aws"')]
     assert any(m.get("Fallbacks") == 1 for m in emf)
+    created = [r for r in caplog.records if r.getMessage() == "created" and getattr(r, "finding_arn", "")]
+    assert len(created) == 5 and all(r.issue_key.startswith("SEC-") for r in created)
+    line = json.loads(JsonFormatter().format(created[0]))  # the shape CloudWatch Logs receives
+    assert line["finding_arn"].startswith("arn:aws:inspector2:") and line["issue_key"].startswith("SEC-")
 
     # SQS redelivers the same batch (at-least-once): no new issue, the poisoned record fails again
-    before = len(fake.issues)
+    before, requests_before = len(fake.issues), len(fake.requests)
     result2 = aws_lambda.sqs_handler(event, None)
     assert result2 == {"batchItemFailures": [{"itemIdentifier": poisoned_id}]}
     assert len(fake.issues) == before
-    assert not [r for r in fake.requests if r.method in ("POST", "PATCH") and r.kind != "create_issue"
-                and r.path.endswith("/issues")]
+    assert [r for r in fake.requests[requests_before:] if r.method in ("POST", "PATCH")] == []
 
 
 def test_closed_event_closes_the_issue(aws_app):

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from inspector2backlog.cli import app
 from inspector2backlog.state.sqlite import SQLiteStore
 from tests.fakes.backlog_server import FakeBacklog
-from tests.fakes.moto_server import REGION, moto_endpoint  # noqa: F401
+from tests.fakes.moto_server import REGION, moto_endpoint, seed_inspector_findings  # noqa: F401
 
 from ..conftest import EXAMPLES
 
@@ -135,11 +135,7 @@ class PagingProxy:
 
 
 def seed_pages(endpoint: str, pages: list[list[dict]], region: str = REGION) -> None:
-    body = json.dumps({"results": pages, "region": region}).encode()  # caller's account (moto default)
-    req = urllib.request.Request(f"{endpoint}/moto-api/static/inspector2/findings-results", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
-        assert resp.status == 201
+    seed_inspector_findings(endpoint, pages, region)
 
 
 @pytest.fixture()

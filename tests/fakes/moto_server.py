@@ -78,6 +78,18 @@ def reset_moto(endpoint_url: str, timeout: float = 10.0) -> None:
         resp.read()
 
 
+def seed_inspector_findings(endpoint_url: str, pages: list[list[dict]], region: str = REGION) -> None:
+    """Queue ListFindings result pages in moto's inspector2 (its static-results API): each ``list_findings`` call
+    with a new argument set returns the next page."""
+    import json
+
+    body = json.dumps({"results": pages, "region": region}).encode()
+    req = urllib.request.Request(f"{endpoint_url}/moto-api/static/inspector2/findings-results", data=body,
+                                 method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
+        assert resp.status == 201
+
+
 def aws_client(service: str, endpoint_url: str, **kwargs: Any) -> Any:
     """A boto3 client for ``service`` talking to the moto server, with short timeouts."""
     import boto3
