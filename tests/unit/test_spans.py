@@ -182,3 +182,28 @@ def test_find_spans_is_fast() -> None:
     for _ in range(20):
         find_spans(text)
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+# ---- property: detection (a span that is not found cannot be protected, whatever restore() does) -----------------
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(st.one_of(TOKENS, WORDS), min_size=1, max_size=25))
+def test_every_identifier_in_a_text_is_inside_a_protected_span(parts: list[str]) -> None:
+    """CVE ids, package versions, paths, URLs, ARNs, resource ids and hashes — wherever they stand in a sentence."""
+    text = " ".join(parts)
+    spans = find_spans(text)
+    pos = 0
+    for part in parts:
+        start = text.index(part, pos)
+        pos = start + len(part)
+        if part in _IDENTIFIER_TOKENS:
+            core = part.split(" ")[-1]  # "openssl 3.0.13": at least the version
+            c0 = start + part.index(core)
+            assert any(s <= c0 and c0 + len(core) <= e for s, e in spans), (part, text, [text[s:e] for s, e in spans])
+
+
+_IDENTIFIER_TOKENS = {
+    "CVE-2024-3094", "GHSA-m5vv-6r4h-3vj9", "USN-6700-1", "RHSA-2023:7877", "openssl 3.0.13", "flask 2.0.0",
+    "v0.1.0", "0:2.63+22.04ubuntu0.1", "/usr/lib/libssl.so.3", "a/b/c.py", "https://example.com/a?b=1&c=2",
+    "arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890", "i-0abcdef1234567890",
+    "sg-0123456789abcdef0", "vol-0abc1234def567890:/p1:/usr/bin/x", "sha256:" + "0f" * 32,
+}
