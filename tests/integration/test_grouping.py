@@ -174,6 +174,16 @@ def test_fix_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     liblzma = by_summary(fake, r"liblzma5 を .* に更新")
     assert "— 2 リソース" in liblzma["summary"] and liblzma["status"]["name"] == "未対応"
     assert "`liblzma5` を `0:5.6.1+really5.4.5-1` 以降に更新してください" in liblzma["description"]
+    # every fix issue lists exactly its current resources, each with its own package and the version that fixes it
+    ssh_pkg = by_summary(fake, r"^【重要 8\.1】openssh を ")
+    xz_utils = by_summary(fake, r"xz-utils を .* に更新")
+    for issue, pkg, hosts in ((srv, "openssh-server 8.7p1", ["web-b"]), (ssh_pkg, "openssh 8.7p1", ["web-b"]),
+                              (liblzma, "liblzma5 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"]),
+                              (xz_utils, "xz-utils 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"])):
+        rows = table_rows(issue["description"], "対象リソース")
+        assert len(rows) == len(hosts) and all(h in r for h, r in zip(hosts, rows)), rows
+        assert all(f"`{pkg}" in r and "→" in r for r in rows)
+        assert issue["status"]["name"] == "未対応"
 
 
 def test_crash_during_group_create_is_recovered(tmp_path: Path, fake: FakeBacklog, monkeypatch):
@@ -269,3 +279,17 @@ def test_close_gone_for_sync(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     rows = table_rows(issue["description"], "対象リソース")
     assert len(rows) == 1 and "web-c" in rows[0]
     assert "2 件が解消されました" in fake.comments_of(issue["issueKey"])[-1]["content"]
+
+
+def test_finding_mode_over_the_same_stream(tmp_path: Path, fake: FakeBacklog, monkeypatch):
+    """The baseline the grouping modes are measured against: one issue per finding, one write per change."""
+    monkeypatch.setenv(KEY_ENV, fake.api_key)
+    writes = replay(tmp_path, fake, "finding")
+    assert writes == {"open": 5, "noise": 0, "close-b": 1, "change-c+add-y": 2, "close-rest": 3, "reopen-b": 1,
+                      "late": 0}
+    assert len(fake.issues) == 6
+    status = {f["findingArn"]: next(i for i in fake.issues.values() if f["findingArn"] in i["description"])
+              ["status"]["name"] for f in (A, B, C, A2, X, Y)}
+    assert [status[f["findingArn"]] for f in (A, B, C, A2, X, Y)] == ["完了", "未対応", "完了", "完了", "未対応", "未対応"]
+    c_issue = next(i for i in fake.issues.values() if C["findingArn"] in i["description"])
+    assert c_issue["summary"].startswith("【緊急 9.8】")  # the material change rewrote the summary
