@@ -86,11 +86,14 @@ def _maybe_retry_pending(ctx: Any) -> None:
             emit_metric("DeliveryFailures")
 
 
-def _process(ctx: Any, value: Any, origin: str) -> list[str]:
-    """Run one input through the pipeline; returns the problems (empty = success)."""
+def _process(ctx: Any, value: Any, origin: str, groups: set[str] | None = None) -> list[str]:
+    """Run one input through the pipeline; returns the problems (empty = success). ``groups`` collects the group
+    records its findings joined (written at the end of the batch)."""
     problems = []
     for item in iter_items(value, origin):
         out = ctx.pipeline.handle(item)
+        if groups is not None:
+            groups.update(out.groups)
         if isinstance(item, Unparsed):
             emit_metric("Fallbacks")
             problems.append(f"unparseable input ({item.error})")
@@ -109,13 +112,15 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
     ctx = _context()
     _maybe_retry_pending(ctx)
     failures = []
+    joined: dict[str, set[str]] = {}  # message id → the groups its findings joined
     # Grouped findings: one Backlog write per changed group per batch. A group write that fails at the end is kept
-    # pending in the state store (its members are recorded) and retried by the pending sweep, not by SQS.
+    # pending in the state store (its members are recorded) and retried by the pending sweep, not by SQS; a group
+    # whose record could not be stored at all fails the messages that fed it, so SQS delivers them again.
     with ctx.pipeline.lifecycle.batch() as flushed:
         for record in event.get("Records") or []:
             mid = record.get("messageId") or ""
             try:
-                problems = _process(ctx, record, f"sqs:{mid}")
+                problems = _process(ctx, record, f"sqs:{mid}", joined.setdefault(mid, set()))
             except Exception:  # noqa: BLE001 - one record's bug must not fail the batch
                 log.exception("record failed", extra={"message_id": mid})
                 emit_metric("DeliveryFailures")
@@ -123,10 +128,17 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
             if problems:
                 log.error("record not delivered", extra={"message_id": mid, "problems": problems})
                 failures.append({"itemIdentifier": mid})
+    lost = set()
     for out in flushed:
         if out.failed:
             emit_metric("DeliveryFailures")
             log.error("group write failed", extra={"key": out.key, "reason": out.reason})
+            if out.redeliver:
+                lost.add(out.key)
+    failed_ids = {f["itemIdentifier"] for f in failures}
+    for mid, groups in joined.items():
+        if groups & lost and mid not in failed_ids:
+            failures.append({"itemIdentifier": mid})
     log.info("batch done", extra={"records": len(event.get("Records") or []), "failures": len(failures),
                                   "stats": ctx.stats.as_dict()})
     return {"batchItemFailures": failures}

@@ -162,3 +162,37 @@ def test_vulnerability_grouping_writes_once_per_batch(aws_app, monkeypatch):
     (issue,) = fake.issues.values()
     assert all(f"i-0abc00000000000{i:02d}" in issue["description"] for i in range(5))
     assert len([r for r in fake.requests if r.method in ("POST", "PATCH")]) == 1
+
+
+def test_a_group_record_that_cannot_be_stored_fails_the_messages_that_fed_it(aws_app, monkeypatch):
+    """A state backend refusing the group record (DynamoDB's 400 KB limit, here made small) must not lose the
+    findings: their SQS messages are reported as failures, so SQS delivers them again (and then to the DLQ)."""
+    from inspector2backlog.config import load_config
+    from inspector2backlog.runtime import build_pipeline
+    from inspector2backlog.state.base import RecordTooLargeError
+    from inspector2backlog.state.memory import MemoryStore
+
+    class SmallItems(MemoryStore):
+        def save(self, record):
+            if record.key.startswith("group:") and len(json.dumps(record.data)) > 3000:
+                raise RecordTooLargeError(f"state record {record.key!r} is too large")
+            return super().save(record)
+
+    monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")
+    aws_lambda.reset()
+    aws_lambda._ctx = build_pipeline(load_config(None), store=SmallItems())
+    base = json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())
+    bodies = []
+    for i in range(6):
+        ev = json.loads(json.dumps(base))
+        ev["detail"]["findingArn"] = ev["detail"]["findingArn"][:-2] + f"{i:02d}"
+        ev["detail"]["resources"][0]["id"] = f"i-0abc00000000000{i:02d}"
+        bodies.append(json.dumps(ev))
+    bodies.append((EXAMPLES / "04-ec2-network-rdp.event.json").read_text())  # not in that group: delivered
+    event = _batch(aws_app, bodies)
+    result = aws_lambda.sqs_handler(event, None)
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    grouped_ids = {r["messageId"] for r in event["Records"] if "openssh" in r["body"]}
+    assert failed == grouped_ids and len(failed) == 6
+    (issue,) = aws_app["fake"].issues.values()  # the finding outside the group was delivered as usual
+    assert "3389" in issue["summary"]

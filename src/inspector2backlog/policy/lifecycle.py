@@ -73,6 +73,9 @@ class Outcome:
     key: str
     issue_key: str | None = None
     reason: str = ""
+    groups: tuple[str, ...] = ()  # "grouped": the group records the finding joined
+    #: "failed" and nothing was recorded: only a redelivery of the input (SQS, the next sync) brings it back
+    redeliver: bool = False
 
     @property
     def failed(self) -> bool:
@@ -168,7 +171,7 @@ class Lifecycle:
                 log.error("group record too large", extra={"key": gkey, "error": str(e)})
                 self.stats.add("delivery_failures")
                 failed.add(gkey)
-                outcomes.append(Outcome("failed", gkey, reason=f"グループの状態を保存できません: {e}"))
+                outcomes.append(Outcome("failed", gkey, reason=f"グループの状態を保存できません: {e}", redeliver=True))
                 continue
             if rec is False:
                 failed.add(gkey)
@@ -200,7 +203,7 @@ class Lifecycle:
         for g in groups:
             self._ops.setdefault(g, []).append(("close", arn, when))
         self._stage(rec.key, self._stored(rec), replace(rec, status="CLOSED"))
-        out = Outcome("grouped", rec.key, reason="、".join(groups))
+        out = Outcome("grouped", rec.key, reason="、".join(groups), groups=tuple(groups))
         if self._batch_depth == 0:
             out = _merge(out, self.flush())
         return out
@@ -346,7 +349,7 @@ class Lifecycle:
                      fingerprint=fingerprint(snap), data={"snapshot": snap, "groups": groups})
         self._stage(key, old, new)
         self.stats.add("grouped")
-        return Outcome("grouped", key, reason="、".join(groups))
+        return Outcome("grouped", key, reason="、".join(groups), groups=tuple(groups))
 
     def _follow_grouped(self, f: Finding, rec: Record) -> Outcome:
         when = f.updated_epoch
