@@ -223,6 +223,14 @@ def sync(
     except BacklogError as e:
         _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
     lifecycle = ctx.pipeline.lifecycle
+    if hasattr(lifecycle.sink, "setup_error"):  # a sync writes: check the project before listing whole regions
+        from .deliver.backlog import ProjectSetupError
+
+        try:
+            lifecycle.sink.project
+        except ProjectSetupError as e:
+            ctx.close()
+            _fail(str(e), 2 if e.config else 1)
     try:
         with rich_progress(not no_progress and sys.stderr.isatty()) as progress:
             report = Syncer(lifecycle, options, client_for=inspector_client, progress=progress,

@@ -410,3 +410,13 @@ def test_an_unreadable_listed_finding_becomes_one_fallback_issue(
     r = run(cfg, "sync", "--no-progress")  # the same listing again: nothing new is filed
     assert r.exit_code == 0, r.output
     assert len(fake.issues) == len(before) + 2
+
+
+def test_a_configuration_error_stops_sync_before_listing(tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy):
+    cfg = write_config(tmp_path, fake)
+    cfg.write_text(cfg.read_text().replace('issue_type = "脆弱性"', 'issue_type = "セキュリティ"'))
+    seed_pages(inspector.upstream, [[findings()["A"]]])
+    r = run(cfg, "sync", "--no-progress")
+    assert r.exit_code == 2 and "セキュリティ" in r.output and "脆弱性" in r.output
+    assert inspector.list_tokens == []  # nothing listed, nothing recorded as pending
+    assert [k for k, *_ in state_dump(tmp_path)] == []

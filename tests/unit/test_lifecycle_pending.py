@@ -21,11 +21,16 @@ class RecordingSink(Sink):
     def __init__(self) -> None:
         self.calls: list[tuple] = []
         self.fail_next = 0
+        self.maybe_applied = False  # what the injected failure says: may the write have landed?
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
             self.fail_next -= 1
-            raise DeliveryError("injected")
+            raise DeliveryError("injected", maybe_applied=self.maybe_applied)
+
+    def find(self, finding_key):
+        self.calls.append(("find", finding_key))
+        return None
 
     def create(self, issue):
         self._maybe_fail()
@@ -103,6 +108,27 @@ def test_a_failed_create_overtaken_by_the_close_is_not_created_by_a_redelivery()
     assert lc.handle(_finding(3)).action == "skipped"  # SQS redelivers the failed ACTIVE message
     assert lc.retry_pending() == []
     assert sink.calls == []
+
+
+def test_a_create_that_certainly_failed_is_retried_without_a_search():
+    """Backlog's search budget is small: a create that was refused or never sent is simply sent again."""
+    sink = RecordingSink()
+    lc = _lifecycle(sink)
+    sink.fail_next = 1
+    assert lc.handle(_finding(1)).failed
+    assert [o.action for o in lc.retry_pending()] == ["created"]
+    assert [c[0] for c in sink.calls] == ["create"]
+
+
+def test_a_create_that_may_have_landed_is_looked_for_first_even_after_a_later_clean_failure():
+    sink = RecordingSink()
+    lc = _lifecycle(sink)
+    sink.fail_next, sink.maybe_applied = 1, True  # timed out after sending
+    assert lc.handle(_finding(1)).failed
+    sink.fail_next, sink.maybe_applied = 1, False  # the retry's create is refused (nothing sent)
+    assert lc.retry_pending()[0].failed
+    assert [o.action for o in lc.retry_pending()] == ["created"]
+    assert [c[0] for c in sink.calls] == ["find", "find", "create"]  # the first create may still be out there
 
 
 def test_a_group_record_over_the_store_limit_fails_loudly_and_records_nothing():

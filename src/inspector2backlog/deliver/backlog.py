@@ -2,9 +2,8 @@
 
 The project's ids (issue type, statuses, priorities, custom field…) are looked up on the first write, not before: a
 run that only sees re-deliveries makes no Backlog call at all. A lookup that fails is a :class:`ProjectSetupError`
-(a :class:`DeliveryError`, so the finding is kept pending): a configuration error is remembered for good (the
-configuration must change), an unreachable Backlog for :data:`SETUP_RETRY_SECONDS`, so that a run does not repeat
-the lookup for every finding.
+(a :class:`DeliveryError`, so the finding is kept pending) and remembered for :data:`SETUP_RETRY_SECONDS`, so that a
+run does not repeat the lookup for every finding while a warm Lambda container still notices a fix made in Backlog.
 """
 
 from __future__ import annotations
@@ -42,18 +41,19 @@ class BacklogSink(Sink):
 
     def __init__(self, client: "BacklogClient",
                  project: Union["ProjectContext", Callable[[], "ProjectContext"]], *,
-                 today: Callable[[], datetime] | None = None):
+                 today: Callable[[], datetime] | None = None, monotonic: Callable[[], float] = time.monotonic):
         self.client = client
         self._project = None if callable(project) else project
         self._load = project if callable(project) else None
         self.setup_error: ProjectSetupError | None = None
         self._setup_retry_at = 0.0
+        self._monotonic = monotonic
         self._today = today or (lambda: datetime.now(JST))
 
     @property
     def project(self) -> "ProjectContext":
         if self._project is None:
-            if self.setup_error is not None and (self.setup_error.config or time.monotonic() < self._setup_retry_at):
+            if self.setup_error is not None and self._monotonic() < self._setup_retry_at:
                 raise self.setup_error
             from ..backlog.errors import ConfigLookupError
 
@@ -61,11 +61,12 @@ class BacklogSink(Sink):
                 self._project = self._load()
             except ConfigLookupError as e:
                 self.setup_error = ProjectSetupError(f"設定エラー / configuration error: {e}", config=True)
+                self._setup_retry_at = self._monotonic() + SETUP_RETRY_SECONDS
                 raise self.setup_error from e
             except BacklogError as e:
                 self.setup_error = ProjectSetupError(f"Backlog に接続できません / cannot use Backlog: {e}",
                                                      config=False)
-                self._setup_retry_at = time.monotonic() + SETUP_RETRY_SECONDS
+                self._setup_retry_at = self._monotonic() + SETUP_RETRY_SECONDS
                 raise self.setup_error from e
             self.setup_error = None
         return self._project

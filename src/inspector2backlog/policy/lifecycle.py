@@ -251,7 +251,15 @@ class Lifecycle:
         return Outcome("created", rec.key, ref.key)
 
     def _recover_create(self, f: Finding, rec: Record) -> Outcome:
-        """A create that may have happened (crash, timeout): look for the issue by ARN before creating another."""
+        """A create that may have happened (crash, timeout): look for the issue by ARN before creating another.
+        A create that certainly did not happen (refused, never sent) is simply tried again: a search costs a call
+        from Backlog's small search budget."""
+        if rec.phase == "pending" and rec.data.get("pending_action") == "create" \
+                and rec.data.get("maybe_applied") is False:
+            if f.status != "ACTIVE":
+                self._tombstone(f, rec)
+                return self._skip(rec.key, "作成前にクローズされました")
+            return self._create(f, rec)
         try:
             ref = self.sink.find(f.arn)
         except DeliveryError as e:
@@ -640,7 +648,9 @@ class Lifecycle:
     def _pend(self, rec: Record, f: Finding, what: str, err: Exception) -> None:
         data = dict(rec.data)
         data.update({"pending_finding": json.dumps(f.raw, ensure_ascii=False, default=str), "error": str(err)[:500],
-                     "pending_action": what})
+                     "pending_action": what,
+                     # sticky: once a write may have landed, the retry must look for it before writing again
+                     "maybe_applied": bool(data.get("maybe_applied")) or bool(getattr(err, "maybe_applied", True))})
         try:
             self.store.save(replace(rec, phase="pending", data=data))
         except ConflictError:  # someone else moved on: their state wins, the event will be redelivered
