@@ -99,6 +99,23 @@ def test_an_older_active_arriving_after_the_close_of_an_unknown_finding_opens_no
     assert [c[0] for c in sink.calls] == ["create"]
 
 
+def test_tombstones_expire_and_are_only_kept_for_findings_the_filter_accepts():
+    from inspector2backlog.config import FilterConfig
+
+    now = [1_800_000_000.0]
+    sink = RecordingSink()
+    lc = Lifecycle(store=MemoryStore(), sink=sink, builder=IssueBuilder(make_translator("offline")),
+                   clock=lambda: now[0], filters=FilterConfig(min_severity="CRITICAL"))
+    lc.handle(_finding(5, status="CLOSED"))  # HIGH, below the CRITICAL floor: nothing to remember
+    assert list(lc.store.records("finding:")) == []
+    lc.filters = FilterConfig(min_severity="LOW")
+    lc.handle(_finding(5, status="CLOSED"))
+    assert [r.data.get("tombstone") for r in lc.store.records("finding:")] == [True]
+    now[0] += 31 * 86400  # past the tombstone's life: the pending sweep forgets it (SQLite has no TTL)
+    assert lc.retry_pending() == []
+    assert list(lc.store.records("finding:")) == []
+
+
 def test_a_failed_create_overtaken_by_the_close_is_not_created_by_a_redelivery():
     sink = RecordingSink()
     lc = _lifecycle(sink)

@@ -210,6 +210,9 @@ class Lifecycle:
 
     def _handle(self, f: Finding, key: str) -> Outcome:
         rec = self._staged[key][1] if key in self._staged else self.store.get(key)
+        if rec is not None and rec.data.get("tombstone") and rec.data.get("expires_at", 0) <= self.clock():
+            self.store.delete(key)  # expired (SQLite has no TTL): forgotten
+            rec = None
         if rec is not None and rec.data.get("tombstone"):
             if f.updated_epoch <= rec.updated_at:
                 return self._skip(key, f"古い通知です（{rec.status} を反映済み）")
@@ -219,12 +222,12 @@ class Lifecycle:
             self.store.delete(key)  # newer than the close: a finding that came back, handled as a new one
             rec = None
         if rec is None:
-            if f.status != "ACTIVE":
-                self._tombstone(f, None)
-                return self._skip(key, f"課題のない検出結果の {f.status} 通知です")
             reason = rejection(f, self.filters)
             if reason:
                 return self._skip(key, reason)
+            if f.status != "ACTIVE":
+                self._tombstone(f, None)  # only for findings that would get an issue
+                return self._skip(key, f"課題のない検出結果の {f.status} 通知です")
             groups = self._route(f)
             if groups:
                 return self._join(f, key, None, groups)
@@ -627,8 +630,12 @@ class Lifecycle:
         out = []
         now = self.clock()
         groups = self.group_by != "finding" or self.digest is not None  # else groups left by an earlier mode wait
-        stuck = [rec for rec in self.store.records("" if groups else "finding:")
-                 if rec.phase == "pending" or (rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS)]
+        stuck = []
+        for rec in list(self.store.records("" if groups else "finding:")):
+            if rec.phase == "pending" or (rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS):
+                stuck.append(rec)
+            elif rec.data.get("tombstone") and rec.data.get("expires_at", 0) <= now:
+                self.store.delete(rec.key)  # the sweep also forgets expired tombstones (DynamoDB's TTL does too)
         for rec in stuck:
             if rec.key.startswith("finding:") and (f := self._pending_finding(rec)) is not None:
                 out.append(self.handle(f))
