@@ -173,3 +173,19 @@ def test_lone_surrogates_become_replacement_characters_not_crashes():
     assert not issue.fallback
     for fmt in ("markdown", "backlog", "email"):
         issue.description(fmt).encode("utf-8")  # encodable: SQLite, DynamoDB and httpx would all accept it
+
+
+def test_url_at_signs_are_encoded_outside_the_host_only():
+    from inspector2backlog.render.safe import clean_url
+
+    assert clean_url("https://www.npmjs.com/package/@babel/core") == "https://www.npmjs.com/package/%40babel/core"
+    assert clean_url("https://user@example.com/a@b?q=@c#@d") == "https://user@example.com/a%40b?q=%40c#%40d"
+
+
+def test_escaped_backslashes_before_u_are_text_not_surrogates():
+    import json
+
+    from inspector2backlog.findings.parse import loads
+
+    assert loads(json.dumps({"p": "C:\\ud800\\x"})) == {"p": "C:\\ud800\\x"}  # a literal backslash-u: kept
+    assert loads('{"a": "\\ud800", "\\udc00": ["\\ud83d\\ude00"]}') == {"a": "\ufffd", "\ufffd": ["\U0001f600"]}

@@ -44,23 +44,29 @@ class FindingParseError(ValueError):
 
 # ---- documents -----------------------------------------------------------------------------------------------
 
-# "\ud83d" without its pair decodes to a lone surrogate, which no UTF-8 encoder (SQLite, DynamoDB, httpx) accepts
-_LONE_SURROGATE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-)
+# "\ud83d" without its pair decodes to a lone surrogate, which no UTF-8 encoder (SQLite, DynamoDB, httpx) accepts.
+# A pair decodes to one character, so whatever surrogate is left after decoding is a lone one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a cheap test on the text: may there be any?
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def loads(text: str) -> Any:
-    """``json.loads``, with unpaired UTF-16 surrogate escapes read as U+FFFD."""
-    if "\\u" in text and _LONE_SURROGATE.search(text):
-        text = _LONE_SURROGATE.sub(r"\\ufffd", text)
-    return json.loads(text)
+    """``json.loads``, with lone UTF-16 surrogates read as U+FFFD."""
+    value = json.loads(text)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        value = repair_surrogates(value)
+    return value
 
 
 def repair_surrogates(value: Any) -> Any:
-    """A decoded JSON value (e.g. a Lambda event) without lone surrogates (a no-op copy for clean values)."""
-    return loads(json.dumps(value))
+    """A decoded JSON value (e.g. a Lambda event) with every lone surrogate replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [repair_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {repair_surrogates(k): repair_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def iter_text(text: str | bytes, origin: str = "input") -> Iterator[Item]:

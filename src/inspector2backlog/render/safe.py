@@ -49,15 +49,19 @@ def clean(text: str) -> str:
     return text
 
 
-_URL_AT = re.compile("@")
-
-
 def clean_url(url: str) -> str:
-    """A URL for a link target: control/4-byte characters removed, ``@`` percent-encoded (``%40`` is the same URL,
-    and no renderer can read it as a mention), nothing else rewritten."""
+    """A URL for a link target: control/4-byte characters removed, ``@`` in the path, query or fragment
+    percent-encoded (``%40`` is the same URL, and no renderer can read it as a mention), nothing else rewritten.
+    An ``@`` of the authority (``user@host``) stays: encoded, it would break the host."""
     if _ASTRAL_OR_CONTROL.search(url):
         url = _ASTRAL_OR_CONTROL.sub("", url)
-    return url.replace("@", "%40") if "@" in url else url
+    if "@" not in url:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url.replace("@", "%40")
+    end = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    return scheme + sep + rest[:end] + rest[end:].replace("@", "%40")
 
 
 # markup either Backlog format would act on, for text that is plain but may become a description (mail-to-issue)
