@@ -12,7 +12,13 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Sequence, Union
 
-from ..backlog.errors import BacklogError, BacklogTransportError, ServerError, TooManyRequestsError
+from ..backlog.errors import (
+    BacklogError,
+    BacklogTransportError,
+    ConfigLookupError,
+    ServerError,
+    TooManyRequestsError,
+)
 from ..findings.timestamps import JST
 from ..render import backlog_notation, markdown
 from ..render.doc import Block
@@ -55,17 +61,12 @@ class BacklogSink(Sink):
         if self._project is None:
             if self.setup_error is not None and self._monotonic() < self._setup_retry_at:
                 raise self.setup_error
-            from ..backlog.errors import ConfigLookupError
-
             try:
                 self._project = self._load()
-            except ConfigLookupError as e:
-                self.setup_error = ProjectSetupError(f"設定エラー / configuration error: {e}", config=True)
-                self._setup_retry_at = self._monotonic() + SETUP_RETRY_SECONDS
-                raise self.setup_error from e
-            except BacklogError as e:
-                self.setup_error = ProjectSetupError(f"Backlog に接続できません / cannot use Backlog: {e}",
-                                                     config=False)
+            except (ConfigLookupError, BacklogError) as e:
+                config = isinstance(e, ConfigLookupError)
+                what = "設定エラー / configuration error" if config else "Backlog に接続できません / cannot use Backlog"
+                self.setup_error = ProjectSetupError(f"{what}: {e}", config=config)
                 self._setup_retry_at = self._monotonic() + SETUP_RETRY_SECONDS
                 raise self.setup_error from e
             self.setup_error = None
