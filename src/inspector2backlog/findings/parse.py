@@ -264,7 +264,7 @@ def parse_finding(d: Mapping[str, Any], *, origin: str = "", event: EventMeta | 
         resources=tuple(_resource(r) for r in _l(d.get("resources")) if isinstance(r, dict)),
         event=event,
         origin=origin,
-        raw=dict(d),
+        raw=d if type(d) is dict else dict(d),  # read-only: kept for fallback dumps and pending records
     )
 
 
