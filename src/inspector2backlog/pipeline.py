@@ -86,19 +86,25 @@ class Pipeline:
         rec = self.store.get(key)
         if rec is not None and rec.issue_key:
             return Outcome("skipped", key, rec.issue_key, "同じ解析失敗の入力は課題作成済みです")
+        earlier = rec is not None  # an earlier attempt that may have filed it (a lost answer, a crash)
         try:
             rec = rec or self.store.claim(key)
         except ConflictError:
             return Outcome("skipped", key, reason="別の処理が課題を作成中です")
         try:
-            ref = self.sink.create(self.builder.fallback(item, self.secrets))
+            ref = self.sink.find(key) if earlier else None
+            if ref is None:
+                ref = self.sink.create(self.builder.fallback(item, self.secrets, key))
+                self.stats.add("issues_created")
         except DeliveryError as e:
-            self.store.delete(key)  # nothing was filed: the next delivery of this input tries again
+            if e.maybe_applied or earlier:  # it may be in Backlog: keep the record, so the next attempt looks first
+                self.store.save(replace(rec, phase="pending", data={"error": str(e)[:500]}))
+            else:
+                self.store.delete(key)  # nothing was filed: the next delivery of this input tries again
             self.stats.add("delivery_failures")
             log.error("fallback delivery failed", extra={"origin": item.origin, "error": str(e)})
             return Outcome("failed", key, reason=str(e))
-        self.stats.add("issues_created")
-        self.store.save(replace(rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status="FALLBACK"))
+        self.store.save(replace(rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status="FALLBACK", data={}))
         return Outcome("created", key, ref.key, "fallback")
 
 

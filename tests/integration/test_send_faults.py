@@ -109,3 +109,21 @@ def test_bad_api_key_fails_loudly_without_leaking(tmp_path: Path, monkeypatch, s
         r = _send(CliRunner(), cfg, ev)
         assert r.exit_code == 1 and "Backlog" in r.output
         assert "wrong-key-123456789" not in r.output
+
+
+def test_a_fallback_issue_whose_create_timed_out_after_landing_is_not_filed_twice(tmp_path: Path, monkeypatch):
+    with FakeBacklog(hang_seconds=0.6) as fake:
+        monkeypatch.setenv(KEY_ENV, fake.api_key)
+        cfg = _cfg(tmp_path, fake)
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"detail-type": "Inspector2 Finding", "detail": {"title": "cut off')
+        fake.fail_next(1, "timeout", method="POST", path=r"/issues$", apply=True)  # filed, but no answer
+        r = _send(CliRunner(), cfg, bad)
+        assert r.exit_code == 1 and len(fake.issues) == 1
+        (issue,) = fake.issues.values()
+        assert "管理用 ID" in issue["description"] and "fallback:" in issue["description"]
+        r = _send(CliRunner(), cfg, bad)  # the same input again (SQS redelivery): found by its ID, not filed again
+        assert r.exit_code == 0, r.output
+        assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 1
+        r = _send(CliRunner(), cfg, bad)
+        assert r.exit_code == 0 and len(fake.issues) == 1

@@ -121,8 +121,8 @@ class IssueBuilder:
             return self._fallback_for(f, e)
         return self._build_or_fallback(f, tr)
 
-    def fallback(self, item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
-        return fallback_issue(item, secrets)
+    def fallback(self, item: Unparsed, secrets: tuple[str, ...] = (), key: str = "") -> Issue:
+        return fallback_issue(item, secrets, key)
 
     # ---- layout --------------------------------------------------------------------------------------------
     def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
@@ -743,8 +743,9 @@ def _clean_strings(v: Any, depth: int = 0) -> Any:
     return v
 
 
-def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
-    """An input we could not read still becomes an issue: the error and the raw input (secrets redacted)."""
+def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = (), key: str = "") -> Issue:
+    """An input we could not read still becomes an issue: the error and the raw input (secrets redacted). ``key``
+    (the input's digest) is shown so that a create whose answer was lost can be found again."""
     raw = item.raw
     if isinstance(raw, str):
         try:
@@ -768,7 +769,8 @@ def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = ()) -> Issue:
         Para(["Inspector からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
               "元の入力を下に示します（秘密情報と思われる値は伏せています）。"]),
         Heading("エラー"),
-        Bullets([["内容: ", item.error], ["入力元: ", Code(item.origin or "不明")]]),
+        Bullets([["内容: ", item.error], ["入力元: ", Code(item.origin or "不明")],
+                 *([["管理用 ID: ", Code(key)]] if key else [])]),
         Heading("受信した内容"),
         CodeBlock(str(shown), "json"),
     ]
