@@ -145,19 +145,24 @@ def test_eventbridge_direct_and_skipped_detail_types(aws_app):
     assert "3389" in issue["summary"] and "win-bastion" in issue["summary"]
 
 
+def _one_cve_on_instances(n: int) -> list[str]:
+    """The same CVE (example 02) on ``n`` instances i-0abc…00, …01, …: one event body each."""
+    base = json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())
+    bodies = []
+    for i in range(n):
+        ev = json.loads(json.dumps(base))
+        ev["detail"]["findingArn"] = ev["detail"]["findingArn"][:-2] + f"{i:02d}"
+        ev["detail"]["resources"][0]["id"] = f"i-0abc00000000000{i:02d}"
+        bodies.append(json.dumps(ev))
+    return bodies
+
+
 def test_vulnerability_grouping_writes_once_per_batch(aws_app, monkeypatch):
     """One CVE on five instances arriving in one SQS batch: one issue, one write, all five resources listed."""
     monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")
     aws_lambda.reset()
     fake = aws_app["fake"]
-    base = json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())
-    bodies = []
-    for i in range(5):
-        ev = json.loads(json.dumps(base))
-        ev["detail"]["findingArn"] = ev["detail"]["findingArn"][:-2] + f"{i:02d}"
-        ev["detail"]["resources"][0]["id"] = f"i-0abc00000000000{i:02d}"
-        bodies.append(json.dumps(ev))
-    result = aws_lambda.sqs_handler(_batch(aws_app, bodies), None)
+    result = aws_lambda.sqs_handler(_batch(aws_app, _one_cve_on_instances(5)), None)
     assert result == {"batchItemFailures": []}
     (issue,) = fake.issues.values()
     assert all(f"i-0abc00000000000{i:02d}" in issue["description"] for i in range(5))
@@ -181,13 +186,7 @@ def test_a_group_record_that_cannot_be_stored_fails_the_messages_that_fed_it(aws
     monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")
     aws_lambda.reset()
     aws_lambda._ctx = build_pipeline(load_config(None), store=SmallItems())
-    base = json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())
-    bodies = []
-    for i in range(6):
-        ev = json.loads(json.dumps(base))
-        ev["detail"]["findingArn"] = ev["detail"]["findingArn"][:-2] + f"{i:02d}"
-        ev["detail"]["resources"][0]["id"] = f"i-0abc00000000000{i:02d}"
-        bodies.append(json.dumps(ev))
+    bodies = _one_cve_on_instances(6)
     bodies.append((EXAMPLES / "04-ec2-network-rdp.event.json").read_text())  # not in that group: delivered
     event = _batch(aws_app, bodies)
     result = aws_lambda.sqs_handler(event, None)
