@@ -7,9 +7,12 @@
     CLOSED                      → comment + status closed
     SUPPRESSED                  → comment + closed with the configured resolution
     ACTIVE again after closing  → reopen + comment
+    CLOSED before any issue     → a 30-day tombstone: a late, older ACTIVE copy opens nothing
 
 A delivery that fails after the transport's retries leaves the record ``pending`` with the finding it was about, so
-the next run (or the next Lambda invocation) retries it; the failure is raised, never swallowed.
+the next run (or the next Lambda invocation) retries it; the failure is raised, never swallowed. A create that may
+have landed (timeout, 5xx after sending) is looked for by ARN before it is sent again; one that certainly did not is
+simply sent again.
 
 Grouping (``[grouping] group_by = "vulnerability" | "fix"``) and the digest (``[digest] below_severity``) put many
 findings into one issue (:mod:`.grouping`, :mod:`.digest`). The per-finding record still decides dedup, out-of-order
