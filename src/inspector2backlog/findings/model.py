@@ -11,6 +11,13 @@ from datetime import datetime
 from typing import Any
 
 SEVERITY_ORDER = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")  # UNTRIAGED is outside the order
+
+
+def severity_rank(severity: str) -> int:
+    """0..4 for INFORMATIONAL..CRITICAL; UNTRIAGED and unknown values rank as MEDIUM (not yet scored ≠ harmless)."""
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else 2
+
+
 #: which CVSS entry speaks for a finding when Inspector gives no score of its own: 3.1 > 3.0 > 4.0 > 2.0
 CVSS_PREFERENCE = {"3.1": 0, "3.0": 1, "4.0": 2, "2.0": 3, "2": 3}
 FINDING_TYPES = ("PACKAGE_VULNERABILITY", "NETWORK_REACHABILITY", "CODE_VULNERABILITY")
@@ -190,11 +197,7 @@ class Finding:
 
     @property
     def severity_rank(self) -> int:
-        """0..4 for INFORMATIONAL..CRITICAL; UNTRIAGED and unknown values rank as MEDIUM (not yet scored ≠ harmless)."""
-        try:
-            return SEVERITY_ORDER.index(self.severity)
-        except ValueError:
-            return 2
+        return severity_rank(self.severity)
 
     @property
     def best_cvss(self) -> CvssScore | None:

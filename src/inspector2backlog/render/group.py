@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..findings.model import Finding, SEVERITY_ORDER
+from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Quote, Strong, Table, plain
 from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head, update_advice
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
@@ -52,13 +52,9 @@ def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
 # ---- the issue -----------------------------------------------------------------------------------------------------
 
 
-def _rank(sev: str) -> int:
-    return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else 2
-
-
 def top_severity(members: Sequence[dict]) -> str:
     sevs = [m.get("v") or "UNTRIAGED" for m in members]
-    return max(sevs, key=_rank) if sevs else "INFORMATIONAL"
+    return max(sevs, key=severity_rank) if sevs else "INFORMATIONAL"
 
 
 def top_score(members: Sequence[dict]) -> float | None:
@@ -147,7 +143,7 @@ def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
     from ..policy.grouping import counts_by
 
     counts = counts_by(m.get("v") or "UNTRIAGED" for m in members)
-    parts = "・".join(f"{severity_ja(s)} {counts[s]}" for s in sorted(counts, key=_rank, reverse=True))
+    parts = "・".join(f"{severity_ja(s)} {counts[s]}" for s in sorted(counts, key=severity_rank, reverse=True))
     text = f"【ダイジェスト】{period_label(pid)} 深刻度「{severity_ja(below)}」未満の検出結果 {len(members)} 件"
     if parts:
         text += f"（{parts}）"
@@ -248,7 +244,9 @@ def _fixed_vulns(members: Sequence[dict]) -> list[Block]:
     for m in members:
         by_id.setdefault(str(m.get("id") or "?"), []).append(m)
     rows = []
-    for vid, ms in sorted(by_id.items(), key=lambda kv: (-_rank(top_severity(kv[1])), -(top_score(kv[1]) or 0), kv[0])):
+    worst_first = sorted(by_id.items(),
+                         key=lambda kv: (-severity_rank(top_severity(kv[1])), -(top_score(kv[1]) or 0), kv[0]))
+    for vid, ms in worst_first:
         sc = top_score(ms)
         cell: Line = [Link(vid, f"https://nvd.nist.gov/vuln/detail/{vid}")] if vid.startswith("CVE-") else [Code(vid)]
         rows.append([cell, [severity_ja(top_severity(ms))], ["—" if sc is None else f"{sc:.1f}"],
@@ -317,7 +315,7 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
         if m.get("s") in ("CLOSED", "SUPPRESSED"):
             sev = m.get("v") or "UNTRIAGED"
             resolved[sev] = resolved.get(sev, 0) + 1
-    sevs = sorted(set(active) | set(resolved), key=_rank, reverse=True)
+    sevs = sorted(set(active) | set(resolved), key=severity_rank, reverse=True)
     rows = [[[f"{severity_ja(s)} ({s})"], [f"{active.get(s, 0)} 件"], [f"{resolved.get(s, 0)} 件"]] for s in sevs]
     scope = f"深刻度「{severity_ja(below)}」未満の検出結果"
     about = (f"{scope}をまとめる常設のダイジェストです。" if pid == "standing"
@@ -360,7 +358,7 @@ def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str =
     if d.added:
         if kind == "digest":
             counts = counts_by(m.get("v") or "UNTRIAGED" for m in d.added)
-            parts = "、".join(f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=_rank, reverse=True))
+            parts = "、".join(f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=severity_rank, reverse=True))
             lines.append([f"新たに {len(d.added)} 件を追加しました（{parts}）: {_names(d.added, kind)}"])
         elif transition == "reopen":
             lines.append([f"再び検出された{target}（{len(d.added)} 件）: {_names(d.added, kind)}"])
