@@ -111,6 +111,11 @@ class NetworkReachability:
             return str(self.port_begin)
         return f"{self.port_begin}-{self.port_end}"
 
+    @property
+    def port_label(self) -> str:
+        """``3389/TCP`` (``?`` for an unknown protocol): how summaries, groups and risk notes name the opening."""
+        return f"{self.ports}/{self.protocol or '?'}"
+
 
 @dataclass(slots=True, frozen=True)
 class CodeVulnerability:

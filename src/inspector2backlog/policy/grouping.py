@@ -45,7 +45,7 @@ def vulnerability_id(f: Finding) -> str:
     if f.vulnerability_id:
         return f.vulnerability_id
     if f.network is not None:
-        return f"net:{f.network.ports}/{(f.network.protocol or '?').upper()}"
+        return f"net:{f.network.port_label.upper()}"
     if f.code is not None:
         return "code:" + (f.code.detector_id or "+".join(f.code.cwes) or f.code.detector_name or f.title)
     return "title:" + (f.title or f.type)
@@ -111,7 +111,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
     if len(f.resources) > 1:
         entry["r"] += f" 他 {len(f.resources) - 1} 件"
     if f.network is not None:
-        entry["net"] = f"{f.network.ports}/{f.network.protocol or '?'}"
+        entry["net"] = f.network.port_label
     if reachable:
         entry["ir"] = reachable
     return entry
@@ -119,7 +119,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
 
 def _short_subject(f: Finding) -> str:
     if f.network is not None:
-        return f"ポート {f.network.ports}/{f.network.protocol or '?'}"
+        return f"ポート {f.network.port_label}"
     if f.code is not None:
         return " ".join(x for x in (", ".join(f.code.cwes), f.code.detector_name) if x) or f.title
     return f.title

@@ -140,7 +140,7 @@ def remember_reachability(f: Finding, store: "StateStore") -> None:
 
     if not from_internet_gateway(f) or f.network is None:
         return
-    port = f"{f.network.ports}/{f.network.protocol or '?'}"
+    port = f.network.port_label
     for r in f.resources:
         key = REACH_PREFIX + r.id
         for _ in range(3):

@@ -43,7 +43,7 @@ def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
     lead.update({"desc": f.description[:4000], "rec": f.recommendation[:2000], "rec_url": f.recommendation_url,
                  "src": f.source_url, "refs": list(f.reference_urls[:10])})
     if f.network is not None:
-        lead["net"] = f"{f.network.ports}/{f.network.protocol or '?'}"
+        lead["net"] = f.network.port_label
     if f.code is not None:
         lead["code"] = " ".join(x for x in (", ".join(f.code.cwes), f.code.detector_name) if x)
     return lead

@@ -236,7 +236,7 @@ def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:
         t = tr.get(f.title)
         if t is not None and t.translated:
             return t.text
-        return f"ポート {f.network.ports}/{f.network.protocol or '?'} が外部から到達可能"
+        return f"ポート {f.network.port_label} が外部から到達可能"
     if f.code:
         cwes = ", ".join(f.code.cwes)
         return " ".join(x for x in (cwes, f.code.detector_name or f.title) if x)
