@@ -375,6 +375,7 @@ class Syncer:
                     arn = raw.get("findingArn") if isinstance(raw, Mapping) else None
                     if isinstance(arn, str) and arn.strip():
                         page_arns.append(arn.strip())
+                        self._seen.add(arn.strip())  # listed (even if unreadable): not closed as gone
                     self.progress.finding()
             report.outcomes += flushed
             rr.pages += 1
@@ -405,9 +406,6 @@ class Syncer:
         origin = f"ListFindings {region} p{rr.pages + 1}"
         f = finding_or_unparsed(raw, origin)
         if isinstance(f, Unparsed):  # never lost: a fallback issue with the raw finding, or a loud failure
-            arn = raw.get("findingArn") if isinstance(raw, Mapping) else None
-            if isinstance(arn, str) and arn.strip():
-                self._seen.add(arn.strip())  # listed, so its issue (if any) is not closed as gone
             if self.fallback is not None:
                 return self.fallback(f)
             log.error("unparseable finding", extra={"origin": origin, "error": f.error})
