@@ -24,7 +24,16 @@ class RenderContext:
             c()
 
 
-def build_renderer(*, config_path: str | None = None, translator: str | None = None, config: Any = None) -> RenderContext:
+def open_state(config: Any) -> Any:
+    """The state store ``[state]`` names: DynamoDB when a table is set, else SQLite."""
+    from .state import open_store
+
+    s = config.state
+    return open_store(path=s.path, dynamodb_table=s.dynamodb_table or None, region=s.region or None,
+                      translation_ttl_days=s.translation_ttl_days)
+
+
+def build_renderer(*, translator: str | None = None, config: Any = None) -> RenderContext:
     from .translate import make_translator
 
     stats = Stats()
@@ -32,10 +41,6 @@ def build_renderer(*, config_path: str | None = None, translator: str | None = N
     opts: dict[str, Any] = {}
     engine = translator or "offline"
     priorities = due_days = None
-    if config is None and config_path:
-        from .config import load_config
-
-        config = load_config(config_path)
     if config is not None:
         t = config.translate
         engine = translator or t.engine
@@ -43,11 +48,7 @@ def build_renderer(*, config_path: str | None = None, translator: str | None = N
         priorities = dict(config.backlog.priority)
         due_days = dict(config.backlog.due_days)
         if engine != "offline":
-            from .state import open_store
-
-            store = open_store(path=config.state.path, dynamodb_table=config.state.dynamodb_table or None,
-                               region=config.state.region or None,
-                               translation_ttl_days=config.state.translation_ttl_days)
+            store = open_state(config)
     tr = make_translator(engine, store=store, stats=stats, **opts)
     ctx = RenderContext(IssueBuilder(tr, priorities=priorities, due_days=due_days), stats, store)
     if store is not None:
@@ -118,15 +119,12 @@ def build_pipeline(
     from .deliver.stdout import StdoutSink
     from .pipeline import Pipeline
     from .policy.lifecycle import Lifecycle
-    from .state import open_store
     from .translate import make_translator
 
     stats = stats or Stats()
     closers: list = []
     if store is None:
-        store = open_store(path=config.state.path, dynamodb_table=config.state.dynamodb_table or None,
-                           region=config.state.region or None,
-                           translation_ttl_days=config.state.translation_ttl_days)
+        store = open_state(config)
         closers.append(store.close)
     if dry_run:
         from .state.overlay import OverlayStore
