@@ -27,11 +27,12 @@ from typer.testing import CliRunner
 from inspector2backlog.cli import app
 from inspector2backlog.state.sqlite import SQLiteStore
 from tests.fakes.backlog_server import FakeBacklog
+from tests.fakes.config import KEY_ENV
+from tests.fakes.config import write_config as backlog_config
 from tests.fakes.moto_server import REGION, moto_endpoint, seed_inspector_findings  # noqa: F401
 
 from ..conftest import EXAMPLES
 
-KEY_ENV = "I2B_TEST_BACKLOG_KEY"
 MEMBER = "111122223333"  # the member account of the examples
 OTHER = "444455556666"  # an account outside [sync] accounts
 
@@ -156,15 +157,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBacklog]:
 
 
 def write_config(tmp: Path, fake: FakeBacklog) -> Path:
-    cfg = tmp / "i2b.toml"
-    cfg.write_text("\n".join([
-        "[backlog]", f'space_url = "{fake.url}"', f'api_key_env = "{KEY_ENV}"', 'project_key = "SEC"',
-        'issue_type = "脆弱性"', 'arn_custom_field = "Finding ARN"',
-        "[state]", f'path = "{tmp / "state.sqlite3"}"',
-        "[filter]", 'min_severity = "HIGH"',
-        "[sync]", f'regions = ["{REGION}"]', f'accounts = ["{MEMBER}"]',
-    ]) + "\n", encoding="utf-8")
-    return cfg
+    return backlog_config(tmp, fake, "[sync]", f'regions = ["{REGION}"]', f'accounts = ["{MEMBER}"]',
+                          min_severity="HIGH")
 
 
 def run(cfg: Path, *args: str):

@@ -18,23 +18,18 @@ from inspector2backlog.findings.timestamps import JST
 from inspector2backlog.policy.digest import digest_key, period_id, period_label
 from inspector2backlog.runtime import build_pipeline
 from tests.fakes.backlog_server import FakeBacklog
+from tests.fakes.config import KEY_ENV
+from tests.fakes.config import write_config as backlog_config
 
 from ..conftest import EXAMPLES
 
-KEY_ENV = "I2B_TEST_BACKLOG_KEY"
 DAY1 = datetime(2024, 10, 5, 12, 0, tzinfo=JST).timestamp()
 
 
 def config(tmp: Path, fake: FakeBacklog, period: str = "day", group_by: str = "finding"):
-    cfg = tmp / "i2b.toml"
-    cfg.write_text("\n".join([
-        "[backlog]", f'space_url = "{fake.url}"', f'api_key_env = "{KEY_ENV}"', 'project_key = "SEC"',
-        'issue_type = "脆弱性"',
-        "[state]", f'path = "{tmp / "state.sqlite3"}"',
-        "[filter]", 'min_severity = "INFORMATIONAL"',
-        "[grouping]", f'group_by = "{group_by}"',
-        "[digest]", 'below_severity = "MEDIUM"', f'period = "{period}"',
-    ]) + "\n", encoding="utf-8")
+    cfg = backlog_config(tmp, fake, "[grouping]", f'group_by = "{group_by}"',
+                         "[digest]", 'below_severity = "MEDIUM"', f'period = "{period}"',
+                         min_severity="INFORMATIONAL", arn_custom_field=False)
     return load_config(cfg, env={})
 
 

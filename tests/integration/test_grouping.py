@@ -16,22 +16,15 @@ from typer.testing import CliRunner
 
 from inspector2backlog.cli import app
 from tests.fakes.backlog_server import FakeBacklog
+from tests.fakes.config import KEY_ENV
+from tests.fakes.config import write_config as backlog_config
 
 from ..conftest import EXAMPLES
 
-KEY_ENV = "I2B_TEST_BACKLOG_KEY"
 
 
 def write_config(tmp: Path, fake: FakeBacklog, group_by: str, *extra: str) -> Path:
-    cfg = tmp / "i2b.toml"
-    cfg.write_text("\n".join([
-        "[backlog]", f'space_url = "{fake.url}"', f'api_key_env = "{KEY_ENV}"', 'project_key = "SEC"',
-        'issue_type = "脆弱性"', 'arn_custom_field = "Finding ARN"',
-        "[state]", f'path = "{tmp / "state.sqlite3"}"',
-        "[filter]", 'min_severity = "LOW"',
-        "[grouping]", f'group_by = "{group_by}"', *extra,
-    ]) + "\n", encoding="utf-8")
-    return cfg
+    return backlog_config(tmp, fake, "[grouping]", f'group_by = "{group_by}"', *extra)
 
 
 def detail(name: str) -> dict:

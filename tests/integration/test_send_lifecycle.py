@@ -17,30 +17,16 @@ from typer.testing import CliRunner
 
 from inspector2backlog.cli import app
 from tests.fakes.backlog_server import FakeBacklog
+from tests.fakes.config import KEY_ENV
+from tests.fakes.config import write_config as backlog_config
 
 from ..conftest import EXAMPLES
 
-KEY_ENV = "I2B_TEST_BACKLOG_KEY"
 
 
 def write_config(tmp: Path, fake: FakeBacklog, **extra: str) -> Path:
-    cfg = tmp / "i2b.toml"
-    lines = [
-        "[backlog]",
-        f'space_url = "{fake.url}"',
-        f'api_key_env = "{KEY_ENV}"',
-        'project_key = "SEC"',
-        'issue_type = "脆弱性"',
-        'arn_custom_field = "Finding ARN"',
-        "[state]",
-        f'path = "{tmp / "state.sqlite3"}"',
-        "[filter]",
-        'min_severity = "LOW"',
-    ]
-    for k, v in extra.items():
-        lines.append(f"{k} = {v}")
-    cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return cfg
+    """``extra``: more ``[filter]`` keys."""
+    return backlog_config(tmp, fake, *(f"{k} = {v}" for k, v in extra.items()))
 
 
 def base_findings() -> list[dict]:
