@@ -24,7 +24,7 @@ SAMPLES = SHARED / "samples" / "securityhub"
 PACKAGE = "inspector2backlog.sources.securityhub"
 EXPECTED_OWN_JAPANESE = 152
 #: service prefixes whose Japanese is still being written (emptied when controls_ja.toml is complete)
-PENDING: set[str] = {"KMS", "Lambda", "Macie", "MSK", "Neptune", "Opensearch", "RDS", "Redshift", "RedshiftServerless", "S3", "SageMaker", "SNS", "SQS", "SSM"}
+PENDING: set[str] = {"S3", "SageMaker", "SNS", "SQS", "SSM"}
 RETIRED = {"IAM.20", "S3.4"}  # legacy CIS targets no longer in the control catalog
 
 
