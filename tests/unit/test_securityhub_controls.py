@@ -23,8 +23,6 @@ DOCS = SHARED / "docs"
 SAMPLES = SHARED / "samples" / "securityhub"
 PACKAGE = "inspector2backlog.sources.securityhub"
 EXPECTED_OWN_JAPANESE = 152
-#: service prefixes whose Japanese is still being written (emptied when controls_ja.toml is complete)
-PENDING: set[str] = {"S3", "SageMaker", "SNS", "SQS", "SSM"}
 RETIRED = {"IAM.20", "S3.4"}  # legacy CIS targets no longer in the control catalog
 
 
@@ -34,10 +32,6 @@ def _shared_rows(name: str) -> list[dict[str, str]]:
         pytest.skip(f"shared reference data not found at {path} (it lives beside the repo in ../shared)")
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
-
-
-def _pending(control_id: str) -> bool:
-    return "*" in PENDING or control_id.split(".", 1)[0] in PENDING
 
 
 def _needs_own_japanese(row: dict[str, str]) -> bool:
@@ -89,7 +83,7 @@ def test_the_own_japanese_set_is_the_152_critical_high_or_cis_controls() -> None
 def test_every_critical_high_or_cis_control_has_japanese(field: str, min_chars: int, min_share: float) -> None:
     missing, weak = [], []
     for row in _shared_rows("securityhub-controls.tsv"):
-        if not _needs_own_japanese(row) or _pending(row["control_id"]):
+        if not _needs_own_japanese(row):
             continue
         control = sh.lookup(row["control_id"])
         assert control is not None, row["control_id"]
@@ -119,14 +113,12 @@ def test_no_two_controls_share_a_fix_or_a_why() -> None:
             if text:
                 assert text not in seen, f"{control.id} repeats the text of {seen[text]}"
                 seen[text] = control.id
-    if not PENDING:
-        assert len(seen) >= 2 * EXPECTED_OWN_JAPANESE
+    assert len(seen) == 2 * EXPECTED_OWN_JAPANESE
 
 
 def test_japanese_file_names_only_known_controls_with_title_why_fix() -> None:
     raw = tomllib.loads(resources.files(PACKAGE).joinpath("controls_ja.toml").read_text(encoding="utf-8"))
-    assert PENDING or raw.get("controls"), "controls_ja.toml has no [controls.\"…\"] tables"
-    raw.setdefault("controls", {})
+    assert len(raw["controls"]) == EXPECTED_OWN_JAPANESE
     unknown = [cid for cid in raw["controls"] if sh.lookup(cid) is None or sh.lookup(cid).id != cid]  # type: ignore[union-attr]
     assert not unknown
     odd = {cid: sorted(e) for cid, e in raw["controls"].items() if sorted(e) != ["fix", "title", "why"]}
