@@ -226,6 +226,8 @@ def test_non_strings_give_none() -> None:
     for value in (None, 3, ["S3.1"], {"S3.1": 1}):
         assert sh.lookup(value) is None
         assert sh.from_legacy(value) is None
+        assert sh.legacy_controls(value, "1.22") == () and sh.legacy_controls("CIS v1.2.0", value) == ()  # type: ignore[arg-type]
+        assert sh.severity_label_ja(value) == ""  # type: ignore[arg-type]
     assert sh.control_id_of({"Compliance": "S3.1", "ProductFields": ["x"], "GeneratorId": 7}) is None
 
 

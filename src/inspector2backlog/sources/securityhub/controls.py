@@ -18,8 +18,8 @@ from typing import Any
 from inspector2backlog.render.labels import SEVERITY_JA
 
 __all__ = [
-    "Control",
     "SEVERITY_LABELS_JA",
+    "Control",
     "all_controls",
     "control_id_of",
     "from_legacy",
@@ -187,6 +187,8 @@ def _is_cis(standard: str) -> bool:
 
 def legacy_controls(standard: str, legacy_id: str) -> tuple[str, ...]:
     """Every control a legacy CIS id maps to (``("CIS v1.2.0", "1.1")`` → CloudWatch.1 and IAM.20)."""
+    if not isinstance(standard, str) or not isinstance(legacy_id, str):
+        return ()
     if len(standard) > MAX_ID_CHARS or len(legacy_id) > MAX_ID_CHARS or not _is_cis(standard):
         return ()
     version = _version_token(_resource_part(standard))
@@ -268,6 +270,6 @@ def standard_label_ja(standard: str) -> str:
 
 def severity_label_ja(severity: str | None) -> str:
     """``HIGH`` → ``重要``; unknown values as sent."""
-    if not severity:
+    if not isinstance(severity, str) or not severity:
         return ""
     return SEVERITY_LABELS_JA.get(severity.upper(), severity)
