@@ -99,7 +99,6 @@ def data() -> dict:
     return tomllib.loads(resources.files(knowledge.__package__).joinpath(knowledge.DATA_FILE).read_text("utf-8"))
 
 
-@pytest.mark.xfail(reason="knowledge base still being written", strict=True)  # WIP: removed when complete
 def test_every_tsv_type_has_a_japanese_entry():
     types = tsv_types()
     assert len(types) >= 180, f"the table shrank: {len(types)} types"
@@ -120,7 +119,6 @@ def test_every_family_of_the_tsv_exists_with_steps():
         assert families[key]["investigate"] and families[key]["respond"], key
 
 
-@pytest.mark.xfail(reason="knowledge base still being written", strict=True)  # WIP: removed when complete
 def test_types_seen_in_the_samples_are_covered():
     types = sample_types()
     assert "AttackSequence:IAM/CompromisedCredentials" in types  # the sample walk really finds types
