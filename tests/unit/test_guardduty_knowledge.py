@@ -133,7 +133,7 @@ def test_every_entry_in_the_file_is_japanese_and_references_an_existing_family()
     for t, raw in d["types"].items():
         family = raw.get("family", parse_type(t).family_key)
         assert family in d["families"], f"{t}: family {family} missing"
-        assert set(raw) <= {"summary", "why", "investigate_extra", "respond_extra", "false_positive", "family"}, t
+        assert set(raw) <= {"summary", "why", "investigate_extra", "respond_first", "respond_extra", "false_positive", "family"}, t
         assert_entry(lookup(t), t)
     for key, fam in d["families"].items():
         for step in fam["investigate"] + fam["respond"]:
@@ -150,13 +150,18 @@ def test_no_two_entries_share_a_summary_or_a_why():
             seen[text] = t
 
 
-def test_known_type_steps_are_the_family_then_the_type_extras():
+@pytest.mark.parametrize(
+    "finding_type", ["UnauthorizedAccess:EC2/SSHBruteForce", "Stealth:IAMUser/CloudTrailLoggingDisabled", "Recon:EC2/Portscan"]
+)
+def test_known_type_steps_are_the_family_then_the_type_extras(finding_type):
     d = data()
-    raw = d["types"]["UnauthorizedAccess:EC2/SSHBruteForce"]
-    entry = lookup("UnauthorizedAccess:EC2/SSHBruteForce")
-    fam = d["families"]["UnauthorizedAccess:EC2"]
+    raw = d["types"][finding_type]
+    entry = lookup(finding_type)
+    fam = d["families"][raw.get("family", parse_type(finding_type).family_key)]
     assert entry.investigate == tuple(fam["investigate"]) + tuple(raw.get("investigate_extra", ()))
-    assert entry.respond == tuple(fam["respond"]) + tuple(raw.get("respond_extra", ()))
+    first, extra = tuple(raw.get("respond_first", ())), tuple(raw.get("respond_extra", ()))
+    assert first or extra or "family" in raw  # each case exercises a part of the composition
+    assert entry.respond == first + tuple(fam["respond"]) + extra
 
 
 def test_runtime_types_gain_the_steps_for_where_the_process_ran():
@@ -164,6 +169,7 @@ def test_runtime_types_gain_the_steps_for_where_the_process_ran():
     on_eks = lookup("Execution:Runtime/ReverseShell", resource_type="EKSCluster")
     assert on_eks.investigate[: len(plain.investigate)] == plain.investigate
     assert any("kubectl" in s for s in on_eks.respond) and not any("kubectl" in s for s in plain.respond)
+    assert on_eks.respond[0] == plain.respond[0] and "kubectl" in on_eks.respond[1]  # right after containment
     assert lookup("Execution:Runtime/ReverseShell", resource_type="NoSuchType") == plain
 
 

@@ -1,8 +1,9 @@
 """GuardDuty finding types explained in Japanese: 概要, なぜ重要か, 調査手順, 対応手順, 誤検知になりやすい状況.
 
 The text lives in ``knowledge_ja.toml`` (package data, read once on first use). Per type: ``summary``, ``why`` and
-optional ``investigate_extra`` / ``respond_extra`` / ``false_positive``; the ordered steps come from the type's
-family ``"<ThreatPurpose>:<ResourceTypeAffected>"`` with the type's own steps after them. A type the table does not
+optional ``investigate_extra`` / ``respond_first`` / ``respond_extra`` / ``false_positive``, and ``family`` when the
+type's steps are another family's. The ordered steps are the family's (``"<ThreatPurpose>:<ResourceTypeAffected>"``)
+with the type's own after them; ``respond_first`` is remediation specific enough to lead. A type the table does not
 know (GuardDuty adds types every year) gets a generic Japanese entry built from the parts of its name, the finding's
 resource type and action type (``generic=True``); no section is ever empty.
 
@@ -143,6 +144,11 @@ def _runtime_target(parts: TypeParts, resource_type: str | None) -> tuple[tuple[
     return _steps(sec.get("investigate")), _steps(sec.get("respond"))
 
 
+def _with_target(respond: tuple[str, ...], target: tuple[str, ...]) -> tuple[str, ...]:
+    """The concrete isolation for where the process ran goes right after the family's first (containment) step."""
+    return respond[:1] + target + respond[1:]
+
+
 def _safe_name(name: str) -> bool:
     return 0 < len(name) <= _MAX_NAME and all(c in _NAME_CHARS for c in name)
 
@@ -161,13 +167,13 @@ def lookup(finding_type: str, *, resource_type: str | None = None, action_type: 
 def _known(finding_type: str, entry: Mapping[str, Any], parts: TypeParts, resource_type: str | None) -> Knowledge:
     family = entry.get("family") if isinstance(entry.get("family"), str) else parts.family_key
     investigate, respond = _base_steps(family, _resource_key(parts, resource_type))
-    extra_inv, extra_resp = _runtime_target(parts, resource_type)
+    target_inv, target_resp = _runtime_target(parts, resource_type)
     return Knowledge(
         type=finding_type,
         summary=str(entry["summary"]).strip(),
         why=str(entry["why"]).strip(),
-        investigate=investigate + _steps(entry.get("investigate_extra")) + extra_inv,
-        respond=respond + _steps(entry.get("respond_extra")) + extra_resp,
+        investigate=investigate + _steps(entry.get("investigate_extra")) + target_inv,
+        respond=_steps(entry.get("respond_first")) + _with_target(respond, target_resp) + _steps(entry.get("respond_extra")),
         false_positive=str(entry.get("false_positive", "")).strip(),
         generic=False,
     )
@@ -198,7 +204,7 @@ def _generic(finding_type: str, parts: TypeParts, resource_type: str | None, act
         summary="".join(s for s in sentences if s),
         why=why,
         investigate=_dedup(first_step + action_step + investigate + runtime_inv),
-        respond=_dedup(respond + runtime_resp),
+        respond=_dedup(_with_target(respond, runtime_resp)),
         false_positive=str(purpose.get("false_positive", "")).strip(),
         generic=True,
     )
