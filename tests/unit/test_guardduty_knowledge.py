@@ -224,12 +224,14 @@ def test_parse_type_handles_missing_parts():
 
 def test_the_file_is_read_once():
     knowledge._load.cache_clear()
-    lookup.cache_clear()
+    knowledge._lookup.cache_clear()
     lookup("Recon:EC2/Portscan")
     lookup("Weird")
     knowledge.known_types()
     assert knowledge._load.cache_info().misses == 1
     assert lookup("Recon:EC2/Portscan") is lookup("Recon:EC2/Portscan")
+    lookup("X" * 100_000)  # garbage is answered, not cached
+    assert knowledge._lookup.cache_info().currsize == 2
 
 
 def test_the_file_ships_as_package_data():

@@ -45,6 +45,7 @@ __all__ = [
 DATA_FILE = "knowledge_ja.toml"
 #: names longer than this, or with other characters, are never quoted into the generic text
 _MAX_NAME = 64
+_MAX_CACHED_TYPE = 256
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789&._-")
 
 
@@ -153,10 +154,18 @@ def _safe_name(name: str) -> bool:
     return 0 < len(name) <= _MAX_NAME and all(c in _NAME_CHARS for c in name)
 
 
-@lru_cache(maxsize=1024)
 def lookup(finding_type: str, *, resource_type: str | None = None, action_type: str | None = None) -> Knowledge:
-    """The entry for ``finding_type``; a generic one (``generic=True``) when the table does not know it."""
+    """The entry for ``finding_type``; a generic one (``generic=True``) when the table does not know it.
+
+    Cached; a type longer than any GuardDuty type (garbage input) is answered without filling the cache."""
     finding_type = finding_type if isinstance(finding_type, str) else ""
+    if len(finding_type) > _MAX_CACHED_TYPE:
+        return _lookup.__wrapped__(finding_type, resource_type, action_type)
+    return _lookup(finding_type, resource_type, action_type)
+
+
+@lru_cache(maxsize=1024)
+def _lookup(finding_type: str, resource_type: str | None, action_type: str | None) -> Knowledge:
     parts = parse_type(finding_type)
     entry = _load().get("types", {}).get(finding_type)
     if isinstance(entry, dict) and entry.get("summary") and entry.get("why"):
@@ -165,7 +174,8 @@ def lookup(finding_type: str, *, resource_type: str | None = None, action_type: 
 
 
 def _known(finding_type: str, entry: Mapping[str, Any], parts: TypeParts, resource_type: str | None) -> Knowledge:
-    family = entry.get("family") if isinstance(entry.get("family"), str) else parts.family_key
+    family = entry.get("family")
+    family = family if isinstance(family, str) else parts.family_key
     investigate, respond = _base_steps(family, _resource_key(parts, resource_type))
     target_inv, target_resp = _runtime_target(parts, resource_type)
     return Knowledge(
