@@ -48,14 +48,14 @@ _EN_RUN = re.compile(r"[A-Za-z][\w'&.-]*(?:[ ,]+[A-Za-z][\w'&.-]*){%d,}" % MAX_E
 
 def tsv_types() -> list[str]:
     if not TYPES_TSV.is_file():
-        pytest.skip(f"GuardDuty finding-type table not found at {TYPES_TSV} (it lives beside the repo in ../shared, or set I2B_SHARED_DIR)")
+        pytest.skip(f"GuardDuty finding-type table not found at {TYPES_TSV} (../shared beside the repo, or I2B_SHARED_DIR)")
     lines = TYPES_TSV.read_text(encoding="utf-8").splitlines()[1:]
     return [line.split("\t", 1)[0].strip() for line in lines if line.strip()]
 
 
 def sample_types() -> list[str]:
     if not GD_SAMPLES.is_dir():
-        pytest.skip(f"GuardDuty samples not found at {GD_SAMPLES} (they live beside the repo in ../shared, or set I2B_SHARED_DIR)")
+        pytest.skip(f"GuardDuty samples not found at {GD_SAMPLES} (../shared beside the repo, or I2B_SHARED_DIR)")
     found: list[str] = []
 
     def walk(node: object) -> None:
