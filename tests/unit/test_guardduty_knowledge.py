@@ -46,9 +46,12 @@ MAX_EN_WORDS = 6
 _EN_RUN = re.compile(r"[A-Za-z][\w'&.-]*(?:[ ,]+[A-Za-z][\w'&.-]*){%d,}" % MAX_EN_WORDS)
 
 
+TYPE_KEYS = {"summary", "why", "investigate_extra", "respond_first", "respond_extra", "false_positive", "family"}
+
+
 def tsv_types() -> list[str]:
     if not TYPES_TSV.is_file():
-        pytest.skip(f"GuardDuty finding-type table not found at {TYPES_TSV} (../shared beside the repo, or I2B_SHARED_DIR)")
+        pytest.skip(f"GuardDuty finding-type table not found at {TYPES_TSV} (../shared, or set I2B_SHARED_DIR)")
     lines = TYPES_TSV.read_text(encoding="utf-8").splitlines()[1:]
     return [line.split("\t", 1)[0].strip() for line in lines if line.strip()]
 
@@ -78,7 +81,8 @@ def assert_japanese(text: str, what: str, *, min_share: float = 0.6) -> None:
     assert text.strip(), f"{what}: empty"
     prose = _CODE.sub("", text)
     ja, latin = len(_JA.findall(prose)), len(_LATIN_WORD.findall(prose))
-    assert ja and ja / (ja + latin) >= min_share, f"{what}: too little Japanese ({ja} kana/kanji, {latin} Latin words): {text}"
+    share = ja / (ja + latin) if ja else 0.0
+    assert share >= min_share, f"{what}: too little Japanese ({ja} kana/kanji, {latin} Latin words): {text}"
     run = _EN_RUN.search(prose)
     assert run is None, f"{what}: English run of more than {MAX_EN_WORDS} words: {run.group(0)!r}"
 
@@ -133,7 +137,7 @@ def test_every_entry_in_the_file_is_japanese_and_references_an_existing_family()
     for t, raw in d["types"].items():
         family = raw.get("family", parse_type(t).family_key)
         assert family in d["families"], f"{t}: family {family} missing"
-        assert set(raw) <= {"summary", "why", "investigate_extra", "respond_first", "respond_extra", "false_positive", "family"}, t
+        assert set(raw) <= TYPE_KEYS, f"{t}: unknown keys {set(raw) - TYPE_KEYS}"
         assert_entry(lookup(t), t)
     for key, fam in d["families"].items():
         for step in fam["investigate"] + fam["respond"]:
@@ -151,7 +155,8 @@ def test_no_two_entries_share_a_summary_or_a_why():
 
 
 @pytest.mark.parametrize(
-    "finding_type", ["UnauthorizedAccess:EC2/SSHBruteForce", "Stealth:IAMUser/CloudTrailLoggingDisabled", "Recon:EC2/Portscan"]
+    "finding_type",
+    ["UnauthorizedAccess:EC2/SSHBruteForce", "Stealth:IAMUser/CloudTrailLoggingDisabled", "Recon:EC2/Portscan"],
 )
 def test_known_type_steps_are_the_family_then_the_type_extras(finding_type):
     d = data()
@@ -200,8 +205,9 @@ def test_generic_text_names_every_purpose_resource_and_action_in_japanese():
         assert purpose in THREAT_PURPOSE_JA
         assert THREAT_PURPOSE_JA[purpose] in lookup(f"{purpose}:EC2/Zz").summary
         assert lookup(f"{purpose}:EC2/Zz").why != lookup("Weird").why, f"{purpose}: no purpose-specific why"
-    for resource in ("EC2", "IAMUser", "S3", "Kubernetes", "ECS", "Container", "Lambda", "RDS", "Runtime", "EC2/Malware"):
+    for resource in ("EC2", "IAMUser", "S3", "Kubernetes", "ECS", "Container", "Lambda", "RDS", "Runtime"):
         assert RESOURCE_JA[resource] in lookup(f"Impact:{resource}/Zz").summary
+    assert RESOURCE_JA["EC2/Malware"] in lookup("Impact:EC2/Malware/Zz").summary
     for rt in RESOURCE_TYPES:
         assert rt in RESOURCE_TYPE_JA and rt in RESOURCE_TYPE_TO_RESOURCE
     for action in ACTIONS:

@@ -183,7 +183,9 @@ def _known(finding_type: str, entry: Mapping[str, Any], parts: TypeParts, resour
         summary=str(entry["summary"]).strip(),
         why=str(entry["why"]).strip(),
         investigate=investigate + _steps(entry.get("investigate_extra")) + target_inv,
-        respond=_steps(entry.get("respond_first")) + _with_target(respond, target_resp) + _steps(entry.get("respond_extra")),
+        respond=(
+            _steps(entry.get("respond_first")) + _with_target(respond, target_resp) + _steps(entry.get("respond_extra"))
+        ),
         false_positive=str(entry.get("false_positive", "")).strip(),
         generic=False,
     )
