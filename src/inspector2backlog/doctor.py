@@ -124,17 +124,25 @@ def run_doctor(
 
 def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogClient | None":
     from .backlog.client import BacklogClient
-    from .config import ConfigError, resolve_credentials
+    from .backlog.oauth import session_from_config
+    from .config import ConfigError, Credentials, resolve_credentials
 
     try:
-        creds = resolve_credentials(config, **kw)
-    except ConfigError as exc:
+        oauth = session_from_config(config.backlog, **kw)
+        creds = resolve_credentials(config, **kw) if oauth is None else Credentials()
+    except (ConfigError, ValueError) as exc:
         report.add("認証情報", "Credentials", "error", str(exc), "")
         return None
-    report.add("認証情報", "Credentials", "ok", f"{creds.source_ja or creds.source} から取得しました", f"read from {creds.source}")
+    if oauth is not None:
+        report.add("認証情報", "Credentials", "ok",
+                   f"OAuth 2.0（クライアント {oauth.client_id}、リフレッシュトークンは{oauth.store.source_ja}）",
+                   f"OAuth 2.0 (client {oauth.client_id}, refresh token from {oauth.store.source})")
+    else:
+        report.add("認証情報", "Credentials", "ok", f"{creds.source_ja or creds.source} から取得しました",
+                   f"read from {creds.source}")
     try:
         return BacklogClient.from_config(
-            config.backlog, api_key=creds.api_key, oauth_token=creds.oauth_token, max_retries=2,
+            config.backlog, api_key=creds.api_key, oauth_token=creds.oauth_token, oauth=oauth, max_retries=2,
             max_rate_limit_wait=10.0,
         )
     except ValueError as exc:

@@ -6,6 +6,8 @@ required parameters validated (400, code 7, documented error body); summary ≤ 
 ≤ 50,000 characters; 4-byte UTF-8 anywhere → 400 "Incorrect String"; 404 code 6 for unknown issues/projects;
 ``X-RateLimit-Limit/Remaining/Reset`` per bucket (read / update / search) with configurable budgets → 429 code 13,
 windows of 60 s that start at a bucket's first request, the headers on every answer (401 and injected faults too);
+an OAuth 2.0 token endpoint (``oauth_client``, ``oauth_refresh_token``, ``oauth_token_seconds``: expiring access
+tokens, a rotated refresh token, 401 with ``WWW-Authenticate: Bearer error="invalid_token"``);
 default status / priority / resolution names in the API user's language (``language="en"``: Open, High, Fixed…);
 fault injection (:meth:`FakeBacklog.fail_next`, :meth:`FakeBacklog.fault_rate`); every request recorded with the API
 key redacted.
@@ -25,6 +27,7 @@ import datetime as dt
 import json
 import random
 import re
+import secrets
 import socket
 import threading
 import time
@@ -180,6 +183,9 @@ class FakeBacklog:
         latency: float = 0.0,
         space_key: str = "fakespace",
         language: str = "ja",
+        oauth_client: tuple[str, str] | None = None,
+        oauth_refresh_token: str | None = None,
+        oauth_token_seconds: float = 3600,
     ) -> None:
         if language not in NAMES:
             raise ValueError(f"language must be one of {sorted(NAMES)}")
@@ -190,7 +196,14 @@ class FakeBacklog:
         self.latency = latency  # seconds each answer is delayed (outside the lock): makes concurrency visible
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests the server was handling at once
-        self.oauth_token = oauth_token
+        self.oauth_token = oauth_token  # a static bearer token that never expires
+        # the token endpoint (POST /api/v2/oauth2/token): client id/secret, the one valid refresh token (rotated on
+        # every refresh), the access tokens issued and their expiry on the fake's clock
+        self.oauth_client = oauth_client
+        self.refresh_token = oauth_refresh_token
+        self.oauth_token_seconds = oauth_token_seconds
+        self.access_tokens: dict[str, float] = {}
+        self.issued_tokens: list[str] = []  # every access and refresh token the endpoint gave out
         self.hang_seconds = hang_seconds
         self.space_key = space_key
         self.rate_limits = {**DEFAULT_RATE_LIMITS, **(rate_limits or {})}
@@ -459,6 +472,12 @@ class FakeBacklog:
             if fault is not None and not fault.apply:
                 return self._fault_reply(rec, fault, bucket)
 
+            if kind == "oauth_token":  # no API authentication, no rate-limit bucket
+                rec.form = [(k, "***" if k in ("refresh_token", "client_secret") else v) for k, v in form]
+                self.counts[kind] += 1
+                rec.status, payload = self._r_oauth_token(form)
+                return rec.status, {}, payload, ""
+
             if not self._authenticated(query, headers):
                 self.counts["unauthorized"] += 1
                 rec.status = 401
@@ -512,7 +531,31 @@ class FakeBacklog:
         if keys:
             return keys[-1] == self.api_key
         auth = headers.get("Authorization") or ""
-        return bool(self.oauth_token) and auth == f"Bearer {self.oauth_token}"
+        if not auth.startswith("Bearer "):
+            return False
+        token = auth[len("Bearer "):]
+        if self.oauth_token and token == self.oauth_token:
+            return True
+        return self.access_tokens.get(token, 0.0) > self.now()
+
+    def _r_oauth_token(self, form: list[tuple[str, str]]) -> tuple[int, dict]:
+        """``grant_type=refresh_token``: a new access token for ``oauth_token_seconds`` and a new refresh token (the
+        old one stops working). OAuth 2.0 error bodies (``{"error": …}``) otherwise."""
+        one = lambda n: self._one(form, n)  # noqa: E731
+        if self.oauth_client is None or (one("client_id"), one("client_secret")) != self.oauth_client:
+            return 401, {"error": "invalid_client"}
+        if one("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type"}
+        if not self.refresh_token or one("refresh_token") != self.refresh_token:
+            self.counts["oauth_invalid_grant"] += 1
+            return 400, {"error": "invalid_grant"}
+        access = f"fake-access-{secrets.token_hex(12)}"
+        self.refresh_token = f"fake-refresh-{secrets.token_hex(12)}"
+        self.access_tokens[access] = self.now() + self.oauth_token_seconds
+        self.issued_tokens += [access, self.refresh_token]
+        seconds = self.oauth_token_seconds
+        return 200, {"access_token": access, "token_type": "Bearer", "refresh_token": self.refresh_token,
+                     "expires_in": int(seconds) if float(seconds).is_integer() else seconds}
 
     @staticmethod
     def _check_four_byte(params: list[tuple[str, str]]) -> None:
@@ -522,6 +565,7 @@ class FakeBacklog:
 
     # ---- routing -----------------------------------------------------------------------------------------------
     _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
+        ("POST", re.compile(r"oauth2/token"), "oauth_token", "_r_oauth_token"),
         ("GET", re.compile(r"space"), "space", "_r_space"),
         ("GET", re.compile(r"users/myself"), "myself", "_r_myself"),
         ("GET", re.compile(r"rateLimit"), "rate_limit", "_r_rate_limit"),
