@@ -58,16 +58,15 @@ def test_lifecycle_replay_with_the_default_configuration(tmp_path: Path, monkeyp
         assert [x["content"] for x in fake.comments_of(b["issueKey"])][0].count("クローズされました") == 1
 
 
-def test_a_renamed_default_is_matched_by_name_only(tmp_path: Path, monkeypatch):
+def test_a_renamed_default_is_matched_by_name_only():
     """A custom status (id ≥ 100) is never reached through a default id; an unknown name stays a config error."""
+    from inspector2backlog.backlog.client import BacklogClient
     from inspector2backlog.backlog.errors import ConfigLookupError
-    from inspector2backlog.backlog.models import Named
-    from inspector2backlog.backlog.project import match_named
+    from inspector2backlog.backlog.models import DEFAULT_STATUSES, Named
+    from inspector2backlog.backlog.project import ProjectCatalog, match_named
 
     statuses = [Named(1, "Open"), Named(4, "Closed"), Named(100, "確認待ち")]
     assert match_named(statuses, "完了")[0] is None  # no defaults given: name (or number) only
-    from inspector2backlog.backlog.models import DEFAULT_STATUSES
-
     assert match_named(statuses, "完了", DEFAULT_STATUSES) == (Named(4, "Closed"), "default id")
     assert match_named(statuses, "確認待ち", DEFAULT_STATUSES) == (Named(100, "確認待ち"), "name")
     assert match_named(statuses, "100", DEFAULT_STATUSES) == (Named(100, "確認待ち"), "id")
@@ -75,13 +74,8 @@ def test_a_renamed_default_is_matched_by_name_only(tmp_path: Path, monkeypatch):
     assert match_named(statuses, "確認中", DEFAULT_STATUSES) == (None, "")
     assert match_named([Named(1, "Open")], "完了", DEFAULT_STATUSES) == (None, "")  # id 4 absent: not found
     with FakeBacklog(language="en") as fake:
-        monkeypatch.setenv(KEY_ENV, fake.api_key)
-        cfg = write_config(tmp_path, fake)
-        from inspector2backlog.backlog.client import BacklogClient
-        from inspector2backlog.backlog.project import ProjectCatalog
-
         catalog = ProjectCatalog.fetch(BacklogClient(fake.url, api_key=fake.api_key), "SEC")
         assert catalog.language() == "en"
+        assert catalog.priority_named("高").name == "High" and catalog.route("priority", "高") == "default id"
         with pytest.raises(ConfigLookupError):
             catalog.status_named("確認待ち")
-        assert cfg.exists()

@@ -11,7 +11,8 @@
   it raises :class:`~.errors.BacklogTimeoutError` / :class:`~.errors.BacklogTransportError` /
   :class:`~.errors.ServerError` with ``maybe_applied=True`` so the caller can look for the effect first (e.g. search
   for the finding marker) instead of creating a duplicate.
-* The API key rides in the query string and is redacted from every message and log line.
+* The API key rides in the query string and is redacted from every message and log line. With OAuth 2.0 an
+  :class:`~.oauth.OAuthSession` supplies each request's bearer token (one renewal after a 401 ``invalid_token``).
 """
 
 from __future__ import annotations
