@@ -51,6 +51,7 @@ FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
 NONE_PROVIDED = "None Provided"
 FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"
+EMPTY_SUBJECT = "内容の記載がない Inspector の検出結果"
 MAX_LINKS = 15
 MAX_TAGS = 8
 MAX_PACKAGES = 200
@@ -218,7 +219,7 @@ def reference_urls(urls: Sequence[str], vulnerability_id: str) -> list[str]:
 
 def summary_for(f: Finding, score: float | None, tr: Mapping[str, Translation] | None = None) -> str:
     head = severity_head(f.severity, score)
-    subject = _subject(f, tr or {})
+    subject = _subject(f, tr or {}) or EMPTY_SUBJECT
     where = resource_label(f.primary_resource) if f.resources else ""
     if len(f.resources) > 1:
         where += others(len(f.resources) - 1)
@@ -246,7 +247,7 @@ def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:
     if f.code:
         cwes = "、".join(f.code.cwes)
         return " ".join(x for x in (cwes, f.code.detector_name or f.title) if x)
-    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type) or "内容の記載がない Inspector の検出結果"
+    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type, "")
 
 
 def resource_label(r: Resource | None) -> str:
