@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 
 from ..findings.model import Package
 from .doc import Code, Line
-from .wording import line_range, others
+from .wording import cell_code, line_range, others
 
 # "1.26.0-rc.3", "2.0.0rc1", "1.0~beta2", "3.0.0-alpha", "4.0.0.dev1": a digit, then a pre-release word
 _PRE_RELEASE = re.compile(r"(?i)\d[-.~_]?(?:rc|alpha|beta|pre|preview|dev)(?![a-z])")
@@ -106,10 +106,10 @@ def location(p: Package, function_account: str = "") -> Line:
     if p.source_lambda_layer_arn:
         out += layer_line(p.source_lambda_layer_arn, function_account)
         if p.file_path:
-            out += [" の ", Code(p.file_path)]
+            out += [" の ", *cell_code(p.file_path)]
         return out
     if p.file_path:
-        return [Code(p.file_path)]
+        return cell_code(p.file_path)
     if p.source_layer_hash:
         return ["イメージレイヤー ", Code(p.source_layer_hash[:19] + "…")]
     return ["—"]
