@@ -356,3 +356,9 @@ def test_email_renders_every_sample_without_the_old_separators(builder, samples_
             if hasattr(item, "arn"):
                 body = email_render(builder.build(item).blocks)
                 assert "·" not in body and "\nパッケージ / " not in body, path.name
+
+
+def test_11_group_description_cut_by_inspector_is_marked(builder):
+    desc = ("word " * 300)[:1024]
+    md = _group(builder, [_finding(description=desc)]).description("markdown")
+    assert "word word…（Inspector 側で省略）" in md

@@ -124,7 +124,7 @@ def reachable_reason(f: Finding, store: "StateStore | None") -> str:
         for r in f.resources:
             rec = store.get(REACH_PREFIX + r.id)
             if rec is not None and rec.data.get("ports"):
-                ports = ", ".join(sorted(rec.data["ports"]))
+                ports = "、".join(sorted(rec.data["ports"]))
                 return f"同じリソースでインターネットからの到達性（ポート {ports}）が検出されています"
     return ""
 

@@ -15,7 +15,7 @@ from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
 from .packages import member_cell, update_line
-from .wording import others, percent
+from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
 from .safe import SUMMARY_LIMIT, clean, one_line, truncate
 
 if TYPE_CHECKING:
@@ -200,7 +200,8 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
     blocks += _score_table(members, sev, score)
     if kind != "fix" and lead.get("desc", "").strip():
         line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
-        blocks += [Heading("説明"), *([Para(inline_links(line[0]))] if ok else quoted(plain(line)))]
+        text = plain(line) + (INSPECTOR_CUT_MARK if inspector_cut(lead["desc"]) else "")
+        blocks += [Heading("説明"), *([Para(inline_links(text))] if ok else quoted(text))]
     if kind == "fix" and members:
         blocks += _fixed_vulns(members)
     blocks += _resource_table(kind, members, lead)
