@@ -192,11 +192,35 @@ def test_5_ec2_summary_names_the_resource_kind(builder):
 
 
 # 6 --------------------------------------------------------------------------------------------------------------
-def test_6_status_label(builder):
+def _nested(line: str) -> bool:
+    depth = 0
+    for ch in line:
+        if ch in "（(":
+            depth += 1
+            if depth > 1:
+                return True
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+    return False
+
+
+def test_6_status_label_and_no_brackets_in_brackets(builder, samples_dir):
     md = _md(builder, _finding())
     assert "状態: 未解決 (ACTIVE)、種類: パッケージの脆弱性" in md and "有効" not in md
     closed = _md(builder, _finding(status="CLOSED"))
     assert "**この検出結果の状態: クローズ (CLOSED)**" in closed and "（解消済み）" not in closed
+    assert not _nested("状態: 未解決 (ACTIVE)") and _nested("深刻度（重要 (HIGH)）")
+    bad = []
+    for path in [*sorted(samples_dir.glob("*.json")), *sorted(EXAMPLES.glob("*.json"))]:
+        for item in iter_text(path.read_bytes(), path.name):
+            if hasattr(item, "arn"):
+                issue = builder.build(item)
+                for line in (issue.summary + "\n" + issue.description("email")).splitlines():
+                    # quotes are Inspector's own English; URLs and ARNs are values, not prose
+                    if not line.startswith(">") and "http" not in line and "ARN" not in line and "ID:" not in line \
+                            and _nested(line):
+                        bad.append((path.name, line))
+    assert not bad, bad[:5]
 
 
 # 7 (the digest's own lifecycle test also asserts it: tests/integration/test_digest.py) ------------------------------

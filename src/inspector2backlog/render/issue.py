@@ -39,6 +39,7 @@ from .wording import (
     detector_ja,
     inspector_cut,
     line_range,
+    missing_sentence,
     others,
     percent,
     shown_vector,
@@ -307,7 +308,7 @@ def _long_label(r: Resource | None) -> str:
 
 def _lead_sentence(f: Finding) -> Line:
     if f.primary_resource is None and not (f.packages or f.network or f.code):
-        return _missing_sentence(f)
+        return [missing_sentence(f.raw)]
     where = _long_label(f.primary_resource)
     sev = severity_ja(f.severity)
     if f.packages:
@@ -326,17 +327,6 @@ def _lead_sentence(f: Finding) -> Line:
         return [where, " のコード ", Code(loc), at, detector_ja(c.detector_name) if c.detector_name else "問題",
                 "（" + "、".join(c.cwes) + "）" if c.cwes else "", f"が検出されました（深刻度: {sev}）。"]
     return [where, f" で Inspector の検出結果があります（深刻度: {sev}）。"]
-
-
-def _missing_sentence(f: Finding) -> Line:
-    """An almost empty finding: say what it lacks instead of inventing it."""
-    raw = f.raw if isinstance(f.raw, dict) else {}
-    missing = [label for key, label in (("type", "種類"), ("title", "タイトル"), ("description", "説明"),
-                                        ("severity", "深刻度"), ("status", "状態"), ("resources", "対象リソース"))
-               if not raw.get(key)]
-    text = "Inspector の検出結果を受信しましたが、"
-    text += ("、".join(missing) + "が含まれていません。") if missing else "対象リソースや脆弱性の情報が含まれていません。"
-    return [text + "Inspector のコンソールで Finding ARN から内容を確認してください。"]
 
 
 def _network_source(f: Finding) -> str:
@@ -550,7 +540,7 @@ def _packages(pkgs: Sequence[Package], account: str = "") -> list[Block]:
     for m in merged[:MAX_PACKAGES]:
         p = m.pkg
         fixed: Line = [Code(fixed_version(p))] if p.fix_known else ["未提供" if p.fixed_in == "NotAvailable" else "—"]
-        rows.append([[Code(p.name)], [Code(p.full_version or "?")], fixed, [p.package_manager or "—"],
+        rows.append([cell_code(p.name), cell_code(p.full_version or "?"), fixed, [p.package_manager or "—"],
                      locations(m, account)])
     blocks: list[Block] = [Heading("影響を受けるパッケージ"), Table(["パッケージ", "現在のバージョン", "修正バージョン", "種別", "場所"], rows)]
     if len(merged) > MAX_PACKAGES:

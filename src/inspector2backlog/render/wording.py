@@ -47,6 +47,16 @@ def line_range(start: object, end: object) -> str:
     return f"{start} 行目" if not isinstance(end, int) or end == start else f"{start}〜{end} 行目"
 
 
+def missing_sentence(raw: object) -> str:
+    """For an almost empty finding: what it lacks, instead of inventing it."""
+    d = raw if isinstance(raw, dict) else {}
+    missing = [label for key, label in (("type", "種類"), ("title", "タイトル"), ("description", "説明"),
+                                        ("severity", "深刻度"), ("status", "状態"), ("resources", "対象リソース"))
+               if not d.get(key)]
+    what = "、".join(missing) if missing else "対象リソースや脆弱性の情報"
+    return f"Inspector の検出結果を受信しましたが、{what}が含まれていません。Inspector のコンソールで Finding ARN から内容を確認してください。"
+
+
 def codes(values: Sequence[str], sep: str = "、") -> list:
     """Values as code spans joined by 「、」 (a Japanese list)."""
     out: list = []
