@@ -248,7 +248,7 @@ def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:
     if f.code:
         cwes = "、".join(f.code.cwes)
         return " ".join(x for x in (cwes, f.code.detector_name or f.title) if x)
-    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type, "")
+    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type, "" if f.type == "UNKNOWN" else f.type)
 
 
 def resource_label(r: Resource | None) -> str:
