@@ -148,11 +148,15 @@ def test_2_cvss4_vector_base_metrics_only_and_no_long_cells(builder):
 _BAD_SPACING = re.compile(r"[）」】] (?=[^\s|\-—])|(?<=\S) （")
 
 
-def test_3_no_space_after_full_width_brackets(builder, samples_dir):
+def test_3_no_space_after_full_width_brackets(builder):
     md = _md(builder, _code_finding())
     assert ("Lambda 関数 billing のコード `lambda_function.py` の 6 行目で、ハードコードされた認証情報（CWE-798）が"
             "検出されました（深刻度: 緊急）。") in md
     assert "`lambda_function.py` の 6 行目を確認し、" in md
+    assert _BAD_SPACING.search("`lambda_function.py`（6 行目） で Hardcoded credentials（CWE-798） が")
+
+
+def test_3_every_template_over_the_samples(builder, samples_dir):
     bad = []
     for path in [*sorted(samples_dir.glob("*.json")), *sorted(EXAMPLES.glob("*.json"))]:
         for item in iter_text(path.read_bytes(), path.name):
@@ -204,12 +208,15 @@ def _nested(line: str) -> bool:
     return False
 
 
-def test_6_status_label_and_no_brackets_in_brackets(builder, samples_dir):
+def test_6_status_label(builder):
     md = _md(builder, _finding())
     assert "状態: 未解決 (ACTIVE)、種類: パッケージの脆弱性" in md and "有効" not in md
     closed = _md(builder, _finding(status="CLOSED"))
     assert "**この検出結果の状態: クローズ (CLOSED)**" in closed and "（解消済み）" not in closed
     assert not _nested("状態: 未解決 (ACTIVE)") and _nested("深刻度（重要 (HIGH)）")
+
+
+def test_6_no_brackets_in_brackets_over_the_samples(builder, samples_dir):
     bad = []
     for path in [*sorted(samples_dir.glob("*.json")), *sorted(EXAMPLES.glob("*.json"))]:
         for item in iter_text(path.read_bytes(), path.name):
@@ -337,17 +344,23 @@ def test_14_vendor_severity_japanese_first(builder, word, source, shown):
 
 
 # 15 -------------------------------------------------------------------------------------------------------------
-def test_15_consistency(builder, samples_dir):
-    assert [percent(x) for x in (0.00075, 0.0021, 0.94407, 0.00043, 0.0)] == ["0.075%", "0.21%", "94.4%",
-                                                                              "0.043%", "0%"]
-    d = _finding(epss={"score": 0.00075})
-    md = _md(builder, d)
-    assert "悪用可能性 (EPSS): 0.075%（" in md
+def test_15_samples_say_other_n_and_percent_without_space(builder, samples_dir):
     for path in sorted(samples_dir.glob("*.json")):
         for item in iter_text(path.read_bytes(), path.name):
             if hasattr(item, "arn"):
                 text = builder.build(item).description("markdown")
                 assert "ほか " not in text.replace("そのほか", "") and " %" not in text, path.name
+
+
+def test_15_consistency(builder):
+    assert [percent(x) for x in (0.00075, 0.0021, 0.94407, 0.00043, 0.0)] == ["0.075%", "0.21%", "94.4%",
+                                                                              "0.043%", "0%"]
+    d = _finding(epss={"score": 0.00075})
+    md = _md(builder, d)
+    assert "悪用可能性 (EPSS): 0.075%（" in md
+    many = _finding(resources=[{**_finding()["resources"][0], "id": FN + str(i)} for i in range(25)])
+    md = _md(builder, many)
+    assert "他 5 件のリソース" in md and "ほか" not in md
     # Go standard library / Go binaries: rebuild with a fixed toolchain
     go = _pkgs(_finding(), [{"name": "stdlib", "version": "go1.22.1", "fixedInVersion": "1.22.5",
                              "packageManager": "GOBINARY", "filePath": "usr/local/bin/app"},
