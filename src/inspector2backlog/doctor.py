@@ -92,9 +92,15 @@ def run_doctor(
     ssm_client: Any = None,
     secrets_client: Any = None,
     clock: Callable[[], float] = time.time,
+    sns_client: Any = None,
 ) -> DoctorReport:
     """Run every check against the live (or given) Backlog; never raises for a Backlog or configuration problem."""
     report = DoctorReport()
+    if config.delivery.sink == "sns":  # mail-to-issue: the Backlog API is not used
+        from .deliver.sns_check import check_sns_subscriptions
+
+        check_sns_subscriptions(report.add, config.delivery.sns_topic_arn, sns_client)
+        return report
     b = config.backlog
     missing = b.missing()
     if missing:
