@@ -66,9 +66,13 @@ def render(
     from .runtime import build_renderer
     from .stats import TRANSLATION_KEYS
 
+    from .config import ConfigError
+
     cfg = _load_config(config) if config else None
     try:
         ctx = build_renderer(config=cfg, translator=translator)
+    except ConfigError as e:  # e.g. a state path that cannot hold the translation memory
+        _fail(f"設定エラー / configuration error: {e}")
     except ValueError as e:  # an unknown engine, a missing engine option
         _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}")
     out = sys.stdout

@@ -213,6 +213,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"{where}: file not found / 設定ファイルがありません") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}: UTF-8 として読めません / not UTF-8 (byte {exc.start}: {exc.reason})") from None
     for name in raw:
         if name not in SECTIONS:
             raise ConfigError(f"{where}: [{name}]: unknown section (known: {', '.join(SECTIONS)})")
