@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .config_checks import InputConfig, problems as _check_problems
 from .render.labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY
 
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "UNTRIAGED")
@@ -187,6 +188,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    input: InputConfig = field(default_factory=InputConfig)
     source: str = ""  # the file it came from ("" = defaults + environment)
 
 
@@ -229,6 +231,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     _normalise(sections)
     built = {name: SECTIONS[name](**values) for name, values in sections.items()}
     config = Config(**built, source=str(path) if path is not None else "")
+    for place, message in _check_problems(config):  # ports of every URL, [input]: config_checks.py
+        raise ConfigError(f"{where}: {place}: {message}")
     _validate(config, where)
     return config
 
@@ -627,6 +631,7 @@ __all__ = [
     "DigestConfig",
     "FilterConfig",
     "GroupingConfig",
+    "InputConfig",
     "RiskConfig",
     "SecretResolutionError",
     "StateConfig",
