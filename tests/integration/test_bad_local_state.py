@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -157,17 +158,53 @@ def test_doctor_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
     assert not (tmp_path / "not").exists()
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user")
-def test_doctor_reports_a_read_only_sqlite_file(tmp_path: Path) -> None:
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions hold (root ignores them unless its DAC override is dropped)."""
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: file permissions would not be enforced")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+def cli(prefix: list[str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, sys.executable, "-m", "inspector2backlog.cli", *args], capture_output=True,
+                          text=True, timeout=120, env=os.environ.copy())
+
+
+def test_a_read_only_state_file_is_a_configuration_error_and_a_doctor_failure(tmp_path: Path) -> None:
+    prefix = unprivileged()
     state = tmp_path / "state.sqlite3"
     SQLiteStore(state).close()
     state.chmod(0o444)
+    cfg = config_with_state(tmp_path, state, "[translate]", 'engine = "amazon"')  # render keeps its memory there
+    r = cli(prefix, "render", "--config", str(cfg), str(EVENT))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"[state] path: {state}: 読み書きできません（ファイルの権限）" in r.stderr, r.stderr
+    r = cli(prefix, "doctor", "--config", str(cfg))
+    line = next(ln for ln in r.stdout.splitlines() if "(State store)" in ln)
+    assert r.returncode == 1 and line.startswith("[NG]") and str(state) in line, r.stdout
+
+
+def test_a_state_file_in_a_directory_we_may_not_write(tmp_path: Path) -> None:
+    prefix = unprivileged()
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    state = locked / "state.sqlite3"
+    cfg = config_with_state(tmp_path, state)
     try:
-        report = run_doctor(load_config(config_with_state(tmp_path, state), env={}), env={})
+        r = cli(prefix, "send", "--dry-run", "--config", str(cfg), str(EVENT))
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert f"[state] path: {state}: ディレクトリ {locked} にファイルを作れません（権限）" in r.stderr, r.stderr
+        r = cli(prefix, "doctor", "--config", str(cfg))
+        assert "[NG]   状態ストア (State store)" in r.stdout and str(locked) in r.stdout, r.stdout
     finally:
-        state.chmod(0o644)
-    line = state_line(report)
-    assert line.startswith("[NG]") and str(state) in line, line
+        locked.chmod(0o755)
+    assert not state.exists()
 
 
 def test_doctor_checks_the_dynamodb_table(tmp_path: Path, moto_endpoint: str, monkeypatch) -> None:  # noqa: F811

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -78,13 +79,20 @@ def _record(row: tuple) -> Record:
 
 
 def path_problem(path: Path) -> str | None:
-    """Why ``path`` cannot hold an SQLite store before anything is opened (a directory, under a regular file)."""
+    """Why ``path`` cannot hold an SQLite store, judged before anything is opened or created: a directory, a file
+    we may not write, a path under a regular file, a directory we may not create the file in."""
     if path.is_dir():
         return "ディレクトリです。SQLite のファイルのパスを指定してください / is a directory, not an SQLite file"
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            return "読み書きできません（ファイルの権限）/ cannot read and write it (file permissions)"
+        return None
     for parent in path.parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
                 return f"{parent} はファイルです（ディレクトリではありません）/ {parent} is a file, not a directory"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"ディレクトリ {parent} にファイルを作れません（権限）/ cannot create files in {parent} (permissions)"
             break
     return None
 
