@@ -7,8 +7,9 @@
 * Concurrent writers wait up to ``timeout`` seconds for the write lock (SQLite's busy timeout) instead of failing.
 * Conditional writes are single statements, so they are atomic across processes: a claim is an ``INSERT`` that
   fails on the primary key; a save is ``UPDATE … WHERE key = ? AND version = ?``.
-* A path that cannot hold the store (a directory, a file that is not SQLite, a path under a regular file) raises
-  :class:`StateOpenError` naming the path, never a bare ``sqlite3`` / ``OSError``.
+* A path that cannot hold the store (a directory, a file that is not SQLite or not writable, a path under a regular
+  file or in a directory we may not write) raises :class:`StateOpenError` naming the path, never a bare
+  ``sqlite3`` / ``OSError``.
 """
 
 from __future__ import annotations
