@@ -1,9 +1,9 @@
 """``inspector2backlog doctor``: check that the configuration and the Backlog space fit together, before a real run.
 
 Checks (each one line, Japanese / English): required settings, the state store (a probe record written, read
-back and deleted), credentials, authentication, space, project, text
-formatting rule, issue type, statuses, resolution, priorities, category, assignee, notified users, the ARN custom
-field, required custom fields we would not fill, and the remaining rate limit. :func:`run_doctor` returns a
+back and deleted), credentials, authentication, space, project, text formatting rule, issue type, statuses,
+resolution, priorities, category, assignee, notified users, the ARN custom field, required custom fields we would
+not fill, and the remaining rate limit. :func:`run_doctor` returns a
 :class:`DoctorReport`; the CLI prints ``report.lines`` and exits with ``report.exit_code``.
 """
 

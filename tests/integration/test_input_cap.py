@@ -140,3 +140,18 @@ def test_within_the_cap_ndjson_and_arrays_read_as_before(tmp_path: Path) -> None
         assert len(items) == n and all(isinstance(i, Finding) for i in items)
         with pytest.raises(InputTooLargeError):
             list(iter_paths([str(path)], max_bytes=path.stat().st_size - 1))
+
+
+def test_a_file_that_grows_past_the_cap_after_the_check_stops_at_that_file(tmp_path: Path) -> None:
+    from inspector2backlog.findings.sources import InputError, open_inputs
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_bytes(EVENT.read_bytes())
+    second.write_bytes(EVENT.read_bytes())
+    inputs = open_inputs([str(first), str(second)], max_bytes=8192)
+    with second.open("ab") as fh:
+        fh.write(b" " * 8192)
+    items = iter(inputs)
+    assert isinstance(next(items), Finding)  # the first input is processed
+    with pytest.raises(InputError, match="grew past \\[input\\] max_bytes = 8,192 after it was checked"):
+        next(items)

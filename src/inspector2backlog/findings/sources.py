@@ -114,7 +114,12 @@ class Inputs:
                 data, self._stdin = self._stdin or b"", b""  # stdin is read once; a second "-" is empty
                 yield from iter_text(data, "stdin")
             else:
-                yield from iter_text(read_bytes(f, self.max_bytes), f)
+                try:
+                    data = read_bytes(f, self.max_bytes)
+                except InputTooLargeError as e:  # it grew after check_sizes measured it
+                    raise InputError(f"{f}: 確認した後で上限 [input] max_bytes = {e.limit:,} バイトを超えました / "
+                                     f"grew past [input] max_bytes = {e.limit:,} after it was checked") from e
+                yield from iter_text(data, f)
 
 
 def open_inputs(paths: Iterable[str], max_bytes: int | None = None) -> Inputs:
