@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .config_checks import InputConfig, problems as _check_problems
 from .render.labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY
 
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "UNTRIAGED")
@@ -197,6 +198,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    input: InputConfig = field(default_factory=InputConfig)
     source: str = ""  # the file it came from ("" = defaults + environment)
 
 
@@ -223,6 +225,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"{where}: file not found / 設定ファイルがありません") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}: UTF-8 として読めません / not UTF-8 (byte {exc.start}: {exc.reason})") from None
     for name in raw:
         if name not in SECTIONS:
             raise ConfigError(f"{where}: [{name}]: unknown section (known: {', '.join(SECTIONS)})")
@@ -237,6 +241,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     _normalise(sections)
     built = {name: SECTIONS[name](**values) for name, values in sections.items()}
     config = Config(**built, source=str(path) if path is not None else "")
+    for place, message in _check_problems(config):  # ports of every URL, [input]: config_checks.py
+        raise ConfigError(f"{where}: {place}: {message}")
     _validate(config, where)
     return config
 
@@ -635,6 +641,7 @@ __all__ = [
     "DigestConfig",
     "FilterConfig",
     "GroupingConfig",
+    "InputConfig",
     "RiskConfig",
     "SecretResolutionError",
     "StateConfig",

@@ -1,8 +1,9 @@
 """``inspector2backlog doctor``: check that the configuration and the Backlog space fit together, before a real run.
 
-Checks (each one line, Japanese / English): required settings, credentials, authentication, space, project, text
-formatting rule, issue type, statuses, resolution, priorities, category, assignee, notified users, the ARN custom
-field, required custom fields we would not fill, and the remaining rate limit. :func:`run_doctor` returns a
+Checks (each one line, Japanese / English): required settings, the state store (a probe record written, read
+back and deleted), credentials, authentication, space, project, text formatting rule, issue type, statuses,
+resolution, priorities, category, assignee, notified users, the ARN custom field, required custom fields we would
+not fill, and the remaining rate limit. :func:`run_doctor` returns a
 :class:`DoctorReport`; the CLI prints ``report.lines`` and exits with ``report.exit_code``.
 """
 
@@ -109,6 +110,7 @@ def run_doctor(
     else:
         report.add("設定", "Settings", "ok", f"スペース {b.space_url}、プロジェクト {b.project_key}",
                    f"space {b.space_url}, project {b.project_key}")
+    _check_state(config, report)
     if not b.space_url:
         return report
 
@@ -335,3 +337,47 @@ def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Call
     else:
         report.add("レート制限", "Rate limit", "ok", f"1 分あたりの残り回数 {summary}",
                    f"remaining per minute: {summary}")
+
+
+def _check_state(config: "Config", report: DoctorReport) -> None:
+    """Open the state store ``[state]`` names and round-trip a probe record; a SQLite file that does not exist yet
+    is not created, only its directory checked."""
+    from pathlib import Path
+
+    from .config import ConfigError
+    from .runtime import open_state
+    from .state.probe import describe, probe
+    from .state.sqlite import path_problem
+
+    s = config.state
+    label_ja, label_en = describe(s)
+    if not s.dynamodb_table:
+        path = Path(s.path).absolute()
+        if not path_problem(path) and not path.exists():  # its directory can be created / written
+            report.add("状態ストア", "State store", "ok", f"{label_ja}（まだありません。最初の実行で作成します）",
+                       f"{label_en} (does not exist yet; the first run creates it)")
+            return
+    try:
+        store = open_state(config)  # a path that cannot hold the store fails here, before anything is created
+    except ConfigError as exc:
+        report.add("状態ストア", "State store", "error", str(exc), "")
+        return
+    try:
+        probe(store)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is the finding of this check
+        reason = _store_error(exc)
+        report.add("状態ストア", "State store", "error", f"{label_ja} を読み書きできません: {reason}",
+                   f"cannot read/write {label_en}: {reason}")
+        return
+    finally:
+        store.close()
+    report.add("状態ストア", "State store", "ok", f"{label_ja}（テスト用のレコードを書き込み・読み出し・削除できました）",
+               f"{label_en} (a probe record was written, read back and deleted)")
+
+
+def _store_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)  # botocore ClientError: the code says it (ResourceNotFoundException…)
+    if isinstance(response, dict) and response.get("Error", {}).get("Code"):
+        err = response["Error"]
+        return f"{err['Code']}: {err.get('Message', '')}".strip().rstrip(":")
+    return f"{type(exc).__name__}: {str(exc)[:300]}"

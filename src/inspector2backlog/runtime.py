@@ -25,12 +25,19 @@ class RenderContext:
 
 
 def open_state(config: Any) -> Any:
-    """The state store ``[state]`` names: DynamoDB when a table is set, else SQLite."""
-    from .state import open_store
+    """The state store ``[state]`` names: DynamoDB when a table is set, else SQLite. A store that cannot be opened
+    is a :class:`~inspector2backlog.config.ConfigError` naming the file, the key and the path."""
+    from .state import StateOpenError, open_store
 
     s = config.state
-    return open_store(path=s.path, dynamodb_table=s.dynamodb_table or None, region=s.region or None,
-                      translation_ttl_days=s.translation_ttl_days)
+    try:
+        return open_store(path=s.path, dynamodb_table=s.dynamodb_table or None, region=s.region or None,
+                          translation_ttl_days=s.translation_ttl_days)
+    except StateOpenError as exc:
+        from .config import ConfigError
+
+        key = "dynamodb_table" if s.dynamodb_table else "path"
+        raise ConfigError(f"{getattr(config, 'source', '') or '<defaults>'}: [state] {key}: {exc}") from exc
 
 
 def build_renderer(*, translator: str | None = None, config: Any = None) -> RenderContext:
