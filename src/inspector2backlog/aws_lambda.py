@@ -100,6 +100,9 @@ def _process(ctx: Any, value: Any, origin: str, groups: set[str] | None = None) 
         if out.failed:
             emit_metric("DeliveryFailures")
             problems.append(out.reason)
+        elif out.unfinished:  # another worker's live claim, or an earlier create not yet verifiable: SQS retries
+            emit_metric("Unfinished")
+            problems.append(out.reason)
     return problems
 
 
