@@ -1,0 +1,166 @@
+"""Never duplicated, whatever the search index does: lost create answers, a lagging and tokenising search index,
+group keys that are prefixes of each other — through `inspector2backlog send` against the loopback fake Backlog."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from inspector2backlog.cli import app
+from inspector2backlog.deliver.lookup import has_marker, matches
+from inspector2backlog.state.sqlite import SQLiteStore
+from tests.fakes.backlog_server import FakeBacklog
+from tests.fakes.config import KEY_ENV, write_config
+
+from ..conftest import EXAMPLES
+
+FAST = ["timeout_seconds = 0.5", "max_retries = 1", "max_wait_seconds = 0.2", "retry_backoff_seconds = 0.01"]
+
+
+def _config(tmp: Path, fake: FakeBacklog, *lines: str, index_lag: float) -> Path:
+    cfg = write_config(tmp, fake, *lines)
+    text = cfg.read_text().replace("[state]", "\n".join([*FAST, f"index_lag_seconds = {index_lag}", "[state]"]))
+    cfg.write_text(text)
+    return cfg
+
+
+def findings(n: int, *, vulns: list[str] | None = None) -> list[dict]:
+    base = json.loads((EXAMPLES / "02-ec2-high-openssh.event.json").read_text())
+    out = []
+    for i in range(n):
+        ev = copy.deepcopy(base)
+        d = ev["detail"]
+        d["findingArn"] = d["findingArn"].rsplit("/", 1)[0] + f"/nodup{i:04d}"
+        d["resources"][0]["id"] = f"i-{i:017x}"
+        if vulns:
+            d["packageVulnerabilityDetails"]["vulnerabilityId"] = vulns[i % len(vulns)]
+            d["title"] = f"{vulns[i % len(vulns)]} - openssh"
+        out.append(ev)
+    return out
+
+
+def _issues_for(fake: FakeBacklog, key: str) -> list[dict]:
+    return [i for i in fake.issues.values() if matches(i, key)]
+
+
+def _send(cfg: Path, path: Path):
+    return CliRunner().invoke(app, ["send", str(path), "--config", str(cfg)], catch_exceptions=False)
+
+
+def test_exact_markers_never_take_a_prefix():
+    md = "- グループキー: `group:vuln:SEC:CVE-2024-12345`\n"
+    bn = "- グループキー: group:vuln:SEC:CVE-2024-12345\n"
+    for text in (md, bn):
+        assert has_marker(text, "group:vuln:SEC:CVE-2024-12345")
+        assert not has_marker(text, "group:vuln:SEC:CVE-2024-1234")
+        assert not has_marker(text, "group:vuln:SEC:CVE-2024-123456")
+    assert not has_marker("- グループキー: `group:fix:SEC:openssl@3.0.13`", "group:fix:SEC:openssl@3.0.1")
+    assert matches({"description": "", "customFields": [{"value": "arn:x/1"}]}, "arn:x/1")
+    assert not matches({"description": "arn:x/10", "customFields": [{"value": "arn:x/10"}]}, "arn:x/1")
+
+
+def test_the_strict_fake_searches_by_words_and_lags(tmp_path: Path):
+    with FakeBacklog(strict=True, search_lag=30) as fake:
+        from inspector2backlog.backlog.client import BacklogClient
+
+        a = fake.add_issue("a", description="Finding ARN: `group:vuln:SEC:CVE-2024-12345`")
+        with BacklogClient(fake.url, api_key=fake.api_key) as client:
+            pid = fake.project.id
+            assert client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-12345"}) == []  # not indexed yet
+            assert [i["id"] for i in client.list_issues({"projectId[]": [pid]})] == [a["id"]]  # the list is
+            fake.advance(31)
+            assert [i["id"] for i in client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-12345"})] == [a["id"]]
+            assert client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-1234"}) == []  # words, not substrings
+            me = client.myself()["id"]
+            mine = client.list_issues({"projectId[]": [pid], "createdUserId[]": [me], "createdSince": "2000-01-01",
+                                       "sort": "created", "order": "desc"})
+            assert [i["id"] for i in mine] == [a["id"]]
+            assert client.list_issues({"projectId[]": [pid], "createdUserId[]": [me + 1]}) == []
+
+
+def test_lost_answers_and_a_lagging_index_never_file_twice(tmp_path: Path, monkeypatch):
+    """Every 3rd create is applied but answered with 500; every issue list sees an issue only 4 s after it was
+    created; index_lag_seconds = 5. Run, run again at once, run after the lag, run after another lag."""
+    with FakeBacklog(strict=True, search_lag=4.0, lag_every_list=True) as fake:
+        monkeypatch.setenv(KEY_ENV, fake.api_key)
+        cfg = _config(tmp_path, fake, index_lag=5)
+        src = tmp_path / "in.ndjson"
+        events = findings(30)
+        src.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+        fake.fail_every(3, 500, method="POST", path=r"/issues$", apply=True)
+
+        r = _send(cfg, src)
+        first_done = time.time()
+        assert r.exit_code == 1 and "保留" in r.output
+        assert len(fake.requests_of("create_issue")) == 30 and len(fake.issues) == 30  # all landed, 10 unanswered
+
+        searches = len(fake.requests_of("list_issues"))
+        r = _send(cfg, src)  # at once: the index shows none of them yet
+        assert r.exit_code == 1 and "未完了" in r.output, r.output
+        assert len(fake.requests_of("create_issue")) == 30, "no create repeated inside the window"
+        assert len(fake.requests_of("list_issues")) > searches  # they were looked for
+
+        time.sleep(max(0.0, first_done + 4.3 - time.time()))  # the lag has passed, the window not necessarily
+        r = _send(cfg, src)
+        assert r.exit_code == 0, r.output
+        time.sleep(4.3)
+        r = _send(cfg, src)
+        assert r.exit_code == 0, r.output
+
+        assert len(fake.requests_of("create_issue")) == 30
+        for e in events:
+            arn = e["detail"]["findingArn"]
+            assert len(_issues_for(fake, arn)) == 1, arn
+        with SQLiteStore(tmp_path / "state.sqlite3") as store:
+            recs = list(store.records("finding:"))
+        assert len(recs) == 30 and all(r.phase == "synced" and r.issue_key for r in recs)
+
+
+def test_a_create_that_did_not_land_is_filed_once_the_window_has_passed(tmp_path: Path, monkeypatch):
+    with FakeBacklog(strict=True) as fake:
+        monkeypatch.setenv(KEY_ENV, fake.api_key)
+        cfg = _config(tmp_path, fake, index_lag=1.5)
+        src = tmp_path / "in.json"
+        src.write_text(json.dumps(findings(1)[0]))
+        fake.fail_next(1, 502, method="POST", path=r"/issues$")  # refused after all, but we cannot know that
+        assert _send(cfg, src).exit_code == 1
+        r = _send(cfg, src)
+        assert r.exit_code == 1 and "未完了" in r.output and not fake.issues  # inside the window: looked, not filed
+        time.sleep(1.6)
+        r = _send(cfg, src)
+        assert r.exit_code == 0, r.output
+        assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 2
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["substring-index", "word-index"])
+def test_group_keys_that_are_prefixes_of_each_other_each_get_their_own_issue(tmp_path: Path, monkeypatch, strict):
+    """CVE-2024-123, -1234, -12345, -123456 (group_by = "vulnerability"), every 2nd create's answer lost; the index
+    matching substrings (the worst case for adoption) or words."""
+    vulns = ["CVE-2024-123", "CVE-2024-1234", "CVE-2024-12345", "CVE-2024-123456"]
+    with FakeBacklog(strict=strict) as fake:
+        monkeypatch.setenv(KEY_ENV, fake.api_key)
+        cfg = _config(tmp_path, fake, "[grouping]", 'group_by = "vulnerability"', index_lag=0)
+        fake.fail_every(2, 500, method="POST", path=r"/issues$", apply=True)
+        runner_input = tmp_path / "in.ndjson"
+        runner_input.write_text("\n".join(json.dumps(e) for e in findings(8, vulns=vulns)) + "\n")
+        # one group per run, longest key first: a lost answer's key is a prefix of keys filed before it
+        for v in reversed(vulns):
+            one = tmp_path / f"{v}.ndjson"
+            one.write_text("\n".join(json.dumps(e) for e in findings(8, vulns=vulns)
+                                     if e["detail"]["packageVulnerabilityDetails"]["vulnerabilityId"] == v) + "\n")
+            _send(cfg, one)
+        for _ in range(3):
+            r = _send(cfg, runner_input)
+        assert r.exit_code == 0, r.output
+        assert len(fake.issues) == 4
+        with SQLiteStore(tmp_path / "state.sqlite3") as store:
+            groups = {r.key: r for r in store.records("group:")}
+        for v in vulns:
+            key = f"group:vuln:SEC:{v}"
+            (issue,) = _issues_for(fake, key)
+            assert f"{v} " in issue["summary"] and groups[key].issue_key == issue["issueKey"], (v, issue["summary"])
