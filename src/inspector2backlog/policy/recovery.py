@@ -183,7 +183,17 @@ def file_fallback(lc: "Lifecycle", key: str, build: Callable[[], Any]) -> "Outco
                 **rec.data, **claim_data(None, now, lc.claim_timeout), **({UNVERIFIED: list(span)} if span else {})}))
     except ConflictError:
         return held(lc, key, now + lc.claim_timeout)
-    started = None
+    try:
+        return _fallback_claimed(lc, key, rec, span, build)
+    except ConflictError:  # another worker took the record over meanwhile: theirs to finish
+        return held(lc, key, now + lc.claim_timeout)
+
+
+def _fallback_claimed(lc: "Lifecycle", key: str, rec: Record, span: tuple[float, float] | None,
+                      build: Callable[[], Any]) -> "Outcome":
+    from .lifecycle import Outcome
+
+    store, now, started = lc.store, lc.clock(), None
     try:
         ref = lc.sink.find(key, since=span[0]) if span else None
         if ref is None and span and now < span[1] + lc.index_lag:
