@@ -123,6 +123,7 @@ class Lifecycle:
         self.risk = risk if risk is not None and risk.enabled else None
         self.coalesce_seconds = max(0.0, float(coalesce_seconds))
         self.index_lag, self.claim_timeout = float(index_lag_seconds), float(claim_timeout_seconds)
+        self._missed: dict[str, float] = {}  # key → end of its index window, after a look-up that found nothing
         # named in close comments; the sink sets the matching resolution ids (stdout/e-mail sinks: words only)
         self.resolutions = {False: closed_resolution, True: suppressed_resolution}
         self._batch_depth = 0

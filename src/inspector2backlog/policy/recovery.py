@@ -117,8 +117,9 @@ def recover_create(lc: "Lifecycle", f: "Finding", rec: Record) -> "Outcome":
     rec = lc.store.save(replace(rec, phase="claimed", claimed_at=now, data={  # a conflict: someone moved first
         **rec.data, **data, **({UNVERIFIED: list(span)} if span else {})}))
     if span is not None:
+        ready = span[1] + lc.index_lag
         try:
-            ref = lc.sink.find(f.arn, since=span[0])
+            ref = _find(lc, f.arn, span, now)
         except DeliveryError as e:
             lc._pend(rec, f, "create", e)
             return lc._fail(rec.key, e)
@@ -126,7 +127,6 @@ def recover_create(lc: "Lifecycle", f: "Finding", rec: Record) -> "Outcome":
             lc.stats.add("recovered")
             log.info("adopted an issue an earlier create filed", extra={"finding_arn": f.arn, "issue_key": ref.key})
             return lc._follow(f, lc._synced(rec, f, ref, status="ACTIVE"))
-        ready = span[1] + lc.index_lag
         if now < ready:  # the index may not show it yet: keep it pending, with the finding
             lc.store.save(replace(rec, phase="pending", data={**rec.data, "pending_action": "create"}))
             return waiting(lc, rec.key, ready)
@@ -136,6 +136,20 @@ def recover_create(lc: "Lifecycle", f: "Finding", rec: Record) -> "Outcome":
     return lc._create(f, rec)
 
 
+def _find(lc: "Lifecycle", key: str, span: tuple[float, float], now: float) -> Any:
+    """``sink.find`` — skipped (``None``) while an earlier look-up by this worker found nothing and the index window
+    is still open: "not there" would mean nothing yet, and Backlog's search budget is small."""
+    ready = span[1] + lc.index_lag
+    if lc._missed.get(key, 0.0) > now:
+        return None
+    ref = lc.sink.find(key, since=span[0])
+    if ref is None and now < ready:
+        lc._missed[key] = ready
+    else:
+        lc._missed.pop(key, None)
+    return ref
+
+
 # ---- groups ------------------------------------------------------------------------------------------------------
 
 
@@ -143,7 +157,7 @@ def look_up_group(lc: "Lifecycle", gkey: str, rec: Record, span: tuple[float, fl
     """A group issue an earlier create may have filed: ``True`` when found and adopted, ``False`` when it may be
     created now, or the outcome to report (a failed look-up, or waiting for the index)."""
     try:
-        ref = lc.sink.find(gkey, since=span[0])
+        ref = _find(lc, gkey, span, lc.clock())
     except DeliveryError as e:
         return lc._group_failed(rec, e)
     if ref is not None:
@@ -195,7 +209,7 @@ def _fallback_claimed(lc: "Lifecycle", key: str, rec: Record, span: tuple[float,
 
     store, now, started = lc.store, lc.clock(), None
     try:
-        ref = lc.sink.find(key, since=span[0]) if span else None
+        ref = _find(lc, key, span, now) if span else None
         if ref is None and span and now < span[1] + lc.index_lag:
             store.save(replace(rec, phase="pending"))
             return waiting(lc, key, span[1] + lc.index_lag)
