@@ -5,8 +5,10 @@ Real HTTP on 127.0.0.1 (``ThreadingHTTPServer``, port 0): ``apiKey`` query param
 required parameters validated (400, code 7, documented error body); summary ≤ 255, description ≤ 100,000, comment
 ≤ 50,000 characters; 4-byte UTF-8 anywhere → 400 "Incorrect String"; 404 code 6 for unknown issues/projects;
 ``X-RateLimit-Limit/Remaining/Reset`` per bucket (read / update / search) with configurable budgets → 429 code 13;
-fault injection (:meth:`FakeBacklog.fail_next`, :meth:`FakeBacklog.fault_rate`); every request recorded with the API
-key redacted.
+fault injection (:meth:`FakeBacklog.fail_next`, :meth:`FakeBacklog.fail_every`, :meth:`FakeBacklog.fault_rate`); every
+request recorded with the API key redacted. A real space's search index on request: ``strict=True`` matches keyword
+and custom-field searches by words (split on non-alphanumerics, every word must match), ``search_lag`` makes a new or
+updated issue visible to them only that many seconds later (``lag_every_list``: to every issue list).
 
 Usable without pytest (bench scripts)::
 
