@@ -209,7 +209,7 @@ def test_a_batch_whose_handler_died_mid_claim_is_redelivered_and_filed(aws_app, 
     from pathlib import Path
 
     fake, sqs, url = aws_app["fake"], aws_app["sqs"], aws_app["queue_url"]
-    for k, v in {"I2B_STATE_CLAIM_TIMEOUT_SECONDS": "4", "I2B_BACKLOG_INDEX_LAG_SECONDS": "0",
+    for k, v in {"I2B_STATE_CLAIM_TIMEOUT_SECONDS": "6", "I2B_BACKLOG_INDEX_LAG_SECONDS": "0",
                  "I2B_TRANSLATE_ENGINE": "offline"}.items():
         monkeypatch.setenv(k, v)
     aws_lambda.reset()
@@ -249,7 +249,7 @@ def test_a_batch_whose_handler_died_mid_claim_is_redelivered_and_filed(aws_app, 
     ev, result = redeliver()  # the claim is live: someone may still be creating it
     assert result["batchItemFailures"] == [{"itemIdentifier": ev["Records"][0]["messageId"]}]
     assert len(fake.requests_of("create_issue")) == 1
-    time.sleep(max(0.0, rec.claimed_at + 4.0 - time.time()))
+    time.sleep(max(0.0, rec.claimed_at + 6.0 - time.time()))
     ev, result = redeliver()  # past the deadline: looked up, adopted, done
     assert result == {"batchItemFailures": []}
     assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 1
