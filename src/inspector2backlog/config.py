@@ -8,7 +8,8 @@
 * ``[backlog.priority]`` and ``[backlog.due_days]`` merge into the defaults; a due-days value of 0 means no due date.
 * Secrets never live in the file: :func:`resolve_credentials` reads the API key from an environment variable, an SSM
   SecureString parameter or a Secrets Manager secret (plain or ``{"apiKey": …}``), or an OAuth token from an
-  environment variable; remote values are cached per process.
+  environment variable; remote values are cached per process. OAuth 2.0 with a refresh token (rotated and stored
+  back) is :mod:`.backlog.oauth`.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ class BacklogConfig:
     api_key_ssm_parameter: str = ""
     api_key_secret_arn: str = ""
     oauth_token_env: str = ""
+    # OAuth 2.0 with a refresh token (backlog/oauth.py): set one refresh token source to use it instead of an API key
+    oauth_client_id: str = ""
+    oauth_client_id_env: str = ""
+    oauth_client_secret_env: str = ""
+    oauth_client_secret_ssm_parameter: str = ""
+    oauth_client_secret_secret_arn: str = ""
+    oauth_refresh_token_env: str = ""
+    oauth_refresh_token_file: str = ""  # rewritten (mode 0600) with each rotated refresh token
+    oauth_refresh_token_secret_arn: str = ""  # PutSecretValue with each rotated refresh token
     project_key: str = ""
     issue_type: str = ""
     open_status: str = "未対応"

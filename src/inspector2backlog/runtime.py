@@ -166,20 +166,26 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
         from .config import ConfigError
 
         raise ConfigError("[backlog] の設定が足りません / missing: " + ", ".join(missing))
-    creds = resolve_credentials(config, ssm_client=ssm_client, secrets_client=secrets_client)
+    import httpx
+
+    from .backlog.oauth import session_from_config
+
+    b = config.backlog
+    timeout = httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds))
+    oauth = session_from_config(b, ssm_client=ssm_client, secrets_client=secrets_client, transport=transport,
+                                timeout=timeout)
+    creds = resolve_credentials(config, ssm_client=ssm_client, secrets_client=secrets_client) if oauth is None else None
 
     def count(method: str, path: str, status: int) -> None:
         stats.add("backlog_requests")
         stats.add(f"backlog_{method.lower()}")
 
-    import httpx
-
-    b = config.backlog
     client = BacklogClient.from_config(
-        b, api_key=creds.api_key, oauth_token=creds.oauth_token, transport=transport, on_request=count,
-        timeout=httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds)), max_retries=b.max_retries,
+        b, api_key=creds and creds.api_key, oauth_token=creds and creds.oauth_token, oauth=oauth, transport=transport,
+        on_request=count, timeout=timeout, max_retries=b.max_retries,
         max_rate_limit_wait=b.max_wait_seconds, backoff_base=b.retry_backoff_seconds,
     )
-    secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s)
+    # OAuth tokens rotate: they reach the redaction module as they are issued (register_secret), not through here
+    secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s) if creds else ()
     # looked up on the first write: a run of re-deliveries makes no Backlog call
     return BacklogSink(client, lambda: ProjectContext.from_config(client, config.backlog)), secrets
