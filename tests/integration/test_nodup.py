@@ -143,12 +143,14 @@ def test_a_create_that_did_not_land_is_filed_once_the_window_has_passed(tmp_path
         assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 2
 
 
-@pytest.mark.parametrize("strict", [False, True], ids=["substring-index", "word-index"])
-def test_group_keys_that_are_prefixes_of_each_other_each_get_their_own_issue(tmp_path: Path, monkeypatch, strict):
+@pytest.mark.parametrize("strict, rule", [(False, "markdown"), (True, "markdown"), (False, "backlog")],
+                         ids=["substring-index", "word-index", "backlog-notation"])
+def test_group_keys_that_are_prefixes_of_each_other_each_get_their_own_issue(tmp_path: Path, monkeypatch, strict,
+                                                                              rule):
     """CVE-2024-123, -1234, -12345, -123456 (group_by = "vulnerability"), every 2nd create's answer lost; the index
     matching substrings (the worst case for adoption) or words."""
     vulns = ["CVE-2024-123", "CVE-2024-1234", "CVE-2024-12345", "CVE-2024-123456"]
-    with FakeBacklog(strict=strict) as fake:
+    with FakeBacklog(strict=strict, text_formatting_rule=rule) as fake:
         monkeypatch.setenv(KEY_ENV, fake.api_key)
         cfg = _config(tmp_path, fake, "[grouping]", 'group_by = "vulnerability"', index_lag=0)
         fake.fail_every(2, 500, method="POST", path=r"/issues$", apply=True)

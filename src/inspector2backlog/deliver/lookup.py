@@ -2,7 +2,7 @@
 
 Backlog's issue search runs on a search index: how it splits a key into words and how soon a new issue shows up are
 not documented. So a search answer is only a list of candidates; a candidate counts only when its description has
-a line ending with the whole key (``Finding ARN: `…```, ``グループキー: `…```, ``管理用 ID: `…```) or its ARN
+a line ending with a label and the whole key (``Finding ARN: `…```, ``グループキー: `…```, ``管理用 ID: `…```) or its ARN
 custom field holds exactly the key — never a substring (``CVE-2024-1234`` must not adopt ``CVE-2024-12345``).
 
 Routes, in order, the first exact hit wins:
@@ -29,16 +29,12 @@ CLOCK_SKEW_SECONDS = 300.0  # Backlog's clock against ours
 
 
 def has_marker(text: str, key: str) -> bool:
-    """True when a line of ``text`` ends with ``key`` as a whole: `` `key` `` (Markdown) or `` key`` / ``key``
-    alone (Backlog notation, where inline code is plain text)."""
+    """True when a line of ``text`` ends with a label and the whole ``key``: ``…: `key``` (Markdown) or
+    ``…: key`` (Backlog notation, where inline code is plain text)."""
     if not key:
         return False
-    quoted = f"`{key}`"
-    for line in text.splitlines():
-        line = line.rstrip()
-        if line.endswith(quoted) or line == key or line.endswith(" " + key):
-            return True
-    return False
+    endings = (f": `{key}`", f": {key}")
+    return any(line.rstrip().endswith(endings) for line in text.splitlines())
 
 
 def matches(issue: dict, key: str) -> bool:
