@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntranslation cost (translation memory vs. every event):")
     for ln in translation_cost():
         print("  " + ln)
+    print("\nhot paths (bench/micro.py):")
+    micro = subprocess.run([sys.executable, str(BENCH / "micro.py")], capture_output=True, text=True, check=False)
+    print("\n".join("  " + ln for ln in (micro.stdout or micro.stderr).splitlines()))
     print("\nLambda package: " + ("skipped" if args.skip_lambda else lambda_package()))
     failures = sum(r["failures"] for _, r in results)
     print(f"\ntotal bench time {time.perf_counter() - started:.0f} s; delivery failures {failures}")
