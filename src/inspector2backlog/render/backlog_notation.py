@@ -13,9 +13,10 @@ from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Str
 from .safe import ZWSP, clean, clean_url, defuse_backlog_block
 
 # inline sequences with a meaning in Backlog notation
-_INLINE = re.compile(r"(''|%%|\[\[|\]\]|\{(?=\s*/?\s*(?:code|quote)\b)|&(?=br;|color\()|\|)", re.I)
+# (possessive: the whitespace after "{" is scanned once, whatever follows it)
+_INLINE = re.compile(r"(''|%%|\[\[|\]\]|\{(?=\s*+/?\s*+(?:code|quote)\b)|&(?=br;|color\()|\|)", re.I)
 _URL_UNSAFE = re.compile(r"[\[\]<>()|\s\\`'{}]")
-_LINE_START = re.compile(r"(^|\n)([ \t]*)([*\-+>])")
+_LINE_START = re.compile(r"(^|\n)([ \t]*+)([*\-+>])")
 # a backslash of the text right before a special character (or at the end, where our own markup follows) would
 # escape that character instead: a zero-width space after it keeps it a plain backslash
 _LONE_BACKSLASH = re.compile(r"\\(?=$|[|'%\[\]{&*\-+>\\])")
@@ -62,6 +63,17 @@ def inline(line: Line, line_start: bool = True) -> str:
     return "".join(out)
 
 
+def _cell(text: str) -> str:
+    """A table cell that keeps its text: a cell that is only ``>`` would merge with its neighbour and one starting
+    with ``~`` would become a header cell; a zero-width space in front keeps either plain."""
+    if not text:
+        return " "
+    body = text.lstrip(" \t")
+    if body[:1] == "~" or body.rstrip(" \t") == ">":
+        return text[: len(text) - len(body)] + ZWSP + body
+    return text
+
+
 class _BacklogNotation(Writer):
     def heading(self, b: Heading) -> str:
         return "** " + escape(b.text)
@@ -73,8 +85,8 @@ class _BacklogNotation(Writer):
         return "\n".join("- " + inline(item).replace("\n", "&br;") for item in b.items)
 
     def table(self, b: Table) -> str:
-        head = "|" + "|".join(escape(h, False) for h in b.header) + "|h"
-        rows = ["|" + "|".join(inline(c, False).replace("\n", "&br;") or " " for c in row) + "|" for row in b.rows]
+        head = "|" + "|".join(_cell(escape(h, False)) for h in b.header) + "|h"
+        rows = ["|" + "|".join(_cell(inline(c, False).replace("\n", "&br;")) for c in row) + "|" for row in b.rows]
         return "\n".join([head, *rows])
 
     def code_block(self, b: CodeBlock) -> str:

@@ -13,7 +13,7 @@ from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Quote, Strong, Table, plain
 from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head, update_advice
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
-from .safe import SUMMARY_LIMIT, clean, one_line, truncate
+from .safe import SUMMARY_LIMIT, one_line, summary_line, truncate
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
@@ -135,7 +135,7 @@ def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
 def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[dict], sev: str, score: float | None) -> str:
     n = resources_of(members)
     tail = f" — {n} リソース" if members else " — すべて解消"
-    return truncate(one_line(clean(severity_head(sev, score) + subject(kind, lead, members) + tail)), SUMMARY_LIMIT, "…")
+    return truncate(summary_line(severity_head(sev, score) + subject(kind, lead, members) + tail), SUMMARY_LIMIT, "…")
 
 
 def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:

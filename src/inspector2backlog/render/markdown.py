@@ -11,10 +11,10 @@ from .safe import clean, clean_url, defuse_fence
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 # block syntax at the start of a line: headings, quotes, bullets and thematic breaks ("- ", "+ ", "---"), setext
 # underlines ("===", "---"). Any ASCII punctuation may be backslash-escaped, so the first character is.
-_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>=+\-])")
+_LINE_START = re.compile(r"(^|\n)([ \t]*+)([#>=+\-])")
 # ordered lists ("1. ", "2) "): the delimiter after the digits is escaped ("1\\."), a backslash before a digit is not
 # an escape and would show
-_ORDERED = re.compile(r"(^|\n)([ \t]*\d+)([.)])(?=\s|$)")
+_ORDERED = re.compile(r"(^|\n)([ \t]*+\d++)([.)])(?=\s|$)")
 _BACKTICKS = re.compile(r"`+")
 _URL_UNSAFE = re.compile(r"[()<>\[\]\s\\`]")
 
