@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..redaction import redact_secrets
 from ..render.issue import Issue
 from .base import DeliveryError, IssueRef, Sink
 
@@ -36,7 +37,7 @@ class SnsEmailSink(Sink):
     @staticmethod
     def message(issue: Issue) -> tuple[str, str]:
         """(subject, body) exactly as published: the subject fits SNS's limit, the body starts with the summary."""
-        subject, body = issue.email()
+        subject, body = (redact_secrets(t) for t in issue.email())
         short = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
         return short, f"{subject}\n\n{body}"
 
