@@ -32,17 +32,13 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 # astral characters (4 bytes in UTF-8), lone surrogates (not encodable at all), control characters, bidi controls
 _ASTRAL_OR_CONTROL = re.compile(
     "[\U00010000-\U0010ffff\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + BIDI_CONTROLS + "]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BIDI = re.compile("[" + BIDI_CONTROLS + "]")
+_BIDI_VISIBLE = {ord(c): f"U+{ord(c):04X}" for c in BIDI_CONTROLS}
 _MENTION = re.compile(r"(?<![\w.\-+])@(?=[\w.\-])")  # "@user", not "user@example.com" or "pkg@v1.0"
 # the whitespace run after a macro name is scanned once per "#name" (runs after different names are disjoint)
 _MACRO = re.compile(r"#(?=(?:image|thumbnail|attach|rev|contents|youtube)\s*+\()", re.I)
-
-
-def _replace_astral(m: re.Match) -> str:
-    c = m.group()
-    if c in BIDI_CONTROLS:
-        return f"U+{ord(c):04X}"
-    return REPLACEMENT if ord(c) >= 0xD800 else ""
 
 
 @lru_cache(maxsize=16384)
@@ -52,8 +48,10 @@ def clean(text: str) -> str:
         return ""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _ASTRAL_OR_CONTROL.search(text):
-        text = _ASTRAL_OR_CONTROL.sub(_replace_astral, text)
+    if _ASTRAL_OR_CONTROL.search(text):  # each kind replaced by a constant: no call per character
+        text = _CONTROL.sub("", _ASTRAL.sub(REPLACEMENT, text))
+        if _BIDI.search(text):
+            text = text.translate(_BIDI_VISIBLE)
     if "@" in text:
         text = _MENTION.sub("＠", text)
     if "#" in text:
@@ -84,14 +82,17 @@ def clean_url(url: str) -> str:
 
 
 # markup either Backlog format would act on, for text that is plain but may become a description (mail-to-issue)
-_MARKUP_INLINE = re.compile(r"(!(?=\[)|\[(?=\[)|\](?=\()|\{(?=\s*+/?\s*+(?:code|quote)\b)|'(?=')|%(?=%)|&(?=br;)|`(?=``))", re.I)
+# (the position right after the opener: a zero-width match replaced by a constant, no call per match)
+_MARKUP_INLINE = re.compile(
+    r"(?<=[!\[\]{'%&`])(?:(?<=!)(?=\[)|(?<=\[)(?=\[)|(?<=\])(?=\()|(?<=\{)(?=\s*+/?\s*+(?:code|quote)\b)|(?<=')(?=')"
+    r"|(?<=%)(?=%)|(?<=&)(?=br;)|(?<=`)(?=``))", re.I)
 _MARKUP_LINE_START = re.compile(r"(^|\n)([ \t]*+)(?=[#*>|+\-=]|\d++[.)]\s)")
 
 
 def defang_markup(text: str) -> str:
     """Plain text that reads the same but is inert if rendered as Backlog Markdown or notation: a zero-width space
     breaks every image/link/code/quote opener and every block marker at a line start."""
-    text = _MARKUP_INLINE.sub(lambda m: m.group() + ZWSP, text)
+    text = _MARKUP_INLINE.sub(ZWSP, text)
     return _MARKUP_LINE_START.sub(lambda m: m.group() + ZWSP, text)
 
 
