@@ -75,9 +75,14 @@ _NOT_A_PACKAGE = frozenset(
 )
 _ENGLISH_SUFFIX = re.compile(r"(?:ed|ing|ly)$")  # installed, backported, running, previously — English, not a package
 
-_PATTERNS: tuple[Pattern[str], ...] = (
-    _URL, _ARN, _VULN_ID, _DIGEST, _AWS_ID, _IPV4, _CODE, _SNAKE, _QUOTED,
-    _ABS_PATH, _WIN_PATH, _VERSION, _VERSION_V,
+_DIGIT = "\\d"  # in _PATTERNS: "needs a digit"
+_HAS_DIGIT = re.compile(r"\d")
+# each pattern with what it cannot match without (one of these literals, or a digit): a short text (a word of a long
+# sentence being split) skips most patterns without running them
+_PATTERNS: tuple[tuple[Pattern[str], tuple[str, ...]], ...] = (
+    (_URL, ("://",)), (_ARN, ("arn:aws",)), (_VULN_ID, (_DIGIT, "GHSA")), (_DIGEST, ("sha",)), (_AWS_ID, ("-",)),
+    (_IPV4, (_DIGIT,)), (_CODE, ("`",)), (_SNAKE, ("_",)), (_QUOTED, ("'", '"', "‘", "“")), (_ABS_PATH, ("/",)),
+    (_WIN_PATH, (":\\",)), (_VERSION, (_DIGIT,)), (_VERSION_V, (_DIGIT,)),
 )
 _TRIMMED = (_URL, _ARN, _ABS_PATH, _WIN_PATH, _AWS_ID, _VERSION)
 
@@ -147,7 +152,10 @@ def find_spans(text: str) -> list[Span]:
     if not text:
         return []
     found: list[Span] = []
-    for pattern in _PATTERNS:
+    digit = _HAS_DIGIT.search(text) is not None
+    for pattern, needs in _PATTERNS:
+        if not any(digit if n is _DIGIT else n in text for n in needs):
+            continue
         trim = pattern in _TRIMMED
         for m in pattern.finditer(text):
             s, e = m.span()
@@ -155,9 +163,11 @@ def find_spans(text: str) -> list[Span]:
                 e = _trim(text, s, e)
             if e > s:
                 found.append((s, e))
-    found.extend(_calls(text))
-    found.extend((s, e) for s, e in _rel_paths(text) if e > s)
-    for s, e in _package_versions(text):
+    if "()" in text:
+        found.extend(_calls(text))
+    if "/" in text:
+        found.extend((s, e) for s, e in _rel_paths(text) if e > s)
+    for s, e in _package_versions(text) if digit else ():
         word = text[s:e]
         if word.lower() not in _NOT_A_PACKAGE and not (word.isalpha() and _ENGLISH_SUFFIX.search(word)):
             found.append((s, e + 2))  # overlaps the version that follows, so the two merge

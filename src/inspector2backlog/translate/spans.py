@@ -230,20 +230,26 @@ def split_text(text: str, max_bytes: int, dialect: Dialect) -> list[tuple[str, s
     spans = find_spans(text)
     pieces = _cut(text, spans, _SENTENCE_END)
     out: list[tuple[str, str]] = []
+    sizes: list[int] = []  # markup_bytes of each piece of out, computed once
     for piece, sep in pieces:
-        if markup_bytes(piece, dialect) <= max_bytes:
+        size = markup_bytes(piece, dialect)
+        if size <= max_bytes:
             out.append((piece, sep))
+            sizes.append(size)
             continue
         sub = _cut(piece, find_spans(piece), _WHITESPACE)
         for j, (p2, s2) in enumerate(sub):
             tail = s2 + sep if j == len(sub) - 1 else s2
-            if markup_bytes(p2, dialect) <= max_bytes:
+            size = markup_bytes(p2, dialect)
+            if size <= max_bytes:
                 out.append((p2, tail))
+                sizes.append(size)
             else:
                 hard = _hard_cut(p2, max_bytes, dialect)
                 out.extend((h, "") for h in hard[:-1])
                 out.append((hard[-1], tail))
-    return _pack(out, max_bytes, dialect)
+                sizes.extend(markup_bytes(h, dialect) for h in hard)
+    return _pack(out, max_bytes, dialect, sizes)
 
 
 def _cut(text: str, spans: Sequence[Span], boundary: Pattern[str]) -> list[tuple[str, str]]:
@@ -267,8 +273,11 @@ def _hard_cut(text: str, max_bytes: int, dialect: Dialect) -> list[str]:
     out: list[str] = []
     start = 0
     size = 0
+    sizes: dict[str, int] = {}  # escaped size per distinct character
     for i, ch in enumerate(text):
-        n = len(dialect.escape(ch).encode("utf-8"))
+        n = sizes.get(ch)
+        if n is None:
+            n = sizes[ch] = len(dialect.escape(ch).encode("utf-8"))
         if size + n > max_bytes // 2 and i > start:  # half: the wrap of a cut span must still fit
             out.append(text[start:i])
             start, size = i, 0
@@ -277,15 +286,16 @@ def _hard_cut(text: str, max_bytes: int, dialect: Dialect) -> list[str]:
     return out
 
 
-def _pack(pieces: list[tuple[str, str]], max_bytes: int, dialect: Dialect) -> list[tuple[str, str]]:
+def _pack(pieces: list[tuple[str, str]], max_bytes: int, dialect: Dialect,
+          sizes: Sequence[int] | None = None) -> list[tuple[str, str]]:
     """Greedily join consecutive pieces (with their separators) while the markup stays within ``max_bytes``."""
     out: list[tuple[str, str]] = []
     acc: list[str] = []  # the pieces and separators of the chunk being packed (joined once: linear)
     acc_len = 0  # characters in acc
     acc_sep, acc_size = "", 0
-    for piece, sep in pieces:
+    for k, (piece, sep) in enumerate(pieces):
         # Sizes add up: spans never cross pieces, and markup_bytes() leaves room for 5-digit span indexes.
-        size = markup_bytes(piece, dialect)
+        size = sizes[k] if sizes is not None else markup_bytes(piece, dialect)
         joined = acc_size + len(dialect.escape(acc_sep).encode("utf-8")) + size
         if acc_len and joined <= max_bytes:
             acc += (acc_sep, piece)
