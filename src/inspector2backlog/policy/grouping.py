@@ -101,7 +101,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
         "ep": f.epss,
         "id": f.vulnerability_id or _short_subject(f),
         "r": resource_label(r) if r else "",
-        "k": hashlib.sha1((r.id if r else f.arn).encode()).hexdigest()[:10],  # the resource, for counting
+        "k": hashlib.sha1((r.id if r else f.arn).encode(), usedforsecurity=False).hexdigest()[:10],  # the resource, for counting
         "rt": RESOURCE_SHORT.get(r.type, r.type) if r else "",
         "a": f.account,
         "g": f.region,
