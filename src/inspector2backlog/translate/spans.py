@@ -51,7 +51,7 @@ def _html_escape(s: str) -> str:
     return html.escape(s, quote=False).replace("\n", "<br/>")
 
 
-_BR = re.compile(r"<br\s*/?>", re.I)
+_BR = re.compile(r"<br\s*+/?>", re.I)
 
 
 def _html_unescape(s: str) -> str:
@@ -101,7 +101,7 @@ PLACEHOLDER = Dialect(
     wrap=lambda i, s: f"⟦{i}⟧",
     escape=lambda s: s.replace("⟦", "[").replace("⟧", "]"),
     unescape=lambda s: s,
-    element=re.compile(r"⟦\s*(?P<idx>\d+)\s*⟧"),
+    element=re.compile(r"⟦\s*+(?P<idx>\d++)\s*+⟧"),
 )
 
 
