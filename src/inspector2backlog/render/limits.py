@@ -14,7 +14,7 @@ from ..findings.model import Finding
 
 FIELD_LIMIT = 128 * 1024  # characters per text field: above DESCRIPTION_LIMIT
 CUT_MARK = "…"
-_SKIP = frozenset({"raw"})  # the original document: kept whole for the fallback issue and the change digest
+_SKIP = frozenset({"raw", "arn"})  # the original document (fallback issue, change digest) and the key, kept whole
 
 
 def cap_text(text: str, limit: int = FIELD_LIMIT) -> str:
