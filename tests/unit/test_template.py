@@ -36,7 +36,13 @@ NO_VALUE = {"Ref": "AWS::NoValue"}
 
 # Actions that have no resource types, so Resource "*" is the only option — but only with a Condition.
 # value = a condition key that must appear (None: any condition will do).
-STAR_ALLOWED: dict[str, str | None] = {"translate:TranslateText": None, "cloudwatch:PutMetricData": "cloudwatch:namespace"}
+STAR_ALLOWED: dict[str, str | None] = {"translate:TranslateText": None, "cloudwatch:PutMetricData": "cloudwatch:namespace",
+                                       "inspector2:ListFilters": "aws:RequestedRegion"}
+# Actions on resources whose id AWS picks (an Inspector filter's id): "*" only as the last path segment of an ARN fixed
+# to this partition, region and account, e.g. arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:owner/
+# ${AWS::AccountId}/filter/*.
+ID_WILDCARD_ALLOWED = frozenset({"inspector2:CreateFilter", "inspector2:UpdateFilter", "inspector2:DeleteFilter"})
+_ID_WILDCARD_ARN = re.compile(r"arn:\$\{AWS::Partition\}:[a-z0-9-]+:\$\{AWS::Region\}:\$\{AWS::AccountId\}:[^*]+/\*")
 
 
 # ---- loading and resolving ---------------------------------------------------------------------------------------
@@ -197,7 +203,7 @@ def iam_problems(tpl: dict[str, Any]) -> list[str]:
         resources = _as_list(st.get("Resource", []))
         if not resources:
             problems.append(f"{where} {st.get('Sid')}: no Resource")
-        wild = [r for r in resources if _has_wildcard(r)]
+        wild = [r for r in resources if _has_wildcard(r) and not _id_wildcard_ok(r, actions)]
         if not wild:
             continue
         allowed = len(actions) == 1 and next(iter(actions)) in STAR_ALLOWED
@@ -207,6 +213,11 @@ def iam_problems(tpl: dict[str, Any]) -> list[str]:
         if not allowed or not cond or (need is not None and need.lower() not in cond_keys):
             problems.append(f"{where} {st.get('Sid')}: Resource {wild} for {sorted(actions)}")
     return problems
+
+
+def _id_wildcard_ok(resource: Any, actions: set[str]) -> bool:
+    sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
+    return bool(actions) and actions <= ID_WILDCARD_ALLOWED and isinstance(sub, str) and bool(_ID_WILDCARD_ARN.fullmatch(sub))
 
 
 def _has_wildcard(resource: Any) -> bool:
@@ -235,10 +246,12 @@ def test_every_iam_statement_is_scoped() -> None:
     grants = granted_actions(tpl)
     # the statements the function needs are there, on the right resources
     assert grants["dynamodb:PutItem"] == [{"Fn::GetAtt": ["StateTable", "Arn"]}]
-    assert grants["secretsmanager:GetSecretValue"] == [{"Ref": "BacklogApiKeySecretArn"}]
+    assert grants["secretsmanager:GetSecretValue"] == [{"Ref": n} for n in ("BacklogApiKeySecretArn", "BacklogOAuthSecretArn",
+                                                                            "WebhookSecretArn")]
+    assert grants["secretsmanager:PutSecretValue"] == [{"Ref": "BacklogOAuthSecretArn"}]
     assert grants["sns:Publish"] == [{"Ref": "MailToIssueTopic"}]
     assert grants["sqs:ReceiveMessage"] == [{"Fn::GetAtt": ["FindingsQueue", "Arn"]}]
-    assert grants["logs:PutLogEvents"] == [{"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}]
+    assert grants["logs:PutLogEvents"] == [{"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}, {"Fn::GetAtt": ["WebhookLogGroup", "Arn"]}]
     assert grants["translate:TranslateText"] == ["*"]
     assert not any(a.startswith(("dynamodb:Create", "dynamodb:Delete", "iam:")) and a != "dynamodb:DeleteItem" for a in grants)
 
@@ -274,6 +287,10 @@ def _role_with(*statements: dict[str, Any]) -> dict[str, Any]:
         {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": {"Fn::Sub": "arn:aws:logs:*:${AWS::AccountId}:*"}},
         {"Fn::If": ["C", {"Effect": "Allow", "Action": "sns:Publish", "Resource": ["arn:x", "*"]}, NO_VALUE]},
         {"Effect": "Allow", "Action": "sns:Publish", "NotResource": "arn:x"},
+        {"Effect": "Allow", "Action": "inspector2:ListFilters", "Resource": "*"},  # no Condition
+        {"Effect": "Allow", "Action": "inspector2:DeleteFilter", "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:*:${AWS::AccountId}:owner/${AWS::AccountId}/filter/*"}},
+        {"Effect": "Allow", "Action": "inspector2:DeleteFilter", "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:*"}},
+        {"Effect": "Allow", "Action": ["inspector2:CreateFilter", "inspector2:BatchGetFindingDetails"], "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:owner/${AWS::AccountId}/filter/*"}},
     ],
 )
 def test_iam_checker_flags_unscoped_statements(bad: dict[str, Any]) -> None:
@@ -334,7 +351,7 @@ def test_store_call_scanner_sees_new_calls() -> None:
 
 # ---- the event pattern -------------------------------------------------------------------------------------------
 def rule_pattern(tpl: dict[str, Any], min_severity: str) -> dict[str, Any]:
-    _, rule = one(tpl, "AWS::Events::Rule")
+    rule = tpl["Resources"]["FindingsRule"]
     return resolve(rule["Properties"]["EventPattern"], tpl, defaults(tpl, MinimumSeverity=min_severity))
 
 
@@ -451,11 +468,11 @@ def test_real_sample_events_are_routed_as_expected(moto_endpoint: str) -> None: 
 # ---- wiring ------------------------------------------------------------------------------------------------------
 def test_function_runtime_and_handler() -> None:
     tpl = template()
-    _, fn = one(tpl, "AWS::Serverless::Function")
+    fn = tpl["Resources"]["Function"]
     p = fn["Properties"]
     assert re.fullmatch(r"python3\.1\d", p["Runtime"])
     assert p["Architectures"] == ["arm64"]
-    assert p["Handler"] == "inspector2backlog.aws_lambda.sqs_handler"
+    assert p["Handler"] == "inspector2backlog.aws_lambda.dispatch_handler"
     assert (p["MemorySize"], p["Timeout"], p["ReservedConcurrentExecutions"]) == (512, 60, 1)
     assert p["CodeUri"] == "../build/lambda"
     env = p["Environment"]["Variables"]
@@ -488,10 +505,10 @@ def test_function_environment_is_valid_configuration(mail_to_issue: str) -> None
         MinimumSeverity="HIGH",
         GroupBy="fix",
     )
-    _, fn = one(tpl, "AWS::Serverless::Function")
+    fn = tpl["Resources"]["Function"]
     placeholders = {"StateTable": "i2b-state-TABLE", "MailToIssueTopic": f"arn:aws:sns:{REGION}:123456789012:mail"}
     env = {}
-    for k, v in resolve(fn["Properties"]["Environment"]["Variables"], tpl, params).items():
+    for k, v in _drop_no_value(resolve(fn["Properties"]["Environment"]["Variables"], tpl, params)).items():
         env[k] = placeholders[v["Ref"]] if isinstance(v, dict) else v
     assert all(isinstance(v, str) for v in env.values()), env
     cfg = load_config(None, env=env)
@@ -515,7 +532,7 @@ def test_package_script_targets_the_template_runtime() -> None:
         spec.loader.exec_module(mod)
     finally:
         sys.modules.pop(spec.name, None)
-    _, fn = one(template(), "AWS::Serverless::Function")
+    fn = template()["Resources"]["Function"]
     assert fn["Properties"]["Runtime"] == f"python{mod.PYTHON_VERSION}"
     assert mod.PLATFORM_TAG.endswith("aarch64") and fn["Properties"]["Architectures"] == ["arm64"]
     reqs, dropped = mod.runtime_requirements()
@@ -526,7 +543,7 @@ def test_package_script_targets_the_template_runtime() -> None:
 
 def test_sqs_event_source_reports_batch_item_failures() -> None:
     tpl = template()
-    _, fn = one(tpl, "AWS::Serverless::Function")
+    fn = tpl["Resources"]["Function"]
     sources = [e for e in fn["Properties"]["Events"].values() if e["Type"] == "SQS"]
     assert len(sources) == 1
     props = sources[0]["Properties"]
@@ -573,7 +590,7 @@ def test_queue_policies_admit_only_the_rule() -> None:
             assert st["Principal"] == {"Service": "events.amazonaws.com"}
             assert st["Action"] == "sqs:SendMessage"
             assert st["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FindingsRule", "Arn"]}}}
-    _, rule = one(tpl, "AWS::Events::Rule")
+    rule = tpl["Resources"]["FindingsRule"]
     target = rule["Properties"]["Targets"][0]
     assert target["Arn"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
     assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
@@ -627,7 +644,8 @@ def test_sam_transform_yields_the_expected_cloudformation() -> None:
             return {}
 
     tpl = template()
-    tpl["Resources"]["Function"]["Properties"]["CodeUri"] = "s3://artifact-bucket/inspector2backlog.zip"
+    for fn_props in (r["Properties"] for r in resources_of(tpl, "AWS::Serverless::Function").values()):
+        fn_props["CodeUri"] = "s3://artifact-bucket/inspector2backlog.zip"
     params = defaults(
         tpl,
         BacklogSpaceUrl="https://example.backlog.jp",
@@ -648,7 +666,7 @@ def test_sam_transform_yields_the_expected_cloudformation() -> None:
     roles = [n for n, r in out["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
     assert roles == ["FunctionRole"]
     assert iam_problems(out) == []
-    fn = [r["Properties"] for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    fn = [r["Properties"] for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::Function" and "Condition" not in r]
     assert len(fn) == 1 and fn[0]["Architectures"] == ["arm64"] and fn[0]["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
 
 
