@@ -11,7 +11,7 @@ import pytest
 
 from inspector2backlog import aws_lambda
 from inspector2backlog.state.dynamodb import DynamoDBStore
-from tests.e2e.test_lambda_sqs import TABLE, _batch, _events, aws_app  # noqa: F401
+from tests.e2e.test_lambda_sqs import TABLE, _batch, _events, _one_cve_on_instances, aws_app  # noqa: F401
 from tests.fakes.moto_server import moto_endpoint  # noqa: F401
 
 SWEEP = {"inspector2backlog": "sweep"}  # the Input of the template's SweepRule
@@ -85,6 +85,28 @@ def test_sweep_that_still_fails_is_loud_and_the_record_waits(aws_app, no_retries
     fake.clear_faults()  # Backlog is back: the next scheduled sweep files it
     assert aws_lambda.dispatch_handler(SWEEP, None)["actions"] == {"created": 1}
     assert len(fake.issues) == 1
+
+
+def test_sweep_writes_a_pending_group_issue(aws_app, monkeypatch):  # noqa: F811
+    """Grouped findings: the group write at the end of the batch fails, the messages succeed (the group record keeps
+    its members, pending); the scheduled sweep writes the one group issue with all of them."""
+    monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")
+    monkeypatch.setenv("I2B_BACKLOG_MAX_RETRIES", "0")
+    aws_lambda.reset()
+    fake = aws_app["fake"]
+    fake.fail_next(1, 503, method="POST", path=r"/issues$")
+    assert aws_lambda.dispatch_handler(_batch(aws_app, _one_cve_on_instances(3)), None) == {"batchItemFailures": []}
+    assert fake.issues == {}
+    groups = [r for r in DynamoDBStore(TABLE, endpoint_url=aws_app["endpoint"]).records("group:")]
+    assert [g.phase for g in groups] == ["pending"]
+
+    result = aws_lambda.dispatch_handler(SWEEP, None)
+
+    assert result["failures"] == 0 and result["actions"].get("created") == 1
+    (issue,) = fake.issues.values()
+    assert all(f"i-0abc00000000000{i:02d}" in issue["description"] for i in range(3))
+    (group,) = DynamoDBStore(TABLE, endpoint_url=aws_app["endpoint"]).records("group:")
+    assert group.phase == "synced" and group.issue_key == issue["issueKey"]
 
 
 def test_dispatch_routes_scheduled_tasks_and_refuses_unknown_events(monkeypatch):
