@@ -131,7 +131,7 @@ def _guardduty(d: SecurityHubDetails) -> str | None:
     else:
         partition, region, account = d.partition or "aws", d.region, d.aws_account_id
     detector = detector or d.product_field("aws/guardduty/service/detectorId") or d.generator_id
-    if finding is None and d.format == "ocsf":
+    if finding is None:
         finding = _tail(d.id)
     if not (detector and finding and region and account) or "/" in detector or "/" in finding:
         return None
