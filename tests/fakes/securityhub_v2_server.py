@@ -21,7 +21,7 @@ import base64
 import copy
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -167,7 +167,7 @@ class SecurityHubV2Server(LoopbackServer[Fault]):
         if comment is None and status_id is None and severity_id is None:
             raise ApiError(400, "ValidationException", "Nothing to update")
         processed, unprocessed = [], []
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         with self.store_lock:
             for wanted in ids or uids:
                 if ids is not None:
@@ -246,7 +246,7 @@ def _handler(server: SecurityHubV2Server) -> type[BaseHTTPRequestHandler]:
                 return self._error(400, "ValidationException", f"malformed request: {e}")
             self._reply(200, result)
 
-        do_POST = _dispatch  # noqa: N815
-        do_PATCH = _dispatch  # noqa: N815
+        do_POST = _dispatch
+        do_PATCH = _dispatch
 
     return Handler

@@ -186,5 +186,5 @@ def test_unsigned_requests_are_refused() -> None:
     with SecurityHubV2Server(_many(2)) as srv:
         req = urllib.request.Request(f"{srv.url}/findingsv2", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(req, timeout=5)  # noqa: S310 - loopback
+            urllib.request.urlopen(req, timeout=5)
         assert info.value.code == 403 and info.value.headers["x-amzn-ErrorType"] == "AccessDeniedException"

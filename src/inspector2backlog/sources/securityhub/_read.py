@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from inspector2backlog.findings.timestamps import try_parse
@@ -69,8 +69,9 @@ def dt(value: Any) -> datetime | None:
         parts = [value.get(k, 0) for k in _PLACEBO_PARTS]
         if not all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
             return None
+        year, month, day, hour, minute, second, micro = parts
         try:
-            return datetime(*parts, tzinfo=timezone.utc)
+            return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
         except (ValueError, OverflowError):
             return None
     if isinstance(value, str) and len(value) > 64:

@@ -23,8 +23,8 @@ from .model import (
     SecurityHubParseError,
     Severity,
     Vendor,
-    VulnerablePackage,
     Vulnerability,
+    VulnerablePackage,
     label_from_normalized,
 )
 from .resources import asff_resource, resources

@@ -122,7 +122,10 @@ def access_analyzer_key(analyzer_arn: str, finding_id: str) -> str:
 
 def _guardduty(d: SecurityHubDetails) -> str | None:
     fields = r.arn_fields(d.id)
-    detector = finding = None
+    detector: str | None = None
+    finding: str | None = None
+    region: str | None
+    account: str | None
     if fields is not None and fields[2] == "guardduty":
         parts = fields[5].split("/")
         if len(parts) == 4 and parts[0] == "detector" and parts[2] == "finding":

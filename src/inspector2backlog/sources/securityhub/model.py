@@ -31,8 +31,8 @@ __all__ = [
     "SecurityHubParseError",
     "Severity",
     "Vendor",
-    "VulnerablePackage",
     "Vulnerability",
+    "VulnerablePackage",
     "label_from_normalized",
 ]
 

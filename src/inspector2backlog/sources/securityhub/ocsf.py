@@ -24,8 +24,8 @@ from .model import (
     SecurityHubParseError,
     Severity,
     Vendor,
-    VulnerablePackage,
     Vulnerability,
+    VulnerablePackage,
 )
 from .resources import ocsf_resource, resources
 
