@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from inspector2backlog.sources.securityhub.identity import identity_of, product_of
+from inspector2backlog.sources.securityhub.identity import (
+    asff_identifier,
+    identity_of,
+    ocsf_identifier,
+    product_of,
+)
 from inspector2backlog.sources.securityhub.parse import parse_document, parse_text
 from inspector2backlog.sources.securityhub.status import is_material_change, lifecycle_of
 from tests.fakes.moto_server import REGION, aws_client, moto_endpoint  # noqa: F401
@@ -63,6 +68,7 @@ def test_asff_sample_round_trips_through_moto_get_findings(name: str, moto_endpo
     client = _sh_client(moto_endpoint)
     shape = client.meta.service_model.operation_model("BatchImportFindings").input_shape.members["Findings"].member
     findings = [_prune(raw, shape) for raw in raws]
+    assert all(asff_identifier(d) == {"Id": d.id, "ProductArn": d.product_arn} for d in direct)
     for start in range(0, len(findings), 100):  # BatchImportFindings takes at most 100
         out = client.batch_import_findings(Findings=findings[start : start + 100])
         assert out["FailedCount"] == 0, out["FailedFindings"]
@@ -104,7 +110,9 @@ def _many(n: int) -> list[dict[str, Any]]:
 
 
 def _identifier(d: Any) -> dict[str, str]:
-    return {"CloudAccountUid": d.aws_account_id, "FindingInfoUid": d.id, "MetadataProductUid": d.product_arn}
+    ident = ocsf_identifier(d)
+    assert ident is not None and asff_identifier(d) is None
+    return ident
 
 
 def test_get_findings_v2_pages_through_boto3() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from inspector2backlog.sources.securityhub import controls
-from inspector2backlog.sources.securityhub.asff import parse_asff
+from inspector2backlog.sources.securityhub.asff import MAX_PRODUCT_FIELDS, parse_asff
 from inspector2backlog.sources.securityhub.model import SecurityHubParseError, label_from_normalized
 from inspector2backlog.sources.securityhub.ocsf import parse_ocsf
 from inspector2backlog.sources.securityhub.parse import parse_document, parse_text, recognise
@@ -232,7 +232,7 @@ def test_100_kb_inputs_are_parsed_or_refused_with_a_typed_error(kind: str) -> No
     elif kind == "fields":
         fields = {f"k{i}": "v" * 20 for i in range(5000)}
         (d,) = parse_text(json.dumps({"Id": "x", "ProductArn": "p", "ProductFields": fields}))
-        assert 0 < len(d.product_fields) <= 200
+        assert len(d.product_fields) == MAX_PRODUCT_FIELDS and d.product_field("k0") == "v" * 20
     else:
         res = [{"Type": "AwsS3Bucket", "Id": f"arn:aws:s3:::b{i}"} for i in range(4000)]
         (d,) = parse_text(json.dumps({"Id": "x", "ProductArn": "p", "Resources": res}))

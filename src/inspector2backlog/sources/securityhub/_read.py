@@ -92,11 +92,11 @@ def text_of(value: Any) -> str | None:
     return out
 
 
-def pairs(value: Any) -> tuple[tuple[str, str], ...]:
-    """A mapping's entries as (key, text) pairs, in order, at most :data:`MAX_PAIRS`."""
+def pairs(value: Any, limit: int = MAX_PAIRS) -> tuple[tuple[str, str], ...]:
+    """A mapping's entries as (key, text) pairs, in order, at most ``limit``."""
     out: list[tuple[str, str]] = []
     for k, v in m(value).items():
-        if len(out) >= MAX_PAIRS:
+        if len(out) >= limit:
             break
         text = text_of(v)
         if isinstance(k, str) and text is not None:

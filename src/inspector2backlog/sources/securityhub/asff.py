@@ -38,6 +38,8 @@ MAX_ID_CHARS = 2048
 MAX_FINDINGS = 10_000
 MAX_VULNERABILITIES = 200
 MAX_PACKAGES = 500
+#: ASFF documents 50 ProductFields; GuardDuty sends more (53 in a published sample)
+MAX_PRODUCT_FIELDS = 1000
 _MAX_DEPTH = 3
 #: the deprecated ``WorkflowState`` → ``Workflow.Status`` (used only when ``Workflow.Status`` is absent)
 _WORKFLOW_STATE = {"NEW": "NEW", "ASSIGNED": "NOTIFIED", "IN_PROGRESS": "NOTIFIED", "DEFERRED": "SUPPRESSED",
@@ -216,7 +218,7 @@ def parse_asff(raw: Any, envelope: Envelope = (None, None)) -> SecurityHubDetail
         raise SecurityHubParseError("ASFF finding without Id")
     if len(fid) > MAX_ID_CHARS:
         raise SecurityHubParseError(f"ASFF Id longer than {MAX_ID_CHARS} characters")
-    fields = r.pairs(raw.get("ProductFields"))
+    fields = r.pairs(raw.get("ProductFields"), MAX_PRODUCT_FIELDS)
     field_map = dict(fields)
     product_arn = r.s(raw.get("ProductArn"))
     partition, arn_region = _arn_parts(product_arn)

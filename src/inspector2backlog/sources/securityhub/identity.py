@@ -32,7 +32,16 @@ from typing import Literal
 from . import _read as r
 from .model import SecurityHubDetails
 
-__all__ = ["NATIVE_PRODUCTS", "Identity", "access_analyzer_key", "identity_of", "product_of", "update_wins"]
+__all__ = [
+    "NATIVE_PRODUCTS",
+    "Identity",
+    "access_analyzer_key",
+    "asff_identifier",
+    "identity_of",
+    "ocsf_identifier",
+    "product_of",
+    "update_wins",
+]
 
 Product = Literal["inspector2", "guardduty", "access-analyzer", "securityhub-control", "macie", "config", "health",
                   "other"]
@@ -194,3 +203,19 @@ def update_wins(incoming: Via, owner: Via | None) -> bool:
     """Whether an update arriving ``incoming`` may change an issue whose key was last written ``owner``: the native
     path always may; a Security Hub copy may unless the native path owns the issue (then it is an echo)."""
     return incoming == "native" or owner != "native"
+
+
+def asff_identifier(details: SecurityHubDetails) -> dict[str, str] | None:
+    """``{Id, ProductArn}`` as BatchUpdateFindings wants it; None for an OCSF finding or without a ProductArn."""
+    if details.format != "asff" or not details.product_arn:
+        return None
+    return {"Id": details.id, "ProductArn": details.product_arn}
+
+
+def ocsf_identifier(details: SecurityHubDetails) -> dict[str, str] | None:
+    """``{CloudAccountUid, FindingInfoUid, MetadataProductUid}`` as BatchUpdateFindingsV2 wants it; None for an
+    ASFF finding or when a part is missing."""
+    if details.format != "ocsf" or not (details.aws_account_id and details.product_arn):
+        return None
+    return {"CloudAccountUid": details.aws_account_id, "FindingInfoUid": details.id,
+            "MetadataProductUid": details.product_arn}
