@@ -237,3 +237,52 @@ def test_100_kb_inputs_are_parsed_or_refused_with_a_typed_error(kind: str) -> No
         res = [{"Type": "AwsS3Bucket", "Id": f"arn:aws:s3:::b{i}"} for i in range(4000)]
         (d,) = parse_text(json.dumps({"Id": "x", "ProductArn": "p", "Resources": res}))
         assert len(d.resources) == 100
+
+
+WRONG_VALUES: list[Any] = [None, 0, -1, 1e308, True, "", "x", [], [None], [1, "a"], {}, {"a": None}, {"Id": 5}]
+
+
+def _mutations(doc: Any, depth: int = 0) -> Iterator[Any]:
+    """``doc`` with one value (up to three levels down) replaced by a wrongly typed one, each in turn."""
+    if depth > 2:
+        return
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            for wrong in WRONG_VALUES:
+                yield {**doc, key: wrong}
+            for inner in _mutations(value, depth + 1):
+                yield {**doc, key: inner}
+    elif isinstance(doc, list) and doc:
+        for inner in _mutations(doc[0], depth + 1):
+            yield [inner, *doc[1:]]
+
+
+@pytest.mark.parametrize("folder,name", [
+    ("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test.event.json"),
+    ("securityhub", "securityhub-asff-inspector2-ec2-ghsa.defectdojo.getfindings.json"),
+    ("securityhub", "securityhub-asff-guardduty-ec2-sshbruteforce-docs.finding.json"),
+    ("securityhub-ocsf", "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic."
+                         "event.json"),
+    ("securityhub-ocsf", "securityhub-v2-ocsf-exposure-finding-lambda-critical-docs.finding.json"),
+])
+def test_wrongly_typed_values_anywhere_give_details_or_a_typed_error(folder: str, name: str) -> None:
+    from inspector2backlog.sources.securityhub.identity import identity_of
+    from inspector2backlog.sources.securityhub.ja import control_text
+    from inspector2backlog.sources.securityhub.status import lifecycle_of, material_digest
+
+    path = SHARED / "samples" / folder / name
+    if not path.is_file():
+        pytest.skip(f"shared sample {path} not found (../shared beside the repo, or set I2B_SHARED_DIR)")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    inner = doc["detail"]["findings"][0] if "detail" in doc else doc["Findings"][0] if "Findings" in doc else doc
+    tried = parsed = 0
+    for mutated in _mutations(inner):
+        tried += 1
+        try:
+            found = parse_document(mutated)
+        except SecurityHubParseError:
+            continue
+        for d in found:
+            parsed += 1
+            identity_of(d), lifecycle_of(d), material_digest(d), control_text(d)
+    assert tried > 500 and parsed > tried // 2
