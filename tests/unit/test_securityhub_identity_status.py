@@ -221,6 +221,15 @@ def test_asff_lifecycle_for_every_state_combination(record: str | None, workflow
     assert life.is_open == (life.state == "open") and life.reason
 
 
+@pytest.mark.parametrize("inspector_status,want", [("ACTIVE", ("open", None)), ("CLOSED", ("closed", "fixed")),
+                                                    ("SUPPRESSED", ("closed", "suppressed"))])
+def test_inspector_finding_status_in_product_fields(inspector_status: str, want: tuple[str, str | None]) -> None:
+    raw = {"Id": "arn:aws:inspector2:us-east-1:111122223333:finding/abc", "ProductArn": "p", "RecordState": "ACTIVE",
+           "Workflow": {"Status": "NEW"}, "ProductFields": {"aws/inspector/FindingStatus": inspector_status}}
+    life = lifecycle_of(parse_asff(raw))
+    assert (life.state, life.resolution) == want
+
+
 def test_deprecated_workflow_state_is_read_when_workflow_is_absent() -> None:
     d = parse_asff({"Id": "x", "ProductArn": "p", "WorkflowState": "DEFERRED"})
     assert d.workflow_status == "SUPPRESSED" and lifecycle_of(d).resolution == "suppressed"

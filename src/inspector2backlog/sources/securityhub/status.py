@@ -1,7 +1,8 @@
 """Security Hub lifecycle: which findings are open, which are closed and why, and which changes are material.
 
-ASFF, first match wins: ``Workflow.Status`` SUPPRESSED → closed (suppressed); ``RecordState`` ARCHIVED or
-``Workflow.Status`` RESOLVED → closed (fixed); ``Compliance.Status`` PASSED (a control or Config rule check) →
+ASFF, first match wins: ``Workflow.Status`` SUPPRESSED (or Inspector's own ``ProductFields
+["aws/inspector/FindingStatus"]`` SUPPRESSED) → closed (suppressed); ``RecordState`` ARCHIVED, ``Workflow.Status``
+RESOLVED or Inspector's CLOSED → closed (fixed); ``Compliance.Status`` PASSED (a control or Config rule check) →
 closed (fixed); anything else (FAILED / WARNING / NOT_AVAILABLE, ACTIVE, NEW / NOTIFIED) → open.
 OCSF: ``status_id`` 3 Suppressed → closed (suppressed); ``activity_name`` Close, ``status_id`` 4 Resolved or
 5 Archived → closed (fixed); compliance Pass → closed (fixed); New / In Progress → open.
@@ -42,12 +43,17 @@ def _closed(resolution: Resolution, reason: str) -> Lifecycle:
 
 def _asff(d: SecurityHubDetails) -> Lifecycle:
     workflow = d.workflow_status
+    inspector = (d.product_field("aws/inspector/FindingStatus") or "").upper()
     if workflow == "SUPPRESSED":
         return _closed("suppressed", "Workflow.Status=SUPPRESSED")
+    if inspector == "SUPPRESSED":
+        return _closed("suppressed", "aws/inspector/FindingStatus=SUPPRESSED")
     if d.record_state == "ARCHIVED":
         return _closed("fixed", "RecordState=ARCHIVED")
     if workflow == "RESOLVED":
         return _closed("fixed", "Workflow.Status=RESOLVED")
+    if inspector == "CLOSED":
+        return _closed("fixed", "aws/inspector/FindingStatus=CLOSED")
     compliance = d.compliance.status if d.compliance else None
     if compliance == "PASSED":
         return _closed("fixed", "Compliance.Status=PASSED")
