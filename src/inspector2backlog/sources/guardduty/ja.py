@@ -88,6 +88,8 @@ def _observation(d: m.GuardDutyDetails) -> str:
     target = _w(_target(d))
     if d.sequence and d.sequence.signals:
         return f"{len(d.sequence.signals)} 件のシグナルが一連の攻撃として相関付けられています。"
+    if d.finding_type.startswith("AttackSequence:"):
+        return "GuardDuty が複数のシグナル（個々の検出結果や API 呼び出し）を相関付け、一連の攻撃として検出しました。"
     if a is None or not a.action_type:
         return f"対象は{target}です。" if d.resource_type else ""
     label = _w(ACTION_JA.get(a.action_type, "活動"))
@@ -103,8 +105,8 @@ def _observation(d: m.GuardDutyDetails) -> str:
         return f"{target}の {ports} 個のポートに対する探査が検出されました{src}。" if ports else \
             f"{target}に対する{label}が検出されました{src}。"
     if a.action_type == "AWS_API_CALL" and a.api_call:
-        err = "（呼び出しはエラーで失敗しています）" if a.api_call.error_code else ""
-        return f"AWS API の呼び出しが検出されました{src}{err}。"
+        err = "なお、この呼び出しはエラーで失敗しています。" if a.api_call.error_code else ""
+        return f"AWS API の呼び出しが検出されました{src}。{err}"
     if a.action_type == "RDS_LOGIN_ATTEMPT":
         failed = sum(x.failed or 0 for x in a.rds_logins)
         ok = sum(x.successful or 0 for x in a.rds_logins)
