@@ -25,6 +25,8 @@ ACCOUNT = "111122223333"
 SUMMARY_KEYS = ("analyzedAt", "createdAt", "error", "id", "resource", "resourceType", "resourceOwnerAccount",
                 "status", "updatedAt", "findingType")
 _EXTERNAL_KEYS = ("action", "condition", "isPublic", "principal", "sources")
+_RESTRICTIONS = (("resourceControlPolicyRestrictionType", "resourceControlPolicyRestriction"),
+                 ("serviceControlPolicyRestrictionType", "serviceControlPolicyRestriction"))
 _INTERNAL_KEYS = ("action", "condition", "principal", "sources", "principalOwnerAccount", "accessType", "principalType")
 
 
@@ -52,6 +54,9 @@ def to_v2(finding: dict[str, Any]) -> dict[str, Any]:
         external = out["findingType"] == "ExternalAccess"
         keys = _EXTERNAL_KEYS if external else _INTERNAL_KEYS
         access = {k: f[k] for k in keys if k in f}
+        for event_key, v2_key in _RESTRICTIONS:  # events: "…RestrictionType"; GetFindingV2: "…Restriction"
+            if access and f.get(event_key) is not None:
+                access[v2_key] = f[event_key]
         name = "externalAccessDetails" if external else "internalAccessDetails"
         out["findingDetails"] = [{name: access}] if access else []
     else:

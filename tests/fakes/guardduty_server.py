@@ -13,6 +13,7 @@ SigV4 header and the documented limits, records every request, and injects fault
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from ._loopback import LoopbackServer
@@ -24,10 +25,17 @@ _NUMERIC = {"gt": "gt", "gte": "ge", "lt": "lt", "lte": "le", "greaterThan": "gt
 
 
 def wire_finding(finding: dict[str, Any]) -> dict[str, Any]:
-    """A finding as GuardDuty sends it: camelCase stays, boto3 PascalCase is mapped through botocore's model."""
+    """A finding as the GuardDuty API sends it: boto3 PascalCase is mapped through botocore's model; an event's
+    camelCase stays, except its unpacked ``additionalInfo``."""
     if "Id" in finding or "Type" in finding:
         return to_wire(finding, service_model("guardduty").shape_for("Finding"))
-    return copy.deepcopy(finding)
+    wire = copy.deepcopy(finding)
+    service = wire.get("service")
+    info = service.get("additionalInfo") if isinstance(service, dict) else None
+    if isinstance(info, dict) and "value" not in info:
+        # events unpack additionalInfo; the API sends it as {"value": "<JSON text>", "type": "default"}
+        service["additionalInfo"] = {"value": json.dumps(info, separators=(",", ":")), "type": "default"}
+    return wire
 
 
 class GuardDutyServer(LoopbackServer[str]):
