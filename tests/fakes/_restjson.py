@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 CONTENT_TYPE = "application/json"
@@ -99,7 +100,7 @@ def handler_for(
                 return self._reply(e.status, {"message": e.message, "__type": e.code}, e.code)
             self._reply(status, payload)
 
-        do_GET = do_POST = do_PUT = _handle  # noqa: N815 - http.server naming
+        do_GET = do_POST = do_PUT = _handle
 
     return Handler
 

@@ -14,7 +14,7 @@ finding (ListFindings / GetFinding / an event detail). Faults: ``srv.fail(n, "Th
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ._loopback import LoopbackServer
@@ -33,9 +33,9 @@ _INTERNAL_KEYS = ("action", "condition", "principal", "sources", "principalOwner
 def _iso(v: Any) -> Any:
     if isinstance(v, dict) and v.get("__class__") == "datetime":  # placebo recordings
         v = datetime(v["year"], v["month"], v["day"], v.get("hour", 0), v.get("minute", 0), v.get("second", 0),
-                     v.get("microsecond", 0), tzinfo=timezone.utc)
+                     v.get("microsecond", 0), tzinfo=UTC)
     if isinstance(v, datetime):
-        return v.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return v
 
 
@@ -142,7 +142,7 @@ class AccessAnalyzerServer(LoopbackServer[str]):
                 raise ApiError(404, "ResourceNotFoundException", "a finding id was not found")
             for f in targets:
                 f["status"] = status
-                f["updatedAt"] = _iso(datetime.now(timezone.utc))
+                f["updatedAt"] = _iso(datetime.now(UTC))
         return {}
 
 
@@ -159,6 +159,4 @@ def _match(finding: dict[str, Any], field: str, cond: dict[str, Any]) -> bool:
         return False
     if "contains" in cond and not (text and any(c in text for c in cond["contains"])):
         return False
-    if "exists" in cond and (value is not None) != bool(cond["exists"]):
-        return False
-    return True
+    return not ("exists" in cond and (value is not None) != bool(cond["exists"]))

@@ -66,8 +66,8 @@ class GuardDutyServer(LoopbackServer[str]):
         if len(parts) >= 3 and parts[0] == "detector" and parts[2] == "findings" and method == "POST":
             store = self.detectors.get(parts[1])
             if store is None:
-                raise ApiError(400, "BadRequestException", f"The request is rejected because the input detectorId "
-                                                           f"is not owned by the current account.")
+                raise ApiError(400, "BadRequestException", "The request is rejected because the input detectorId "
+                                                           "is not owned by the current account.")
             op = parts[3] if len(parts) == 4 else ""
             if len(parts) == 3:
                 return 200, self._list(store, body)

@@ -6,8 +6,10 @@ Every accessor returns a typed value or ``None`` / ``()`` — never raises on a 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Any, Mapping
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from ...findings.timestamps import try_parse
 
@@ -79,8 +81,10 @@ def to_number(v: Any) -> float | None:
             v = float(v.strip())
         except ValueError:
             return None
-    if isinstance(v, (int, float)) and v == v and v not in (float("inf"), float("-inf")):
-        return float(v)
+    if isinstance(v, int):
+        return float(v) if -(2**1000) < v < 2**1000 else None
+    if isinstance(v, float) and math.isfinite(v):
+        return v
     return None
 
 
@@ -108,12 +112,12 @@ def when(d: Any, name: str, *alts: str) -> datetime | None:
 def to_datetime(v: Any) -> datetime | None:
     """Any timestamp form (project helper), a boto3 ``datetime``, or a placebo ``{"__class__": "datetime"}``."""
     if isinstance(v, datetime):
-        return v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
     if isinstance(v, Mapping) and v.get("__class__") == "datetime":
         try:
             return datetime(
                 int(v["year"]), int(v["month"]), int(v["day"]), int(v.get("hour", 0)), int(v.get("minute", 0)),
-                int(v.get("second", 0)), int(v.get("microsecond", 0)), tzinfo=timezone.utc,
+                int(v.get("second", 0)), int(v.get("microsecond", 0)), tzinfo=UTC,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -121,7 +125,9 @@ def to_datetime(v: Any) -> datetime | None:
         v = f"{v[:-2]}:{v[-2:]}"  # 2017 findings: "...542+0000"
     if isinstance(v, str) and len(v) > 26 and v[4:5] == "-" and "." in v:
         v = _trim_fraction(v)  # "2025-02-25 20:40:06.000000000" (nanoseconds)
-    return try_parse(v) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return try_parse(v) if -1e18 < v < 1e18 else None  # epoch seconds or ms; NaN and huge ints: None
+    return try_parse(v) if isinstance(v, str) else None
 
 
 def _trim_fraction(v: str) -> str:

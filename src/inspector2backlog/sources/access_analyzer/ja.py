@@ -50,9 +50,9 @@ def _cat(*parts: str) -> str:
     """Join parts with a space only where a Latin word meets Japanese (``外部にある IAM ロール``)."""
     out = ""
     for p in parts:
-        if out and p and _latin(out[-1]) != _latin(p[0]) and not (out[-1] in " （「、。" or p[0] in " ）」、。:"):
-            if _latin(out[-1]) or _latin(p[0]):
-                out += " "
+        boundary = out and p and _latin(out[-1]) != _latin(p[0])
+        if boundary and not (out[-1] in " （「、。" or p[0] in " ）」、。:"):
+            out += " "
         out += p
     return out
 
@@ -188,8 +188,8 @@ def respond(d: m.AccessAnalyzerDetails) -> tuple[str, ...]:
                   "不要であればコンソールパスワード（ログインプロファイル）を削除します。",
                   "必要であれば MFA が有効か確認し、理由を記録して検出結果をアーカイブします。"]
     elif d.finding_type == "UnusedPermission":
-        steps += ["使われていないサービス・アクションを、ロールやユーザーのポリシーから外して最小権限にします"
-                  "（最終アクセス情報や Access Analyzer のポリシー生成が参考になります）。",
+        steps += [("使われていないサービス・アクションを、ロールやユーザーのポリシーから外して最小権限にします"
+                  "（最終アクセス情報や Access Analyzer のポリシー生成が参考になります）。"),
                   "定期的にしか使わない権限（年次処理・障害対応など）でないか、所有者に確認してから変更します。",
                   "必要な権限であれば、理由を記録して検出結果をアーカイブします。"]
     else:

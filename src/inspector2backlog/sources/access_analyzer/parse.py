@@ -15,8 +15,9 @@ Anything else raises :class:`AccessAnalyzerParseError` with the reason — never
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import model as m
 from ._fields import flag, integer, obj, objs, raw, text, texts, when

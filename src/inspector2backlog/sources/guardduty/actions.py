@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import model as m
 from ._fields import flag, integer, number, obj, objs, raw, text, texts, when

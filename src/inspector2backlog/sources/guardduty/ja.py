@@ -239,8 +239,8 @@ def action_rows(a: m.Action | None) -> list[tuple[str, str]]:
                  ("送信元 IP アドレス（Kubernetes）", _join(k.source_ips)), ("ステータスコード",
                                                                     str(k.status_code or ""))]
     for x in a.rds_logins[:MAX_LIST]:
-        rows.append(("ログイン試行", f"{x.user or '?'}（{x.application or '?'}）: 失敗 {x.failed or 0} 回・成功 "
-                                   f"{x.successful or 0} 回"))
+        rows.append(("ログイン試行", (f"{x.user or '?'}（{x.application or '?'}）: 失敗 {x.failed or 0} 回・成功 "
+                                   f"{x.successful or 0} 回")))
     return rows
 
 

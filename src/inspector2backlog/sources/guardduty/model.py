@@ -9,25 +9,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .resource_model import (  # noqa: F401 - re-exported: model.Instance, model.Resource, …
-    NetworkInterface,
-    Instance,
     AccessKey,
     BlockPublicAccess,
-    S3PublicAccess,
-    S3Object,
-    S3Bucket,
     Container,
+    EbsVolume,
+    EcsCluster,
+    EcsTask,
     EksCluster,
+    Instance,
     KubernetesUser,
     KubernetesWorkload,
-    EcsTask,
-    EcsCluster,
     LambdaFunction,
+    NetworkInterface,
     RdsDbInstance,
-    RdsLimitlessDb,
     RdsDbUser,
-    EbsVolume,
+    RdsLimitlessDb,
     Resource,
+    S3Bucket,
+    S3Object,
+    S3PublicAccess,
 )
 
 Tags = tuple[tuple[str, str], ...]
@@ -197,7 +197,7 @@ class Runtime:
     process: Process | None = None
     modifying_process: Process | None = None
     target_process: Process | None = None
-    context: Tags = ()  # the RuntimeContext scalar fields present, as (camelCase name, value)
+    context: Tags = ()  # the RuntimeContext scalar fields present, as (camelCase name, value), sorted by name
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,9 @@ input; a nested ``additionalInfo.value`` JSON string is read only up to a bound.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import model as m
 from ._fields import flag, integer, nested_json, number, obj, raw, text, when

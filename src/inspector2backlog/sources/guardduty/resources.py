@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import model as m
 from ._fields import flag, integer, obj, objs, tags, text, texts, when
@@ -316,7 +317,7 @@ def parse_runtime(d: Mapping[str, Any]) -> m.Runtime | None:
         process=_process(obj(d, "process")),
         modifying_process=_process(obj(ctx, "modifyingProcess")),
         target_process=_process(obj(ctx, "targetProcess")),
-        context=tuple(fields),
+        context=tuple(sorted(fields)),
     )
 
 
