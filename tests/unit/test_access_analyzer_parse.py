@@ -233,3 +233,17 @@ def test_principal_phrases():
     assert ja.principal_ja("AWS", "999988887777") == "AWS アカウント 999988887777"
     assert ja.principal_ja("Federated", "cognito-identity.amazonaws.com").startswith("フェデレーション")
     assert ja.principal_ja("AWS", "arn:aws:iam::1:role/R") == "IAM ロール arn:aws:iam::1:role/R"
+
+
+def test_sources_do_not_claim_each_others_inputs(samples):
+    from inspector2backlog.sources.guardduty import parse as gd
+
+    gd_dir = SHARED / "samples" / "guardduty"
+    gd_docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gd_dir.glob("*.json"))]
+    assert len(gd_docs) >= 10
+    for doc in gd_docs:
+        assert recognise(doc) is None
+        for f in doc.get("Findings") or [doc.get("detail", doc)]:
+            assert recognise(f) is None
+    for name, doc in samples.items():
+        assert gd.recognise(doc) is None, name

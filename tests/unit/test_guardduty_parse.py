@@ -239,6 +239,9 @@ def test_absent_fields_are_none_or_empty():
     assert d.severity.level == "UNTRIAGED" and d.count is None and d.actors == () and d.action is None
     assert d.resource.instance is None and d.resource.s3_buckets == () and d.first_seen is None
     assert lifecycle_status(d) == "active" and not d.sample
+    text = parse_finding({"id": "f2", "type": "Recon:EC2/X", "severity": "8", "service": {
+        "count": "43", "archived": "false", "additionalInfo": {"value": '{"sample":true}', "type": "default"}}})
+    assert (text.count, text.archived, text.sample, text.severity.level) == (43, False, True, "HIGH")
 
 
 def test_material_snapshot_ignores_count_and_last_seen(samples):

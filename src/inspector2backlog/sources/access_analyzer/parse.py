@@ -65,7 +65,9 @@ def looks_like_finding(d: Any) -> bool:
     if not isinstance(d, Mapping):
         return False
     fid = raw(d, "id") or raw(d, "findingId")
-    return isinstance(fid, str) and (raw(d, "resourceType") is not None or raw(d, "findingType") is not None)
+    # every finding shape (v1, v2, summaries, event details) names its resourceType at the top; a GuardDuty
+    # finding nests it under ``resource`` (and its ``FindingType`` is something else)
+    return isinstance(fid, str) and isinstance(raw(d, "resourceType"), str)
 
 
 def is_event(d: Any) -> bool:
