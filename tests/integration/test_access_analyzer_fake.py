@@ -72,8 +72,8 @@ def test_boto3_output_parses_like_the_samples(server):
     for s in samples:
         original = parse_finding(s)
         got = aa.get_finding_v2(analyzerArn=arn, id=original.finding_id)
-        parsed = parse_document(got)
-        assert parsed.kind == "get_finding_v2"
+        parsed = parse_document(got, analyzer_arn=arn)
+        assert parsed.kind == "get_finding_v2" and parsed.findings[0].analyzer_arn == (original.analyzer_arn or arn)
         assert _core(parsed.findings[0]) == _core(original), original.finding_id
 
 

@@ -93,8 +93,10 @@ def recognise(doc: Any) -> str | None:
     return None
 
 
-def parse_document(doc: Any) -> Parsed:
-    """Parse one input (text, bytes or decoded JSON). Raises :class:`AccessAnalyzerParseError` when unrecognised."""
+def parse_document(doc: Any, *, analyzer_arn: str | None = None) -> Parsed:
+    """Parse one input (text, bytes or decoded JSON). Raises :class:`AccessAnalyzerParseError` when unrecognised.
+
+    ``analyzer_arn``: the analyzer a ``sync`` listed (API outputs do not name it; events do)."""
     doc = _unwrap(_decode(doc))
     kind = recognise(doc)
     if kind is None:
@@ -104,11 +106,11 @@ def parse_document(doc: Any) -> Parsed:
         if dtype not in DETAIL_TYPES:
             what = "an access preview is not a finding" if dtype == "Access Preview State Change" else "not a finding"
             return Parsed(kind, (), (Skipped(0, f"event detail-type {str(dtype)[:80]!r}: {what}"),))
-        return Parsed(kind, (parse_finding(doc["detail"], event=doc),))
+        return Parsed(kind, (parse_finding(doc["detail"], event=doc, analyzer_arn=analyzer_arn),))
     if kind == "get_finding":
-        return Parsed(kind, (parse_finding(raw(doc, "finding")),))
+        return Parsed(kind, (parse_finding(raw(doc, "finding"), analyzer_arn=analyzer_arn),))
     if kind in ("finding", "get_finding_v2"):
-        return Parsed(kind, (parse_finding(doc),))
+        return Parsed(kind, (parse_finding(doc, analyzer_arn=analyzer_arn),))
     items = doc if kind == "array" else raw(doc, "findings")
     found: list[m.AccessAnalyzerDetails] = []
     skipped: list[Skipped] = []
@@ -118,7 +120,7 @@ def parse_document(doc: Any) -> Parsed:
                                       "not an analyzer finding"))
             continue
         try:
-            found.append(parse_finding(item))
+            found.append(parse_finding(item, analyzer_arn=analyzer_arn))
         except AccessAnalyzerParseError as e:
             skipped.append(Skipped(i, e.reason))
     return Parsed(kind, tuple(found), tuple(skipped))
@@ -199,7 +201,9 @@ def _has_access(d: Mapping[str, Any]) -> bool:
     return any(raw(d, k) not in (None, {}, []) for k in _ACCESS_KEYS)
 
 
-def parse_finding(d: Any, *, event: Mapping[str, Any] | None = None) -> m.AccessAnalyzerDetails:
+def parse_finding(
+    d: Any, *, event: Mapping[str, Any] | None = None, analyzer_arn: str | None = None
+) -> m.AccessAnalyzerDetails:
     """One finding (v1, v2 or an event detail). ``event``: the EventBridge envelope (detail-type, analyzer)."""
     if not isinstance(d, Mapping):
         raise AccessAnalyzerParseError(f"a finding must be an object, not {_shape(d)}")
@@ -250,7 +254,7 @@ def parse_finding(d: Any, *, event: Mapping[str, Any] | None = None) -> m.Access
         resource_owner_account=text(d, "resourceOwnerAccount"),
         account_id=text(d, "accountId") or text(env, "account") or text(d, "resourceOwnerAccount"),
         region=text(d, "region") or text(env, "region"),
-        analyzer_arn=text(d, "analyzerArn") or analyzer,
+        analyzer_arn=text(d, "analyzerArn") or analyzer or analyzer_arn,
         is_deleted=bool(flag(d, "isDeleted")),
         error=text(d, "error"),
         previous_status=text(d, "previousStatus") or None,
