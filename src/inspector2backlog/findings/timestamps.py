@@ -40,7 +40,10 @@ def parse_timestamp(value: object) -> datetime:
     if isinstance(value, bool):
         raise TimestampError(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return _from_epoch(float(value))
+        try:
+            return _from_epoch(float(value))
+        except OverflowError:  # an int beyond a float's range: no epoch at all
+            raise TimestampError("epoch value out of range") from None
     if not isinstance(value, str):
         raise TimestampError(f"not a timestamp: {type(value).__name__}")
     s = value.strip()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import model as m
-from ._fields import flag, integer, obj, objs, raw, text, texts, when
+from .._fields import flag, integer, obj, objs, raw, text, texts, when
 
 SOURCE = "aws.access-analyzer"
 DETAIL_TYPES = {

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import model as m
-from ._fields import flag, integer, number, obj, objs, raw, text, texts, when
+from .._fields import flag, integer, number, obj, objs, raw, text, texts, when
 
 
 def remote_ip(d: Mapping[str, Any]) -> m.RemoteIp | None:

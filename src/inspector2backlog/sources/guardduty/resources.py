@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import model as m
-from ._fields import flag, integer, obj, objs, tags, text, texts, when
+from .._fields import flag, integer, obj, objs, tags, text, texts, when
 
 
 def parse_resource(r: Mapping[str, Any]) -> m.Resource:

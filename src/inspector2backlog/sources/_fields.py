@@ -1,4 +1,5 @@
-"""Reading one JSON object whose keys may be camelCase (events, CLI) or PascalCase (boto3): tolerant accessors.
+"""Reading one JSON object whose keys may be camelCase (events, CLI) or PascalCase (boto3): tolerant accessors
+shared by the sources (GuardDuty, Access Analyzer; Security Hub's ``_read`` is to be folded in with the source seam).
 
 Every accessor returns a typed value or ``None`` / ``()`` — never raises on a missing or mistyped field.
 """
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ...findings.timestamps import try_parse
+from ..findings.timestamps import try_parse
 
 _EMPTY: Mapping[str, Any] = {}
 #: a JSON string nested in a field (``additionalInfo.value``) is read only up to this size
