@@ -79,7 +79,7 @@ def render(
         console = Console(soft_wrap=False)
     n = 0
     try:
-        for item in iter_paths(paths or ["-"]):
+        for item in ctx.builder.lookahead(iter_paths(paths or ["-"])):
             if isinstance(item, Skipped):
                 typer.echo(f"skip: {item.origin}: {item.reason}", err=True)
                 ctx.stats.add("skipped")

@@ -109,7 +109,7 @@ def build_group_issue(
 
 def _translations(builder: "IssueBuilder", lead: Mapping[str, Any]) -> dict:
     texts = [t for t in (lead.get("desc"), lead.get("rec")) if t and t.strip() and t != NONE_PROVIDED]
-    return dict(zip(texts, builder.translator.translate_many(texts))) if texts else {}
+    return builder.translate_texts(texts, lead.get("vid") or "", lead.get("desc") or "")
 
 
 def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
@@ -211,8 +211,14 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
         blocks += [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])]
     blocks += _score_table(members, sev, score)
     if kind != "fix" and lead.get("desc", "").strip():
-        line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
-        blocks += [Heading("説明"), Para(line) if ok else Quote(plain(line))]
+        t = tr.get(lead["desc"])
+        if getattr(t, "jvn", None) is not None:
+            from .jvn import overview_blocks
+
+            blocks += [Heading("説明"), *overview_blocks(t.jvn)]
+        else:
+            line, ok = _tr_line(t, lead["desc"])
+            blocks += [Heading("説明"), Para(line) if ok else Quote(plain(line))]
     if kind == "fix" and members:
         blocks += _fixed_vulns(members)
     blocks += _resource_table(kind, members, lead)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..findings.model import Finding, Package, Resource, Unparsed
 from ..findings.timestamps import jst, try_parse
@@ -106,8 +106,10 @@ class IssueBuilder:
         *,
         priorities: Mapping[str, str] | None = None,
         due_days: Mapping[str, int] | None = None,
+        jvn: Any = None,
     ) -> None:
         self.translator = translator
+        self.jvn = jvn  # a JvnSource ([jvn] enabled): JVN iPedia's Japanese text stands in for a CVE's description
         self.priorities = {**DEFAULT_PRIORITY, **(priorities or {})}
         self.due_days = dict(DEFAULT_DUE_DAYS if due_days is None else due_days)
         self._sections: dict[tuple, Section] = {}
@@ -116,13 +118,27 @@ class IssueBuilder:
     def build(self, f: Finding) -> Issue:
         try:
             texts = _texts_to_translate(f)
-            tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+            tr = self.translate_texts(texts, f.vulnerability_id, f.description)
         except Exception as e:  # noqa: BLE001 - the translator's own failures are handled inside; this is a bug
             return self._fallback_for(f, e)
         return self._build_or_fallback(f, tr)
 
     def fallback(self, item: Unparsed, secrets: tuple[str, ...] = (), key: str = "") -> Issue:
         return fallback_issue(item, secrets, key)
+
+    def translate_texts(self, texts: Sequence[str], vulnerability_id: str, description: str) -> dict[str, Translation]:
+        """``texts`` translated; ``description`` answered by JVN iPedia instead when ``[jvn]`` has the CVE."""
+        jt = self.jvn.text_for(vulnerability_id, description) if self.jvn is not None else None
+        if jt is not None:
+            texts = [t for t in texts if t != description]
+        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        if jt is not None:
+            tr[description] = jt
+        return tr
+
+    def lookahead(self, items: Iterable[Any]) -> Iterable[Any]:
+        """``items`` unchanged; with ``[jvn]`` on, read a few ahead so their CVEs are looked up together."""
+        return items if self.jvn is None else self.jvn.lookahead(items)
 
     # ---- layout --------------------------------------------------------------------------------------------
     def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
@@ -342,7 +358,12 @@ def _overview(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     if f.status != "ACTIVE":
         blocks.append(Para([Strong(f"この検出結果の状態: {STATUS_JA.get(f.status, f.status)}")]))
     if f.description.strip():
-        line, ok = _tr_line(tr.get(f.description), f.description)
+        t = tr.get(f.description)
+        if getattr(t, "jvn", None) is not None:
+            from .jvn import overview_blocks
+
+            return blocks + overview_blocks(t.jvn)  # type: ignore[union-attr]
+        line, ok = _tr_line(t, f.description)
         blocks.append(Para(line) if ok else Quote(plain(line)))
     return blocks
 

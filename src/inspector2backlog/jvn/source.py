@@ -1,0 +1,152 @@
+"""JVN iPedia in front of the translation engine: CVE → Japanese entry, cached, batched, never blocking.
+
+:meth:`JvnSource.prefetch` resolves many CVEs at once: the cache first, then one ``getVulnOverviewList`` per
+uncached CVE and one ``getVulnDetailInfo`` per ten JVNDB ids. Every answer — an entry or a miss — is cached, so a
+CVE is fetched at most once per TTL. Entries JVN marks 「** 未確定 **」 / 「** 削除 **」 count as misses.
+
+A failed call (timeout, 5xx, bad XML) is logged and counted; the CVEs it left open fall back to the engine for this
+run and are not cached (the next run asks again). After ``failure_threshold`` failed calls the circuit breaker
+opens and the run asks no more.
+
+Counters (:class:`Stats`): ``jvn_requests`` (HTTP calls), ``jvn_failures`` (failed calls), ``jvn_fetched``
+(entries fetched from MyJVN), ``jvn_not_found`` (misses fetched), ``jvn_cache_hits`` (CVEs answered from the
+cache, misses included), ``jvn_texts`` (descriptions shown from JVN iPedia instead of the engine).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+from ..stats import Stats
+from ..translate.base import Translation
+from ..translate.breaker import CircuitBreaker
+from .cache import JvnCache
+from .client import MAX_DETAIL_IDS, JvnError, MyJvnClient
+from .parse import CVE_ID, JvnEntry
+
+log = logging.getLogger("inspector2backlog.jvn")
+LOOKAHEAD = 10  # findings read ahead by :meth:`JvnSource.lookahead` (one detail call covers ten entries)
+_FAILED = object()  # memo: this run could not resolve the CVE (engine fallback; asked again next run)
+
+
+@dataclass(frozen=True, slots=True)
+class JvnText(Translation):
+    """A description answered by JVN iPedia: ``text`` is its Japanese overview, ``jvn`` the whole entry."""
+
+    jvn: JvnEntry | None = None
+
+
+class JvnSource:
+    def __init__(self, client: MyJvnClient, cache: JvnCache, stats: Stats | None = None, *,
+                 failure_threshold: int = 3) -> None:
+        self.client = client
+        self.cache = cache
+        self.stats = stats if stats is not None else Stats()
+        self.breaker = CircuitBreaker(failure_threshold, log, "JVN iPedia lookup",
+                                      " — the rest of this run uses the translation engine")
+        self._memo: dict[str, object] = {}  # CVE -> JvnEntry | None (miss) | _FAILED
+
+    # ---- what rendering calls --------------------------------------------------------------------------------
+    def text_for(self, vulnerability_id: str, description: str) -> JvnText | None:
+        """JVN iPedia's Japanese text for the CVE ``vulnerability_id``, standing in for ``description``."""
+        if not description.strip():
+            return None
+        entry = self.entry(vulnerability_id)
+        if entry is None or not entry.overview:
+            return None
+        self.stats.add("jvn_texts")
+        return JvnText(description, entry.overview, "translated", "jvn", entry)
+
+    def entry(self, vulnerability_id: str) -> JvnEntry | None:
+        cve = (vulnerability_id or "").strip().upper()
+        if not CVE_ID.fullmatch(cve):
+            return None
+        if cve not in self._memo:
+            self.prefetch([cve])
+        got = self._memo.get(cve)
+        return got if isinstance(got, JvnEntry) else None
+
+    def lookahead(self, items: Iterable[Any], n: int = LOOKAHEAD) -> Iterator[Any]:
+        """``items`` unchanged, read ``n`` ahead so that their CVEs are looked up together."""
+        chunk: list[Any] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= n:
+                yield from self._flush(chunk)
+                chunk = []
+        yield from self._flush(chunk)
+
+    def _flush(self, chunk: list[Any]) -> list[Any]:
+        self.prefetch(getattr(x, "vulnerability_id", "") for x in chunk)
+        return chunk
+
+    # ---- lookups ---------------------------------------------------------------------------------------------
+    def prefetch(self, vulnerability_ids: Iterable[str]) -> None:
+        """Resolve the CVEs among ``vulnerability_ids`` (others are ignored) with as few calls as possible."""
+        try:
+            self._prefetch(vulnerability_ids)
+        except Exception as exc:  # noqa: BLE001 - a bug here must not cost the issue; the engine path remains
+            self.breaker.failure(f"unexpected {type(exc).__name__}")
+            self.stats.add("jvn_failures")
+
+    def _prefetch(self, vulnerability_ids: Iterable[str]) -> None:
+        want = list(dict.fromkeys(c for c in ((v or "").strip().upper() for v in vulnerability_ids)
+                                  if CVE_ID.fullmatch(c) and c not in self._memo))
+        if not want:
+            return
+        cached = self.cache.get_many(want)
+        if cached:
+            self.stats.add("jvn_cache_hits", len(cached))
+            self._memo.update(cached)
+        ids_of: dict[str, list[str]] = {}
+        for cve in (c for c in want if c not in cached):
+            ids = self._ask(self.client.find, cve)
+            if ids is None:
+                self._memo[cve] = _FAILED
+            else:
+                ids_of[cve] = ids
+        entries = self._details(list(dict.fromkeys(i for ids in ids_of.values() for i in ids)))
+        found: dict[str, JvnEntry] = {}
+        missing: list[str] = []
+        for cve, ids in ids_of.items():
+            if any(i not in entries for i in ids):  # a detail call failed: unresolved this run
+                self._memo[cve] = _FAILED
+                continue
+            usable = [e for e in (entries[i] for i in ids) if e is not None and not e.marked and e.overview]
+            best = next((e for e in usable if cve in e.cves), usable[0] if usable else None)
+            self._memo[cve] = best
+            if best is None:
+                missing.append(cve)
+            else:
+                found[cve] = best
+        self.stats.add("jvn_fetched", len(found))
+        self.stats.add("jvn_not_found", len(missing))
+        self.cache.put(found, missing)
+
+    def _details(self, ids: list[str]) -> dict[str, JvnEntry | None]:
+        """id -> entry (None: MyJVN answered without it); ids of failed calls are absent."""
+        out: dict[str, JvnEntry | None] = {}
+        for i in range(0, len(ids), MAX_DETAIL_IDS):
+            batch = ids[i : i + MAX_DETAIL_IDS]
+            got = self._ask(self.client.details, batch)
+            if got is None:
+                continue
+            by_id = {e.jvndb_id: e for e in got}
+            out.update((j, by_id.get(j)) for j in batch)
+        return out
+
+    def _ask(self, call: Any, arg: Any) -> Any:
+        if self.breaker.broken:
+            return None
+        self.stats.add("jvn_requests")
+        try:
+            return call(arg)
+        except JvnError as exc:
+            self.stats.add("jvn_failures")
+            self.breaker.failure(str(exc))
+            return None
+
+    def close(self) -> None:
+        self.client.close()
