@@ -72,6 +72,29 @@ SAMPLE_ENTRIES: tuple[FakeEntry, ...] = (
               "サービス運用妨害 (DoS) 状態にされる可能性があります。",
               "ベンダ情報を参照して適切な対策を実施してください。",
               ("CVE-2023-44487",)),
+    FakeEntry("JVNDB-2024-007311", "OpenSSL における X.509 証明書の名前検査に関するサービス運用妨害 (DoS) の脆弱性",
+              "OpenSSL には、X.509 証明書の名前検査において不正なメモリ読み取りが発生し、"
+              "サービス運用妨害 (DoS) 状態となる脆弱性が存在します。",
+              "サービス運用妨害 (DoS) 状態にされる可能性があります。",
+              "ベンダ情報を参照して適切な対策を実施してください。",
+              ("CVE-2024-6119",)),
+    FakeEntry("JVNDB-2025-006420", "Requests における認証情報の漏えいに関する脆弱性",
+              "Requests には、URL の解析の不備により、細工された URL に対して .netrc に記載された認証情報が"
+              "第三者に送信される脆弱性が存在します。",
+              "情報を取得される可能性があります。",
+              "[アップデートする] 開発者が提供する情報をもとに、最新版へアップデートしてください。",
+              ("CVE-2024-47081",)),
+    FakeEntry("JVNDB-2022-010245", "libxml2 における整数オーバーフローの脆弱性",
+              "libxml2 には、buf.c および tree.c のバッファ処理関数における整数オーバーフローの脆弱性が存在します。",
+              "情報を取得される、情報を改ざんされる、およびサービス運用妨害 (DoS) 状態にされる可能性があります。",
+              "ベンダ情報を参照して適切な対策を実施してください。",
+              ("CVE-2022-29824",)),
+    FakeEntry("JVNDB-2019-011021", "libssh2 における境界外読み取りに関する脆弱性",
+              "libssh2 の packet.c における SSH_MSG_DISCONNECT の処理には、整数オーバーフローに起因する"
+              "境界外読み取りの脆弱性が存在します。",
+              "情報を取得される、およびサービス運用妨害 (DoS) 状態にされる可能性があります。",
+              "ベンダ情報を参照して適切な対策を実施してください。",
+              ("CVE-2019-17498",)),
     FakeEntry("JVNDB-2025-009001", "** 未確定 ** Go の net/http における脆弱性",
               "** 未確定 ** Go の net/http には、未特定の脆弱性が存在します。",
               "未確定", "未確定", ("CVE-2025-47906",)),
@@ -166,6 +189,7 @@ _BOMB = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 
 def _handler(server: MyJvnServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body in separate writes would wait for a delayed ACK
 
         def log_message(self, *args: object) -> None:
             pass
