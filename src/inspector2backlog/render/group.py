@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Quote, Strong, Table, plain
-from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head, update_advice
+from .issue import NONE_PROVIDED, Issue, _tr_line, jvn_blocks, reference_urls, severity_head, update_advice
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .safe import SUMMARY_LIMIT, clean, one_line, truncate
 
@@ -211,14 +211,8 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
         blocks += [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])]
     blocks += _score_table(members, sev, score)
     if kind != "fix" and lead.get("desc", "").strip():
-        t = tr.get(lead["desc"])
-        if getattr(t, "jvn", None) is not None:
-            from .jvn import overview_blocks
-
-            blocks += [Heading("説明"), *overview_blocks(t.jvn)]
-        else:
-            line, ok = _tr_line(t, lead["desc"])
-            blocks += [Heading("説明"), Para(line) if ok else Quote(plain(line))]
+        line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
+        blocks += [Heading("説明"), *(jvn_blocks(tr.get(lead["desc"])) or [Para(line) if ok else Quote(plain(line))])]
     if kind == "fix" and members:
         blocks += _fixed_vulns(members)
     blocks += _resource_table(kind, members, lead)

@@ -359,13 +359,19 @@ def _overview(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
         blocks.append(Para([Strong(f"この検出結果の状態: {STATUS_JA.get(f.status, f.status)}")]))
     if f.description.strip():
         t = tr.get(f.description)
-        if getattr(t, "jvn", None) is not None:
-            from .jvn import overview_blocks
-
-            return blocks + overview_blocks(t.jvn)  # type: ignore[union-attr]
         line, ok = _tr_line(t, f.description)
-        blocks.append(Para(line) if ok else Quote(plain(line)))
+        blocks += jvn_blocks(t) or [Para(line) if ok else Quote(plain(line))]
     return blocks
+
+
+def jvn_blocks(t: Translation | None) -> list[Block]:
+    """JVN iPedia's text (with its 出典 line) for a description ``[jvn]`` answered, else []."""
+    entry = getattr(t, "jvn", None)
+    if entry is None:
+        return []
+    from .jvn import overview_blocks  # only when JVN answered
+
+    return overview_blocks(entry)
 
 
 def _headline_score(f: Finding) -> tuple[float | None, str]:
