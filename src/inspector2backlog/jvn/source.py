@@ -92,7 +92,7 @@ class JvnSource:
             self.stats.add("jvn_failures")
 
     def _prefetch(self, vulnerability_ids: Iterable[str]) -> None:
-        want = list(dict.fromkeys(c for c in ((v or "").strip().upper() for v in vulnerability_ids)
+        want = list(dict.fromkeys(c for c in (str(v or "").strip().upper() for v in vulnerability_ids)
                                   if CVE_ID.fullmatch(c) and c not in self._memo))
         if not want:
             return
