@@ -120,7 +120,7 @@ class JvnConfig:
 
     enabled: bool = False
     endpoint_url: str = "https://jvndb.jvn.jp/myjvn"
-    timeout_seconds: float = 10.0
+    timeout_seconds: float = 5.0  # per MyJVN call; with failure_threshold it bounds what an outage costs a run
     cache_days: int = 30  # an entry found is asked again after this many days
     miss_cache_days: int = 1  # a CVE JVN does not have (yet) is asked again after this many days
     failure_threshold: int = 3  # failed MyJVN calls before the rest of the run stops asking

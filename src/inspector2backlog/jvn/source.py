@@ -96,6 +96,8 @@ class JvnSource:
                                   if CVE_ID.fullmatch(c) and c not in self._memo))
         if not want:
             return
+        if len(self._memo) > 50_000:  # a long-lived process (a warm Lambda container): the cache still has them
+            self._memo.clear()
         cached = self.cache.get_many(want)
         if cached:
             self.stats.add("jvn_cache_hits", len(cached))
