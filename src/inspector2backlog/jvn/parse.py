@@ -27,6 +27,7 @@ from xml.parsers import expat
 MAX_BYTES = 4 * 1024 * 1024  # ten detail entries are a few tens of KB
 MAX_TEXT = 4000  # characters kept of one text field
 MARKERS = ("** 未確定 **", "** 削除 **")  # JVN's own marks: unconfirmed / withdrawn entries are not shown
+STATUS_TAG = "{http://jvndb.jvn.jp/myjvn/Status}Status"
 JVNDB_ID = re.compile(r"JVNDB-\d{4}-\d{6}")
 CVE_ID = re.compile(r"CVE-\d{4}-\d{4,7}")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z]{1,10})\b[^<>]{0,500}>")
@@ -125,7 +126,7 @@ def _text(el: ET.Element | None) -> str:
 
 def check_status(root: ET.Element) -> ET.Element:
     """The MyJVN status node; raises :class:`JvnApiError` for an error answer, :class:`JvnParseError` without one."""
-    status = next((el for el in root.iter() if _local(el.tag) == "Status"), None)
+    status = next(root.iter(STATUS_TAG), None)
     if status is None:
         raise JvnParseError("no MyJVN status node in the response")
     if status.get("retCd", "").strip() != "0":
