@@ -263,3 +263,18 @@ def test_sample_cves_all_have_entries_in_the_fake() -> None:
     cves = {c for e in SAMPLE_ENTRIES for c in e.cves}
     for name in ("01-ecr-critical-xz", "02-ec2-high-openssh", "03-lambda-medium-requests"):
         assert json.loads((EXAMPLES / f"{name}.event.json").read_text())["detail"]["title"].split()[0] in cves
+
+
+def test_lookahead_yields_what_it_read_before_a_read_error() -> None:
+    def items():
+        yield finding("01-ecr-critical-xz")
+        yield finding("02-ec2-high-openssh")
+        raise OSError("the file went away")
+
+    with MyJvnServer() as srv:
+        got = []
+        with pytest.raises(OSError):
+            for x in source(srv.url, MemoryStore()).lookahead(items()):
+                got.append(x)
+        assert [f.vulnerability_id for f in got] == ["CVE-2024-3094", "CVE-2024-6387"]
+        assert len(srv.calls("getVulnDetailInfo")) == 1

@@ -69,9 +69,18 @@ class JvnSource:
         return got if isinstance(got, JvnEntry) else None
 
     def lookahead(self, items: Iterable[Any], n: int = LOOKAHEAD) -> Iterator[Any]:
-        """``items`` unchanged, read ``n`` ahead so that their CVEs are looked up together."""
+        """``items`` unchanged, read ``n`` ahead so that their CVEs are looked up together. When reading fails,
+        the items read before are still yielded, then the error is raised."""
         chunk: list[Any] = []
-        for item in items:
+        it = iter(items)
+        while True:
+            try:
+                item = next(it)
+            except StopIteration:
+                break
+            except Exception:
+                yield from self._flush(chunk)
+                raise
             chunk.append(item)
             if len(chunk) >= n:
                 yield from self._flush(chunk)
