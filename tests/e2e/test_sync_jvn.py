@@ -12,7 +12,7 @@ from .test_sync import PagingProxy, fake, findings, inspector, run, seed_pages, 
 
 
 def test_a_page_is_looked_up_in_one_detail_call(tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy,  # noqa: F811
-                                                moto_endpoint: str) -> None:
+                                                moto_endpoint: str) -> None:  # noqa: F811
     fs = findings()
     seed_pages(moto_endpoint, [[fs["A"], fs["D"]]])
     with MyJvnServer() as jvn:

@@ -69,9 +69,9 @@ class JvnEntry:
     @classmethod
     def from_json(cls, text: str) -> "JvnEntry":
         d = json.loads(text)
-        entry = cls(**{**{k: str(d.get(k) or "") for k in ("jvndb_id", "title", "overview", "impact", "solution",
-                                                            "updated")},
-                       "cves": tuple(str(c) for c in d.get("cves") or ())})
+        s = {k: str(d.get(k) or "") for k in ("jvndb_id", "title", "overview", "impact", "solution", "updated")}
+        entry = cls(s["jvndb_id"], s["title"], s["overview"], s["impact"], s["solution"],
+                    tuple(str(c) for c in d.get("cves") or ()), s["updated"])
         if not JVNDB_ID.fullmatch(entry.jvndb_id):
             raise ValueError("not a JVNDB id")
         return entry
@@ -91,7 +91,7 @@ def safe_xml(data: bytes) -> ET.Element:
     guard = expat.ParserCreate()
     guard.StartDoctypeDeclHandler = _refuse
     guard.EntityDeclHandler = _refuse
-    guard.ExternalEntityRefHandler = _refuse
+    guard.ExternalEntityRefHandler = _refuse  # type: ignore[assignment]
     try:
         guard.Parse(data, True)
         return ET.fromstring(data)
