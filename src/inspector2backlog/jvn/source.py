@@ -6,7 +6,7 @@ CVE is fetched at most once per TTL. Entries JVN marks 「** 未確定 **」 / �
 
 A failed call (timeout, 5xx, bad XML) is logged and counted; the CVEs it left open fall back to the engine for this
 run and are not cached (the next run asks again). After ``failure_threshold`` failed calls the circuit breaker
-opens and the run asks no more.
+opens and the run asks no more (a warm Lambda container tries one call again after :data:`RETRY_AFTER`).
 
 Counters (:class:`Stats`): ``jvn_requests`` (HTTP calls), ``jvn_failures`` (failed calls), ``jvn_fetched``
 (entries fetched from MyJVN), ``jvn_not_found`` (misses fetched), ``jvn_cache_hits`` (CVEs answered from the
@@ -27,6 +27,7 @@ from .client import MAX_DETAIL_IDS, JvnError, MyJvnClient
 from .parse import CVE_ID, JvnEntry
 
 log = logging.getLogger("inspector2backlog.jvn")
+RETRY_AFTER = 900.0  # seconds an open breaker stays open in a long-lived process (a CLI run is shorter)
 LOOKAHEAD = 10  # findings read ahead by :meth:`JvnSource.lookahead` (one detail call covers ten entries)
 _FAILED = object()  # memo: this run could not resolve the CVE (engine fallback; asked again next run)
 
@@ -40,12 +41,12 @@ class JvnText(Translation):
 
 class JvnSource:
     def __init__(self, client: MyJvnClient, cache: JvnCache, stats: Stats | None = None, *,
-                 failure_threshold: int = 3) -> None:
+                 failure_threshold: int = 3, retry_after: float = RETRY_AFTER) -> None:
         self.client = client
         self.cache = cache
         self.stats = stats if stats is not None else Stats()
         self.breaker = CircuitBreaker(failure_threshold, log, "JVN iPedia lookup",
-                                      " — the rest of this run uses the translation engine")
+                                      " — the rest of this run uses the translation engine", retry_after=retry_after)
         self._memo: dict[str, object] = {}  # CVE -> JvnEntry | None (miss) | _FAILED
 
     # ---- what rendering calls --------------------------------------------------------------------------------
