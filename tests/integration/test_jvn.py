@@ -278,3 +278,15 @@ def test_lookahead_yields_what_it_read_before_a_read_error() -> None:
                 got.append(x)
         assert [f.vulnerability_id for f in got] == ["CVE-2024-3094", "CVE-2024-6387"]
         assert len(srv.calls("getVulnDetailInfo")) == 1
+
+
+def test_a_long_lived_process_asks_again_after_retry_after() -> None:
+    with MyJvnServer() as srv:
+        src = source(srv.url, MemoryStore())
+        now = [1000.0]
+        src._clock = src.breaker._clock = lambda: now[0]
+        srv.fail(1, "503")
+        assert src.entry(XZ) is None and src.entry(XZ) is None  # the failure is remembered: one call
+        assert len(srv.requests) == 1
+        now[0] += 901
+        assert src.entry(XZ) is not None and len(srv.requests) == 3  # asked again: overview + detail

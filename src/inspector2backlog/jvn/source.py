@@ -5,7 +5,7 @@ uncached CVE and one ``getVulnDetailInfo`` per ten JVNDB ids. Every answer — a
 CVE is fetched at most once per TTL. Entries JVN marks 「** 未確定 **」 / 「** 削除 **」 count as misses.
 
 A failed call (timeout, 5xx, bad XML) is logged and counted; the CVEs it left open fall back to the engine for this
-run and are not cached (the next run asks again). After ``failure_threshold`` failed calls the circuit breaker
+run (for :data:`RETRY_AFTER` in a long-lived process) and are not cached (the next run asks again). After ``failure_threshold`` failed calls the circuit breaker
 opens and the run asks no more (a warm Lambda container tries one call again after :data:`RETRY_AFTER`).
 
 Counters (:class:`Stats`): ``jvn_requests`` (HTTP calls), ``jvn_failures`` (failed calls), ``jvn_fetched``
@@ -16,6 +16,7 @@ cache, misses included), ``jvn_texts`` (descriptions shown from JVN iPedia inste
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
@@ -29,7 +30,6 @@ from .parse import CVE_ID, JvnEntry
 log = logging.getLogger("inspector2backlog.jvn")
 RETRY_AFTER = 900.0  # seconds an open breaker stays open in a long-lived process (a CLI run is shorter)
 LOOKAHEAD = 10  # findings read ahead by :meth:`JvnSource.lookahead` (one detail call covers ten entries)
-_FAILED = object()  # memo: this run could not resolve the CVE (engine fallback; asked again next run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,10 @@ class JvnSource:
         self.stats = stats if stats is not None else Stats()
         self.breaker = CircuitBreaker(failure_threshold, log, "JVN iPedia lookup",
                                       " — the rest of this run uses the translation engine", retry_after=retry_after)
-        self._memo: dict[str, object] = {}  # CVE -> JvnEntry | None (miss) | _FAILED
+        self._retry_after = retry_after
+        self._clock = time.monotonic
+        # CVE -> JvnEntry | None (a miss) | float (when a lookup failed: not asked again for ``retry_after``)
+        self._memo: dict[str, object] = {}
 
     # ---- what rendering calls --------------------------------------------------------------------------------
     def text_for(self, vulnerability_id: str, description: str) -> JvnText | None:
@@ -64,7 +67,7 @@ class JvnSource:
         cve = (vulnerability_id or "").strip().upper()
         if not CVE_ID.fullmatch(cve):
             return None
-        if cve not in self._memo:
+        if not self._known(cve):
             self.prefetch([cve])
         got = self._memo.get(cve)
         return got if isinstance(got, JvnEntry) else None
@@ -103,7 +106,7 @@ class JvnSource:
 
     def _prefetch(self, vulnerability_ids: Iterable[str]) -> None:
         want = list(dict.fromkeys(c for c in (str(v or "").strip().upper() for v in vulnerability_ids)
-                                  if CVE_ID.fullmatch(c) and c not in self._memo))
+                                  if CVE_ID.fullmatch(c) and not self._known(c)))
         if not want:
             return
         if len(self._memo) > 50_000:  # a long-lived process (a warm Lambda container): the cache still has them
@@ -116,7 +119,7 @@ class JvnSource:
         for cve in (c for c in want if c not in cached):
             ids = self._ask(self.client.find, cve)
             if ids is None:
-                self._memo[cve] = _FAILED
+                self._memo[cve] = self._clock()
             else:
                 ids_of[cve] = ids
         entries = self._details(list(dict.fromkeys(i for ids in ids_of.values() for i in ids)))
@@ -124,7 +127,7 @@ class JvnSource:
         missing: list[str] = []
         for cve, ids in ids_of.items():
             if any(i not in entries for i in ids):  # a detail call failed: unresolved this run
-                self._memo[cve] = _FAILED
+                self._memo[cve] = self._clock()
                 continue
             usable = [e for e in (entries[i] for i in ids) if e is not None and not e.marked and e.overview]
             best = next((e for e in usable if cve in e.cves), usable[0] if usable else None)
@@ -136,6 +139,12 @@ class JvnSource:
         self.stats.add("jvn_fetched", len(found))
         self.stats.add("jvn_not_found", len(missing))
         self.cache.put(found, missing)
+
+    def _known(self, cve: str) -> bool:
+        got = self._memo.get(cve, self)
+        if isinstance(got, float):  # a failed lookup: known for a while, then asked again
+            return self._clock() - got < self._retry_after
+        return got is not self
 
     def _details(self, ids: list[str]) -> dict[str, JvnEntry | None]:
         """id -> entry (None: MyJVN answered without it); ids of failed calls are absent."""
