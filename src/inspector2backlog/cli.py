@@ -61,14 +61,18 @@ def render(
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
     """検出結果を日本語の課題として表示します（Backlog には送りません）。"""
+    from .config import ConfigError
     from .findings.model import Finding, Skipped, Unparsed
-    from .findings.sources import InputError, iter_paths
+    from .findings.sources import InputError
     from .runtime import build_renderer
     from .stats import TRANSLATION_KEYS
 
     cfg = _load_config(config) if config else None
+    inputs = _open_inputs(paths, cfg)
     try:
         ctx = build_renderer(config=cfg, translator=translator)
+    except ConfigError as e:  # e.g. a state path that cannot hold the translation memory
+        _fail(f"設定エラー / configuration error: {e}")
     except ValueError as e:  # an unknown engine, a missing engine option
         _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}")
     out = sys.stdout
@@ -79,7 +83,7 @@ def render(
         console = Console(soft_wrap=False)
     n = 0
     try:
-        for item in ctx.builder.lookahead(iter_paths(paths or ["-"])):
+        for item in ctx.builder.lookahead(inputs):
             if isinstance(item, Skipped):
                 typer.echo(f"skip: {item.origin}: {item.reason}", err=True)
                 ctx.stats.add("skipped")
@@ -109,6 +113,17 @@ def render(
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + ("issues_rendered",)), err=True)
 
 
+def _open_inputs(paths: List[str] | None, cfg):
+    """The inputs, every one checked against ``[input] max_bytes`` before anything is processed (exit 2 if not)."""
+    from .config_checks import DEFAULT_MAX_INPUT_BYTES
+    from .findings.sources import InputError, open_inputs
+
+    try:
+        return open_inputs(paths or ["-"], cfg.input.max_bytes if cfg is not None else DEFAULT_MAX_INPUT_BYTES)
+    except InputError as e:
+        _fail(str(e))
+
+
 def _load_config(path: str | None):
     from .config import ConfigError, load_config
 
@@ -131,15 +146,12 @@ def send(
     """検出結果を Backlog に送ります（重複なし・更新・クローズ・再オープン）。前回失敗した分も再送します。"""
     from .backlog.errors import BacklogError, ConfigLookupError
     from .config import ConfigError
-    from .findings.sources import InputError, expand_paths, iter_paths
+    from .findings.sources import InputError
     from .runtime import build_pipeline
     from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
     cfg = _load_config(config)
-    try:
-        expand_paths(paths or ["-"])
-    except InputError as e:
-        _fail(str(e))
+    inputs = _open_inputs(paths, cfg)
     try:
         ctx = build_pipeline(cfg, dry_run=dry_run, translator=translator)
     except (ConfigError, ConfigLookupError) as e:
@@ -147,7 +159,10 @@ def send(
     except BacklogError as e:
         _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
     try:
-        report = ctx.pipeline.run(iter_paths(paths or ["-"]))
+        report = ctx.pipeline.run(inputs)
+    except InputError as e:  # a file that grew past the cap (or vanished) after the check: later inputs not read
+        _fail(f"実行中に入力を読めなくなりました（それより前の入力は処理済み）/ an input became unreadable during "
+              f"the run (the inputs before it were processed): {e}")
     finally:
         ctx.close()
     counts: dict[str, int] = {}

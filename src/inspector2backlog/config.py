@@ -8,7 +8,8 @@
 * ``[backlog.priority]`` and ``[backlog.due_days]`` merge into the defaults; a due-days value of 0 means no due date.
 * Secrets never live in the file: :func:`resolve_credentials` reads the API key from an environment variable, an SSM
   SecureString parameter or a Secrets Manager secret (plain or ``{"apiKey": …}``), or an OAuth token from an
-  environment variable; remote values are cached per process.
+  environment variable; remote values are cached per process. OAuth 2.0 with a refresh token (rotated and stored
+  back) is :mod:`.backlog.oauth`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .config_checks import InputConfig, problems as _check_problems
 from .render.labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY
 
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "UNTRIAGED")
@@ -57,6 +59,15 @@ class BacklogConfig:
     api_key_ssm_parameter: str = ""
     api_key_secret_arn: str = ""
     oauth_token_env: str = ""
+    # OAuth 2.0 with a refresh token (backlog/oauth.py): set one refresh token source to use it instead of an API key
+    oauth_client_id: str = ""
+    oauth_client_id_env: str = ""
+    oauth_client_secret_env: str = ""
+    oauth_client_secret_ssm_parameter: str = ""
+    oauth_client_secret_secret_arn: str = ""
+    oauth_refresh_token_env: str = ""
+    oauth_refresh_token_file: str = ""  # rewritten (mode 0600) with each rotated refresh token
+    oauth_refresh_token_secret_arn: str = ""  # PutSecretValue with each rotated refresh token
     project_key: str = ""
     issue_type: str = ""
     open_status: str = "未対応"
@@ -200,6 +211,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    input: InputConfig = field(default_factory=InputConfig)
     source: str = ""  # the file it came from ("" = defaults + environment)
 
 
@@ -226,6 +238,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"{where}: file not found / 設定ファイルがありません") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}: UTF-8 として読めません / not UTF-8 (byte {exc.start}: {exc.reason})") from None
     for name in raw:
         if name not in SECTIONS:
             raise ConfigError(f"{where}: [{name}]: unknown section (known: {', '.join(SECTIONS)})")
@@ -240,6 +254,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     _normalise(sections)
     built = {name: SECTIONS[name](**values) for name, values in sections.items()}
     config = Config(**built, source=str(path) if path is not None else "")
+    for place, message in _check_problems(config):  # ports of every URL, [input]: config_checks.py
+        raise ConfigError(f"{where}: {place}: {message}")
     _validate(config, where)
     return config
 
@@ -643,6 +659,7 @@ __all__ = [
     "DigestConfig",
     "FilterConfig",
     "GroupingConfig",
+    "InputConfig",
     "JvnConfig",
     "RiskConfig",
     "SecretResolutionError",

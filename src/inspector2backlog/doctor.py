@@ -1,8 +1,9 @@
 """``inspector2backlog doctor``: check that the configuration and the Backlog space fit together, before a real run.
 
-Checks (each one line, Japanese / English): required settings, credentials, authentication, space, project, text
-formatting rule, issue type, statuses, resolution, priorities, category, assignee, notified users, the ARN custom
-field, required custom fields we would not fill, and the remaining rate limit. :func:`run_doctor` returns a
+Checks (each one line, Japanese / English): required settings, the state store (a probe record written, read
+back and deleted), credentials, authentication, space, project, text formatting rule, issue type, statuses,
+resolution, priorities, category, assignee, notified users, the ARN custom field, required custom fields we would
+not fill, and the remaining rate limit. :func:`run_doctor` returns a
 :class:`DoctorReport`; the CLI prints ``report.lines`` and exits with ``report.exit_code``.
 """
 
@@ -92,9 +93,15 @@ def run_doctor(
     ssm_client: Any = None,
     secrets_client: Any = None,
     clock: Callable[[], float] = time.time,
+    sns_client: Any = None,
 ) -> DoctorReport:
     """Run every check against the live (or given) Backlog; never raises for a Backlog or configuration problem."""
     report = DoctorReport()
+    if config.delivery.sink == "sns":  # mail-to-issue: the Backlog API is not used
+        from .deliver.sns_check import check_sns_subscriptions
+
+        check_sns_subscriptions(report.add, config.delivery.sns_topic_arn, sns_client)
+        return report
     b = config.backlog
     missing = b.missing()
     if missing:
@@ -103,6 +110,7 @@ def run_doctor(
     else:
         report.add("設定", "Settings", "ok", f"スペース {b.space_url}、プロジェクト {b.project_key}",
                    f"space {b.space_url}, project {b.project_key}")
+    _check_state(config, report)
     if not b.space_url:
         return report
 
@@ -112,8 +120,9 @@ def run_doctor(
         if client is None:
             return report
     try:
-        if _check_auth(client, report) and b.project_key:
-            _check_project(client, config, report)
+        me = _check_auth(client, report)
+        if me is not None and b.project_key:
+            _check_project(client, config, report, lang=str(me.get("lang") or ""))
             _check_rate_limit(client, report, clock)
     finally:
         if own_client:
@@ -123,17 +132,25 @@ def run_doctor(
 
 def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogClient | None":
     from .backlog.client import BacklogClient
-    from .config import ConfigError, resolve_credentials
+    from .backlog.oauth import session_from_config
+    from .config import ConfigError, Credentials, resolve_credentials
 
     try:
-        creds = resolve_credentials(config, **kw)
-    except ConfigError as exc:
+        oauth = session_from_config(config.backlog, **kw)
+        creds = resolve_credentials(config, **kw) if oauth is None else Credentials()
+    except (ConfigError, ValueError) as exc:
         report.add("認証情報", "Credentials", "error", str(exc), "")
         return None
-    report.add("認証情報", "Credentials", "ok", f"{creds.source_ja or creds.source} から取得しました", f"read from {creds.source}")
+    if oauth is not None:
+        report.add("認証情報", "Credentials", "ok",
+                   f"OAuth 2.0（クライアント {oauth.client_id}、リフレッシュトークンは{oauth.store.source_ja}）",
+                   f"OAuth 2.0 (client {oauth.client_id}, refresh token from {oauth.store.source})")
+    else:
+        report.add("認証情報", "Credentials", "ok", f"{creds.source_ja or creds.source} から取得しました",
+                   f"read from {creds.source}")
     try:
         return BacklogClient.from_config(
-            config.backlog, api_key=creds.api_key, oauth_token=creds.oauth_token, max_retries=2,
+            config.backlog, api_key=creds.api_key, oauth_token=creds.oauth_token, oauth=oauth, max_retries=2,
             max_rate_limit_wait=10.0,
         )
     except ValueError as exc:
@@ -141,17 +158,18 @@ def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogC
         return None
 
 
-def _check_auth(client: "BacklogClient", report: DoctorReport) -> bool:
+def _check_auth(client: "BacklogClient", report: DoctorReport) -> dict | None:
+    """``users/myself`` when authentication works, else None (reported)."""
     try:
         me = client.myself()
     except AuthenticationError:
         report.add("認証", "Authentication", "error",
                    "認証に失敗しました。API キー（または OAuth トークン）とスペース URL を確認してください",
                    "authentication failed: check the API key (or OAuth token) and the space URL")
-        return False
+        return None
     except BacklogError as exc:
         report.add("認証", "Authentication", "error", f"Backlog に接続できません: {exc}", f"cannot reach Backlog: {exc}")
-        return False
+        return None
     who = f"{me.get('name', '')} ({me.get('userId', '')})"
     report.add("認証", "Authentication", "ok", f"{who} として接続しました", f"connected as {who}")
     try:
@@ -160,7 +178,7 @@ def _check_auth(client: "BacklogClient", report: DoctorReport) -> bool:
         report.add("スペース", "Space", "ok", label, label)
     except BacklogError as exc:
         report.add("スペース", "Space", "warn", f"スペース情報を取得できません: {exc}", f"cannot read the space: {exc}")
-    return True
+    return me if isinstance(me, dict) else {}
 
 
 def _lookup(report: DoctorReport, name_ja: str, name_en: str, fn: Callable[[], Any], ok_ja: Callable[[Any], str],
@@ -174,7 +192,7 @@ def _lookup(report: DoctorReport, name_ja: str, name_en: str, fn: Callable[[], A
     return value
 
 
-def _check_project(client: "BacklogClient", config: "Config", report: DoctorReport) -> None:
+def _check_project(client: "BacklogClient", config: "Config", report: DoctorReport, *, lang: str = "") -> None:
     b = config.backlog
     try:
         catalog = ProjectCatalog.fetch(client, b.project_key)
@@ -197,6 +215,7 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
         report.add("テキスト整形ルール", "Text formatting rule", "warn", f"未知のルール \"{rule}\"。Markdown として扱います",
                    f"unknown rule \"{rule}\"; treated as markdown")
 
+    _language(report, catalog, lang)
     issue_type = None
     if b.issue_type:  # an empty one is already reported under Settings
         issue_type = _lookup(report, "課題種別", "Issue type", lambda: catalog.issue_type_named(b.issue_type),
@@ -206,20 +225,20 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
         ("完了時の状態", "Closed status", b.closed_status),
     ):
         _lookup(report, label_ja, label_en, lambda n=name: catalog.status_named(n),
-                lambda v: f"\"{v.name}\" (id {v.id})", lambda v: f"\"{v.name}\" (id {v.id})")
+                *_resolved(catalog, "status", name))
     _lookup(report, "抑制時の完了理由", "Resolution for suppressed", lambda: catalog.resolution_named(b.suppressed_resolution),
-            lambda v: f"\"{v.name}\" (id {v.id})", lambda v: f"\"{v.name}\" (id {v.id})")
+            *_resolved(catalog, "resolution", b.suppressed_resolution))
     if b.closed_resolution:
         _lookup(report, "解消時の完了理由", "Resolution for closed", lambda: catalog.resolution_named(b.closed_resolution),
-                lambda v: f"\"{v.name}\" (id {v.id})", lambda v: f"\"{v.name}\" (id {v.id})")
+                *_resolved(catalog, "resolution", b.closed_resolution))
     else:
         report.add("解消時の完了理由", "Resolution for closed", "ok", "指定なし（完了理由を設定せずに完了します）",
                    "none (closed without a resolution)")
 
-    bad_priorities = []
+    bad_priorities, found = [], {}
     for name in dict.fromkeys(b.priority.values()):
         try:
-            catalog.priority_named(name)
+            found[name] = catalog.priority_named(name)
         except ConfigLookupError as exc:
             bad_priorities.append(exc)
     if bad_priorities:
@@ -227,7 +246,8 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
             report.add("優先度", "Priority", "error", exc.message_ja, exc.message_en)
     else:
         mapping = ", ".join(f"{sev}→{p}" for sev, p in b.priority.items())
-        report.add("優先度", "Priority", "ok", mapping, mapping)
+        ja, en = (", ".join(_resolved_text(catalog, "priority", n, v, i) for n, v in found.items()) for i in (0, 1))
+        report.add("優先度", "Priority", "ok", f"{mapping}（{ja}）", f"{mapping} ({en})")
 
     if b.category:
         _lookup(report, "カテゴリー", "Category", lambda: catalog.category_named(b.category),
@@ -261,6 +281,38 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
             )
 
 
+_ROUTE_TEXT = {"name": ("名前で照合", "by name"), "id": ("id で照合", "by id"),
+               "default id": ("既定の id で照合", "by default id")}
+_LANGUAGES = {"ja": ("日本語", "Japanese"), "en": ("英語", "English")}
+
+
+def _resolved_text(catalog: ProjectCatalog, kind: str, name: str, v: Any, lang: int) -> str:
+    """``"未対応" → "Open" (id 1, 既定の id で照合)``: what a configured name resolved to, and by which route."""
+    route = catalog.route(kind, name)
+    shown = f"\"{name}\"" if name == v.name else f"\"{name}\" → \"{v.name}\""
+    return f"{shown} (id {v.id}, {_ROUTE_TEXT.get(route, (route, route))[lang]})"
+
+
+def _resolved(catalog: ProjectCatalog, kind: str, name: str) -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    return (lambda v: _resolved_text(catalog, kind, name, v, 0)), (lambda v: _resolved_text(catalog, kind, name, v, 1))
+
+
+def _language(report: DoctorReport, catalog: ProjectCatalog, lang: str) -> None:
+    """Which language the space answered in: ``users/myself`` ``lang``, else inferred from the default names."""
+    inferred = catalog.language()
+    code, how_ja, how_en = (lang, "users/myself の lang", "users/myself lang") if lang else (
+        inferred, "既定の名前から推定", "inferred from the default names")
+    if not code:
+        report.add("言語", "Language", "ok", "判別できません（既定の名前が変更されています）",
+                   "unknown (the default names were renamed)")
+        return
+    ja, en = _LANGUAGES.get(code, (code, code))
+    note_ja = "" if code == "ja" else "。日本語の既定の名前（未対応・完了・高・対応済みなど）は既定の id で照合します"
+    note_en = "" if code == "ja" else "; Japanese default names (未対応, 完了, 高, 対応済み…) are matched by their default id"
+    report.add("言語", "Language", "ok", f"API は{ja}（{code}、{how_ja}）で答えています{note_ja}",
+               f"the API answers in {en} ({code}, {how_en}){note_en}")
+
+
 def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Callable[[], float]) -> None:
     try:
         data = client.rate_limit()
@@ -285,3 +337,47 @@ def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Call
     else:
         report.add("レート制限", "Rate limit", "ok", f"1 分あたりの残り回数 {summary}",
                    f"remaining per minute: {summary}")
+
+
+def _check_state(config: "Config", report: DoctorReport) -> None:
+    """Open the state store ``[state]`` names and round-trip a probe record; a SQLite file that does not exist yet
+    is not created, only its directory checked."""
+    from pathlib import Path
+
+    from .config import ConfigError
+    from .runtime import open_state
+    from .state.probe import describe, probe
+    from .state.sqlite import path_problem
+
+    s = config.state
+    label_ja, label_en = describe(s)
+    if not s.dynamodb_table:
+        path = Path(s.path).absolute()
+        if not path_problem(path) and not path.exists():  # its directory can be created / written
+            report.add("状態ストア", "State store", "ok", f"{label_ja}（まだありません。最初の実行で作成します）",
+                       f"{label_en} (does not exist yet; the first run creates it)")
+            return
+    try:
+        store = open_state(config)  # a path that cannot hold the store fails here, before anything is created
+    except ConfigError as exc:
+        report.add("状態ストア", "State store", "error", str(exc), "")
+        return
+    try:
+        probe(store)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is the finding of this check
+        reason = _store_error(exc)
+        report.add("状態ストア", "State store", "error", f"{label_ja} を読み書きできません: {reason}",
+                   f"cannot read/write {label_en}: {reason}")
+        return
+    finally:
+        store.close()
+    report.add("状態ストア", "State store", "ok", f"{label_ja}（テスト用のレコードを書き込み・読み出し・削除できました）",
+               f"{label_en} (a probe record was written, read back and deleted)")
+
+
+def _store_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)  # botocore ClientError: the code says it (ResourceNotFoundException…)
+    if isinstance(response, dict) and response.get("Error", {}).get("Code"):
+        err = response["Error"]
+        return f"{err['Code']}: {err.get('Message', '')}".strip().rstrip(":")
+    return f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -22,6 +22,10 @@ _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__di
 _API_KEY_PARAM = re.compile(r"(apiKey=)[^&\s\"'<>]+", re.I)
 _API_KEY_JSON = re.compile(r"(['\"]apiKey['\"]\s*[:,]\s*['\"])[^'\"]+", re.I)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+#: OAuth 2.0 token requests and answers (form fields and JSON members)
+_OAUTH_PARAM = re.compile(r"((?:refresh_token|access_token|client_secret)=)[^&\s\"'<>]+", re.I)
+_OAUTH_JSON = re.compile(r"(['\"](?:refresh_?token|access_?token|client_?secret)['\"]\s{0,8}:\s{0,8}['\"])[^'\"]+",
+                         re.I)
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
@@ -47,6 +51,8 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
             text = text.replace(s, REDACTED)
     text = _API_KEY_PARAM.sub(r"\1" + REDACTED, text)
     text = _API_KEY_JSON.sub(r"\1" + REDACTED, text)
+    text = _OAUTH_PARAM.sub(r"\1" + REDACTED, text)
+    text = _OAUTH_JSON.sub(r"\1" + REDACTED, text)
     return _BEARER.sub(r"\1" + REDACTED, text)
 
 
@@ -83,6 +89,7 @@ REDACTED_LOGGERS = (
     "inspector2backlog",
     "inspector2backlog.backlog",
     "inspector2backlog.backlog.client",
+    "inspector2backlog.backlog.oauth",
     "inspector2backlog.doctor",
     "inspector2backlog.config",
     "inspector2backlog.lifecycle",

@@ -25,12 +25,19 @@ class RenderContext:
 
 
 def open_state(config: Any) -> Any:
-    """The state store ``[state]`` names: DynamoDB when a table is set, else SQLite."""
-    from .state import open_store
+    """The state store ``[state]`` names: DynamoDB when a table is set, else SQLite. A store that cannot be opened
+    is a :class:`~inspector2backlog.config.ConfigError` naming the file, the key and the path."""
+    from .state import StateOpenError, open_store
 
     s = config.state
-    return open_store(path=s.path, dynamodb_table=s.dynamodb_table or None, region=s.region or None,
-                      translation_ttl_days=s.translation_ttl_days)
+    try:
+        return open_store(path=s.path, dynamodb_table=s.dynamodb_table or None, region=s.region or None,
+                          translation_ttl_days=s.translation_ttl_days)
+    except StateOpenError as exc:
+        from .config import ConfigError
+
+        key = "dynamodb_table" if s.dynamodb_table else "path"
+        raise ConfigError(f"{getattr(config, 'source', '') or '<defaults>'}: [state] {key}: {exc}") from exc
 
 
 def build_renderer(*, translator: str | None = None, config: Any = None) -> RenderContext:
@@ -180,20 +187,26 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
         from .config import ConfigError
 
         raise ConfigError("[backlog] の設定が足りません / missing: " + ", ".join(missing))
-    creds = resolve_credentials(config, ssm_client=ssm_client, secrets_client=secrets_client)
+    import httpx
+
+    from .backlog.oauth import session_from_config
+
+    b = config.backlog
+    timeout = httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds))
+    oauth = session_from_config(b, ssm_client=ssm_client, secrets_client=secrets_client, transport=transport,
+                                timeout=timeout)
+    creds = resolve_credentials(config, ssm_client=ssm_client, secrets_client=secrets_client) if oauth is None else None
 
     def count(method: str, path: str, status: int) -> None:
         stats.add("backlog_requests")
         stats.add(f"backlog_{method.lower()}")
 
-    import httpx
-
-    b = config.backlog
     client = BacklogClient.from_config(
-        b, api_key=creds.api_key, oauth_token=creds.oauth_token, transport=transport, on_request=count,
-        timeout=httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds)), max_retries=b.max_retries,
+        b, api_key=creds and creds.api_key, oauth_token=creds and creds.oauth_token, oauth=oauth, transport=transport,
+        on_request=count, timeout=timeout, max_retries=b.max_retries,
         max_rate_limit_wait=b.max_wait_seconds, backoff_base=b.retry_backoff_seconds,
     )
-    secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s)
+    # OAuth tokens rotate: they reach the redaction module as they are issued (register_secret), not through here
+    secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s) if creds else ()
     # looked up on the first write: a run of re-deliveries makes no Backlog call
     return BacklogSink(client, lambda: ProjectContext.from_config(client, config.backlog)), secrets

@@ -4,7 +4,11 @@ Real HTTP on 127.0.0.1 (``ThreadingHTTPServer``, port 0): ``apiKey`` query param
 (else 401, code 11); form-encoded bodies parsed (``key[]`` repeated, ``customField_{id}`` / ``customField_{id}[i]``);
 required parameters validated (400, code 7, documented error body); summary ≤ 255, description ≤ 100,000, comment
 ≤ 50,000 characters; 4-byte UTF-8 anywhere → 400 "Incorrect String"; 404 code 6 for unknown issues/projects;
-``X-RateLimit-Limit/Remaining/Reset`` per bucket (read / update / search) with configurable budgets → 429 code 13;
+``X-RateLimit-Limit/Remaining/Reset`` per bucket (read / update / search) with configurable budgets → 429 code 13,
+windows of 60 s that start at a bucket's first request, the headers on every answer (401 and injected faults too);
+an OAuth 2.0 token endpoint (``oauth_client``, ``oauth_refresh_token``, ``oauth_token_seconds``: expiring access
+tokens, a rotated refresh token, 401 with ``WWW-Authenticate: Bearer error="invalid_token"``);
+default status / priority / resolution names in the API user's language (``language="en"``: Open, High, Fixed…);
 fault injection (:meth:`FakeBacklog.fail_next`, :meth:`FakeBacklog.fault_rate`); every request recorded with the API
 key redacted.
 
@@ -23,6 +27,7 @@ import datetime as dt
 import json
 import random
 import re
+import secrets
 import socket
 import threading
 import time
@@ -48,6 +53,26 @@ STATUSES = [
     (3, "処理済み", "#5eb5a6"),
     (4, "完了", "#b0be3c"),
 ]
+PRIORITIES_EN = [{"id": 2, "name": "High"}, {"id": 3, "name": "Normal"}, {"id": 4, "name": "Low"}]
+RESOLUTIONS_EN = [
+    {"id": 0, "name": "Fixed"},
+    {"id": 1, "name": "Won't Fix"},
+    {"id": 2, "name": "Invalid"},
+    {"id": 3, "name": "Duplicate"},
+    {"id": 4, "name": "Cannot Reproduce"},
+]
+STATUSES_EN = [
+    (1, "Open", "#ed8077"),
+    (2, "In Progress", "#4488c5"),
+    (3, "Resolved", "#5eb5a6"),
+    (4, "Closed", "#b0be3c"),
+]
+#: the default names Backlog answers in, by the API user's language
+NAMES = {
+    "ja": {"priorities": PRIORITIES, "resolutions": RESOLUTIONS, "statuses": STATUSES},
+    "en": {"priorities": PRIORITIES_EN, "resolutions": RESOLUTIONS_EN, "statuses": STATUSES_EN},
+}
+RATE_WINDOW_SECONDS = 60.0
 SUMMARY_MAX, DESCRIPTION_MAX, COMMENT_MAX = 255, 100_000, 50_000
 TEXT_PARAMS = ("summary", "description", "comment", "content")
 
@@ -157,12 +182,28 @@ class FakeBacklog:
         hang_seconds: float = 2.0,
         latency: float = 0.0,
         space_key: str = "fakespace",
+        language: str = "ja",
+        oauth_client: tuple[str, str] | None = None,
+        oauth_refresh_token: str | None = None,
+        oauth_token_seconds: float = 3600,
     ) -> None:
+        if language not in NAMES:
+            raise ValueError(f"language must be one of {sorted(NAMES)}")
+        self.language = language  # the API user's language: default statuses/priorities/resolutions are named in it
+        self.priorities: list[dict] = [dict(x) for x in NAMES[language]["priorities"]]
+        self.resolutions: list[dict] = [dict(x) for x in NAMES[language]["resolutions"]]
         self.api_key = api_key
         self.latency = latency  # seconds each answer is delayed (outside the lock): makes concurrency visible
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests the server was handling at once
-        self.oauth_token = oauth_token
+        self.oauth_token = oauth_token  # a static bearer token that never expires
+        # the token endpoint (POST /api/v2/oauth2/token): client id/secret, the one valid refresh token (rotated on
+        # every refresh), the access tokens issued and their expiry on the fake's clock
+        self.oauth_client = oauth_client
+        self.refresh_token = oauth_refresh_token
+        self.oauth_token_seconds = oauth_token_seconds
+        self.access_tokens: dict[str, float] = {}
+        self.issued_tokens: list[str] = []  # every access and refresh token the endpoint gave out
         self.hang_seconds = hang_seconds
         self.space_key = space_key
         self.rate_limits = {**DEFAULT_RATE_LIMITS, **(rate_limits or {})}
@@ -184,7 +225,7 @@ class FakeBacklog:
             {"id": 102, "userId": "yamada", "name": "山田 太郎", "mailAddress": "yamada@example.com"},
             {"id": 103, "userId": "sato", "name": "佐藤 花子", "mailAddress": "sato@example.com"},
         ):
-            self.users[int(u["id"])] = {"roleType": 1, "lang": "ja", "lastLoginTime": None, **u}
+            self.users[int(u["id"])] = {"roleType": 1, "lang": language, "lastLoginTime": None, **u}
         self.myself_id = next(iter(self.users))
         self.projects: dict[str, _Project] = {}
         self.add_project(
@@ -241,7 +282,7 @@ class FakeBacklog:
                 issue_types=types,
                 statuses=[
                     {"id": sid, "projectId": pid, "name": n, "color": c, "displayOrder": 1000 * (i + 1)}
-                    for i, (sid, n, c) in enumerate(STATUSES)
+                    for i, (sid, n, c) in enumerate(NAMES[self.language]["statuses"])
                 ],
                 categories=[{"id": next(self._ids), "name": n, "displayOrder": i} for i, n in enumerate(categories)],
                 custom_fields=fields_,
@@ -281,11 +322,21 @@ class FakeBacklog:
             self._windows.clear()
 
     def _window(self, bucket: str) -> tuple[float, int]:
-        start = (self.now() // 60) * 60
-        ws, used = self._windows.get(bucket, (start, 0))
-        if ws != start:
-            ws, used = start, 0
+        """The bucket's current window: it starts at the first request after the previous one ended (not at a
+        minute boundary). No request yet → a window that would start now, unused."""
+        now = self.now()
+        ws, used = self._windows.get(bucket, (now, 0))
+        if now >= ws + RATE_WINDOW_SECONDS:
+            ws, used = now, 0
         return ws, used
+
+    def _count_request(self, bucket: str) -> bool:
+        """Count one request against ``bucket``; False (not counted) when its budget is spent."""
+        ws, used = self._window(bucket)
+        if used >= self.rate_limits.get(bucket, 600):
+            return False
+        self._windows[bucket] = (ws, used + 1)
+        return True
 
     def _rate_headers(self, bucket: str) -> dict[str, str]:
         ws, used = self._window(bucket)
@@ -293,7 +344,7 @@ class FakeBacklog:
         return {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(0, limit - used)),
-            "X-RateLimit-Reset": str(int(ws + 60)),
+            "X-RateLimit-Reset": str(int(ws + RATE_WINDOW_SECONDS)),
         }
 
     # ---- faults ------------------------------------------------------------------------------------------------
@@ -421,17 +472,21 @@ class FakeBacklog:
             if fault is not None and not fault.apply:
                 return self._fault_reply(rec, fault, bucket)
 
+            if kind == "oauth_token":  # no API authentication, no rate-limit bucket
+                rec.form = [(k, "***" if k in ("refresh_token", "client_secret") else v) for k, v in form]
+                self.counts[kind] += 1
+                rec.status, payload = self._r_oauth_token(form)
+                return rec.status, {}, payload, ""
+
             if not self._authenticated(query, headers):
                 self.counts["unauthorized"] += 1
                 rec.status = 401
-                return 401, {}, _error_body((11, "Authentication failure.", "")), ""
+                return 401, self._unauthorized_headers(headers, bucket), _error_body((11, "Authentication failure.", "")), ""
 
-            ws, used = self._window(bucket)
-            if used >= self.rate_limits.get(bucket, 600):
+            if not self._count_request(bucket):
                 self.counts["rate_limited"] += 1
                 rec.status = 429
                 return 429, self._rate_headers(bucket), _error_body((13, "Too Many Requests.", "")), ""
-            self._windows[bucket] = (ws, used + 1)
             rate_headers = self._rate_headers(bucket)
             self.counts[kind] += 1
 
@@ -462,15 +517,45 @@ class FakeBacklog:
                 hdrs["X-RateLimit-Remaining"] = "0"
             return 429, hdrs, _error_body((13, "Too Many Requests.", "")), ""
         if status >= 500:
-            return status, {}, _error_body((1, "Internal Server Error.", "")), ""
-        return status, {}, _error_body((7, "Injected failure.", "")), ""
+            return status, self._rate_headers(bucket), _error_body((1, "Internal Server Error.", "")), ""
+        return status, self._rate_headers(bucket), _error_body((7, "Injected failure.", "")), ""
+
+    def _unauthorized_headers(self, headers: Any, bucket: str) -> dict[str, str]:
+        out = self._rate_headers(bucket)
+        if (headers.get("Authorization") or "").startswith("Bearer "):
+            out["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return out
 
     def _authenticated(self, query: list[tuple[str, str]], headers: Any) -> bool:
         keys = [v for k, v in query if k == "apiKey"]
         if keys:
             return keys[-1] == self.api_key
         auth = headers.get("Authorization") or ""
-        return bool(self.oauth_token) and auth == f"Bearer {self.oauth_token}"
+        if not auth.startswith("Bearer "):
+            return False
+        token = auth[len("Bearer "):]
+        if self.oauth_token and token == self.oauth_token:
+            return True
+        return self.access_tokens.get(token, 0.0) > self.now()
+
+    def _r_oauth_token(self, form: list[tuple[str, str]]) -> tuple[int, dict]:
+        """``grant_type=refresh_token``: a new access token for ``oauth_token_seconds`` and a new refresh token (the
+        old one stops working). OAuth 2.0 error bodies (``{"error": …}``) otherwise."""
+        one = lambda n: self._one(form, n)  # noqa: E731
+        if self.oauth_client is None or (one("client_id"), one("client_secret")) != self.oauth_client:
+            return 401, {"error": "invalid_client"}
+        if one("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type"}
+        if not self.refresh_token or one("refresh_token") != self.refresh_token:
+            self.counts["oauth_invalid_grant"] += 1
+            return 400, {"error": "invalid_grant"}
+        access = f"fake-access-{secrets.token_hex(12)}"
+        self.refresh_token = f"fake-refresh-{secrets.token_hex(12)}"
+        self.access_tokens[access] = self.now() + self.oauth_token_seconds
+        self.issued_tokens += [access, self.refresh_token]
+        seconds = self.oauth_token_seconds
+        return 200, {"access_token": access, "token_type": "Bearer", "refresh_token": self.refresh_token,
+                     "expires_in": int(seconds) if float(seconds).is_integer() else seconds}
 
     @staticmethod
     def _check_four_byte(params: list[tuple[str, str]]) -> None:
@@ -480,6 +565,7 @@ class FakeBacklog:
 
     # ---- routing -----------------------------------------------------------------------------------------------
     _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
+        ("POST", re.compile(r"oauth2/token"), "oauth_token", "_r_oauth_token"),
         ("GET", re.compile(r"space"), "space", "_r_space"),
         ("GET", re.compile(r"users/myself"), "myself", "_r_myself"),
         ("GET", re.compile(r"rateLimit"), "rate_limit", "_r_rate_limit"),
@@ -579,7 +665,7 @@ class FakeBacklog:
             "spaceKey": self.space_key,
             "name": "Fake Space",
             "ownerId": self.myself_id,
-            "lang": "ja",
+            "lang": self.language,
             "timezone": "Asia/Tokyo",
             "textFormattingRule": self.project.text_formatting_rule,
             "created": "2020-01-01T00:00:00Z",
@@ -601,10 +687,10 @@ class FakeBacklog:
         return 200, {"rateLimit": out}
 
     def _r_priorities(self, params):
-        return 200, PRIORITIES
+        return 200, self.priorities
 
     def _r_resolutions(self, params):
-        return 200, RESOLUTIONS
+        return 200, self.resolutions
 
     def _r_project(self, params, key):
         return 200, self._find_project(key).json()
@@ -703,7 +789,7 @@ class FakeBacklog:
 
     def _priority(self, value: str) -> dict:
         pid = self._int(value, "priorityId")
-        found = next((x for x in PRIORITIES if x["id"] == pid), None)
+        found = next((x for x in self.priorities if x["id"] == pid), None)
         if found is None:
             raise _err(400, 7, "No such priority.", "priorityId")
         return found
@@ -818,7 +904,7 @@ class FakeBacklog:
         resolution = self._one(params, "resolutionId")
         if resolution is not None and resolution != "":
             rid = self._int(resolution, "resolutionId")
-            if not any(r["id"] == rid for r in RESOLUTIONS):
+            if not any(r["id"] == rid for r in self.resolutions):
                 raise _err(400, 7, "No such resolution.", "resolutionId")
         custom = self._custom_values(p, params)
         before = json.loads(json.dumps(issue))
@@ -827,7 +913,7 @@ class FakeBacklog:
             issue["status"] = new
         if resolution is not None:
             issue["resolution"] = (
-                next(r for r in RESOLUTIONS if r["id"] == int(resolution)) if resolution != "" else None
+                next(r for r in self.resolutions if r["id"] == int(resolution)) if resolution != "" else None
             )
         for fld in ("status", "resolution", "priority", "summary", "description", "assignee"):
             if before[fld] != issue[fld]:

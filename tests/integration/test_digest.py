@@ -88,7 +88,7 @@ def test_digest_day_lifecycle(tmp_path: Path, fake: FakeBacklog):
     top = desc.split("## スコアの高い順", 1)[1]
     assert top.index("CVE-2024-1002") < top.index("CVE-2024-1001") < top.index("CVE-2024-1003")  # by score
     assert "group:digest:SEC:2024-10-05" in desc
-    assert "2024年10月5日に初めて検出された、深刻度「警告」未満の検出結果のまとめです。" in desc
+    assert "2024年10月5日に受信した、深刻度「警告」未満の検出結果のまとめです。" in desc
     assert "未解決は 3 件です。" in desc
     own = next(i for i in fake.issues.values() if i is not dg)
     assert "CVE-2024-1009" in own["summary"] and "【重要 8.2】" in own["summary"]
@@ -101,7 +101,7 @@ def test_digest_day_lifecycle(tmp_path: Path, fake: FakeBacklog):
     dg = fake.issue(dg["issueKey"])
     assert "| 注意 (LOW) | 2 件 | 1 件 |" in dg["description"]  # 2 open (1, 4), 1 resolved (2)
     (comment,) = [c["content"] for c in fake.comments_of(dg["issueKey"])]
-    assert "新たに 1 件を追加しました（注意 1 件）" in comment and "1 件が解消されました" in comment
+    assert "新たに 1 件を追加しました（注意 1 件）" in comment and "1 件が Inspector で検出されなくなりました" in comment
 
     # a digested finding whose severity rises leaves the digest and gets its own issue
     run(tmp_path, fake, [low(1, 3, severity="HIGH", score=7.5)], DAY1 + 7200)
@@ -130,4 +130,4 @@ def test_weekly_digest_closes_when_all_resolved(tmp_path: Path, fake: FakeBacklo
         group_by="vulnerability")
     dg = fake.issue(dg["issueKey"])
     assert dg["status"]["name"] == "完了"
-    assert "すべての対象が解消されたため" in fake.comments_of(dg["issueKey"])[-1]["content"]
+    assert "すべての対象が Inspector で検出されなくなったため" in fake.comments_of(dg["issueKey"])[-1]["content"]

@@ -141,3 +141,20 @@ def test_unreachable_backlog(tmp_path: Path) -> None:
     client = BacklogClient(config.backlog.space_url, api_key="some-key-12345", max_retries=0)
     report = run_doctor(config, client=client)
     assert not report.ok and "Backlog に接続できません" in line_of(report, "Authentication")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_language_and_how_each_name_resolved(tmp_path: Path, language: str) -> None:
+    with FakeBacklog(language=language) as fake:
+        report = doctor(tmp_path, fake)
+        assert report.ok, report.text()
+        lang = line_of(report, "Language")
+        status = line_of(report, "Closed status")
+        if language == "en":
+            assert "英語（en、users/myself の lang）" in lang and "by their default id" in lang
+            assert '"完了" → "Closed" (id 4, 既定の id で照合)' in status
+            assert '"対応済み" → "Fixed" (id 0, by default id)' in line_of(report, "Resolution for closed")
+            assert '"高" → "High" (id 2, 既定の id で照合)' in line_of(report, "Priority")
+        else:
+            assert "日本語（ja、users/myself の lang）" in lang
+            assert '"完了" (id 4, 名前で照合)' in status

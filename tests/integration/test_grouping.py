@@ -130,7 +130,7 @@ def test_vulnerability_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     # the resource list is the current member set (rewritten): only B is active again
     rows = table_rows(ssh["description"], "対象リソース")
     assert len(rows) == 1 and "web-b" in rows[0] and "openssh-server 8.7p1" in rows[0]
-    assert "【重要 8.1】CVE-2024-6387 openssh-server, openssh — 1 リソース" == ssh["summary"]
+    assert "【重要 8.1】CVE-2024-6387 openssh-server、openssh — 1 リソース" == ssh["summary"]
     xz_rows = table_rows(xz["description"], "対象リソース")
     assert len(xz_rows) == 2 and any("v2.15.0-rc1" in r for r in xz_rows)
     assert "— 2 リソース" in xz["summary"]
@@ -140,9 +140,9 @@ def test_vulnerability_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     # one short comment per change
     c = contents(fake, ssh)
     assert len(c) == 4, c
-    assert "1 件が解消されました" in c[0] and "web-b" in c[0]
+    assert "1 件が Inspector で検出されなくなりました" in c[0] and "web-b" in c[0]
     assert "web-c" in c[1] and "深刻度: 重要 → 緊急" in c[1] and "スコア: 8.1 → 9.8" in c[1]
-    assert "すべての対象が解消されたため" in c[2] and "2 件が解消されました" in c[2]
+    assert "すべての対象が Inspector で検出されなくなったため" in c[2] and "2 件が Inspector で検出されなくなりました" in c[2]
     assert "再オープン" in c[3] and "再び検出された対象リソース（1 件）" in c[3] and "web-b" in c[3]
     cx = contents(fake, xz)
     assert len(cx) == 1 and "対象リソースが 1 件追加されました" in cx[0]
@@ -162,8 +162,8 @@ def test_fix_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     assert "CVE-2024-6387" in fixed and "CVE-2024-6409" not in fixed
     assert srv["status"]["name"] == "未対応"
     c = contents(fake, srv)
-    assert any("CVE-2024-6409" in x and "解消" in x for x in c)  # the second CVE's close was reported
-    assert "すべての対象が解消されたため、課題を完了にします（完了理由: 対応済み）" in c[-2] and "再オープン" in c[-1]
+    assert any("CVE-2024-6409" in x and "検出されなくなりました" in x for x in c)  # the second CVE's close was reported
+    assert "すべての対象が Inspector で検出されなくなったため、課題を完了にします（完了理由: 対応済み）" in c[-2] and "再オープン" in c[-1]
     liblzma = by_summary(fake, r"liblzma5 を .* に更新")
     assert "— 2 リソース" in liblzma["summary"] and liblzma["status"]["name"] == "未対応"
     assert "`liblzma5` を `0:5.6.1+really5.4.5-1` 以降に更新してください" in liblzma["description"]
@@ -271,7 +271,7 @@ def test_close_gone_for_sync(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     (issue,) = fake.issues.values()
     rows = table_rows(issue["description"], "対象リソース")
     assert len(rows) == 1 and "web-c" in rows[0]
-    assert "2 件が解消されました" in fake.comments_of(issue["issueKey"])[-1]["content"]
+    assert "2 件が Inspector で検出されなくなりました" in fake.comments_of(issue["issueKey"])[-1]["content"]
 
 
 def test_finding_mode_over_the_same_stream(tmp_path: Path, fake: FakeBacklog, monkeypatch):

@@ -127,7 +127,7 @@ def test_replay_one_event_per_run(tmp_path: Path, fake: FakeBacklog, monkeypatch
     cc = [x["content"] for x in fake.comments_of(c["issueKey"])]
     assert len(cc) == 1 and "抑制されました" in cc[0]
     cd = [x["content"] for x in fake.comments_of(d["issueKey"])]
-    assert len(cd) == 2 and "再び検出されました" in cd[1]
+    assert len(cd) == 2 and "同じ問題が再び検出されました" in cd[1]
     assert fake.comments_of(e["issueKey"]) == []
     assert writes_by_kind["new"] == 5
 
@@ -207,7 +207,7 @@ def test_close_uses_the_configured_resolutions_and_says_why(tmp_path: Path, fake
     net, vuln = by_arn[network["findingArn"]], by_arn[b["findingArn"]]
     assert net["status"]["name"] == "完了" and net["resolution"]["name"] == "再現しない"
     (closing,) = [x["content"] for x in fake.comments_of(net["issueKey"])]
-    assert "指摘されたネットワーク到達経路がなくなったため、課題を完了にします（完了理由: 再現しない）" in closing
+    assert "Inspector で検出されなくなったため、課題を完了にします（完了理由: 再現しない）" in closing
     assert "脆弱性" not in closing
     assert vuln["status"]["name"] == "完了" and vuln["resolution"]["name"] == "無効"
     (suppressing,) = [x["content"] for x in fake.comments_of(vuln["issueKey"])]

@@ -94,7 +94,7 @@ def test_package_table(samples_dir, builder):
 def test_agentless_go_binary_paths(samples_dir, builder):
     md = builder.build(_one(samples_dir, "ec2-gobinary-exploit-available.finding.json")).description("markdown")
     assert "`vol-0e47545061282cd35:/p1:opt/cni/bin/aws-cni`" in md and "GOBINARY" in md
-    assert "既知の悪用: **あり**" in md and "94.41 %" in md
+    assert "既知の悪用: **あり**" in md and "94.4%" in md
 
 
 def test_network_reachability(samples_dir, builder):
@@ -130,7 +130,7 @@ def test_untranslated_free_text_is_marked(samples_dir, builder):
 
 def test_closed_status_is_stated(samples_dir, builder):
     md = builder.build(_one(samples_dir, "ec2-package-vulnerability.event.json")).description("markdown")
-    assert "クローズ（解消済み）" in md
+    assert "クローズ (CLOSED)" in md
 
 
 def test_email_rendering_carries_what_the_seed_carried(samples_dir, builder):

@@ -42,7 +42,7 @@ def test_each_rule_raises_with_a_reason():
     assert d.priority == "高" and d.due_days == 7
     assert "既知の悪用があります" in d.reasons[0] and "7 日に短縮" in d.reasons[-1]
     d = decide(RiskFacts(epss=0.38274), "低", 90, ALL_ON)
-    assert d.priority == "高" and "38.27 %" in d.reasons[0] and "10.00 %" in d.reasons[0]
+    assert d.priority == "高" and "38.3%" in d.reasons[0] and "10.0%" in d.reasons[0]
     assert decide(RiskFacts(epss=0.05), "低", 90, ALL_ON).reasons == ()
     d = decide(RiskFacts(reachable="インターネットゲートウェイからポート 22 に到達可能です"), "中", None, ALL_ON)
     assert d.priority == "高" and d.due_days == 7 and d.reasons[0].startswith("インターネットゲートウェイから")

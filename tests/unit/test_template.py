@@ -650,3 +650,108 @@ def test_sam_transform_yields_the_expected_cloudformation() -> None:
     assert iam_problems(out) == []
     fn = [r["Properties"] for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     assert len(fn) == 1 and fn[0]["Architectures"] == ["arm64"] and fn[0]["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+
+
+# ---- optional customer managed KMS key -----------------------------------------------------------------------------
+KMS_ARN = f"arn:aws:kms:{REGION}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+#: resource type → the property (path) that must carry the key when KmsKeyArn is set
+KMS_WIRING: dict[str, tuple[str, ...]] = {
+    "AWS::DynamoDB::Table": ("SSESpecification", "KMSMasterKeyId"),
+    "AWS::SQS::Queue": ("KmsMasterKeyId",),
+    "AWS::SNS::Topic": ("KmsMasterKeyId",),
+    "AWS::Logs::LogGroup": ("KmsKeyId",),
+    "AWS::Serverless::Function": ("KmsKeyArn",),
+}
+
+
+def _drop_no_value(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _drop_no_value(v) for k, v in node.items() if v != NO_VALUE}
+    if isinstance(node, list):
+        return [_drop_no_value(x) for x in node if x != NO_VALUE]
+    return node
+
+
+def resolved_properties(tpl: dict[str, Any], params: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """name → (type, its properties as CloudFormation would see them with ``params``)."""
+    return {name: (r["Type"], _drop_no_value(resolve(r.get("Properties", {}), tpl, params)))
+            for name, r in tpl["Resources"].items()}
+
+
+def kms_problems(tpl: dict[str, Any]) -> list[str]:
+    """Every encryptable resource that does not take the key when KmsKeyArn is set, or keeps it when it is empty."""
+    problems = []
+    with_key = resolved_properties(tpl, defaults(tpl, KmsKeyArn=KMS_ARN))
+    without = resolved_properties(tpl, defaults(tpl))
+    for name, (kind, props) in with_key.items():
+        path = KMS_WIRING.get(kind)
+        if path is None:
+            continue
+        value: Any = props
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value != KMS_ARN:
+            problems.append(f"{name}: {'.'.join(path)} is {value!r} with KmsKeyArn set")
+        value = without[name][1]
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None:
+            problems.append(f"{name}: {'.'.join(path)} is {value!r} with KmsKeyArn empty")
+    return problems
+
+
+def test_kms_key_parameter_is_optional_and_a_key_arn() -> None:
+    tpl = template()
+    p = tpl["Parameters"]["KmsKeyArn"]
+    assert (p["Type"], p["Default"]) == ("String", "")
+    pattern = re.compile(p["AllowedPattern"])
+    assert pattern.fullmatch("") and pattern.fullmatch(KMS_ARN)
+    assert not pattern.fullmatch(f"arn:aws:kms:{REGION}:123456789012:alias/i2b")  # log groups and Lambda need a key ARN
+    assert tpl["Conditions"]["HasKmsKey"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "KmsKeyArn"}, ""]}]}
+    assert any("KmsKeyArn" in g["Parameters"] for g in tpl["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"])
+
+
+def test_kms_key_is_wired_into_every_encryptable_resource() -> None:
+    tpl = template()
+    assert kms_problems(tpl) == []
+    kinds = {r["Type"] for r in tpl["Resources"].values()}
+    assert set(KMS_WIRING) <= kinds  # table, queues, topics, log group, function: each one present and checked
+    assert len(resources_of(tpl, "AWS::SQS::Queue")) == 2 and len(resources_of(tpl, "AWS::SNS::Topic")) == 2
+
+
+def test_kms_key_switches_sse_modes_cleanly() -> None:
+    """With a key: DynamoDB SSE type KMS, SQS without its managed SSE (the two exclude each other); without: as
+    before (AWS managed keys)."""
+    tpl = template()
+    with_key = resolved_properties(tpl, defaults(tpl, KmsKeyArn=KMS_ARN))
+    without = resolved_properties(tpl, defaults(tpl))
+    assert with_key["StateTable"][1]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KMS_ARN}
+    assert without["StateTable"][1]["SSESpecification"] == {"SSEEnabled": True}
+    for queue in ("FindingsQueue", "DeadLetterQueue"):
+        assert "SqsManagedSseEnabled" not in with_key[queue][1]
+        assert without[queue][1]["SqsManagedSseEnabled"] is True and "KmsMasterKeyId" not in without[queue][1]
+
+
+def test_kms_permissions_only_when_a_key_is_set_and_only_on_it() -> None:
+    tpl = template()
+    _, role = one(tpl, "AWS::IAM::Role")
+    statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    kms = [st for st in statements if isinstance(st, dict) and "Fn::If" in st and st["Fn::If"][1].get("Sid") == "UseKmsKey"]
+    assert len(kms) == 1
+    cond, yes, no = kms[0]["Fn::If"]
+    assert cond == "HasKmsKey" and no == NO_VALUE
+    assert (sorted(yes["Action"]), yes["Resource"]) == (["kms:Decrypt", "kms:GenerateDataKey"], {"Ref": "KmsKeyArn"})
+    # no other statement grants kms:*
+    others = [a for st in _statements(role["Properties"]["Policies"][0]["PolicyDocument"]) if st is not yes
+              for a in _as_list(st.get("Action", [])) if str(a).startswith("kms:")]
+    assert others == []
+
+
+def test_kms_checker_catches_a_resource_left_out() -> None:
+    tpl = template()
+    broken = copy.deepcopy(tpl)
+    del broken["Resources"]["DeadLetterQueue"]["Properties"]["KmsMasterKeyId"]
+    broken["Resources"]["FunctionLogGroup"]["Properties"]["KmsKeyId"] = {"Ref": "KmsKeyArn"}  # kept when empty
+    problems = kms_problems(broken)
+    assert any(p.startswith("DeadLetterQueue: KmsMasterKeyId is None with KmsKeyArn set") for p in problems), problems
+    assert any(p.startswith("FunctionLogGroup: KmsKeyId is '' with KmsKeyArn empty") for p in problems), problems

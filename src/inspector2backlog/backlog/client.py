@@ -11,7 +11,8 @@
   it raises :class:`~.errors.BacklogTimeoutError` / :class:`~.errors.BacklogTransportError` /
   :class:`~.errors.ServerError` with ``maybe_applied=True`` so the caller can look for the effect first (e.g. search
   for the finding marker) instead of creating a duplicate.
-* The API key rides in the query string and is redacted from every message and log line.
+* The API key rides in the query string and is redacted from every message and log line. With OAuth 2.0 an
+  :class:`~.oauth.OAuthSession` supplies each request's bearer token (one renewal after a 401 ``invalid_token``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .errors import (
     redact,
 )
 from .models import RateLimitInfo
+from .oauth import is_invalid_token
 
 if TYPE_CHECKING:
     from ..config import BacklogConfig
@@ -137,6 +139,7 @@ class BacklogClient:
         *,
         api_key: str | None = None,
         oauth_token: str | None = None,
+        oauth: Any = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = 5,
@@ -150,13 +153,15 @@ class BacklogClient:
         rng: random.Random | None = None,
     ) -> None:
         url = check_space_url(space_url)
-        if not api_key and not oauth_token:
+        if not api_key and not oauth_token and oauth is None:
             raise ValueError("a Backlog API key or OAuth token is required / API キーまたは OAuth トークンが必要です")
         install_log_redaction(api_key, oauth_token)
         self.space_url = str(url).rstrip("/")
         self._base = self.space_url + API_PREFIX
         self._api_key = api_key or None
         self._oauth_token = None if api_key else oauth_token
+        #: an :class:`~.oauth.OAuthSession` (refreshed access tokens), used when no API key is given
+        self._oauth = None if api_key else oauth
         self.max_retries = max(0, int(max_retries))
         self.max_rate_limit_wait = max(0.0, float(max_rate_limit_wait))
         self.min_interval = max(0.0, float(min_interval))
@@ -189,6 +194,8 @@ class BacklogClient:
     # ---- lifecycle -------------------------------------------------------------------------------------------
     def close(self) -> None:
         self._http.close()
+        if self._oauth is not None:
+            self._oauth.close()
 
     def __enter__(self) -> "BacklogClient":
         return self
@@ -304,12 +311,15 @@ class BacklogClient:
     ) -> Any:
         bucket = bucket_for(method, path)
         attempt = 0
+        renewed = False  # OAuth: one token refresh per request after a 401 invalid_token
         while True:
+            token = self._oauth.access_token() if self._oauth is not None else None
             self._pace()
             started = self._clock()
             self._last_request_at = started
+            sent = {**(headers or {}), "Authorization": f"Bearer {token}"} if token else headers
             try:
-                response = self._http.request(method, self._base + path, params=pairs, content=body, headers=headers)
+                response = self._http.request(method, self._base + path, params=pairs, content=body, headers=sent)
             except httpx.TransportError as exc:
                 self._notify(method, shown, 0)
                 err = self._transport_error(method, shown, exc, idempotent)
@@ -329,6 +339,11 @@ class BacklogClient:
 
             if status < 400:
                 return self._json(response, method, shown)
+            if status == 401 and token and not renewed and is_invalid_token(response.headers):
+                renewed = True  # a 401 was not applied: safe to send again, whatever the method
+                log.info("Backlog %s %s: 401 invalid_token; renewing the OAuth access token", method, shown)
+                self._oauth.invalidate(token)
+                continue
             if status == 429:
                 if attempt >= self.max_retries:
                     raise self._http_error(response, method, shown)

@@ -21,6 +21,29 @@ CUSTOM_FIELD_TYPES = {
 }
 TEXT_CUSTOM_FIELD_TYPES = (1, 2)
 
+#: Backlog's default statuses, priorities and resolutions: id → (Japanese name, English name). The API answers
+#: their names in the API user's language; the ids are the same in every space (custom statuses have ids ≥ 100).
+DEFAULT_STATUSES = {1: ("未対応", "Open"), 2: ("処理中", "In Progress"), 3: ("処理済み", "Resolved"), 4: ("完了", "Closed")}
+DEFAULT_PRIORITIES = {2: ("高", "High"), 3: ("中", "Normal"), 4: ("低", "Low")}
+DEFAULT_RESOLUTIONS = {
+    0: ("対応済み", "Fixed"),
+    1: ("対応しない", "Won't Fix"),
+    2: ("無効", "Invalid"),
+    3: ("重複", "Duplicate"),
+    4: ("再現しない", "Cannot Reproduce"),
+}
+
+
+def default_id(defaults: Mapping[int, tuple[str, ...]], name: str) -> int | None:
+    """The default id whose Japanese name is ``name`` (exact, after trimming), else None. English names are not
+    mapped: in a Japanese space a configured "Closed" stays a missing name, as it was."""
+    wanted = name.strip()
+    for id_, names in defaults.items():
+        if wanted == names[0]:
+            return id_
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Named:
     """Anything Backlog identifies by id and shows by name: issue type, status, priority, resolution, category."""

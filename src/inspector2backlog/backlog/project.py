@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .errors import ConfigLookupError
-from .models import TEXT_CUSTOM_FIELD_TYPES, CustomField, Named, User
+from .models import (
+    DEFAULT_PRIORITIES,
+    DEFAULT_RESOLUTIONS,
+    DEFAULT_STATUSES,
+    TEXT_CUSTOM_FIELD_TYPES,
+    CustomField,
+    Named,
+    User,
+    default_id,
+)
 
 if TYPE_CHECKING:
     from ..config import BacklogConfig
@@ -24,19 +33,57 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
-def _find_named(items: Sequence[Named], name: str) -> Named | None:
+#: how a configured name was matched (doctor reports it)
+BY_NAME, BY_ID, BY_DEFAULT_ID = "name", "id", "default id"
+
+
+def match_named(
+    items: Sequence[Named], name: str, defaults: Mapping[int, tuple[str, ...]] | None = None
+) -> tuple[Named | None, str]:
+    """``(item, route)``: by name (exact, then NFKC/casefold), by id when ``name`` is a number, and — for one of
+    Backlog's Japanese default names in ``defaults`` — by that default id, so that a Japanese
+    configuration works in a space whose API user reads English. ``(None, "")`` when nothing matches."""
     for item in items:
         if item.name == name:
-            return item
+            return item, BY_NAME
     wanted = _norm(name)
     for item in items:
         if _norm(item.name) == wanted:
-            return item
+            return item, BY_NAME
     if name.strip().isdigit():  # an id is accepted too
         for item in items:
             if item.id == int(name):
-                return item
-    return None
+                return item, BY_ID
+    did = default_id(defaults, name) if defaults else None
+    if did is not None:
+        for item in items:
+            if item.id == did:
+                return item, BY_DEFAULT_ID
+    return None, ""
+
+
+def _find_named(items: Sequence[Named], name: str) -> Named | None:
+    return match_named(items, name)[0]
+
+
+_DEFAULTS = {"status": DEFAULT_STATUSES, "priority": DEFAULT_PRIORITIES, "resolution": DEFAULT_RESOLUTIONS}
+
+
+def infer_language(*lists: Sequence[Named]) -> str:
+    """"ja" or "en" when the default names in ``lists`` (statuses, priorities, resolutions) are in that language,
+    else "" (renamed or unknown)."""
+    votes = {"ja": 0, "en": 0}
+    for items in lists:
+        for item in items:
+            for defaults in _DEFAULTS.values():
+                names = defaults.get(item.id)
+                if names and item.name == names[0]:
+                    votes["ja"] += 1
+                elif names and item.name == names[1]:
+                    votes["en"] += 1
+    if votes["ja"] == votes["en"]:
+        return ""
+    return "ja" if votes["ja"] > votes["en"] else "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +133,9 @@ class ProjectCatalog:
         )
 
     # ---- lookups -----------------------------------------------------------------------------------------------
-    def _in_project(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str) -> Named:
-        found = _find_named(items, name)
+    def _in_project(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str,
+                    defaults: Mapping[int, tuple[str, ...]] | None = None) -> Named:
+        found, _ = match_named(items, name, defaults)
         if found is None:
             raise ConfigLookupError.missing(
                 kind_ja, kind_en, name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
@@ -95,8 +143,9 @@ class ProjectCatalog:
             )
         return found
 
-    def _in_space(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str) -> Named:
-        found = _find_named(items, name)
+    def _in_space(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str,
+                  defaults: Mapping[int, tuple[str, ...]] | None = None) -> Named:
+        found, _ = match_named(items, name, defaults)
         if found is None:
             raise ConfigLookupError.missing(kind_ja, kind_en, name, "スペース", "the space", [i.name for i in items])
         return found
@@ -105,16 +154,25 @@ class ProjectCatalog:
         return self._in_project(self.issue_types, name, "課題種別", "Issue type")
 
     def status_named(self, name: str) -> Named:
-        return self._in_project(self.statuses, name, "状態", "Status")
+        return self._in_project(self.statuses, name, "状態", "Status", DEFAULT_STATUSES)
 
     def category_named(self, name: str) -> Named:
         return self._in_project(self.categories, name, "カテゴリー", "Category")
 
     def priority_named(self, name: str) -> Named:
-        return self._in_space(self.priorities, name, "優先度", "Priority")
+        return self._in_space(self.priorities, name, "優先度", "Priority", DEFAULT_PRIORITIES)
 
     def resolution_named(self, name: str) -> Named:
-        return self._in_space(self.resolutions, name, "完了理由", "Resolution")
+        return self._in_space(self.resolutions, name, "完了理由", "Resolution", DEFAULT_RESOLUTIONS)
+
+    def route(self, kind: str, name: str) -> str:
+        """How ``name`` of ``kind`` ("status", "priority", "resolution") matches: "name", "id", "default id" or ""."""
+        items = {"status": self.statuses, "priority": self.priorities, "resolution": self.resolutions}[kind]
+        return match_named(items, name, _DEFAULTS[kind])[1]
+
+    def language(self) -> str:
+        """The language the default names came back in ("ja", "en" or "" when renamed/unknown)."""
+        return infer_language(self.statuses, self.priorities, self.resolutions)
 
     def user_named(self, who: str | int) -> User:
         """A project member by numeric id, userId, name or mail address."""
@@ -197,10 +255,13 @@ class ProjectContext:
         for known, pid in self.priorities.items():
             if _norm(known) == _norm(name):
                 return pid
+        did = default_id(DEFAULT_PRIORITIES, name)  # "高" in a space that answers "High"
+        if did is not None and did in self.priorities.values():
+            return did
         raise ConfigLookupError.missing("優先度", "Priority", name, "スペース", "the space", list(self.priorities))
 
     def status_id(self, name: str) -> int:
-        found = _find_named(self.statuses, name)
+        found, _ = match_named(self.statuses, name, DEFAULT_STATUSES)
         if found is None:
             raise ConfigLookupError.missing(
                 "状態", "Status", name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",

@@ -115,7 +115,8 @@ class BacklogSink(Sink):
 
     def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         params = self._fields(issue) if issue is not None else {}
-        params.update({"statusId": self.project.open_status.id, "comment": self._comment(comment)})
+        # an empty resolutionId clears the resolution the close set (in the same PATCH as the open status)
+        params.update({"resolutionId": "", "statusId": self.project.open_status.id, "comment": self._comment(comment)})
         self._call(self.client.update_issue, ref.key, params)
 
     def shutdown(self) -> None:

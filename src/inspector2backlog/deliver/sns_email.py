@@ -12,6 +12,24 @@ from ..render.issue import Issue
 from .base import DeliveryError, IssueRef, Sink
 
 SUBJECT_LIMIT = 99  # SNS: "less than 100 characters", no line breaks
+MESSAGE_BYTES = 256 * 1024 - 8 * 1024  # SNS: 256 KiB a message, room left for the footer SNS adds
+#: the last line of our text: SNS appends an English unsubscribe footer to every e-mail, and that footer then sits
+#: visibly outside what inspector2backlog wrote (the subscription is confirmed with AuthenticateOnUnsubscribe=true,
+#: so its link cannot unsubscribe without AWS credentials: see deploy/README.md)
+END_MARKER = "――― inspector2backlog の本文はここまでです。この下は Amazon SNS が付ける配信の案内です ―――"
+
+
+def shorten_middle(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """``text`` within ``limit`` characters, cut in the middle: the head (severity, vulnerability) and the tail
+    (resource, account / region) are kept, 「…」 marks the cut."""
+    if len(text) <= limit:
+        return text
+    tail_start = text.rfind(" — ")
+    if tail_start < 0 or len(text) - tail_start > limit // 2:
+        tail_start = text.rfind(" (")
+    tail = text[tail_start:] if 0 < tail_start and len(text) - tail_start <= limit // 2 else text[-(limit // 3):]
+    head = text[: limit - len(tail) - 1]
+    return head.rstrip() + "…" + tail
 
 
 class SnsEmailSink(Sink):
@@ -37,8 +55,11 @@ class SnsEmailSink(Sink):
     def message(issue: Issue) -> tuple[str, str]:
         """(subject, body) exactly as published: the subject fits SNS's limit, the body starts with the summary."""
         subject, body = issue.email()
-        short = subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
-        return short, f"{subject}\n\n{body}"
+        text = f"{subject}\n\n{body.rstrip()}"
+        if len(text.encode()) > MESSAGE_BYTES:  # the ARN (how the finding is found again) survives the cut
+            footer = f"\n…（長さの上限のため省略）\nFinding ARN: {issue.finding_arn}"
+            text = text.encode()[: MESSAGE_BYTES - len(footer.encode())].decode(errors="ignore") + footer
+        return shorten_middle(subject), f"{text}\n\n{END_MARKER}\n"
 
     def create(self, issue: Issue) -> IssueRef:
         subject, body = self.message(issue)

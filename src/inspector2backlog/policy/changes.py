@@ -47,7 +47,7 @@ def describe(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for name in sorted(new_p.keys() - old_p.keys()):
         out.append(f"影響を受けるパッケージが追加: {name} {new_p[name][1]}")
     for name in sorted(old_p.keys() - new_p.keys()):
-        out.append(f"影響を受けるパッケージが解消: {name} {old_p[name][1]}")
+        out.append(f"影響を受けるパッケージから外れました: {name} {old_p[name][1]}")
     for name in sorted(old_p.keys() & new_p.keys()):
         o, n = old_p[name], new_p[name]
         if o[1] != n[1]:
@@ -58,7 +58,7 @@ def describe(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for rid in sorted(new_r - old_r):
         out.append(f"対象リソースが追加: {rid}")
     for rid in sorted(old_r - new_r):
-        out.append(f"対象リソースが解消: {rid}")
+        out.append(f"対象リソースから外れました: {rid}")
     if old.get("ports") != new.get("ports"):
         out.append(f"開放ポート: {old.get('ports') or 'なし'} → {new.get('ports') or 'なし'}")
     return out

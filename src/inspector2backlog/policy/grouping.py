@@ -30,6 +30,7 @@ from typing import Any, Iterable
 from ..findings.model import Finding
 from ..render.issue import resource_label
 from ..render.labels import RESOURCE_SHORT
+from ..render.packages import is_pre_release, preferred_fix
 from .changes import describe
 
 GROUP_PREFIX = "group:"
@@ -53,10 +54,10 @@ def vulnerability_id(f: Finding) -> str:
 
 def fix_ids(f: Finding) -> list[str]:
     """``package@fixed-in`` for each affected package (``@none`` when there is no fix); deduplicated, ordered."""
-    out = []
-    for p in f.packages:
-        out.append(f"{p.name}@{p.fixed_in if p.fix_known else 'none'}")
-    return list(dict.fromkeys(out))
+    fixed = [(p.name, preferred_fix(p.fixed_in) if p.fix_known else "none") for p in f.packages]
+    released = {n for n, v in fixed if v != "none" and not is_pre_release(v)}
+    # a pre-release is never proposed for a package that a release also fixes
+    return list(dict.fromkeys(f"{n}@{v}" for n, v in fixed if not (n in released and is_pre_release(v))))
 
 
 def group_keys(f: Finding, mode: str, project: str) -> list[str]:
@@ -101,17 +102,19 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
         "ep": f.epss,
         "id": f.vulnerability_id or _short_subject(f),
         "r": resource_label(r) if r else "",
-        "k": hashlib.sha1((r.id if r else f.arn).encode()).hexdigest()[:10],  # the resource, for counting
+        "k": hashlib.sha1((r.id if r else f.arn).encode(), usedforsecurity=False).hexdigest()[:10],  # counting only
         "rt": RESOURCE_SHORT.get(r.type, r.type) if r else "",
         "a": f.account,
         "g": f.region,
         "u": f.updated_epoch,
-        "p": [list(x) for x in dict.fromkeys((p.name, p.full_version, p.fixed_in) for p in pkgs)][:20],
+        "p": [list(x) for x in dict.fromkeys((p.name, p.full_version, preferred_fix(p.fixed_in)) for p in pkgs)][:20],
     }
     if len(f.resources) > 1:
         entry["r"] += f" 他 {len(f.resources) - 1} 件"
     if f.network is not None:
         entry["net"] = f.network.port_label
+    if f.code is not None and (f.code.file_path or f.code.file_name):
+        entry["loc"] = [f.code.file_path or f.code.file_name, f.code.start_line, f.code.end_line]
     if reachable:
         entry["ir"] = reachable
     return entry
@@ -121,7 +124,7 @@ def _short_subject(f: Finding) -> str:
     if f.network is not None:
         return f"ポート {f.network.port_label}"
     if f.code is not None:
-        return " ".join(x for x in (", ".join(f.code.cwes), f.code.detector_name) if x) or f.title
+        return " ".join(x for x in ("、".join(f.code.cwes), f.code.detector_name) if x) or f.title
     return f.title
 
 

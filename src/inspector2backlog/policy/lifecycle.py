@@ -729,13 +729,13 @@ def _close_comment(f: Finding, stamp: str, suppressed: bool, changes: list[str],
     if suppressed:
         head = f"Inspector でこの検出結果が抑制されました（{stamp}）。{done}"
     else:
-        why = ("指摘されたネットワーク到達経路がなくなったため" if f.type == "NETWORK_REACHABILITY"
-               else "脆弱性が解消されたため" if f.type in ("PACKAGE_VULNERABILITY", "CODE_VULNERABILITY")
-               else "検出された問題が解消されたため")
-        head = f"Inspector でこの検出結果がクローズされました（{stamp}）。{why}、{done}"
+        # Inspector closes a finding when the problem is fixed, but also when the resource is deleted or no longer
+        # scanned: the comment says only what is known
+        head = (f"Inspector でこの検出結果がクローズされました（{stamp}）。Inspector で検出されなくなったため、{done}"
+                "修正の反映のほか、リソースの削除やスキャン対象外への変更でもクローズされます。")
     return [Para([head]), *_change_lines(changes)]
 
 
 def _reopen_comment(stamp: str, changes: list[str]) -> list[Block]:
-    return [Para([f"Inspector でこの検出結果が再び検出されました（{stamp}）。課題を再オープンします。"]),
+    return [Para([f"Inspector で同じ問題が再び検出されました（{stamp}）。課題を再オープンします。"]),
             *_change_lines(changes)]

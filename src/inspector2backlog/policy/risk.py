@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from ..findings.model import Finding, Resource
+from ..render.wording import percent
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
@@ -73,7 +74,7 @@ def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: "RiskConf
     if (cfg.epss_threshold > 0 and cfg.epss_priority and facts.epss is not None and facts.epss >= cfg.epss_threshold
             and PRIORITY_RANK.get(cfg.epss_priority, 0) > PRIORITY_RANK.get(new, 1)):
         new = cfg.epss_priority
-        reasons.append(f"悪用可能性 (EPSS) が {facts.epss * 100:.2f} % で、しきい値 {cfg.epss_threshold * 100:.2f} % 以上です:"
+        reasons.append(f"悪用可能性 (EPSS) が {percent(facts.epss)} で、しきい値 {percent(cfg.epss_threshold)} 以上です:"
                        f" 優先度を「{cfg.epss_priority}」にしました。")
     if (cfg.internet_reachable_priority and facts.reachable
             and PRIORITY_RANK.get(cfg.internet_reachable_priority, 0) > PRIORITY_RANK.get(new, 1)):
@@ -123,7 +124,7 @@ def reachable_reason(f: Finding, store: "StateStore | None") -> str:
         for r in f.resources:
             rec = store.get(REACH_PREFIX + r.id)
             if rec is not None and rec.data.get("ports"):
-                ports = ", ".join(sorted(rec.data["ports"]))
+                ports = "、".join(sorted(rec.data["ports"]))
                 return f"同じリソースでインターネットからの到達性（ポート {ports}）が検出されています"
     return ""
 

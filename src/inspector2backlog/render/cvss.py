@@ -331,7 +331,7 @@ def _problem(
             return f"評価基準「{_clip(code)}」の値「{_clip(value)}」が不明です"
     missing = [code for code in mandatory if code not in seen]
     if missing:
-        return "必須の評価基準がありません: " + ", ".join(missing)
+        return "必須の評価基準がありません: " + "、".join(missing)
     return None
 
 

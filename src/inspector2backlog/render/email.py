@@ -36,9 +36,16 @@ class _Email(Writer):
         return "\n".join("・" + inline(item) for item in b.items)
 
     def table(self, b: Table) -> str:
-        if len(b.header) == 2:  # a key/value table reads best as "key: value" lines in a mail
-            return "\n".join(f"{inline(r[0])}: {inline(r[1])}" for r in b.rows)
-        return "\n".join([" / ".join(b.header), *(" / ".join(inline(c) or "-" for c in r) for r in b.rows)])
+        head = [defang_markup(clean(h)) for h in b.header]
+        if len(b.header) == 2:  # a key/value table reads best as "key: value" lines under its title
+            title = [f"【{head[0]}】"] if head[0] != "項目" else []
+            return "\n".join([*title, *(f"{inline(r[0])}: {inline(r[1])}" for r in b.rows)])
+        # one entry per row: the first column, then "column: value" lines (a separator would collide with paths)
+        out = []
+        for r in b.rows:
+            out.append(f"・{head[0]}: {inline(r[0]) or '—'}")
+            out += [f"    {h}: {inline(c) or '—'}" for h, c in zip(head[1:], r[1:])]
+        return "\n".join(out)
 
     def code_block(self, b: CodeBlock) -> str:
         return "\n".join("    " + ln for ln in defang_markup(clean(b.text)).rstrip("\n").split("\n"))

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..findings.model import Finding, severity_rank
-from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Quote, Strong, Table, plain
-from .issue import NONE_PROVIDED, Issue, _tr_line, jvn_blocks, reference_urls, severity_head, update_advice
+from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
+from .issue import NONE_PROVIDED, Issue, _tr_line, jvn_blocks, reference_urls, severity_head
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
+from .links import inline_links, quoted
+from .packages import member_cell, update_line
+from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
 from .safe import SUMMARY_LIMIT, clean, one_line, truncate
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
     if f.network is not None:
         lead["net"] = f.network.port_label
     if f.code is not None:
-        lead["code"] = " ".join(x for x in (", ".join(f.code.cwes), f.code.detector_name) if x)
+        lead["code"] = " ".join(x for x in ("、".join(f.code.cwes), f.code.detector_name) if x)
     return lead
 
 
@@ -127,14 +130,13 @@ def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
     vid = lead.get("vid") or lead.get("title") or "Inspector の検出結果"
     names = list(dict.fromkeys(p[0] for m in members for p in m.get("p") or []))
     if names:
-        more = f" 他 {len(names) - 2} 件" if len(names) > 2 else ""
-        return f"{vid} {', '.join(names[:2])}{more}"
+        return f"{vid} {'、'.join(names[:2])}{others(len(names) - 2)}"
     return vid
 
 
 def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[dict], sev: str, score: float | None) -> str:
     n = resources_of(members)
-    tail = f" — {n} リソース" if members else " — すべて解消"
+    tail = f" — {n} リソース" if members else " — 検出なし"
     return truncate(one_line(clean(severity_head(sev, score) + subject(kind, lead, members) + tail)), SUMMARY_LIMIT, "…")
 
 
@@ -157,20 +159,6 @@ def member_label(m: Mapping[str, Any], kind: str = "vulnerability") -> str:
     return where
 
 
-def _packages_cell(m: Mapping[str, Any]) -> Line:
-    out: list = []
-    for i, (name, version, fixed) in enumerate((m.get("p") or [])[:3]):
-        if i:
-            out.append("、")
-        fixed_text = fixed if fixed and fixed != "NotAvailable" else "修正なし"
-        out += [Code(f"{name} {version}"), f" → {fixed_text}"]
-    if len(m.get("p") or []) > 3:
-        out.append(f" ほか {len(m['p']) - 3} 件")
-    if m.get("net"):
-        out.append(Code(m["net"]))
-    return out or ["—"]
-
-
 def _score(m: Mapping[str, Any]) -> str:
     sc = m.get("sc")
     return f"{sc:.1f}" if isinstance(sc, (int, float)) else "—"
@@ -185,7 +173,7 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
     n_res = resources_of(members)
     blocks: list[Block] = [Heading("概要")]
     if not members:
-        blocks.append(Para(["この課題の対象はすべて解消されました。"]))
+        blocks.append(Para(["この課題の対象は、すべて Inspector で検出されなくなりました。"]))
     elif kind == "fix":
         ids = sorted({str(m.get("id")) for m in members if m.get("id")})
         if lead.get("fixed"):
@@ -206,13 +194,15 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
                             + (f"、最高スコア {score:.1f}" if score is not None else "") + "）。"]))
     blocks.append(Para(["この課題は Inspector の検出結果を", KIND_JA.get(kind, "まとめ"),
                         "として 1 件にしたものです。対象リソースの一覧は検出結果の変化に合わせて書き換えられ、"
-                        "すべて解消されると完了になります。"]))
+                        "すべて検出されなくなると完了になります。"]))
     if reasons:
         blocks += [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])]
     blocks += _score_table(members, sev, score)
     if kind != "fix" and lead.get("desc", "").strip():
         line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
-        blocks += [Heading("説明"), *(jvn_blocks(tr.get(lead["desc"])) or [Para(line) if ok else Quote(plain(line))])]
+        text = plain(line) + (INSPECTOR_CUT_MARK if inspector_cut(lead["desc"]) else "")
+        blocks += [Heading("説明"), *(jvn_blocks(tr.get(lead["desc"])) or
+                                     ([Para(inline_links(text))] if ok else quoted(text)))]
     if kind == "fix" and members:
         blocks += _fixed_vulns(members)
     blocks += _resource_table(kind, members, lead)
@@ -232,7 +222,7 @@ def _score_table(members: Sequence[dict], sev: str, score: float | None) -> list
         rows.append([["既知の悪用"], [Strong("あり") if "YES" in exploits else "なし"]])
     epss = max((m["ep"] for m in members if isinstance(m.get("ep"), (int, float))), default=None)
     if epss is not None:
-        rows.append([["悪用可能性 (EPSS)"], [f"最大 {epss * 100:.2f} %"]])
+        rows.append([["悪用可能性 (EPSS)"], [f"最大 {percent(epss)}"]])
     fixes = sorted({m.get("fx") for m in members if m.get("fx")})
     if fixes:
         rows.append([["修正の有無"], ["、".join(yes_no(x) for x in fixes)]])
@@ -262,35 +252,35 @@ def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any])
         row: list[Line] = [[str(m.get("r") or "—")], [_where(m)]]
         if kind == "fix":
             row.append([Code(str(m.get("id") or "?"))])
-        row += [_packages_cell(m), [severity_ja(m.get("v") or "")], [_score(m)]]
+        row += [member_cell(m), [severity_ja(m.get("v") or "")], [_score(m)]]
         rows.append(row)
-    detail = "ポート" if lead.get("net") else "詳細" if lead.get("code") else "パッケージ（現在 → 修正）"
+    detail = "ポート" if lead.get("net") else "ファイル" if lead.get("code") else "パッケージ（現在 → 修正）"
     header = ["リソース", "アカウント / リージョン"] + (["脆弱性"] if kind == "fix" else []) + [detail, "深刻度", "スコア"]
     blocks: list[Block] = [Heading(f"対象リソース（{resources_of(members)} 件）"), Table(header, rows)]
     if len(members) > MAX_ROWS:
-        blocks.append(Para([f"ほか {len(members) - MAX_ROWS} 件（スコアの高い順に {MAX_ROWS} 件を表示）"]))
+        blocks.append(Para([f"他 {len(members) - MAX_ROWS} 件（スコアの高い順に {MAX_ROWS} 件を表示）"]))
     return blocks
 
 
 def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[dict], tr: Mapping) -> list[Block]:
     items: list[Line] = []
     if kind == "fix":
-        items.append(update_advice(lead.get("pkg") or "?", lead.get("fixed") or ""))
+        items.append(update_line(lead.get("pkg") or "?", lead.get("fixed") or "", lead.get("pm") or ""))
         if lead.get("cmd"):
             items.append(["更新コマンドの例: ", Code(lead["cmd"])])
     else:
         fixes = list(dict.fromkeys((p[0], p[2]) for m in members for p in m.get("p") or []))
         for name, fixed in fixes[:20]:
-            items.append(update_advice(name, fixed, vendor_hint=False))
+            items.append(update_line(name, fixed, vendor_hint=False))
         if len(fixes) > 20:
-            items.append([f"ほか {len(fixes) - 20} 件のパッケージ"])
+            items.append([f"他 {len(fixes) - 20} 件のパッケージ"])
     blocks: list[Block] = [Heading("推奨対応")]
     if items:
         blocks.append(Bullets(items))
     rec = (lead.get("rec") or "").strip()
     if rec and rec != NONE_PROVIDED:
         line, ok = _tr_line(tr.get(lead["rec"]), lead["rec"])
-        blocks.append(Para(["Inspector の推奨: ", *line]) if ok else Quote(plain(line)))
+        blocks += [Para(["Inspector の推奨: ", *inline_links(line[0])])] if ok else quoted(plain(line), (lead.get("rec_url") or "",))
     if lead.get("rec_url"):
         blocks.append(Para(["詳細: ", Link(lead["rec_url"], lead["rec_url"])]))
     return blocks if len(blocks) > 1 else []
@@ -319,7 +309,7 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
     rows = [[[f"{severity_ja(s)} ({s})"], [f"{active.get(s, 0)} 件"], [f"{resolved.get(s, 0)} 件"]] for s in sevs]
     scope = f"深刻度「{severity_ja(below)}」未満の検出結果"
     about = (f"{scope}をまとめる常設のダイジェストです。" if pid == "standing"
-             else f"{period_label(pid)}に初めて検出された、{scope}のまとめです。")
+             else f"{period_label(pid)}に受信した、{scope}のまとめです。")
     blocks: list[Block] = [
         Heading("概要"),
         Para([f"{about}個別の課題は作成していません。未解決は {len(members)} 件です。"]),
@@ -334,7 +324,7 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
         blocks += [Heading(f"スコアの高い順（上位 {min(TOP_DIGEST, len(members))} 件）"),
                    Table(["深刻度", "スコア", "脆弱性・内容", "リソース", "アカウント / リージョン"], top)]
         if len(members) > TOP_DIGEST:
-            blocks.append(Para([f"ほか {len(members) - TOP_DIGEST} 件"]))
+            blocks.append(Para([f"他 {len(members) - TOP_DIGEST} 件"]))
     blocks += [Heading("管理情報"), Bullets([["グループキー: ", Code(key)]])]
     return blocks
 
@@ -344,8 +334,7 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
 
 def _names(ms: Sequence[dict], kind: str) -> str:
     names = [member_label(m, kind) for m in ms[:MAX_NAMES_IN_COMMENT]]
-    more = f" ほか {len(ms) - MAX_NAMES_IN_COMMENT} 件" if len(ms) > MAX_NAMES_IN_COMMENT else ""
-    return "、".join(names) + more
+    return "、".join(names) + others(len(ms) - MAX_NAMES_IN_COMMENT)
 
 
 def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str = "") -> list[Block]:
@@ -368,7 +357,7 @@ def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str =
         closed = [m for m in d.resolved if m.get("s") != "SUPPRESSED"]
         suppressed = [m for m in d.resolved if m.get("s") == "SUPPRESSED"]
         if closed:
-            lines.append([f"{len(closed)} 件が解消されました: {_names(closed, kind)}"])
+            lines.append([f"{len(closed)} 件が Inspector で検出されなくなりました: {_names(closed, kind)}"])
         if suppressed:
             lines.append([f"{len(suppressed)} 件が抑制されました: {_names(suppressed, kind)}"])
     if d.moved:
@@ -376,14 +365,15 @@ def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str =
     for m, changes in d.changed[:MAX_NAMES_IN_COMMENT]:
         lines.append([f"{member_label(m, kind)} の内容が更新されました: " + "、".join(changes)])
     if len(d.changed) > MAX_NAMES_IN_COMMENT:
-        lines.append([f"ほか {len(d.changed) - MAX_NAMES_IN_COMMENT} 件の内容が更新されました"])
+        lines.append([f"他 {len(d.changed) - MAX_NAMES_IN_COMMENT} 件の内容が更新されました"])
     blocks: list[Block] = []
     if transition == "close":
         done = f"課題を完了にします（完了理由: {resolution}）。" if resolution else "課題を完了にします。"
         some_suppressed = any(m.get("s") == "SUPPRESSED" for m in d.resolved)
-        blocks.append(Para([f"すべての対象が{'解消または抑制' if some_suppressed else '解消'}されたため、{done}"]))
+        why = "Inspector で検出されなくなったか抑制された" if some_suppressed else "Inspector で検出されなくなった"
+        blocks.append(Para([f"すべての対象が {why}ため、{done}"]))
     elif transition == "reopen":
-        blocks.append(Para(["解消済みだった対象が再び検出されたため、課題を再オープンします。"]))
+        blocks.append(Para(["同じ問題が再び検出されたため、課題を再オープンします。"]))
     if len(lines) == 1 and not blocks:
         return [Para(lines[0]), Para(["課題の説明（対象の一覧）を最新の内容に書き換えました。"])]
     if lines:

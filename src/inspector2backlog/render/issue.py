@@ -16,7 +16,7 @@ from ..findings.timestamps import jst, try_parse
 from ..translate.base import Translation, Translator
 from . import backlog_notation, email, markdown
 from .cvss import explain
-from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Section, Strong, Table, plain
+from .doc import Block, Bullets, Code, CodeBlock, Heading, Line, Link, Para, Section, Strong, Table, plain
 from .labels import (
     COMPONENT_JA,
     DEFAULT_DUE_DAYS,
@@ -24,18 +24,35 @@ from .labels import (
     FINDING_TYPE_JA,
     RESOURCE_SHORT,
     SOURCE_JA,
-    STATUS_JA,
     resource_type_ja,
     severity_ja,
     yes_no,
 )
+from .links import inline_links, quoted
+from .packages import advice, fixed_version, function_account, layer_line, layer_list, locations, merge_packages
 from .redact import redact_value
+from .vendor_severity import vendor_severity_text
+from .wording import (
+    INSPECTOR_CUT_MARK,
+    cell_code,
+    codes,
+    detector_ja,
+    inspector_cut,
+    line_range,
+    missing_sentence,
+    others,
+    percent,
+    shown_vector,
+    status_label,
+    with_cut_mark,
+)
 from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, one_line, truncate
 
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
 NONE_PROVIDED = "None Provided"
 FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"
+EMPTY_SUBJECT = "内容の記載がない Inspector の検出結果"
 MAX_LINKS = 15
 MAX_TAGS = 8
 MAX_PACKAGES = 200
@@ -174,12 +191,12 @@ class IssueBuilder:
                                     lambda: _exploit_and_fix(f)))
         blocks += _resources(f)
         if f.packages:
-            blocks.append(self._section(("packages", f.packages), lambda: _packages(f.packages)))
+            blocks.append(self._section(("packages", f.packages, _fn_account(f)), lambda: _packages(f.packages, _fn_account(f))))
         if f.network:
             blocks += _network(f)
         if f.code:
             blocks += _code(f)
-        blocks.append(self._section(("remediation", f.packages, f.network, f.code, f.recommendation,
+        blocks.append(self._section(("remediation", f.packages, _fn_account(f), f.network, f.code, f.recommendation,
                                      f.recommendation_url, rec_t),
                                     lambda: _remediation(f, tr)))
         blocks.append(self._section(
@@ -209,14 +226,6 @@ def severity_head(severity: str, score: float | None) -> str:
     return f"【{severity_ja(severity)} {score:.1f}】" if score is not None else f"【{severity_ja(severity)}】"
 
 
-def update_advice(name: str, fixed: str, *, vendor_hint: bool = True) -> Line:
-    """「<pkg> を <fixed> 以降に更新してください。」, or that no fixed version exists yet."""
-    if fixed and fixed != "NotAvailable":
-        return [Code(name), " を ", Code(fixed), " 以降に更新してください。"]
-    hint = "ベンダーの情報を確認し、回避策を検討してください。" if vendor_hint else ""
-    return [Code(name), " の修正バージョンはまだ提供されていません。" + hint]
-
-
 def reference_urls(urls: Sequence[str], vulnerability_id: str) -> list[str]:
     """The distinct URLs, plus the NVD page of a CVE when none of them is it."""
     urls = list(urls)
@@ -227,10 +236,10 @@ def reference_urls(urls: Sequence[str], vulnerability_id: str) -> list[str]:
 
 def summary_for(f: Finding, score: float | None, tr: Mapping[str, Translation] | None = None) -> str:
     head = severity_head(f.severity, score)
-    subject = _subject(f, tr or {})
+    subject = _subject(f, tr or {}) or EMPTY_SUBJECT
     where = resource_label(f.primary_resource) if f.resources else ""
     if len(f.resources) > 1:
-        where += f" 他 {len(f.resources) - 1} 件"
+        where += others(len(f.resources) - 1)
     scope = " / ".join(x for x in (f.account, f.region) if x)
     text = head + subject
     if where:
@@ -244,9 +253,8 @@ def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:
     if f.type == "PACKAGE_VULNERABILITY" or f.packages:
         vid = f.vulnerability_id or f.title
         if f.packages:
-            p = f.packages[0]
-            more = f" 他 {len(f.packages) - 1} 件" if len(f.packages) > 1 else ""
-            return f"{vid} {p.name} {p.version}{more}".strip()
+            merged = merge_packages(f.packages)
+            return f"{vid} {merged[0].label}{others(len(merged) - 1)}".strip()
         return vid
     if f.network:
         t = tr.get(f.title)
@@ -254,9 +262,9 @@ def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:
             return t.text
         return f"ポート {f.network.port_label} が外部から到達可能"
     if f.code:
-        cwes = ", ".join(f.code.cwes)
+        cwes = "、".join(f.code.cwes)
         return " ".join(x for x in (cwes, f.code.detector_name or f.title) if x)
-    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type, f.type)
+    return f.title or f.vulnerability_id or FINDING_TYPE_JA.get(f.type, "" if f.type == "UNKNOWN" else f.type)
 
 
 def resource_label(r: Resource | None) -> str:
@@ -264,7 +272,7 @@ def resource_label(r: Resource | None) -> str:
         return ""
     short = RESOURCE_SHORT.get(r.type, r.type)
     if r.type == "AWS_EC2_INSTANCE":
-        return f"{r.id} ({r.name_tag})" if r.name_tag else r.id
+        return f"EC2 {r.name_tag} ({r.id})" if r.name_tag else f"EC2 {r.id}"
     if r.type == "AWS_ECR_CONTAINER_IMAGE":
         d = r.detail("awsEcrContainerImage") or r.detail("image")
         repo = _str(d.get("repositoryName")) or r.id.split("/", 1)[-1]
@@ -315,15 +323,15 @@ def _long_label(r: Resource | None) -> str:
 
 
 def _lead_sentence(f: Finding) -> Line:
+    if f.primary_resource is None and not (f.packages or f.network or f.code):
+        return [missing_sentence(f.raw)]
     where = _long_label(f.primary_resource)
     sev = severity_ja(f.severity)
     if f.packages:
-        names: list = []
-        for i, p in enumerate(f.packages[:3]):
-            names += (["、"] if i else []) + [Code(f"{p.name} {p.version}".strip())]
-        more = f" ほか {len(f.packages) - 3} 件" if len(f.packages) > 3 else ""
-        return [where, " のパッケージ ", *names, more, " に脆弱性 ", Code(f.vulnerability_id or f.title),
-                f"（深刻度: {sev}）が見つかりました。"]
+        merged = merge_packages(f.packages)
+        names = codes([m.label for m in merged[:3]])
+        return [where, " のパッケージ ", *names, others(len(merged) - 3), " に脆弱性 ",
+                Code(f.vulnerability_id or f.title), f"（深刻度: {sev}）が見つかりました。"]
     if f.network:
         n = f.network
         src = _network_source(f)
@@ -331,9 +339,9 @@ def _lead_sentence(f: Finding) -> Line:
     if f.code:
         c = f.code
         loc = c.file_path or c.file_name or "ソースコード"
-        return [where, " のコード ", Code(loc), _lines(c.start_line, c.end_line), " で ",
-                c.detector_name or "問題", "（" + ", ".join(c.cwes) + "）" if c.cwes else "",
-                f" が検出されました（深刻度: {sev}）。"]
+        at = f" の {line_range(c.start_line, c.end_line)}で、" if c.start_line is not None else " で、"
+        return [where, " のコード ", Code(loc), at, detector_ja(c.detector_name) if c.detector_name else "問題",
+                "（" + "、".join(c.cwes) + "）" if c.cwes else "", f"が検出されました（深刻度: {sev}）。"]
     return [where, f" で Inspector の検出結果があります（深刻度: {sev}）。"]
 
 
@@ -345,22 +353,20 @@ def _network_source(f: Finding) -> str:
     return "外部"
 
 
-def _lines(start: int | None, end: int | None) -> str:
-    if start is None:
-        return ""
-    if end is None or end == start:
-        return f"（{start} 行目）"
-    return f"（{start}〜{end} 行目）"
-
-
 def _overview(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     blocks: list[Block] = [Heading("概要"), Para(_lead_sentence(f))]
     if f.status != "ACTIVE":
-        blocks.append(Para([Strong(f"この検出結果の状態: {STATUS_JA.get(f.status, f.status)}")]))
+        blocks.append(Para([Strong(f"この検出結果の状態: {status_label(f.status)}")]))
     if f.description.strip():
         t = tr.get(f.description)
         line, ok = _tr_line(t, f.description)
-        blocks += jvn_blocks(t) or [Para(line) if ok else Quote(plain(line))]
+        jvn = jvn_blocks(t)
+        if jvn:
+            blocks += jvn
+        elif ok:
+            blocks.append(Para(inline_links(line[0] + (INSPECTOR_CUT_MARK if inspector_cut(f.description) else ""))))
+        else:
+            blocks += quoted(plain([line[0], with_cut_mark(f.description)]))
     return blocks
 
 
@@ -403,7 +409,7 @@ def _scores(f: Finding, score_label: str) -> list[Block]:
         note = "環境による調整あり" if adj.adjustments else "環境による調整なし"
         src = SOURCE_JA.get(adj.score_source, adj.score_source)
         rows.append([["Inspector スコア"], [f"{_fmt(score)}（CVSS {adj.version}、出典 {src}、{note}）"]])
-        rows.append([["ベクター"], [Code(adj.vector)]])
+        rows.append([["ベクター"], cell_code(shown_vector(adj.vector))])
         vector, version = adj.vector, adj.version
     else:
         best = f.best_cvss
@@ -412,16 +418,14 @@ def _scores(f: Finding, score_label: str) -> list[Block]:
             label = "Inspector スコア" if f.inspector_score is not None else score_label
             rows.append([[label], [f"{_fmt(f.inspector_score if f.inspector_score is not None else best.base_score)}"
                                    f"（CVSS {best.version}、出典 {src}）"]])
-            rows.append([["ベクター"], [Code(best.vector)]])
+            rows.append([["ベクター"], cell_code(shown_vector(best.vector))])
             vector, version = best.vector, best.version
         else:
             na = f.type in ("NETWORK_REACHABILITY", "CODE_VULNERABILITY") and f.inspector_score is None
             rows.append([["CVSS スコア"], ["対象外（この種類の検出結果には CVSS スコアがありません）" if na else "提供されていません"]])
             vector = version = ""
     if f.vendor_severity:
-        vs = f.vendor_severity
-        src = SOURCE_JA.get(f.vulnerability_source, f.vulnerability_source)
-        rows.append([["ベンダーの深刻度"], [f"{vs}（{src}）" if src else vs]])
+        rows.append([["ベンダーの深刻度"], [vendor_severity_text(f.vendor_severity, f.vulnerability_source)]])
     blocks: list[Block] = [Heading("深刻度とスコア"), Table(["項目", "値"], rows)]
     if adj and adj.adjustments:
         blocks.append(Para(["Inspector による環境に応じた調整:"]))
@@ -431,7 +435,7 @@ def _scores(f: Finding, score_label: str) -> list[Block]:
     shown = (vector, version)
     others = [c for c in f.cvss if (c.vector, c.version) != shown]
     if others:
-        rows2 = [[[c.version], [SOURCE_JA.get(c.source, c.source)], [_fmt(c.base_score)], [Code(c.vector)]]
+        rows2 = [[[c.version], [SOURCE_JA.get(c.source, c.source)], [_fmt(c.base_score)], cell_code(shown_vector(c.vector))]
                  for c in others]
         blocks.append(Para(["そのほかの CVSS 評価:"]))
         blocks.append(Table(["バージョン", "出典", "基本値", "ベクター"], rows2))
@@ -454,7 +458,7 @@ def _exploit_and_fix(f: Finding) -> list[Block]:
     else:
         items.append(["既知の悪用: 情報なし"])
     if f.epss is not None:
-        items.append([f"悪用可能性 (EPSS): {f.epss * 100:.2f} %（30 日以内に悪用される確率の推定）"])
+        items.append([f"悪用可能性 (EPSS): {percent(f.epss)}（30 日以内に悪用される確率の推定）"])
     if f.fix_available:
         items.append(["修正の有無: ", Strong(yes_no(f.fix_available))])
     return [Heading("悪用・修正の状況"), Bullets(items)]
@@ -468,7 +472,7 @@ def _resources(f: Finding) -> list[Block]:
     for r in f.resources[:20]:
         blocks.append(Bullets(_resource_lines(f, r)))
     if len(f.resources) > 20:
-        blocks.append(Para([f"ほか {len(f.resources) - 20} 件のリソース"]))
+        blocks.append(Para([f"他 {len(f.resources) - 20} 件のリソース"]))
     return blocks
 
 
@@ -496,8 +500,7 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
             lines.append(["VPC / サブネット: ", Code(net)])
         ips = _strs(d.get("ipV4Addresses")) + _strs(d.get("ipV6Addresses"))
         if ips:
-            more = f" ほか {len(ips) - 6} 件" if len(ips) > 6 else ""
-            lines.append(["IP アドレス: ", ", ".join(ips[:6]) + more])
+            lines.append(["IP アドレス: ", "、".join(ips[:6]) + others(len(ips) - 6)])
         if _str(d.get("keyName")):
             lines.append(["キーペア: ", Code(_str(d.get("keyName")))])
         if _str(d.get("iamInstanceProfileArn")):
@@ -507,7 +510,7 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
         lines.append([f"種類: {kind} ", Code(_str(d.get("repositoryName")) or r.id)])
         tags = _strs(d.get("imageTags"))
         if tags:
-            lines.append(["イメージタグ: ", Code(", ".join(tags[:10]))])
+            lines.append(["イメージタグ: ", *codes(tags[:10]), others(len(tags) - 10)])
         digest = _str(d.get("imageHash") or d.get("imageDigest"))
         if digest:
             lines.append(["ダイジェスト: ", Code(digest)])
@@ -527,7 +530,7 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
         lines.append([f"種類: {kind} ", Code(name), f"（{facts}）" if facts else ""])
         layers = _strs(d.get("layers"))
         if layers:
-            lines.append(["レイヤー: ", *_codes(layers)])
+            lines.append(["レイヤー: ", *layer_list(layers, _fn_account(f))])
         vpc = d.get("vpcConfig") if isinstance(d.get("vpcConfig"), dict) else {}
         if _str(vpc.get("vpcId")):
             lines.append(["VPC: ", Code(_str(vpc.get("vpcId")))])
@@ -540,19 +543,8 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
         lines.append(["ID: ", Code(r.id)])
     tags = [(k, v) for k, v in r.tags.items() if not k.startswith("aws:") and k != "Name"]
     if tags:
-        shown = ", ".join(f"{k}={v}" for k, v in tags[:MAX_TAGS])
-        more = f" ほか {len(tags) - MAX_TAGS} 件" if len(tags) > MAX_TAGS else ""
-        lines.append(["タグ: ", Code(shown), more])
+        lines.append(["タグ: ", *codes([f"{k}={v}" for k, v in tags[:MAX_TAGS]]), others(len(tags) - MAX_TAGS)])
     return lines
-
-
-def _codes(values: Sequence[str]) -> list:
-    out: list = []
-    for i, v in enumerate(values):
-        if i:
-            out.append(", ")
-        out.append(Code(v))
-    return out
 
 
 def _join(*parts: str) -> str:
@@ -572,25 +564,23 @@ def _jst_raw_cached(value: str | int | float) -> str:
     return jst(dt) if dt else (str(value) if value else "不明")
 
 
-def _packages(pkgs: Sequence[Package]) -> list[Block]:
+def _packages(pkgs: Sequence[Package], account: str = "") -> list[Block]:
     rows: list[list[Line]] = []
-    for p in pkgs[:MAX_PACKAGES]:
-        fixed: Line = [Code(p.fixed_in)] if p.fix_known else ["なし（未提供）" if p.fixed_in == "NotAvailable" else "—"]
-        rows.append([[Code(p.name)], [Code(p.full_version or "?")], fixed, [p.package_manager or "—"], _location(p)])
+    merged = merge_packages(pkgs)
+    for m in merged[:MAX_PACKAGES]:
+        p = m.pkg
+        fixed: Line = [Code(fixed_version(p))] if p.fix_known else ["未提供" if p.fixed_in == "NotAvailable" else "—"]
+        rows.append([cell_code(p.name), cell_code(p.full_version or "?"), fixed, [p.package_manager or "—"],
+                     locations(m, account)])
     blocks: list[Block] = [Heading("影響を受けるパッケージ"), Table(["パッケージ", "現在のバージョン", "修正バージョン", "種別", "場所"], rows)]
-    if len(pkgs) > MAX_PACKAGES:
-        blocks.append(Para([f"ほか {len(pkgs) - MAX_PACKAGES} 件のパッケージ"]))
+    if len(merged) > MAX_PACKAGES:
+        blocks.append(Para([f"他 {len(merged) - MAX_PACKAGES} 件のパッケージ"]))
     return blocks
 
 
-def _location(p: Package) -> Line:
-    if p.file_path:
-        return [Code(p.file_path)]
-    if p.source_lambda_layer_arn:
-        return ["レイヤー ", Code(p.source_lambda_layer_arn)]
-    if p.source_layer_hash:
-        return ["イメージレイヤー ", Code(p.source_layer_hash[:19] + "…")]
-    return ["—"]
+def _fn_account(f: Finding) -> str:
+    r = f.primary_resource
+    return function_account(r.id, f.account) if r is not None else f.account
 
 
 def _network(f: Finding) -> list[Block]:
@@ -623,7 +613,7 @@ def _code(f: Finding) -> list[Block]:
         cwe_line: list = ["CWE: "]
         for i, cwe in enumerate(c.cwes):
             if i:
-                cwe_line.append(", ")
+                cwe_line.append("、")
             num = cwe.upper().removeprefix("CWE-")
             cwe_line.append(Link(cwe, f"https://cwe.mitre.org/data/definitions/{num}.html") if num.isdigit() else cwe)
         items.append(cwe_line)
@@ -634,28 +624,31 @@ def _code(f: Finding) -> list[Block]:
     if c.rule_id:
         items.append(["ルール ID: ", Code(c.rule_id)])
     if c.detector_tags:
-        items.append(["タグ: ", ", ".join(c.detector_tags)])
-    items.append(["ファイル: ", Code(c.file_path or c.file_name or "不明"), _lines(c.start_line, c.end_line)])
+        items.append(["タグ: ", "、".join(c.detector_tags)])
+    lines = line_range(c.start_line, c.end_line)
+    items.append(["ファイル: ", Code(c.file_path or c.file_name or "不明"), f"（{lines}）" if lines else ""])
     if c.source_lambda_layer_arn:
-        items.append(["レイヤー: ", Code(c.source_lambda_layer_arn)])
+        items.append(["レイヤー: ", *layer_line(c.source_lambda_layer_arn, _fn_account(f))])
     return [Heading("コードの脆弱性"), Bullets(items)]
 
 
 def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     items: list[Line] = []
     commands: list[str] = []
-    for p in f.packages[:MAX_PACKAGES]:
-        items.append(update_advice(p.name, p.fixed_in if p.fix_known else ""))
+    for m in merge_packages(f.packages)[:MAX_PACKAGES]:
+        items += advice(m, _fn_account(f))
+        p = m.pkg
         if p.remediation and p.remediation != "NotAvailable" and p.remediation not in commands:
             commands.append(p.remediation)
     if commands:
-        items.append(["更新コマンドの例: ", *_codes(commands)])
+        items.append(["更新コマンドの例: ", *codes(commands)])
     if f.network:
         items += _network_advice(f)
     if f.code:
         c = f.code
-        items.append([Code(c.file_path or c.file_name or "ソースコード"), _lines(c.start_line, c.end_line),
-                      f" を確認し、検出ルール「{c.detector_name or c.detector_id}」の指摘に沿って修正してください。"])
+        at = f" の {line_range(c.start_line, c.end_line)}" if c.start_line is not None else " "
+        items.append([Code(c.file_path or c.file_name or "ソースコード"), at,
+                      f"を確認し、検出ルール「{c.detector_name or c.detector_id}」の指摘に沿って修正してください。"])
         items.append(["修正をデプロイすると Inspector が再スキャンし、解消されていれば検出結果はクローズされます。"])
     blocks: list[Block] = [Heading("推奨対応")]
     if items:
@@ -666,10 +659,10 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     else:
         line, ok = _tr_line(tr.get(f.recommendation), f.recommendation)
         if ok:
-            blocks.append(Para(["Inspector の推奨: ", *line]))
+            blocks.append(Para(["Inspector の推奨: ", *inline_links(line[0])]))
         else:
             blocks.append(Para(["Inspector の推奨（未翻訳・原文）:" if line[0].startswith("【未") else "Inspector の推奨（翻訳失敗・原文）:"]))
-            blocks.append(Quote(f.recommendation))
+            blocks += quoted(f.recommendation, skip=(f.recommendation_url,))
     if f.recommendation_url:
         blocks.append(Para(["詳細: ", Link(f.recommendation_url, f.recommendation_url)]))
     return blocks
@@ -690,10 +683,10 @@ def _network_advice(f: Finding) -> list[Line]:
     port = f"{n.ports}/{n.protocol}" if n.protocol else n.ports
     out: list[Line] = []
     if sgs:
-        out.append(["セキュリティグループ ", *_codes(sgs), " のインバウンドルールで ", Code(port),
+        out.append(["セキュリティグループ ", *codes(sgs), " のインバウンドルールで ", Code(port),
                     " の送信元（0.0.0.0/0 など）を必要な範囲に限定するか、不要ならルールを削除してください。"])
     if acls:
-        out.append(["あわせてネットワーク ACL ", *_codes(acls), " でも不要な通信を拒否できます。"])
+        out.append(["あわせてネットワーク ACL ", *codes(acls), " でも不要な通信を拒否できます。"])
     advice = _REMOTE_ADMIN_ADVICE.get(n.port_begin) if n.port_end in (None, n.port_begin) else None
     if advice:
         out.append([advice])
@@ -707,22 +700,25 @@ def _references(f: Finding) -> list[Block]:
         return []
     items: list[Line] = [[Link(u, u)] for u in seen[:MAX_LINKS]]
     if len(seen) > MAX_LINKS:
-        items.append([f"ほか {len(seen) - MAX_LINKS} 件"])
+        items.append([f"他 {len(seen) - MAX_LINKS} 件"])
     if f.related_vulnerabilities:
-        items.append(["関連する脆弱性: ", *_codes(list(f.related_vulnerabilities[:20]))])
+        items.append(["関連する脆弱性: ", *codes(list(f.related_vulnerabilities[:20]))])
     return [Heading("参考情報"), Bullets(items)]
 
 
 def _detection(f: Finding) -> list[Block]:
     lines: list[Line] = [
-        [f"初回検出 {jst(f.first_observed)} · 最終検出 {jst(f.last_observed)} · 更新 {jst(f.updated_at)}"],
+        [f"初回検出: {jst(f.first_observed)}、最終検出: {jst(f.last_observed)}、更新: {jst(f.updated_at)}"],
     ]
     if f.vendor_created or f.vendor_updated:
-        vendor = [f"ベンダー公開 {jst(f.vendor_created)}"] if f.vendor_created else []
+        vendor = [f"ベンダー公開: {jst(f.vendor_created)}"] if f.vendor_created else []
         if f.vendor_updated:
-            vendor.append(f"ベンダー更新 {jst(f.vendor_updated)}")
-        lines.append([" · ".join(vendor)])
-    lines.append([f"状態: {STATUS_JA.get(f.status, f.status)} ({f.status}) · 種類: {FINDING_TYPE_JA.get(f.type, f.type)}"])
+            vendor.append(f"ベンダー更新: {jst(f.vendor_updated)}")
+        lines.append(["、".join(vendor)])
+    raw = f.raw if isinstance(f.raw, dict) else {}
+    state = status_label(f.status) if raw.get("status") or not raw else "不明（通知に記載なし）"
+    kind = FINDING_TYPE_JA.get(f.type) or ("不明（通知に記載なし）" if f.type == "UNKNOWN" else f.type)
+    lines.append([f"状態: {state}、種類: {kind}"])
     lines.append(["Finding ARN: ", Code(f.arn)])
     return [Heading("検出日時"), Bullets(lines)]
 
@@ -734,13 +730,13 @@ def _original(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
         parts.append(f.title)
     desc_t = tr.get(f.description)
     if f.description and desc_t is not None and desc_t.translated:
-        parts.append(f.description)
+        parts.append(with_cut_mark(f.description))
     rec_t = tr.get(f.recommendation)
     if f.recommendation and rec_t is not None and rec_t.translated and f.recommendation != NONE_PROVIDED:
         parts.append("Remediation: " + f.recommendation)
     if not parts:
         return []
-    return [Heading("原文 (English)"), Quote("\n\n".join(parts))]
+    return [Heading("原文 (English)"), *quoted("\n\n".join(parts), skip=(f.recommendation_url,))]
 
 
 def _labels(f: Finding) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import PHASES, ConflictError, Record, StateStore
+from .base import PHASES, ConflictError, Record, StateOpenError, StateStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from .dynamodb import DynamoDBStore
@@ -24,6 +24,7 @@ __all__ = [
     "MemoryStore",
     "Record",
     "SQLiteStore",
+    "StateOpenError",
     "StateStore",
     "open_store",
 ]

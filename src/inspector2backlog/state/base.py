@@ -42,6 +42,10 @@ class ConflictError(Exception):
     """A conditional write lost: someone else changed or claimed the record first."""
 
 
+class StateOpenError(RuntimeError):
+    """The state store cannot be opened (a directory, not an SQLite file, under a regular file…); names the path."""
+
+
 class RecordTooLargeError(ValueError):
     """A record does not fit the backend's size limit (DynamoDB: 400 KB per item, even compressed)."""
 

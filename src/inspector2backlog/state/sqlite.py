@@ -9,18 +9,22 @@
   with an older one; expired rows read as absent and are deleted when new entries are written.
 * Conditional writes are single statements, so they are atomic across processes: a claim is an ``INSERT`` that
   fails on the primary key; a save is ``UPDATE … WHERE key = ? AND version = ?``.
+* A path that cannot hold the store (a directory, a file that is not SQLite or not writable, a path under a regular
+  file or in a directory we may not write) raises :class:`StateOpenError` naming the path, never a bare
+  ``sqlite3`` / ``OSError``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Iterator
 
-from .base import ConflictError, Record, StateStore
+from .base import ConflictError, Record, StateOpenError, StateStore
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -81,6 +85,34 @@ def _record(row: tuple) -> Record:
     )
 
 
+def path_problem(path: Path) -> str | None:
+    """Why ``path`` cannot hold an SQLite store, judged before anything is opened or created: a directory, a file
+    we may not write, a path under a regular file, a directory we may not create the file in."""
+    if path.is_dir():
+        return "ディレクトリです。SQLite のファイルのパスを指定してください / is a directory, not an SQLite file"
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            return "読み書きできません（ファイルの権限）/ cannot read and write it (file permissions)"
+        return None
+    for parent in path.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                return f"{parent} はファイルです（ディレクトリではありません）/ {parent} is a file, not a directory"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"ディレクトリ {parent} にファイルを作れません（権限）/ cannot create files in {parent} (permissions)"
+            break
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+        return f"SQLite のデータベースではありません / not an SQLite database ({text})"
+    if isinstance(exc, OSError):
+        text = exc.strerror or text
+    return f"状態ストアを開けません / cannot open the state store ({type(exc).__name__}: {text})"
+
+
 class SQLiteStore(StateStore):
     """State in a local SQLite file (created with its parent directories on first use).
 
@@ -90,6 +122,21 @@ class SQLiteStore(StateStore):
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0, durable: bool = True) -> None:
         self.path = Path(path)
+        shown = self.path.absolute()  # relative paths are relative to the working directory: say which one
+        problem = path_problem(shown) if str(path) != ":memory:" else None
+        if problem:
+            raise StateOpenError(f"{shown}: {problem}")
+        try:
+            self._open(path, timeout, durable)
+        except (sqlite3.Error, OSError, StateOpenError) as exc:
+            conn = getattr(self, "_conn", None)
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, StateOpenError):
+                raise
+            raise StateOpenError(f"{shown}: {_describe(exc)}") from exc
+
+    def _open(self, path: str | Path, timeout: float, durable: bool) -> None:
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -125,8 +172,8 @@ class SQLiteStore(StateStore):
     def _migrate(self) -> None:
         (current,) = self._conn.execute("PRAGMA user_version").fetchone()
         if current > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path}: state schema version {current} is newer than this program supports ({SCHEMA_VERSION})"
+            raise StateOpenError(
+                f"{self.path.absolute()}: state schema version {current} is newer than this program supports ({SCHEMA_VERSION})"
             )
         if current == SCHEMA_VERSION:
             return

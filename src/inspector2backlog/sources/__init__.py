@@ -1,0 +1,1 @@
+"""Finding sources other than Inspector (GuardDuty, …): parsers and their Japanese knowledge."""

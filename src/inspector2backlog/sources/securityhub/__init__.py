@@ -1,0 +1,1 @@
+"""Security Hub: control reference data and its Japanese (``controls``)."""
