@@ -1,7 +1,9 @@
 """AWS Lambda entry points: a thin shell over the same pipeline the CLI runs.
 
 * :func:`sqs_handler` — EventBridge → SQS → Lambda (the template's default), with ``ReportBatchItemFailures``: each
-  SQS record succeeds or fails on its own, so one bad record never blocks or loses the others.
+  SQS record succeeds or fails on its own, so one bad record never blocks or loses the others. A finding held by
+  another worker's live claim, or waiting for an earlier create to be verified, fails its record too: SQS delivers
+  it again, nothing is deleted before it has an issue.
 * :func:`eventbridge_handler` — EventBridge → Lambda directly (async invoke; a failure raises, so Lambda retries
   and then sends the event to the function's on-failure destination / DLQ).
 
@@ -99,6 +101,9 @@ def _process(ctx: Any, value: Any, origin: str, groups: set[str] | None = None) 
             problems.append(f"unparseable input ({item.error})")
         if out.failed:
             emit_metric("DeliveryFailures")
+            problems.append(out.reason)
+        elif out.unfinished:  # another worker's live claim, or an earlier create not yet verifiable: SQS retries
+            emit_metric("Unfinished")
             problems.append(out.reason)
     return problems
 

@@ -180,6 +180,12 @@ def send(
             typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)
         typer.echo(f"{len(report.failures)} 件の送信に失敗しました。状態ストアに保留として記録し、次回の実行で再送します。"
                    " / deliveries failed; recorded as pending and retried by the next run.", err=True)
+    for o in report.unfinished:  # held by a live claim, or waiting until Backlog's index can show an earlier create
+        typer.echo(f"未完了 / not finished: {o.key}: {o.reason}", err=True)
+    if report.unfinished:
+        typer.echo(f"{len(report.unfinished)} 件は未完了です。時間をおいて再実行してください（同じ入力、または入力なしで）。"
+                   " / not finished yet; run again later.", err=True)
+    if not report.ok:
         raise typer.Exit(1)
 
 

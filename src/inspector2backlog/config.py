@@ -82,6 +82,7 @@ class BacklogConfig:
     max_retries: int = 5  # per request, for 429 / 5xx / connection failures
     max_wait_seconds: float = 120.0  # longest wait for a rate-limit reset
     retry_backoff_seconds: float = 1.0  # first back-off step (doubles, with jitter, capped at 30 s)
+    index_lag_seconds: float = 300.0  # a create that may have landed is filed again only after a look-up this late
     priority: Mapping[str, str] = field(
         default_factory=lambda: _frozen_map(DEFAULT_PRIORITY), metadata={"item": str, "severity_keys": True}
     )
@@ -111,6 +112,7 @@ class StateConfig:
     dynamodb_table: str = ""
     region: str = ""
     translation_ttl_days: int = 365  # DynamoDB: translation-memory entries expire (TTL) after this; 0 = never
+    claim_timeout_seconds: float = 120.0  # a claim older than this belongs to a worker that died
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,6 +477,10 @@ def _validate(c: Config, where: str) -> None:
         raise bad("[delivery] sns_topic_arn", "required when sink = \"sns\"")
     if c.grouping.group_by not in GROUP_BY:
         raise bad("[grouping] group_by", f"{c.grouping.group_by!r} is not one of {', '.join(GROUP_BY)}")
+    if b.index_lag_seconds < 0:
+        raise bad("[backlog] index_lag_seconds", "must be 0 or a number of seconds")
+    if c.state.claim_timeout_seconds <= 0:
+        raise bad("[state] claim_timeout_seconds", "must be a positive number of seconds")
     if c.grouping.coalesce_seconds < 0:
         raise bad("[grouping] coalesce_seconds", "must be 0 (write at the end of every run) or a number of seconds")
     if c.digest.below_severity and c.digest.below_severity.upper() not in SEVERITY_ORDER:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Iterable
 
-from .deliver.base import DeliveryError, Sink
+from .deliver.base import Sink
 from .findings.model import Finding, Item, Skipped, Unparsed
 from .policy.lifecycle import Lifecycle, Outcome
 from .render.issue import IssueBuilder
-from .state.base import ConflictError, StateStore
+from .state.base import StateStore
 from .stats import Stats
 
 log = logging.getLogger("inspector2backlog.pipeline")
@@ -30,8 +30,13 @@ class RunReport:
         return [o for o in self.outcomes if o.failed]
 
     @property
+    def unfinished(self) -> list[Outcome]:
+        """Held by another worker's live claim, or waiting for Backlog's search index (a later run finishes them)."""
+        return [o for o in self.outcomes if o.unfinished]
+
+    @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.unfinished
 
 
 class Pipeline:
@@ -83,29 +88,9 @@ class Pipeline:
         key = "fallback:" + digest
         self.stats.add("fallbacks")
         log.error("unparseable input", extra={"origin": item.origin, "error": item.error})
-        rec = self.store.get(key)
-        if rec is not None and rec.issue_key:
-            return Outcome("skipped", key, rec.issue_key, "同じ解析失敗の入力は課題作成済みです")
-        earlier = rec is not None  # an earlier attempt that may have filed it (a lost answer, a crash)
-        try:
-            rec = rec or self.store.claim(key)
-        except ConflictError:
-            return Outcome("skipped", key, reason="別の処理が課題を作成中です")
-        try:
-            ref = self.sink.find(key) if earlier else None
-            if ref is None:
-                ref = self.sink.create(self.builder.fallback(item, self.secrets, key))
-                self.stats.add("issues_created")
-        except DeliveryError as e:
-            if e.maybe_applied or earlier:  # it may be in Backlog: keep the record, so the next attempt looks first
-                self.store.save(replace(rec, phase="pending", data={"error": str(e)[:500]}))
-            else:
-                self.store.delete(key)  # nothing was filed: the next delivery of this input tries again
-            self.stats.add("delivery_failures")
-            log.error("fallback delivery failed", extra={"origin": item.origin, "error": str(e)})
-            return Outcome("failed", key, reason=str(e))
-        self.store.save(replace(rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status="FALLBACK", data={}))
-        return Outcome("created", key, ref.key, "fallback")
+        from .policy.recovery import file_fallback
+
+        return file_fallback(self.lifecycle, key, lambda: self.builder.fallback(item, self.secrets, key))
 
 
 def _log_outcome(out: Outcome, arn: str) -> None:

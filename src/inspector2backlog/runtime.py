@@ -172,7 +172,9 @@ def build_pipeline(
                           project=config.backlog.project_key, digest=config.digest, risk=config.risk,
                           coalesce_seconds=config.grouping.coalesce_seconds,
                           closed_resolution=config.backlog.closed_resolution,
-                          suppressed_resolution=config.backlog.suppressed_resolution)
+                          suppressed_resolution=config.backlog.suppressed_resolution,
+                          index_lag_seconds=config.backlog.index_lag_seconds,
+                          claim_timeout_seconds=config.state.claim_timeout_seconds)
     return SendContext(Pipeline(lifecycle=lifecycle, secrets=secrets), config, stats, closers)
 
 

@@ -195,3 +195,65 @@ def test_a_group_record_that_cannot_be_stored_fails_the_messages_that_fed_it(aws
     assert failed == grouped_ids and len(failed) == 6
     (issue,) = aws_app["fake"].issues.values()  # the finding outside the group was delivered as usual
     assert "3389" in issue["summary"]
+
+
+def test_a_batch_whose_handler_died_mid_claim_is_redelivered_and_filed(aws_app, monkeypatch):
+    """The handler (a real process) is killed with SIGKILL while its create is in flight — Backlog filed the issue,
+    nobody heard back. SQS delivers the batch again: while the claim is live the record is reported as a batch-item
+    failure (not deleted); after the claim's deadline it is looked up, adopted, and only then deleted."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    fake, sqs, url = aws_app["fake"], aws_app["sqs"], aws_app["queue_url"]
+    for k, v in {"I2B_STATE_CLAIM_TIMEOUT_SECONDS": "6", "I2B_BACKLOG_INDEX_LAG_SECONDS": "0",
+                 "I2B_TRANSLATE_ENGINE": "offline"}.items():
+        monkeypatch.setenv(k, v)
+    aws_lambda.reset()
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
+    fake.fail_next(1, "timeout", method="POST", path=r"/issues$", apply=True)  # filed, the answer never comes
+    event = _batch(aws_app, _events("02-ec2-high-openssh.event.json"))
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    code = "import json, sys; from inspector2backlog import aws_lambda; aws_lambda.sqs_handler(json.load(sys.stdin))"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": src})
+    proc.stdin.write(json.dumps(event).encode())
+    proc.stdin.close()
+    deadline = time.monotonic() + 60
+    while not fake.requests_of("create_issue") and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(fake.issues) == 1
+    store = DynamoDBStore(TABLE, endpoint_url=aws_app["endpoint"])
+    (rec,) = store.records("finding:")
+    assert rec.phase == "claimed" and rec.issue_key is None and rec.data["pending_finding"]  # the claim says what for
+
+    def redeliver() -> tuple[dict, dict]:
+        time.sleep(1.1)  # the visibility timeout: the message was never deleted
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2).get("Messages", [])
+        assert len(got) == 1, "the message must still be on the queue"
+        ev = {"Records": [{**event["Records"][0], "messageId": got[0]["MessageId"],
+                           "receiptHandle": got[0]["ReceiptHandle"]}]}
+        result = aws_lambda.sqs_handler(ev, None)
+        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+        for r in ev["Records"]:  # what Lambda does with a partial batch response
+            if r["messageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=r["receiptHandle"])
+        return ev, result
+
+    ev, result = redeliver()  # the claim is live: someone may still be creating it
+    assert result["batchItemFailures"] == [{"itemIdentifier": ev["Records"][0]["messageId"]}]
+    assert len(fake.requests_of("create_issue")) == 1
+    time.sleep(max(0.0, rec.claimed_at + 6.0 - time.time()))
+    ev, result = redeliver()  # past the deadline: looked up, adopted, done
+    assert result == {"batchItemFailures": []}
+    assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 1
+    (rec,) = store.records("finding:")
+    assert rec.phase == "synced" and rec.issue_key == next(iter(fake.issues.values()))["issueKey"]
+    time.sleep(1.1)
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []  # deleted only now

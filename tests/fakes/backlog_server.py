@@ -9,8 +9,10 @@ windows of 60 s that start at a bucket's first request, the headers on every ans
 an OAuth 2.0 token endpoint (``oauth_client``, ``oauth_refresh_token``, ``oauth_token_seconds``: expiring access
 tokens, a rotated refresh token, 401 with ``WWW-Authenticate: Bearer error="invalid_token"``);
 default status / priority / resolution names in the API user's language (``language="en"``: Open, High, Fixed…);
-fault injection (:meth:`FakeBacklog.fail_next`, :meth:`FakeBacklog.fault_rate`); every request recorded with the API
-key redacted.
+fault injection (:meth:`FakeBacklog.fail_next`, :meth:`FakeBacklog.fail_every`, :meth:`FakeBacklog.fault_rate`); every
+request recorded with the API key redacted. A real space's search index on request: ``strict=True`` matches keyword
+and custom-field searches by words (split on non-alphanumerics, every word must match), ``search_lag`` makes a new or
+updated issue visible to them only that many seconds later (``lag_every_list``: to every issue list).
 
 Usable without pytest (bench scripts)::
 
@@ -182,6 +184,9 @@ class FakeBacklog:
         hang_seconds: float = 2.0,
         latency: float = 0.0,
         space_key: str = "fakespace",
+        strict: bool = False,
+        search_lag: float = 0.0,
+        lag_every_list: bool = False,
         language: str = "ja",
         oauth_client: tuple[str, str] | None = None,
         oauth_refresh_token: str | None = None,
@@ -192,6 +197,14 @@ class FakeBacklog:
         self.language = language  # the API user's language: default statuses/priorities/resolutions are named in it
         self.priorities: list[dict] = [dict(x) for x in NAMES[language]["priorities"]]
         self.resolutions: list[dict] = [dict(x) for x in NAMES[language]["resolutions"]]
+        # a real space's search index: ``strict`` matches keyword / custom-field searches by words, not substrings;
+        # ``search_lag`` seconds (the fake's clock) pass before a created or updated issue is seen by those searches
+        # (``lag_every_list``: by every ``GET issues`` / ``issues/count``, filters without a keyword included)
+        self.strict = strict
+        self.search_lag = search_lag
+        self.lag_every_list = lag_every_list
+        self._indexed: dict[int, list[tuple[float, dict]]] = {}  # issue id → (visible from, what the index holds)
+        self._periodic: list | None = None  # fail_every: [fault, n, seen, left]
         self.api_key = api_key
         self.latency = latency  # seconds each answer is delayed (outside the lock): makes concurrency visible
         self.in_flight = 0
@@ -367,6 +380,13 @@ class FakeBacklog:
         with self._lock:
             self._faults.extend(_Fault(status, method, pattern, apply, rate_headers) for _ in range(n))
 
+    def fail_every(self, n: int, status: int | str = 500, *, method: str | None = None, path: str | None = None,
+                   apply: bool = False, times: int = 1000) -> None:
+        """Every ``n``-th matching request (the n-th, 2n-th, …; up to ``times`` of them) fails as in :meth:`fail_next`."""
+        pattern = re.compile(path) if path else None
+        with self._lock:
+            self._periodic = [_Fault(status, method, pattern, apply), n, 0, times]
+
     def fault_rate(self, p: float, seed: int = 0, kinds: Sequence[int | str] = (429, 500, 503, "timeout")) -> None:
         """From now on, each request fails with probability ``p`` with one of ``kinds`` (seeded, reproducible)."""
         with self._lock:
@@ -376,6 +396,7 @@ class FakeBacklog:
 
     def clear_faults(self) -> None:
         with self._lock:
+            self._periodic = None
             self._faults.clear()
             self._fault_p = 0.0
 
@@ -383,6 +404,12 @@ class FakeBacklog:
         for i, f in enumerate(self._faults):
             if f.matches(method, path):
                 return self._faults.pop(i)
+        periodic = self._periodic
+        if periodic and periodic[3] > 0 and periodic[0].matches(method, path):
+            periodic[2] += 1
+            if periodic[2] % periodic[1] == 0:
+                periodic[3] -= 1
+                return periodic[0]
         if self._fault_p and self._rng.random() < self._fault_p:
             return _Fault(self._rng.choice(self._fault_kinds))
         return None
@@ -785,6 +812,7 @@ class FakeBacklog:
             raise _err(400, 7, "Please input a value: summary.", "summary")
         self.issues[iid] = issue
         self.comments[iid] = []
+        self._reindex(issue)
         return issue
 
     def _priority(self, value: str) -> dict:
@@ -849,36 +877,73 @@ class FakeBacklog:
         return 200, {"count": len(self._search(params))}
 
     def _search(self, params: list[tuple[str, str]]) -> list[dict]:
-        found = list(self.issues.values())
-        for name, path in (("projectId", ("projectId",)), ("statusId", ("status", "id")),
-                           ("issueTypeId", ("issueType", "id")), ("priorityId", ("priority", "id"))):
-            wanted = {self._int(v, f"{name}[]") for v in self._many(params, name)}
-            if wanted:
-                def get(i, path=path):
-                    for p in path:
-                        i = i[p]
-                    return i
-                found = [i for i in found if get(i) in wanted]
-        ids = {self._int(v, "id[]") for v in self._many(params, "id")}
-        if ids:
-            found = [i for i in found if i["id"] in ids]
+        """The issues matching ``params``, judged on what the search index holds (see ``search_lag``); the answer
+        carries each issue's current content, as Backlog's does."""
         keyword = self._one(params, "keyword")
-        if keyword:
-            k = keyword.casefold()
-            found = [i for i in found if k in (i["summary"] + "\n" + i["description"]).casefold()]
-        for k, v in params:
-            m = re.fullmatch(r"customField_(\d+)", k)
-            if m:
-                fid = int(m.group(1))
-                found = [
-                    i for i in found
-                    if any(cf["id"] == fid and cf["value"] is not None and v in str(cf["value"]) for cf in i["customFields"])
-                ]
-        since = self._one(params, "updatedSince")
-        if since:
-            self._date(since, "updatedSince")
-            found = [i for i in found if i["updated"][:10] >= since]
+        custom = [(int(m.group(1)), v) for k, v in params if (m := re.fullmatch(r"customField_(\d+)", k))]
+        indexed = bool(keyword or custom) or self.lag_every_list
+        wanted = []
+        for name, path in (("projectId", ("projectId",)), ("statusId", ("status", "id")),
+                           ("issueTypeId", ("issueType", "id")), ("priorityId", ("priority", "id")),
+                           ("createdUserId", ("createdUser", "id")), ("id", ("id",))):
+            ids = {self._int(v, f"{name}[]") for v in self._many(params, name)}
+            if ids:
+                wanted.append((path, ids))
+        dates = []
+        for name, field_, since in (("createdSince", "created", True), ("createdUntil", "created", False),
+                                    ("updatedSince", "updated", True), ("updatedUntil", "updated", False)):
+            value = self._one(params, name)
+            if value:
+                dates.append((field_, self._date(value, name), since))
+        words = _words(keyword) if keyword and self.strict else None
+        now = self.now()
+        found = []
+        for issue in self.issues.values():
+            seen = self._seen(issue, now) if indexed else issue
+            if seen is None:
+                continue
+            if any(_get(seen, path) not in ids for path, ids in wanted):
+                continue
+            if any(seen[f][:10] < d if since else seen[f][:10] > d for f, d, since in dates):
+                continue
+            if keyword:
+                text = seen["summary"] + "\n" + seen["description"]
+                if words is not None:
+                    if not words <= _words(text):
+                        continue
+                elif keyword.casefold() not in text.casefold():
+                    continue
+            if custom and not all(self._custom_match(seen, fid, v) for fid, v in custom):
+                continue
+            found.append(issue)
         return found
+
+    def _custom_match(self, issue: dict, fid: int, value: str) -> bool:
+        for cf in issue["customFields"]:
+            if cf["id"] == fid and cf["value"] is not None:
+                have = str(cf["value"])
+                return _words(value) <= _words(have) if self.strict else value in have
+        return False
+
+    def _reindex(self, issue: dict) -> None:
+        """Hand the issue's current content to the (lagging) index."""
+        if not self.search_lag:
+            return
+        versions = self._indexed.setdefault(issue["id"], [])
+        now = self.now()
+        while len(versions) > 1 and versions[1][0] <= now:  # keep the newest visible version and what follows
+            versions.pop(0)
+        versions.append((now + self.search_lag, json.loads(json.dumps(issue))))
+
+    def _seen(self, issue: dict, now: float) -> dict | None:
+        """The version of ``issue`` searches see at ``now`` (``None``: not in the index yet)."""
+        if not self.search_lag:
+            return issue
+        shown = None
+        for visible_from, version in self._indexed.get(issue["id"], ()):
+            if visible_from <= now:
+                shown = version
+        return shown
 
     def _r_get_issue(self, params, key):
         return 200, self._issue_or_404(key)
@@ -920,6 +985,7 @@ class FakeBacklog:
                 changes.append({"field": fld, "originalValue": _label(before[fld]), "newValue": _label(issue[fld])})
         issue["updated"] = self._iso()
         issue["updatedUser"] = self._user(self.myself_id)
+        self._reindex(issue)
         comment = self._one(params, "comment")
         if comment or changes:
             self._add_comment(issue, comment or "", self._many(params, "notifiedUserId"), changes)
@@ -960,6 +1026,17 @@ class FakeBacklog:
         if (self._one(params, "order") or "desc") == "desc":
             items.reverse()
         return 200, items[: self._int(self._one(params, "count") or "20", "count")]
+
+
+def _words(text: str) -> set[str]:
+    """Words as a search index splits them: runs of letters and digits, case-folded."""
+    return set(re.findall(r"[^\W_]+", text.casefold()))
+
+
+def _get(issue: dict, path: tuple[str, ...]) -> Any:
+    for p in path:
+        issue = issue[p]
+    return issue
 
 
 def _label(value: Any) -> Any:

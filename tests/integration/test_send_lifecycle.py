@@ -75,9 +75,10 @@ def stream() -> list[tuple[str, dict]]:
     return out
 
 
-@pytest.fixture()
-def fake():
-    with FakeBacklog() as f:
+@pytest.fixture(params=[False, True], ids=["fake", "strict-index"])
+def fake(request):
+    """The fake, and once more with a real space's tokenised search (words, not substrings)."""
+    with FakeBacklog(strict=request.param) as f:
         yield f
 
 

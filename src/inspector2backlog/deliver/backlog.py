@@ -55,6 +55,7 @@ class BacklogSink(Sink):
         self._setup_retry_at = 0.0
         self._monotonic = monotonic
         self._today = today or (lambda: datetime.now(JST))
+        self._myself_id: int | None = None
 
     @property
     def project(self) -> "ProjectContext":
@@ -85,21 +86,26 @@ class BacklogSink(Sink):
         params.update(self._fields(issue))
         if issue.due_days:
             params["dueDate"] = (self._today() + timedelta(days=issue.due_days)).strftime("%Y-%m-%d")
-        if self.project.arn_custom_field is not None and issue.finding_arn:
+        if self.project.arn_custom_field is not None and issue.finding_arn and not issue.fallback:
+            # not on a fallback issue: the ARN found in a broken input must not make it a finding's issue
             params[self.project.arn_custom_field.param] = issue.finding_arn
         created = self._call(self.client.create_issue, params)
         return IssueRef(str(created["issueKey"]), int(created["id"]))
 
-    def find(self, finding_key: str) -> IssueRef | None:
+    def find(self, finding_key: str, *, since: float | None = None) -> IssueRef | None:
+        """The issue filed for ``finding_key``, compared exactly over several routes (:mod:`.lookup`)."""
         if not finding_key:
             return None
-        params = {"projectId[]": [self.project.project_id], "keyword": finding_key, "count": 20, "sort": "created",
-                  "order": "asc"}
-        for found in self._call(self.client.list_issues, params):
-            text = f"{found.get('summary') or ''}\n{found.get('description') or ''}"
-            if finding_key in text or any(finding_key == str(cf.get("value")) for cf in found.get("customFields") or []):
-                return IssueRef(str(found["issueKey"]), int(found["id"]))
-        return None
+        from .lookup import find_issue
+
+        found = find_issue(lambda params: self._call(self.client.list_issues, params), self.project, finding_key,
+                           since=since, myself=self._myself)
+        return IssueRef(str(found["issueKey"]), int(found["id"])) if found is not None else None
+
+    def _myself(self) -> int:
+        if self._myself_id is None:
+            self._myself_id = int(self._call(self.client.myself)["id"])
+        return self._myself_id
 
     def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         params = self._fields(issue) if issue is not None else {}

@@ -36,8 +36,9 @@ class Sink(ABC):
     @abstractmethod
     def create(self, issue: Issue) -> IssueRef: ...
 
-    def find(self, finding_key: str) -> IssueRef | None:
-        """Find an issue created earlier for ``finding_key`` (crash recovery). ``None`` if there is none."""
+    def find(self, finding_key: str, *, since: float | None = None) -> IssueRef | None:
+        """Find an issue created earlier for ``finding_key`` (crash recovery). ``None`` if there is none. ``since``:
+        the earliest moment that create can have happened (epoch seconds)."""
         return None
 
     def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:

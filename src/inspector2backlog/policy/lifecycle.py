@@ -11,8 +11,9 @@
 
 A delivery that fails after the transport's retries leaves the record ``pending`` with the finding it was about, so
 the next run (or the next Lambda invocation) retries it; the failure is raised, never swallowed. A create that may
-have landed (timeout, 5xx after sending) is looked for by ARN before it is sent again; one that certainly did not is
-simply sent again.
+have landed (timeout, 5xx after sending) or a claim past its deadline is looked for before it is sent again, and
+filed again only after Backlog's search index has had time to show it (:mod:`.recovery`); one that certainly did
+not land is simply sent again.
 
 Grouping (``[grouping] group_by = "vulnerability" | "fix"``) and the digest (``[digest] below_severity``) put many
 findings into one issue (:mod:`.grouping`, :mod:`.digest`). The per-finding record still decides dedup, out-of-order
@@ -52,7 +53,7 @@ from ..render.issue import IssueBuilder
 from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..stats import Stats
 from . import digest as digest_policy
-from . import grouping, risk as risk_policy
+from . import grouping, recovery, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
 from .filters import rejection
 
@@ -61,11 +62,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("inspector2backlog.lifecycle")
 
-STALE_CLAIM_SECONDS = 900.0
 #: how long a finding closed before it ever had an issue is remembered, so that an older ACTIVE event delivered late
 #: (SQS redelivery, EventBridge retries) does not open an issue for it; DynamoDB expires it through its TTL
 TOMBSTONE_SECONDS = 30 * 86400.0
-GROUP_LOCK_SECONDS = 300.0  # a group write lock older than this belongs to a crashed worker
 _ACTION_RANK = {"failed": 0, "created": 1, "reopened": 2, "closed": 3, "updated": 4, "touched": 5, "grouped": 6,
                 "skipped": 7}
 
@@ -79,6 +78,7 @@ class Outcome:
     groups: tuple[str, ...] = ()  # "grouped": the group records the finding joined
     #: "failed" and nothing was recorded: only a redelivery of the input (SQS, the next sync) brings it back
     redeliver: bool = False
+    unfinished: str = ""  # "held" by a live claim | "waiting" for the index window (:mod:`.recovery`)
 
     @property
     def failed(self) -> bool:
@@ -106,6 +106,8 @@ class Lifecycle:
         coalesce_seconds: float = 0.0,
         closed_resolution: str = "対応済み",
         suppressed_resolution: str = "対応しない",
+        index_lag_seconds: float = 300.0,
+        claim_timeout_seconds: float = 120.0,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -120,6 +122,8 @@ class Lifecycle:
         self.digest = digest if digest is not None and digest.below_severity else None
         self.risk = risk if risk is not None and risk.enabled else None
         self.coalesce_seconds = max(0.0, float(coalesce_seconds))
+        self.index_lag, self.claim_timeout = float(index_lag_seconds), float(claim_timeout_seconds)
+        self._missed: dict[str, float] = {}  # key → end of its index window, after a look-up that found nothing
         # named in close comments; the sink sets the matching resolution ids (stdout/e-mail sinks: words only)
         self.resolutions = {False: closed_resolution, True: suppressed_resolution}
         self._batch_depth = 0
@@ -234,52 +238,28 @@ class Lifecycle:
             groups = self._route(f)
             if groups:
                 return self._join(f, key, None, groups)
-            rec = self.store.claim(key, now=self.clock())
-            return self._create(f, rec)
+            now = self.clock()
+            return self._create(f, self.store.claim(key, now=now, data=recovery.claim_data(f, now, self.claim_timeout)))
         if "groups" in rec.data:
             return self._follow_grouped(f, rec)
         if rec.issue_key is None:  # claimed or pending create
-            if rec.phase == "claimed" and self.clock() - rec.claimed_at < STALE_CLAIM_SECONDS and not rec.data.get("error"):
-                return self._skip(key, "別の処理が課題を作成中です")
-            return self._recover_create(f, rec)
+            if recovery.claim_live(rec, self.clock(), self.claim_timeout):
+                return recovery.held(self, key, recovery.deadline(rec, self.claim_timeout))
+            return recovery.recover_create(self, f, rec)
         return self._follow(f, rec)
 
     # ---- transitions -----------------------------------------------------------------------------------------
     def _create(self, f: Finding, rec: Record) -> Outcome:
         issue = self._build(f)
+        started = self.clock()
         try:
             ref = self.sink.create(issue)
         except DeliveryError as e:
-            self._pend(rec, f, "create", e)
+            self._pend(rec, f, "create", e, started=started)
             return self._fail(rec.key, e)
         self.stats.add("issues_created")
         self._synced(rec, f, ref)
         return Outcome("created", rec.key, ref.key)
-
-    def _recover_create(self, f: Finding, rec: Record) -> Outcome:
-        """A create that may have happened (crash, timeout): look for the issue by ARN before creating another.
-        A create that certainly did not happen (refused, never sent) is simply tried again: a search costs a call
-        from Backlog's small search budget."""
-        if rec.phase == "pending" and rec.data.get("pending_action") == "create" \
-                and rec.data.get("maybe_applied") is False:
-            if f.status != "ACTIVE":
-                self._tombstone(f, rec)
-                return self._skip(rec.key, "作成前にクローズされました")
-            return self._create(f, rec)
-        try:
-            ref = self.sink.find(f.arn)
-        except DeliveryError as e:
-            self._pend(rec, f, "create", e)
-            return self._fail(rec.key, e)
-        if ref is None:
-            if f.status != "ACTIVE":
-                self._tombstone(f, rec)  # a late copy of the failed ACTIVE event must not create it after all
-                return self._skip(rec.key, "作成前にクローズされました")
-            return self._create(f, rec)
-        self.stats.add("recovered")
-        log.info("adopted an issue created before a crash", extra={"finding_arn": f.arn, "issue_key": ref.key})
-        rec = self._synced(rec, f, ref, status="ACTIVE")
-        return self._follow(f, rec)
 
     def _follow(self, f: Finding, rec: Record) -> Outcome:
         when = f.updated_epoch
@@ -384,8 +364,8 @@ class Lifecycle:
                 self._ops.setdefault(g, []).append(("gone", f.arn, when))
         if groups is None:  # out of the digest into its own issue (finding mode)
             base = self._persist_staged(rec)
-            claimed = self.store.save(replace(base, phase="claimed", claimed_at=self.clock(), issue_key=None,
-                                              issue_id=None, data={}))
+            claimed = self.store.save(replace(base, phase="claimed", claimed_at=self.clock(), issue_key=None, issue_id=None,
+                                              data=recovery.claim_data(f, self.clock(), self.claim_timeout)))
             return self._create(f, claimed)
         return self._join(f, rec.key, self._stored(rec), groups)
 
@@ -486,26 +466,21 @@ class Lifecycle:
             active = bool(grouping.active_members(members))
             now = self.clock()
             lock = float(rec.data.get("lock") or 0.0)
-            locked = bool(lock) and now - lock < GROUP_LOCK_SECONDS
+            locked = bool(lock) and now - lock < self.claim_timeout
             if rec.issue_key is None:
                 if not active:
                     if rec.phase != "synced" or lock:
                         self._quiet_save(replace(rec, phase="synced", data=_without(rec.data, "lock", "error")))
                     return result
                 if locked:
-                    return result or self._skip(gkey, "別の処理がグループ課題を作成中です")
-                if lock:  # a create started and never finished: look for it before creating another
-                    try:
-                        ref = self.sink.find(gkey)
-                    except DeliveryError as e:
-                        return self._group_failed(rec, e)
-                    if ref is not None:
-                        self.stats.add("recovered")
-                        log.info("adopted a group issue created before a crash", extra={"key": gkey,
-                                                                                           "issue_key": ref.key})
-                        self._quiet_save(replace(rec, issue_key=ref.key, issue_id=ref.id, status="ACTIVE",
-                                                 data=_without(rec.data, "lock")))
+                    return result or recovery.held(self, gkey, lock + self.claim_timeout)
+                span = recovery.span_of(rec, self.claim_timeout, lock=lock)
+                if span is not None:  # a create that may have landed (or died): look for it before another
+                    found = recovery.look_up_group(self, gkey, rec, span)
+                    if found is True:
                         continue
+                    if found is not False:
+                        return result or found
                 try:
                     rec = self.store.save(replace(rec, data={**rec.data, "lock": now}))
                 except ConflictError:
@@ -515,7 +490,7 @@ class Lifecycle:
                 try:
                     ref = self.sink.create(issue)
                 except DeliveryError as e:
-                    return self._group_failed(rec, e, find_first=e.maybe_applied)
+                    return self._group_failed(rec, e, started=now if e.maybe_applied else None)
                 self.stats.add("issues_created")
                 committed = self._commit_group(gkey, written, "ACTIVE", ref)
                 result = Outcome("created", gkey, ref.key)
@@ -578,7 +553,7 @@ class Lifecycle:
                 if arn not in members and m.get("s") in ("CLOSED", "SUPPRESSED"):
                     sev = m.get("v") or "UNTRIAGED"
                     resolved[sev] = resolved.get(sev, 0) + 1
-            data = {**_without(rec.data, "lock", "error"), "members": members, "resolved": resolved,
+            data = {**_without(rec.data, "lock", "error", recovery.UNVERIFIED), "members": members, "resolved": resolved,
                     "written_at": self.clock()}
             actives = grouping.active_members(members)
             if actives:
@@ -596,10 +571,10 @@ class Lifecycle:
         log.error("could not record a group write", extra={"key": gkey})
         return None
 
-    def _group_failed(self, rec: Record, err: DeliveryError, *, find_first: bool = False) -> Outcome:
+    def _group_failed(self, rec: Record, err: DeliveryError, *, started: float | None = None) -> Outcome:
         data = {**_without(rec.data, "lock"), "error": str(err)[:500]}
-        if find_first:
-            data["lock"] = 1.0  # long stale: the next attempt searches Backlog before creating
+        if started is not None:  # the create may have landed: looked for before any other create
+            data = recovery.note_unverified(data, started, self.clock())
         self._quiet_save(replace(rec, phase="pending", data=data))
         return self._fail(rec.key, err)
 
@@ -635,7 +610,7 @@ class Lifecycle:
         groups = self.group_by != "finding" or self.digest is not None  # else groups left by an earlier mode wait
         stuck = []
         for rec in list(self.store.records("" if groups else "finding:")):
-            if rec.phase == "pending" or (rec.phase == "claimed" and now - rec.claimed_at >= STALE_CLAIM_SECONDS):
+            if rec.phase == "pending" or (rec.phase == "claimed" and not recovery.claim_live(rec, now, self.claim_timeout)):
                 stuck.append(rec)
             elif rec.data.get("tombstone") and rec.data.get("expires_at", 0) <= now:
                 self.store.delete(rec.key)  # the sweep also forgets expired tombstones (DynamoDB's TTL does too)
@@ -655,12 +630,14 @@ class Lifecycle:
             updated_at=f.updated_epoch, fingerprint=fingerprint(snap), data={"snapshot": snap},
         ))
 
-    def _pend(self, rec: Record, f: Finding, what: str, err: Exception) -> None:
+    def _pend(self, rec: Record, f: Finding, what: str, err: Exception, *, started: float | None = None) -> None:
         data = dict(rec.data)
         data.update({"pending_finding": json.dumps(f.raw, ensure_ascii=False, default=str), "error": str(err)[:500],
                      "pending_action": what,
                      # sticky: once a write may have landed, the retry must look for it before writing again
                      "maybe_applied": bool(data.get("maybe_applied")) or bool(getattr(err, "maybe_applied", True))})
+        if started is not None and getattr(err, "maybe_applied", True):  # a create that may have landed
+            data = recovery.note_unverified(data, started, self.clock())
         try:
             self.store.save(replace(rec, phase="pending", data=data))
         except ConflictError:  # someone else moved on: their state wins, the event will be redelivered

@@ -230,8 +230,8 @@ class PacedSink(Sink):
     def create(self, issue: "Issue") -> IssueRef:
         return self._write(self.inner.create, issue)
 
-    def find(self, finding_key: str) -> IssueRef | None:
-        return self.inner.find(finding_key)
+    def find(self, finding_key: str, *, since: float | None = None) -> IssueRef | None:
+        return self.inner.find(finding_key, since=since)
 
     def update(self, ref: IssueRef, issue: "Issue | None", comment: Sequence[Block]) -> None:
         self._write(self.inner.update, ref, issue, comment)

@@ -57,14 +57,16 @@ class StateStore(ABC):
     def get(self, key: str) -> Record | None:
         return self._get_record(key)
 
-    def claim(self, key: str, now: float | None = None) -> Record:
+    def claim(self, key: str, now: float | None = None, data: dict[str, Any] | None = None) -> Record:
         """Create the record in phase ``claimed`` if it does not exist yet. Raises :class:`ConflictError` if it does.
 
         Claim first, then create the Backlog issue, then :meth:`save` with the issue key: a crash in between leaves a
         ``claimed`` record, which the next run recovers (by searching Backlog for the ARN marker) instead of creating
-        a second issue.
+        a second issue. ``data``: what the claim is for (the finding, its deadline), so that a claim whose worker died
+        can be finished by someone else.
         """
-        rec = Record(key=key, phase="claimed", version=1, claimed_at=now if now is not None else time.time())
+        rec = Record(key=key, phase="claimed", version=1, claimed_at=now if now is not None else time.time(),
+                     data=dict(data or {}))
         self._put_new(rec)
         return rec
 
