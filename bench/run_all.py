@@ -6,12 +6,13 @@
   Backlog requests by kind, issues, characters translated, peak RSS, and the time the writes need under Backlog's
   150 updates/min budget. Modes: finding, vulnerability, fix, vulnerability + digest (below MEDIUM), and the Lambda
   path (SQS batches of 10, one invocation per second, ``coalesce_seconds = 300``, pending sweep every 5 min).
-* Parse + render throughput (``throughput.measure``), translation cost (``translation_cost.main``) and, when the
-  artifact can be built, the Lambda package numbers (``lambda_package.main --reuse``).
+* Parse + render throughput (``throughput.measure``), translation cost (``translation_cost.main``), adversarial
+  text (``adversarial.measure``: the worst input per text path at 50/100/200 KB) and, when the artifact can be
+  built, the Lambda package numbers (``lambda_package.main --reuse``).
 
 Exits 1 when vulnerability mode needs more than 1/5 of finding mode's Backlog writes, or a run failed.
 
-    python bench/run_all.py [--n 10000] [--skip-lambda]
+    python bench/run_all.py [--n 10000] [--skip-lambda] [--skip-adversarial]
 """
 
 from __future__ import annotations
@@ -72,6 +73,19 @@ def translation_cost() -> list[str]:
     return [ln for ln in buf.getvalue().splitlines() if ln.startswith(keep)] + ([] if rc == 0 else ["MISSED"])
 
 
+def adversarial() -> tuple[list[str], list[list[str]]]:
+    import adversarial as adv
+
+    results = adv.measure()
+    sizes = adv.SIZES_KB
+    head = ["text path", "worst input", *(f"{kb} KB" for kb in sizes), f"{sizes[-1]}/{sizes[0]} KB"]
+    rows = []
+    for path, name, times in adv.worst(results):
+        lo, hi = times[sizes[0]], times[sizes[-1]]
+        rows.append([path, name, *(adv.fmt_s(times[kb]) for kb in sizes), f"{hi / lo:.1f}x" if lo and hi else "-"])
+    return head, rows
+
+
 def lambda_package() -> str:
     try:
         proc = subprocess.run([sys.executable, str(BENCH / "lambda_package.py"), "--reuse", "--json", "--runs", "3"],
@@ -90,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="events in the corpus")
     ap.add_argument("--skip-lambda", action="store_true", help="do not build/measure the Lambda artifact")
+    ap.add_argument("--skip-adversarial", action="store_true", help="do not time the adversarial text paths")
     args = ap.parse_args(argv)
     started = time.perf_counter()
 
@@ -127,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntranslation cost (translation memory vs. every event):")
     for ln in translation_cost():
         print("  " + ln)
+    print("\nhot paths (bench/micro.py):")
+    micro = subprocess.run([sys.executable, str(BENCH / "micro.py")], capture_output=True, text=True, check=False)
+    print("\n".join("  " + ln for ln in (micro.stdout or micro.stderr).splitlines()))
+    if args.skip_adversarial:
+        print("\nadversarial text: skipped")
+    else:
+        print("\nadversarial text (tests/fakes/adversarial.py; worst input per path; linear: ~4x for 4x the input)")
+        print(table(*adversarial()))
     print("\nLambda package: " + ("skipped" if args.skip_lambda else lambda_package()))
     failures = sum(r["failures"] for _, r in results)
     print(f"\ntotal bench time {time.perf_counter() - started:.0f} s; delivery failures {failures}")

@@ -173,3 +173,60 @@ def eventbridge_handler(event: dict, context: Any = None) -> dict:
     if problems:
         raise RuntimeError("; ".join(problems))
     return {"ok": True}
+
+
+# ---- scheduled runs: the pending sweep, and the one entry point the template uses ----------------------------
+
+
+class SweepFailed(RuntimeError):
+    """Raised by :func:`sweep_handler` when records are still undelivered (so Lambda's Errors alarm fires)."""
+
+    def __init__(self, result: dict) -> None:
+        super().__init__(f"pending sweep: {result['failures']} of {result['retried']} still not delivered")
+        self.result = result
+
+
+def sweep_handler(event: Any = None, context: Any = None) -> dict:
+    """Scheduled pending sweep: retries every pending finding and group write, with no new event. Returns
+    ``{"retried", "failures", "actions"}`` and emits ``SweepRetried`` / ``SweepFailures``; when anything is still
+    undelivered it logs each record at ERROR and raises :class:`SweepFailed` (the result on ``.result``)."""
+    global _last_pending_retry
+    ctx = _context()
+    _last_pending_retry = time.time()  # the SQS path need not scan the table again right away
+    try:
+        outcomes = ctx.pipeline.lifecycle.retry_pending()
+    except Exception:
+        log.exception("pending sweep failed")
+        emit_metric("SweepFailures")
+        raise
+    actions: dict[str, int] = {}
+    for out in outcomes:
+        actions[out.action] = actions.get(out.action, 0) + 1
+        if out.failed:
+            log.error("pending sweep: still not delivered", extra={"key": out.key, "reason": out.reason})
+            emit_metric("DeliveryFailures")
+    result = {"retried": len(outcomes), "failures": actions.get("failed", 0), "actions": actions}
+    emit_metric("SweepRetried", result["retried"])
+    emit_metric("SweepFailures", result["failures"])
+    log.info("pending sweep done", extra={**result, "stats": ctx.stats.as_dict()})
+    if result["failures"]:
+        raise SweepFailed(result)
+    return result
+
+
+#: scheduled event ``{"inspector2backlog": TASK}`` → the handler that runs it (looked up when called)
+SCHEDULED_TASKS = {"sweep": "sweep_handler", "pull": "pull_handler"}
+
+
+def dispatch_handler(event: Any, context: Any = None) -> Any:
+    """The template's entry point: an SQS batch goes to :func:`sqs_handler`, a scheduled
+    ``{"inspector2backlog": "sweep" | "pull"}`` to :func:`sweep_handler` / ``pull_handler``. One function with
+    reserved concurrency 1 is one Backlog writer at a time. Anything else raises (never dropped silently)."""
+    if isinstance(event, dict) and "Records" in event:
+        return sqs_handler(event, context)
+    task = event.get("inspector2backlog") if isinstance(event, dict) else None
+    handler = globals().get(SCHEDULED_TASKS.get(task, "")) if isinstance(task, str) else None
+    if handler is None:
+        emit_metric("UnknownEvents")
+        raise ValueError(f"inspector2backlog: no handler for this event (task {task!r})")
+    return handler(event, context)

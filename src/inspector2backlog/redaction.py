@@ -20,8 +20,8 @@ REDACTED = "***"
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 _API_KEY_PARAM = re.compile(r"(apiKey=)[^&\s\"'<>]+", re.I)
-_API_KEY_JSON = re.compile(r"(['\"]apiKey['\"]\s*[:,]\s*['\"])[^'\"]+", re.I)
-_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I)
+_API_KEY_JSON = re.compile(r"(['\"]apiKey['\"]\s*+[:,]\s*+['\"])[^'\"]+", re.I)
+_BEARER = re.compile(r"(Bearer\s++)[A-Za-z0-9._~+/=-]+", re.I)
 #: OAuth 2.0 token requests and answers (form fields and JSON members)
 _OAUTH_PARAM = re.compile(r"((?:refresh_token|access_token|client_secret)=)[^&\s\"'<>]+", re.I)
 _OAUTH_JSON = re.compile(r"(['\"](?:refresh_?token|access_?token|client_?secret)['\"]\s{0,8}:\s{0,8}['\"])[^'\"]+",
@@ -38,8 +38,9 @@ def register_secret(secret: str | None) -> None:
             _secrets.add(secret)
 
 
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """``text`` without ``apiKey=…`` values, bearer tokens, the given secrets and every registered secret."""
+def redact_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without the literal value of the given secrets and of every registered secret (nothing else is
+    touched: for issue text, where ``Bearer …`` in a finding is the finding's own business)."""
     if not text:
         return text
     with _secrets_lock:
@@ -49,6 +50,14 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for s in sorted(known, key=len, reverse=True):
         if s in text:
             text = text.replace(s, REDACTED)
+    return text
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without ``apiKey=…`` values, bearer tokens, the given secrets and every registered secret."""
+    if not text:
+        return text
+    text = redact_secrets(text, secrets)
     text = _API_KEY_PARAM.sub(r"\1" + REDACTED, text)
     text = _API_KEY_JSON.sub(r"\1" + REDACTED, text)
     text = _OAUTH_PARAM.sub(r"\1" + REDACTED, text)

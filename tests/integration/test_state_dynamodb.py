@@ -203,16 +203,12 @@ def test_sustained_throttling_gives_up_with_a_clear_error(store: DynamoDBStore) 
     assert sum(sleeps) <= (BATCH_RETRIES - 1) * BACKOFF_CAP  # bounded
 
 
-def test_claim_plus_save_rate(store: DynamoDBStore, capsys: pytest.CaptureFixture[str]) -> None:
-    n = 150
-    start = time.perf_counter()
+def test_claim_plus_save_many(store: DynamoDBStore) -> None:
+    """Every claimed + saved record is there afterwards (the rate is printed by ``bench/micro.py``, not timed here)."""
+    n = 40
     for i in range(n):
         assert store.get(f"finding:{i}") is None
         rec = store.claim(f"finding:{i}")
         store.save(Record(**{**asdict(rec), "phase": "synced", "issue_key": f"SEC-{i}", "data": {"t": "題名"}}))
-    elapsed = time.perf_counter() - start
     assert len(list(store.records("finding:"))) == n
-    rate = n / elapsed
-    with capsys.disabled():
-        print(f"\n[dynamodb on moto] {rate:.0f} get+claim+save per second ({n} in {elapsed:.2f}s)")
-    assert rate > 10
+    assert store.get("finding:7").issue_key == "SEC-7"

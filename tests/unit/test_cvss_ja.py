@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -227,15 +226,10 @@ def test_every_sample_vector_is_valid_and_scores_like_inspector():
     assert seen >= 40
 
 
-def test_cached_explain_costs_microseconds():
+def test_explain_is_cached():
+    """The same vector is explained once (its cost per call is printed by ``bench/micro.py``)."""
     first = explain(V31)
     assert explain(V31) is first
-    n = 20_000
-    start = time.perf_counter()
-    for _ in range(n):
-        explain(V31)
-    per_call = (time.perf_counter() - start) / n
-    assert per_call < 20e-6, per_call
 
 
 _FRAGMENTS = st.sampled_from(

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -166,17 +165,13 @@ def test_open_store_defaults_to_sqlite_in_the_working_directory(tmp_path: Path, 
 
 
 @pytest.mark.parametrize("durable", [True, False], ids=["synchronous=FULL", "synchronous=NORMAL"])
-def test_claim_plus_save_rate(tmp_path: Path, durable: bool, capsys: pytest.CaptureFixture[str]) -> None:
-    n = 400
+def test_claim_plus_save_in_both_durability_modes(tmp_path: Path, durable: bool) -> None:
+    """Every claimed + saved record is there afterwards (the rate is printed by ``bench/micro.py``, not timed here)."""
+    n = 100
     with SQLiteStore(tmp_path / "rate.sqlite3", durable=durable) as store:
-        start = time.perf_counter()
         for i in range(n):
             assert store.get(f"finding:{i}") is None
             rec = store.claim(f"finding:{i}")
             store.save(Record(**{**asdict(rec), "phase": "synced", "issue_key": f"SEC-{i}", "data": {"t": "題名"}}))
-        elapsed = time.perf_counter() - start
         assert len(list(store.records("finding:"))) == n
-    rate = n / elapsed
-    with capsys.disabled():
-        print(f"\n[sqlite durable={durable}] {rate:.0f} get+claim+save per second ({n} in {elapsed:.2f}s)")
-    assert rate > 50  # generous floor: even a slow CI disk does better; a regression to fsync-storms would not
+        assert store.get("finding:7").issue_key == "SEC-7"

@@ -20,6 +20,7 @@ from ..backlog.errors import (
     TooManyRequestsError,
 )
 from ..findings.timestamps import JST
+from ..redaction import redact_secrets
 from ..render import backlog_notation, markdown
 from ..render.doc import Block
 from ..render.issue import Issue
@@ -129,15 +130,17 @@ class BacklogSink(Sink):
         self.client.close()
 
     # ---- helpers ---------------------------------------------------------------------------------------------
+    # Issue text never carries a secret: the API key / OAuth token (registered where they are loaded) is replaced
+    # wherever a finding's text happens to contain it.
     def _fields(self, issue: Issue) -> dict:
         return {
-            "summary": issue.summary,
-            "description": issue.description(self.text_format),
+            "summary": redact_secrets(issue.summary),
+            "description": redact_secrets(issue.description(self.text_format)),
             "priorityId": self.project.priority_id(issue.priority),
         }
 
     def _comment(self, blocks: Sequence[Block]) -> str:
-        return truncate(self._render(blocks).strip(), COMMENT_LIMIT)
+        return truncate(redact_secrets(self._render(blocks).strip()), COMMENT_LIMIT)
 
     @staticmethod
     def _call(fn, *args):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..redaction import redact_secrets
 from ..render.issue import Issue
 from .base import DeliveryError, IssueRef, Sink
 
@@ -54,7 +55,7 @@ class SnsEmailSink(Sink):
     @staticmethod
     def message(issue: Issue) -> tuple[str, str]:
         """(subject, body) exactly as published: the subject fits SNS's limit, the body starts with the summary."""
-        subject, body = issue.email()
+        subject, body = (redact_secrets(t) for t in issue.email())
         text = f"{subject}\n\n{body.rstrip()}"
         if len(text.encode()) > MESSAGE_BYTES:  # the ARN (how the finding is found again) survives the cut
             footer = f"\n…（長さの上限のため省略）\nFinding ARN: {issue.finding_arn}"

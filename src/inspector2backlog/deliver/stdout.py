@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence, TextIO
 
+from ..redaction import redact_secrets
 from ..render import markdown
 from ..render.doc import Block
 from ..render.issue import Issue
@@ -25,7 +26,7 @@ class StdoutSink(Sink):
         ref = IssueRef(f"DRY-{self._n}")
         self._print(f"[作成 / create] {ref.key} {issue.summary}  (優先度 {issue.priority})")
         if self.full:
-            self.out.write(issue.description(self.text_format) + "\n")
+            self.out.write(redact_secrets(issue.description(self.text_format)) + "\n")
         return ref
 
     def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
@@ -39,4 +40,4 @@ class StdoutSink(Sink):
         self._print(f"[再オープン / reopen] {ref.key}\n{markdown.render(comment).strip()}")
 
     def _print(self, text: str) -> None:
-        self.out.write(text + "\n" + "-" * 72 + "\n")
+        self.out.write(redact_secrets(text) + "\n" + "-" * 72 + "\n")

@@ -13,9 +13,13 @@ from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Str
 from .safe import ZWSP, clean, clean_url, defuse_backlog_block
 
 # inline sequences with a meaning in Backlog notation
-_INLINE = re.compile(r"(''|%%|\[\[|\]\]|\{(?=\s*/?\s*(?:code|quote)\b)|&(?=br;|color\()|\|)", re.I)
+# Inline sequences are escaped with fixed replacements (no call per match): the doubled ones ('' %% [[ ]]) by
+# str.replace, then a backslash inserted before each single one (a zero-width match). Their characters differ, so
+# the steps cannot interact. (Possessive: the whitespace after "{" is scanned once, whatever follows it.)
+_INLINE_PAIRS = ("''", "%%", "[[", "]]")
+_INLINE_ONE = re.compile(r"(?=\{\s*+/?\s*+(?:code|quote)\b|&(?:br;|color\()|\|)", re.I)
 _URL_UNSAFE = re.compile(r"[\[\]<>()|\s\\`'{}]")
-_LINE_START = re.compile(r"(^|\n)([ \t]*)([*\-+>])")
+_LINE_START = re.compile(r"(^|\n)([ \t]*+)([*\-+>])")
 # a backslash of the text right before a special character (or at the end, where our own markup follows) would
 # escape that character instead: a zero-width space after it keeps it a plain backslash
 _LONE_BACKSLASH = re.compile(r"\\(?=$|[|'%\[\]{&*\-+>\\])")
@@ -31,7 +35,10 @@ def escape(text: str, line_start: bool = True) -> str:
     text = clean(text)
     if "\\" in text:
         text = _LONE_BACKSLASH.sub("\\\\" + ZWSP, text)
-    text = _INLINE.sub(lambda m: "".join("\\" + c for c in m.group()), text)
+    for pair in _INLINE_PAIRS:
+        if pair in text:
+            text = text.replace(pair, "\\" + pair[0] + "\\" + pair[1])
+    text = _INLINE_ONE.sub(r"\\", text)
     if line_start:
         return _LINE_START.sub(r"\1\2\\\3", text)
     if "\n" in text:
@@ -62,6 +69,17 @@ def inline(line: Line, line_start: bool = True) -> str:
     return "".join(out)
 
 
+def _cell(text: str) -> str:
+    """A table cell that keeps its text: a cell that is only ``>`` would merge with its neighbour and one starting
+    with ``~`` would become a header cell; a zero-width space in front keeps either plain."""
+    if not text:
+        return " "
+    body = text.lstrip(" \t")
+    if body[:1] == "~" or body.rstrip(" \t") == ">":
+        return text[: len(text) - len(body)] + ZWSP + body
+    return text
+
+
 class _BacklogNotation(Writer):
     def heading(self, b: Heading) -> str:
         return "** " + escape(b.text)
@@ -73,8 +91,8 @@ class _BacklogNotation(Writer):
         return "\n".join("- " + inline(item).replace("\n", "&br;") for item in b.items)
 
     def table(self, b: Table) -> str:
-        head = "|" + "|".join(escape(h, False) for h in b.header) + "|h"
-        rows = ["|" + "|".join(inline(c, False).replace("\n", "&br;") or " " for c in row) + "|" for row in b.rows]
+        head = "|" + "|".join(_cell(escape(h, False)) for h in b.header) + "|h"
+        rows = ["|" + "|".join(_cell(inline(c, False).replace("\n", "&br;")) for c in row) + "|" for row in b.rows]
         return "\n".join([head, *rows])
 
     def code_block(self, b: CodeBlock) -> str:

@@ -16,7 +16,7 @@ from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
 from .packages import member_cell, update_line
 from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
-from .safe import SUMMARY_LIMIT, clean, one_line, truncate
+from .safe import SUMMARY_LIMIT, one_line, summary_line, truncate
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
@@ -137,7 +137,7 @@ def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
 def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[dict], sev: str, score: float | None) -> str:
     n = resources_of(members)
     tail = f" — {n} リソース" if members else " — 検出なし"
-    return truncate(one_line(clean(severity_head(sev, score) + subject(kind, lead, members) + tail)), SUMMARY_LIMIT, "…")
+    return truncate(summary_line(severity_head(sev, score) + subject(kind, lead, members) + tail), SUMMARY_LIMIT, "…")
 
 
 def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:

@@ -46,7 +46,8 @@ from .wording import (
     status_label,
     with_cut_mark,
 )
-from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, one_line, truncate
+from .limits import cap_finding
+from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, summary_line, truncate
 
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
@@ -133,6 +134,7 @@ class IssueBuilder:
 
     # ---- public --------------------------------------------------------------------------------------------
     def build(self, f: Finding) -> Issue:
+        f = cap_finding(f)  # every text field of bounded length before any pattern or engine sees it
         try:
             texts = _texts_to_translate(f)
             tr = self.translate_texts(texts, f.vulnerability_id, f.description)
@@ -246,7 +248,7 @@ def summary_for(f: Finding, score: float | None, tr: Mapping[str, Translation] |
         text += " — " + where
     if scope:
         text += f" ({scope})"
-    return truncate(one_line(clean(text)), SUMMARY_LIMIT, "…")
+    return truncate(summary_line(text), SUMMARY_LIMIT, "…")
 
 
 def _subject(f: Finding, tr: Mapping[str, Translation]) -> str:

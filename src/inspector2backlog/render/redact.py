@@ -19,17 +19,62 @@ _SECRET_KEY = re.compile(
 _SECRET_VALUE = re.compile(
     r"(?:(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9]))"  # AWS access key ids
     r"|(?:(?<=[?&])apiKey=[^&\s\"']+)"  # Backlog API key in a URL
-    r"|(?:Bearer\s+[A-Za-z0-9._~+/=-]{8,})"
-    r"|(?:-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)"
+    r"|(?:Bearer\s++[A-Za-z0-9._~+/=-]{8,})"
 )
+# PEM private keys: found by scanning (a lazy "BEGIN … END" pattern rescans the rest of the text for every
+# unterminated header). A key without its END line is hidden to the end of the text.
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----")
+_PEM_END = re.compile(r"-----END [A-Z ]{0,40}PRIVATE KEY-----")
+
+# "apiKey": "…" / apiKey=… in text that is not valid JSON (a truncated event, a log line). Scanned run by run: the
+# key is the whole run of word characters and "-" that contains one of the names, then an optional quote, ":" or
+# "=", and the value (a quoted string, or everything up to a delimiter).
+_SECRET_NAME = re.compile(r"api[_-]?key|apikey|secret|password|passwd|token|authorization|credential", re.I)
+_WORD_RUN = re.compile(r"[\w-]++")
+_PAIR_TAIL = re.compile(r"""["']?+\s*+[:=]\s*+(?P<v>"[^"\n]*+"?|'[^'\n]*+'?|[^\s,&}\]]++)""")
 
 
-# "apiKey": "…" / apiKey=… in text that is not valid JSON (a truncated event, a log line)
-_SECRET_PAIR = re.compile(
-    r"""(?P<k>["']?[\w-]*(?:api[_-]?key|apikey|secret|password|passwd|token|authorization|credential)[\w-]*["']?\s*[:=]\s*)"""
-    r"""(?P<v>"[^"\n]*"?|'[^'\n]*'?|[^\s,&}\]]+)""",
-    re.I,
-)
+def _redact_pem(text: str) -> str:
+    if "-----BEGIN " not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    while True:
+        b = _PEM_BEGIN.search(text, pos)
+        if b is None:
+            break
+        e = _PEM_END.search(text, b.end())
+        out.append(text[pos : b.start()] + REDACTED)
+        if e is None:
+            return "".join(out)
+        pos = e.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _redact_pairs(text: str) -> str:
+    out: list[str] = []
+    pos = 0  # everything before pos is settled
+    scan = 0
+    n = len(text)
+    while scan < n:
+        run = _WORD_RUN.search(text, scan)
+        if run is None:
+            break
+        scan = run.end()
+        if not _SECRET_NAME.search(run.group()):
+            continue
+        tail = _PAIR_TAIL.match(text, scan)
+        if tail is None:
+            continue
+        v = tail.group("v")
+        out.append(text[pos : tail.start("v")])
+        out.append('"' + REDACTED + '"' if v.startswith('"') else REDACTED)
+        pos = scan = tail.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -37,8 +82,8 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
         if s and len(s) >= 4:
             text = text.replace(s, REDACTED)
     text = redact_known(text)
-    text = _SECRET_VALUE.sub(REDACTED, text)
-    return _SECRET_PAIR.sub(lambda m: m.group("k") + ('"' + REDACTED + '"' if m.group("v").startswith('"') else REDACTED), text)
+    text = _SECRET_VALUE.sub(REDACTED, _redact_pem(text))
+    return _redact_pairs(text)
 
 
 def redact_value(value: Any, secrets: tuple[str, ...] = (), _depth: int = 0) -> Any:

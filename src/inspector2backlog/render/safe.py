@@ -4,11 +4,15 @@ Finding text (descriptions, titles, tags, paths) comes from package vendors and 
 Backlog it is:
 
 * cleaned — 4-byte UTF-8 (emoji etc.) replaced, because Backlog rejects it with 400 "Incorrect String"; control
-  characters removed; newlines normalised;
+  characters removed; bidirectional controls (U+202E…, which can make a name display reversed) shown as the visible
+  text ``U+202E`` (removed from summaries: :func:`summary_line`); newlines normalised;
 * defused — ``@mentions`` neutralised (people are notified only through ``notifiedUserId[]``), image / thumbnail /
   attachment macros broken, code-fence and ``{/code}`` / ``{/quote}`` terminators neutralised inside blocks;
 * escaped for the target syntax (Markdown or Backlog notation) by the renderers, using the helpers here;
 * cut to Backlog's length limits.
+
+Every pattern here is linear in its input: no unbounded repetition is followed by something it could also match
+(possessive ``*+`` where a class precedes a required character).
 """
 
 from __future__ import annotations
@@ -23,14 +27,18 @@ COMMENT_LIMIT = 50_000
 REPLACEMENT = "\ufffd"  # 3 bytes in UTF-8: accepted by Backlog
 ZWSP = "\u200b"
 
-# astral characters (4 bytes in UTF-8), lone surrogates (not encodable at all), control characters
-_ASTRAL_OR_CONTROL = re.compile("[\U00010000-\U0010ffff\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: bidirectional controls: embeddings/overrides U+202A–202E, isolates U+2066–2069, marks U+200E/200F, U+061C
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# astral characters (4 bytes in UTF-8), lone surrogates (not encodable at all), control characters, bidi controls
+_ASTRAL_OR_CONTROL = re.compile(
+    "[\U00010000-\U0010ffff\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + BIDI_CONTROLS + "]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BIDI = re.compile("[" + BIDI_CONTROLS + "]")
+_BIDI_VISIBLE = {ord(c): f"U+{ord(c):04X}" for c in BIDI_CONTROLS}
 _MENTION = re.compile(r"(?<![\w.\-+])@(?=[\w.\-])")  # "@user", not "user@example.com" or "pkg@v1.0"
-_MACRO = re.compile(r"#(?=(?:image|thumbnail|attach|rev|contents|youtube)\s*\()", re.I)
-
-
-def _replace_astral(m: re.Match) -> str:
-    return REPLACEMENT if ord(m.group()) >= 0xD800 else ""
+# the whitespace run after a macro name is scanned once per "#name" (runs after different names are disjoint)
+_MACRO = re.compile(r"#(?=(?:image|thumbnail|attach|rev|contents|youtube)\s*+\()", re.I)
 
 
 @lru_cache(maxsize=16384)
@@ -40,13 +48,22 @@ def clean(text: str) -> str:
         return ""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _ASTRAL_OR_CONTROL.search(text):
-        text = _ASTRAL_OR_CONTROL.sub(_replace_astral, text)
+    if _ASTRAL_OR_CONTROL.search(text):  # each kind replaced by a constant: no call per character
+        text = _CONTROL.sub("", _ASTRAL.sub(REPLACEMENT, text))
+        if _BIDI.search(text):
+            text = text.translate(_BIDI_VISIBLE)
     if "@" in text:
         text = _MENTION.sub("＠", text)
     if "#" in text:
         text = _MACRO.sub("＃", text)
     return text
+
+
+def summary_line(text: str) -> str:
+    """One line for a summary: bidirectional controls removed (not shown), then :func:`clean` and :func:`one_line`."""
+    if _BIDI.search(text):
+        text = _BIDI.sub("", text)
+    return one_line(clean(text))
 
 
 def clean_url(url: str) -> str:
@@ -65,14 +82,17 @@ def clean_url(url: str) -> str:
 
 
 # markup either Backlog format would act on, for text that is plain but may become a description (mail-to-issue)
-_MARKUP_INLINE = re.compile(r"(!(?=\[)|\[(?=\[)|\](?=\()|\{(?=\s*/?\s*(?:code|quote)\b)|'(?=')|%(?=%)|&(?=br;)|`(?=``))", re.I)
-_MARKUP_LINE_START = re.compile(r"(^|\n)([ \t]*)(?=[#*>|+\-=]|\d+[.)]\s)")
+# (the position right after the opener: a zero-width match replaced by a constant, no call per match)
+_MARKUP_INLINE = re.compile(
+    r"(?<=[!\[\]{'%&`])(?:(?<=!)(?=\[)|(?<=\[)(?=\[)|(?<=\])(?=\()|(?<=\{)(?=\s*+/?\s*+(?:code|quote)\b)|(?<=')(?=')"
+    r"|(?<=%)(?=%)|(?<=&)(?=br;)|(?<=`)(?=``))", re.I)
+_MARKUP_LINE_START = re.compile(r"(^|\n)([ \t]*+)(?=[#*>|+\-=]|\d++[.)]\s)")
 
 
 def defang_markup(text: str) -> str:
     """Plain text that reads the same but is inert if rendered as Backlog Markdown or notation: a zero-width space
     breaks every image/link/code/quote opener and every block marker at a line start."""
-    text = _MARKUP_INLINE.sub(lambda m: m.group() + ZWSP, text)
+    text = _MARKUP_INLINE.sub(ZWSP, text)
     return _MARKUP_LINE_START.sub(lambda m: m.group() + ZWSP, text)
 
 
@@ -101,10 +121,13 @@ def defuse_fence(code: str) -> str:
     return code
 
 
+_BLOCK_END = re.compile(r"\{(\s*+/\s*+(?:code|quote))", re.I)
+
+
 def defuse_backlog_block(code: str) -> str:
     """Content of a Backlog ``{code}``/``{quote}`` block: no ``{/code}`` / ``{/quote}`` terminators inside."""
     if "{/" in code or "{ /" in code:
-        code = re.sub(r"\{(\s*/\s*(?:code|quote))", "{" + ZWSP + r"\1", code, flags=re.I)
+        code = _BLOCK_END.sub("{" + ZWSP + r"\1", code)
     return code
 
 

@@ -49,6 +49,8 @@ log = logging.getLogger("inspector2backlog.translate")
 KEY_VERSION = "tm1"
 _PH_OPEN, _PH_CLOSE = "\ue000", "\ue001"
 _PLACEHOLDER = re.compile(_PH_OPEN + r"(\d+)" + _PH_CLOSE)
+#: the alternation of span values below costs len(translated) × values: past this many, the text is stored literally
+_MAX_TEMPLATE_VALUES = 128
 _UNTRANSLATABLE = object()  # memo value: the engine returned None for this text (this run only)
 
 
@@ -88,7 +90,7 @@ def _templatize(item: _Item, translated: str) -> str | None:
     """The translation with the item's span values turned back into placeholders, or None if that is ambiguous."""
     if not item.values:
         return translated
-    if _PH_OPEN in translated or _PH_CLOSE in translated:
+    if _PH_OPEN in translated or _PH_CLOSE in translated or len(item.values) > _MAX_TEMPLATE_VALUES:
         return None
     order = sorted(range(len(item.values)), key=lambda k: -len(item.values[k]))
     pattern = re.compile("|".join(re.escape(item.values[k]) for k in order))

@@ -82,13 +82,15 @@ _SOURCE_PHRASES_JA: dict[str, str] = {
 
 _ID = r"[^\s,]+?"
 _DESCRIPTION = re.compile(
-    r"On the instance (?P<inst>\S+?), the port(?: range)? (?P<begin>\d+)(?:\s*-\s*(?P<end>\d+))?"
+    r"On the instance (?P<inst>\S+?), the port(?: range)? (?P<begin>\d++)(?:\s*+-\s*+(?P<end>\d++))?"
     r" is reachable from (?:the |an? )?(?P<stype>(?:AWS::\w+::)?[A-Za-z]+) (?P<sid>" + _ID + r")"
     r"(?: from an attached ENI (?P<eni>" + _ID + r"))?\.?",
 )
 _TITLE = re.compile(
-    r"(?P<label>Port range|Ports|Port) (?P<begin>\d+)(?:\s*-\s*(?P<end>\d+))?"
-    r" is reachable from (?:the |an? )?(?P<source>[A-Za-z][A-Za-z ]*?)(?:\s+-\s+(?P<proto>[A-Za-z]+))?",
+    r"(?P<label>Port range|Ports|Port) (?P<begin>\d++)(?:\s*+-\s*+(?P<end>\d++))?"
+    # words, then " - TCP" or trailing spaces: a lazy "[A-Za-z ]*?" retried the protocol at every space of a run
+    r" is reachable from (?:the |an? )?(?P<source>[A-Za-z]++(?: ++[A-Za-z]++)*+)"
+    r"(?:\s++-\s++(?P<proto>[A-Za-z]++)| *+)",
 )
 
 # --- remediation templates -------------------------------------------------------------------------------------
@@ -105,12 +107,16 @@ _SUBCOMMANDS = (
     "update|upgrade|dist-upgrade|full-upgrade|install|reinstall|get|add|remove|uninstall|erase|purge|patch|"
     "up|refresh|mod|audit|--upgrade|-U|-Uvh|-i|-y"
 )
+# manager, options, the first subcommand, anything else: no shell operator may follow the manager (checked once by
+# the lookahead), options are read one way each (atomic) and the first subcommand is taken, so a rejected command is
+# rejected without trying every split of its options, subcommand and arguments
 _COMMAND_SEGMENT = re.compile(
-    r"(?:sudo\s+)?(?:python3?\s+-m\s+)?(?:" + _MANAGERS + r")(?:\s+-{1,2}[\w=.-]+)*\s+(?:" + _SUBCOMMANDS + r")"
-    r"(?:\s+[^\s;&|]+)*"
+    r"(?:sudo\s++)?(?:python3?\s++-m\s++)?(?:" + _MANAGERS + r")(?=[^;&|]*+\Z)"
+    r"(?>\s++-{1,2}[\w=.-]+)*?\s++(?:" + _SUBCOMMANDS + r")(?=\s|\Z)"
+    r"(?:\s++[^\s;&|]++)*+"
 )
-_COMMAND_START = re.compile(r"(?:sudo\s+)?(?:python3?\s+-m\s+)?(?:" + _MANAGERS + r")\s")
-_COMMAND_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\n)\s*")
+_COMMAND_START = re.compile(r"(?:sudo\s++)?(?:python3?\s++-m\s++)?(?:" + _MANAGERS + r")\s")
+_COMMAND_SPLIT = re.compile(r"&&|\|\||;|\n")  # the parts are stripped (a "\s*" around it rescans space runs)
 
 # --- Japanese detection ----------------------------------------------------------------------------------------
 
@@ -125,7 +131,7 @@ def is_command(text: str) -> bool:
     s = text.strip()
     if not s or _COMMAND_START.match(s) is None:
         return False
-    return all(_COMMAND_SEGMENT.fullmatch(part) for part in _COMMAND_SPLIT.split(s) if part)
+    return all(_COMMAND_SEGMENT.fullmatch(part) for part in map(str.strip, _COMMAND_SPLIT.split(s)) if part)
 
 
 def is_mostly_japanese(text: str) -> bool:

@@ -28,103 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Pattern, Sequence
 
-Span = tuple[int, int]
-
-# ---- what is protected -------------------------------------------------------------------------------------------
-_TRAIL = ".,;:!?'\")]}>"  # punctuation that ends a sentence rather than a URL/path
-
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+", re.I)
-_ARN = re.compile(r"\barn:aws[\w-]*:[\w-]*:[\w-]*:\d*:[^\s<>\"'`,;]+")
-_VULN_ID = re.compile(
-    r"\b(?:CVE-\d{4}-\d{4,}"
-    r"|GHSA(?:-[0-9a-z]{4}){3}"
-    r"|ALAS(?:\d+|KERNEL-[\d.]+|[A-Z]+\d*)?-\d{4}-\d+"
-    r"|USN-\d+-\d+"
-    r"|(?:RHSA|RHBA|RHEA|ELSA|CESA|FEDORA)-\d{4}[:-][\w-]+"
-    r"|(?:DSA|DLA)-\d+(?:-\d+)?"
-    r"|GO-\d{4}-\d+|PYSEC-\d{4}-\d+|RUSTSEC-\d{4}-\d+|SNYK-[\w-]+-\d+|CWE-\d+)\b"
-)
-_DIGEST = re.compile(r"\bsha(?:256|384|512|1):[0-9a-fA-F]{7,}\b")
-_AWS_ID = re.compile(
-    r"\b(?:i|sg|eni|igw|eigw|vpc|subnet|acl|ami|vol|snap|rtb|nat|eipalloc|pcx|tgw|tgw-attach|vpce|lt|pl|dopt|vgw|cgw)"
-    r"-[0-9a-f]{8,17}\b"
-    r"(?::/p\d+:/[^\s<>\"'`]*)?"  # agentless scan file paths: vol-0123:/p1:/usr/bin/x
-)
-_IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?![\w.]\w)")
-_CODE = re.compile(r"`[^`\n]+`")
-_CALL = re.compile(r"\b[A-Za-z_][\w.:]*\(\)")  # ccp_run_aes_gcm_cmd(), Request.ParseForm()
-_SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_\w+\b")  # SSH_MSG_DISCONNECT, sco_sock_sendmsg
-_QUOTED = re.compile(
-    r"(?<![\w'\"])(?:'[A-Za-z_$][\w$.:/@+-]*'|\"[A-Za-z_$][\w$.:/@+-]*\""
-    r"|‘[A-Za-z_$][\w$.:/@+-]*’|“[A-Za-z_$][\w$.:/@+-]*”)"
-    r"(?![\w'\"])"
-)
-_ABS_PATH = re.compile(r"(?<![\w/.:~<-])(?:~|\.{1,2})?/[\w.+@~-]*[A-Za-z_][\w.+@~-]*(?:/[\w.+@~*-]+)*/?")
-_REL_PATH = re.compile(
-    r"(?<![\w/.:@-])[A-Za-z0-9_.+-]+(?:/[A-Za-z0-9_.+-]+){2,}"  # a/b/c
-    r"|(?<![\w/.:@-])[A-Za-z0-9_.+-]+/[A-Za-z0-9_+-]+\.[A-Za-z][\w.]*"  # drivers/x.c, net/http.Request
-)
-_WIN_PATH = re.compile(r"\b[A-Za-z]:\\[^\s<>\"'`]+")
-# versions: 2.62, v1.9.0, 0:2.63+22.04ubuntu0.1, 1.2.3-r0, 5.4.0-1045-aws, 2.0.0rc1
-_VERSION_CORE = r"(?:\d+:)?v?\d+(?:\.\d+)+(?:[A-Za-z~+_-][\w.+~:-]*)?"
-_VERSION = re.compile(r"(?<![\w.:/-])" + _VERSION_CORE)
-_VERSION_V = re.compile(r"(?<![\w.:/-])v\d+(?:\.\d+)*\b")  # v2, v0.1.0
-# "openssl 3.0.13", "libssh2 v1.9.0": the word before a version is kept with it unless it is ordinary English
-_PKG_VERSION = re.compile(r"(?<![\w.:/-])([A-Za-z][\w.+-]*)\s(?=" + _VERSION_CORE + r")")
-_NOT_A_PACKAGE = frozenset(
-    """a an the to than from and or of in on at is are was be by as with without for prior before after since until
-    through version versions release releases releasing up including include includes includ below above between
-    earlier later older newer only fixed fix fixes patched upgrade update updated updating versions: v ver rev
-    affected affects affecting introduced starting beginning onwards onward like via if but not all any both
-    CVSS cvss score scores port ports range kernel uses use using requires require needs need see run runs package
-    packages library libraries module modules component components build builds branch tag tags series line
-    where which that this these those it its has have had was were being then""".split()
-)
-_ENGLISH_SUFFIX = re.compile(r"(?:ed|ing|ly)$")  # installed, backported, running, previously — English, not a package
-
-_PATTERNS: tuple[Pattern[str], ...] = (
-    _URL, _ARN, _VULN_ID, _DIGEST, _AWS_ID, _IPV4, _CODE, _CALL, _SNAKE, _QUOTED,
-    _ABS_PATH, _REL_PATH, _WIN_PATH, _VERSION, _VERSION_V,
-)
-_TRIMMED = (_URL, _ARN, _ABS_PATH, _REL_PATH, _WIN_PATH, _AWS_ID, _VERSION)
-
-
-def _trim(text: str, start: int, end: int) -> int:
-    while end > start and text[end - 1] in _TRAIL:
-        ch = text[end - 1]
-        if ch == ")" and text.count("(", start, end) >= text.count(")", start, end):
-            break
-        end -= 1
-    return end
-
-
-def find_spans(text: str) -> list[Span]:
-    """Sorted, non-overlapping ``(start, end)`` of the protected spans of ``text`` (overlapping matches are merged)."""
-    if not text:
-        return []
-    found: list[Span] = []
-    for pattern in _PATTERNS:
-        trim = pattern in _TRIMMED
-        for m in pattern.finditer(text):
-            s, e = m.span()
-            if trim:
-                e = _trim(text, s, e)
-            if e > s:
-                found.append((s, e))
-    for m in _PKG_VERSION.finditer(text):
-        word = m.group(1)
-        if word.lower() not in _NOT_A_PACKAGE and not (word.isalpha() and _ENGLISH_SUFFIX.search(word)):
-            found.append((m.start(1), m.end() + 1))  # overlaps the version that follows, so the two merge
-    if not found:
-        return []
-    found.sort()
-    merged: list[list[int]] = []
-    for s, e in found:
-        if merged and s < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+from .protected import Span, find_spans  # find_spans: part of this module's interface
 
 
 # ---- markup ---------------------------------------------------------------------------------------------------------
@@ -147,7 +51,7 @@ def _html_escape(s: str) -> str:
     return html.escape(s, quote=False).replace("\n", "<br/>")
 
 
-_BR = re.compile(r"<br\s*/?>", re.I)
+_BR = re.compile(r"<br\s*+/?>", re.I)
 
 
 def _html_unescape(s: str) -> str:
@@ -158,12 +62,17 @@ HTML = Dialect(
     wrap=lambda i, s: f'<span translate="no" data-p="{i}">{html.escape(s, quote=False)}</span>',
     escape=_html_escape,
     unescape=_html_unescape,
+    # The opening tag is read once (atomic, and it stops at the next "<"): an element whose body fails is not
+    # retried with another reading of its attributes.
     element=re.compile(
-        r"<span\b(?=[^>]*\btranslate\s*=\s*[\"']?no)(?:[^>]*?\bdata-p\s*=\s*[\"']?\s*(?P<idx>\d+)\s*[\"']?)?[^>]*>"
-        r"(?P<body>(?:(?!<span\b).)*?)</\s*span\s*>",
+        r"<span\b(?>(?=[^<>]*?\btranslate\s*+=\s*+[\"']?+no)"
+        r"(?:(?=[^<>]*?\bdata-p\s*+=\s*+[\"']?+\s*+(?P<idx>\d++)))?[^<>]*+)>"
+        r"(?P<body>(?:(?!<span\b).)*?)</\s*+span\s*+>",
         re.I | re.S,
     ),
-    orphan=re.compile(r"<span\b[^>]*\btranslate\s*=\s*[\"']?no[^>]*>|</\s*span\s*>", re.I),
+    # (an opening tag cut short by another "<" is engine markup too: the source's own "<" are escaped)
+    orphan=re.compile(r"<span\b[^<>]*?\btranslate\s*+=\s*+[\"']?+no[^<>]*+>|<span\b(?=[^<>]*+(?:<|\Z))"
+                      r"|</\s*+span\s*+>", re.I),
 )
 
 
@@ -180,11 +89,11 @@ XML = Dialect(
     escape=_xml_escape,
     unescape=_xml_unescape,
     element=re.compile(
-        r"<x\b(?:[^>]*?\bi\s*=\s*[\"']?\s*(?P<idx>\d+)\s*[\"']?)?[^>]*?"
-        r"(?:/>|>(?P<body>(?:(?!<x\b).)*?)</\s*x\s*>)",
+        r"<x\b(?>(?:(?=[^<>]*?\bi\s*+=\s*+[\"']?+\s*+(?P<idx>\d++)))?[^<>]*+)"
+        r"(?:(?<=/)>|>(?P<body>(?:(?!<x\b).)*?)</\s*+x\s*+>)",
         re.S,
     ),
-    orphan=re.compile(r"<x\b[^>]*>|</\s*x\s*>"),
+    orphan=re.compile(r"<x\b[^<>]*+>|<x\b|</\s*+x\s*+>"),
 )
 
 # Placeholders for engines without markup support (Argos): a token NMT models tend to copy through.
@@ -192,7 +101,7 @@ PLACEHOLDER = Dialect(
     wrap=lambda i, s: f"⟦{i}⟧",
     escape=lambda s: s.replace("⟦", "[").replace("⟧", "]"),
     unescape=lambda s: s,
-    element=re.compile(r"⟦\s*(?P<idx>\d+)\s*⟧"),
+    element=re.compile(r"⟦\s*+(?P<idx>\d++)\s*+⟧"),
 )
 
 
@@ -231,10 +140,11 @@ def restore(translated: str, spans: Sequence[str], dialect: Dialect) -> str:
     out: list[str] = []
     pos = 0
     cursor = 0  # next span in source order for elements that lost both index and recognisable content
+    by_content = _ByContent(spans)
     for m in dialect.element.finditer(translated):
         out.append(_unescape_text(translated[pos : m.start()], dialect))
         pos = m.end()
-        idx = _index_of(m, spans, placed, dialect)
+        idx = _index_of(m, spans, placed, dialect, by_content)
         if idx is None:
             while cursor < n and placed[cursor]:
                 cursor += 1
@@ -259,7 +169,8 @@ def _unescape_text(chunk: str, dialect: Dialect) -> str:
     return dialect.unescape(chunk)
 
 
-def _index_of(m: re.Match[str], spans: Sequence[str], placed: list[bool], dialect: Dialect) -> int | None:
+def _index_of(m: re.Match[str], spans: Sequence[str], placed: list[bool], dialect: Dialect,
+              by_content: _ByContent) -> int | None:
     raw = m.group("idx")
     if raw is not None:
         i = int(raw)
@@ -267,18 +178,36 @@ def _index_of(m: re.Match[str], spans: Sequence[str], placed: list[bool], dialec
             return i
     body = m.groupdict().get("body")
     if body is not None:
-        content = dialect.unescape(body).strip()
-        for i, value in enumerate(spans):
-            if not placed[i] and value.strip() == content:
-                return i
-        for i, value in enumerate(spans):  # a duplicate of a span already placed
-            if value.strip() == content:
-                return i
+        return by_content.find(dialect.unescape(body).strip(), placed)
     return None
 
 
+class _ByContent:
+    """Spans by their stripped text, for elements that lost their index: the first one not placed yet, else (a
+    duplicate) the first one. Built on first use; each list is walked once over a whole restore."""
+
+    def __init__(self, spans: Sequence[str]) -> None:
+        self.spans = spans
+        self.index: dict[str, list[int]] | None = None
+        self.next: dict[str, int] = {}
+
+    def find(self, content: str, placed: list[bool]) -> int | None:
+        if self.index is None:
+            self.index = {}
+            for i, value in enumerate(self.spans):
+                self.index.setdefault(value.strip(), []).append(i)
+        ids = self.index.get(content)
+        if not ids:
+            return None
+        k = self.next.get(content, 0)
+        while k < len(ids) and placed[ids[k]]:
+            k += 1
+        self.next[content] = k
+        return ids[k] if k < len(ids) else ids[0]
+
+
 # ---- splitting long texts ---------------------------------------------------------------------------------------
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"')\]]*\s+|\n\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"')\]]*+\s++|\n\s*+")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -301,28 +230,37 @@ def split_text(text: str, max_bytes: int, dialect: Dialect) -> list[tuple[str, s
     spans = find_spans(text)
     pieces = _cut(text, spans, _SENTENCE_END)
     out: list[tuple[str, str]] = []
+    sizes: list[int] = []  # markup_bytes of each piece of out, computed once
     for piece, sep in pieces:
-        if markup_bytes(piece, dialect) <= max_bytes:
+        size = markup_bytes(piece, dialect)
+        if size <= max_bytes:
             out.append((piece, sep))
+            sizes.append(size)
             continue
         sub = _cut(piece, find_spans(piece), _WHITESPACE)
         for j, (p2, s2) in enumerate(sub):
             tail = s2 + sep if j == len(sub) - 1 else s2
-            if markup_bytes(p2, dialect) <= max_bytes:
+            size = markup_bytes(p2, dialect)
+            if size <= max_bytes:
                 out.append((p2, tail))
+                sizes.append(size)
             else:
                 hard = _hard_cut(p2, max_bytes, dialect)
                 out.extend((h, "") for h in hard[:-1])
                 out.append((hard[-1], tail))
-    return _pack(out, max_bytes, dialect)
+                sizes.extend(markup_bytes(h, dialect) for h in hard)
+    return _pack(out, max_bytes, dialect, sizes)
 
 
 def _cut(text: str, spans: Sequence[Span], boundary: Pattern[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
+    k = 0  # spans are sorted and do not overlap, boundaries come in order: one pass over both
     for m in boundary.finditer(text):
         s, e = m.span()
-        if s == 0 or any(a < e and s < b for a, b in spans):
+        while k < len(spans) and spans[k][1] <= s:
+            k += 1
+        if s == 0 or (k < len(spans) and spans[k][0] < e):
             continue
         out.append((text[pos:s], text[s:e]))
         pos = e
@@ -335,8 +273,11 @@ def _hard_cut(text: str, max_bytes: int, dialect: Dialect) -> list[str]:
     out: list[str] = []
     start = 0
     size = 0
+    sizes: dict[str, int] = {}  # escaped size per distinct character
     for i, ch in enumerate(text):
-        n = len(dialect.escape(ch).encode("utf-8"))
+        n = sizes.get(ch)
+        if n is None:
+            n = sizes[ch] = len(dialect.escape(ch).encode("utf-8"))
         if size + n > max_bytes // 2 and i > start:  # half: the wrap of a cut span must still fit
             out.append(text[start:i])
             start, size = i, 0
@@ -345,22 +286,27 @@ def _hard_cut(text: str, max_bytes: int, dialect: Dialect) -> list[str]:
     return out
 
 
-def _pack(pieces: list[tuple[str, str]], max_bytes: int, dialect: Dialect) -> list[tuple[str, str]]:
+def _pack(pieces: list[tuple[str, str]], max_bytes: int, dialect: Dialect,
+          sizes: Sequence[int] | None = None) -> list[tuple[str, str]]:
     """Greedily join consecutive pieces (with their separators) while the markup stays within ``max_bytes``."""
     out: list[tuple[str, str]] = []
-    acc, acc_sep, acc_size = "", "", 0
-    for piece, sep in pieces:
+    acc: list[str] = []  # the pieces and separators of the chunk being packed (joined once: linear)
+    acc_len = 0  # characters in acc
+    acc_sep, acc_size = "", 0
+    for k, (piece, sep) in enumerate(pieces):
         # Sizes add up: spans never cross pieces, and markup_bytes() leaves room for 5-digit span indexes.
-        size = markup_bytes(piece, dialect)
+        size = sizes[k] if sizes is not None else markup_bytes(piece, dialect)
         joined = acc_size + len(dialect.escape(acc_sep).encode("utf-8")) + size
-        if acc and joined <= max_bytes:
-            acc, acc_size = acc + acc_sep + piece, joined
+        if acc_len and joined <= max_bytes:
+            acc += (acc_sep, piece)
+            acc_len += len(acc_sep) + len(piece)
+            acc_size = joined
         else:
-            if acc or acc_sep:
-                out.append((acc, acc_sep))
-            acc, acc_size = piece, size
+            if acc_len or acc_sep:
+                out.append(("".join(acc), acc_sep))
+            acc, acc_len, acc_size = [piece], len(piece), size
         acc_sep = sep
-    out.append((acc, acc_sep))
+    out.append(("".join(acc), acc_sep))
     return out
 
 
