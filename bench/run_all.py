@@ -68,7 +68,8 @@ def translation_cost() -> list[str]:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = tc.main([])
-    keep = ("events replayed", "baseline chars", "distinct text chars", "chars sent", "sent / baseline", "target")
+    keep = ("events replayed", "baseline chars", "distinct text chars", "chars sent", "sent / baseline", "target",
+            "descriptions from JVN", "JVN lookups answered", "MyJVN requests", "texts sent to the engine")
     return [ln for ln in buf.getvalue().splitlines() if ln.startswith(keep)] + ([] if rc == 0 else ["MISSED"])
 
 

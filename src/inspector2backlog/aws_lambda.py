@@ -108,6 +108,19 @@ def _process(ctx: Any, value: Any, origin: str, groups: set[str] | None = None) 
     return problems
 
 
+def _prefetch_jvn(ctx: Any, records: list) -> None:
+    """``[jvn]`` on: the batch's CVEs looked up together (one MyJVN detail call per ten entries)."""
+    jvn = getattr(ctx.pipeline.builder, "jvn", None)
+    if jvn is None:
+        return
+    try:
+        ids = [getattr(i, "vulnerability_id", "") for r in records for i in iter_items(r, "prefetch")]
+    except Exception as e:  # noqa: BLE001 - a lookahead only; each finding is still handled on its own
+        log.warning("JVN prefetch skipped", extra={"error": type(e).__name__})
+        return
+    jvn.prefetch(ids)
+
+
 # ---- handlers --------------------------------------------------------------------------------------------------
 
 
@@ -116,6 +129,7 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
     could not be parsed — then a fallback issue is filed *and* the raw message is kept in the DLQ for inspection."""
     ctx = _context()
     _maybe_retry_pending(ctx)
+    _prefetch_jvn(ctx, event.get("Records") or [])
     failures = []
     joined: dict[str, set[str]] = {}  # message id → the groups its findings joined
     # Grouped findings: one Backlog write per changed group per batch. A group write that fails at the end is kept

@@ -83,7 +83,7 @@ def render(
         console = Console(soft_wrap=False)
     n = 0
     try:
-        for item in inputs:
+        for item in ctx.builder.lookahead(inputs):
             if isinstance(item, Skipped):
                 typer.echo(f"skip: {item.origin}: {item.reason}", err=True)
                 ctx.stats.add("skipped")

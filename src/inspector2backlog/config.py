@@ -128,6 +128,18 @@ class TranslateConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class JvnConfig:
+    """JVN iPedia (MyJVN API) as a source of Japanese text for CVEs, in front of the translation engine."""
+
+    enabled: bool = False
+    endpoint_url: str = "https://jvndb.jvn.jp/myjvn"
+    timeout_seconds: float = 5.0  # per MyJVN call; with failure_threshold it bounds what an outage costs a run
+    cache_days: int = 30  # an entry found is asked again after this many days
+    miss_cache_days: int = 1  # a CVE JVN does not have (yet) is asked again after this many days
+    failure_threshold: int = 3  # failed MyJVN calls before the rest of the run stops asking
+
+
+@dataclass(frozen=True, slots=True)
 class FilterConfig:
     min_severity: str = "MEDIUM"
     exclude_untriaged: bool = False
@@ -194,6 +206,7 @@ class Config:
     backlog: BacklogConfig = field(default_factory=BacklogConfig)
     state: StateConfig = field(default_factory=StateConfig)
     translate: TranslateConfig = field(default_factory=TranslateConfig)
+    jvn: JvnConfig = field(default_factory=JvnConfig)
     filter: FilterConfig = field(default_factory=FilterConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     grouping: GroupingConfig = field(default_factory=GroupingConfig)
@@ -442,6 +455,11 @@ def _validate(c: Config, where: str) -> None:
         raise bad("[translate] engine", f"{c.translate.engine!r} is not one of {', '.join(ENGINES)}")
     if c.translate.formality.upper() not in FORMALITIES:
         raise bad("[translate] formality", f"{c.translate.formality!r}: use FORMAL or INFORMAL")
+    j = c.jvn
+    if j.enabled and not j.endpoint_url.startswith(("https://", "http://")):
+        raise bad("[jvn] endpoint_url", f"{j.endpoint_url!r}: must be an http(s) URL")
+    if j.timeout_seconds <= 0 or j.cache_days < 1 or j.miss_cache_days < 1 or j.failure_threshold < 1:
+        raise bad("[jvn]", "timeout_seconds must be > 0; cache_days, miss_cache_days and failure_threshold >= 1")
     f = c.filter
     if f.min_severity.upper() not in SEVERITY_ORDER:
         raise bad("[filter] min_severity", f"{f.min_severity!r}: use one of {', '.join(SEVERITY_ORDER)}")
@@ -648,6 +666,7 @@ __all__ = [
     "FilterConfig",
     "GroupingConfig",
     "InputConfig",
+    "JvnConfig",
     "RiskConfig",
     "SecretResolutionError",
     "StateConfig",

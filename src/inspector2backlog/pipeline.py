@@ -65,7 +65,7 @@ class Pipeline:
         if retry_pending:
             report.outcomes += self.lifecycle.retry_pending()
         with self.lifecycle.batch() as flushed:  # grouped findings: one Backlog write per changed group per run
-            for item in items:
+            for item in self.builder.lookahead(items):  # [jvn]: CVEs looked up a few findings at a time
                 report.outcomes.append(self.handle(item))
         report.outcomes += flushed
         return report

@@ -54,13 +54,25 @@ def build_renderer(*, translator: str | None = None, config: Any = None) -> Rend
         opts = translate_options(config, engine)
         priorities = dict(config.backlog.priority)
         due_days = dict(config.backlog.due_days)
-        if engine != "offline":
+        if engine != "offline" or config.jvn.enabled:
             store = open_state(config)
     tr = make_translator(engine, store=store, stats=stats, **opts)
-    ctx = RenderContext(IssueBuilder(tr, priorities=priorities, due_days=due_days), stats, store)
+    jvn = jvn_source(config, store, stats)
+    ctx = RenderContext(IssueBuilder(tr, priorities=priorities, due_days=due_days, jvn=jvn), stats, store)
+    if jvn is not None:
+        ctx._closers.append(jvn.close)
     if store is not None:
         ctx._closers.append(store.close)
     return ctx
+
+
+def jvn_source(config: Any, store: Any, stats: Stats) -> Any:
+    """The JVN iPedia source when ``[jvn] enabled`` (imported only then), else None."""
+    if config is None or not config.jvn.enabled:
+        return None
+    from .jvn import make_source
+
+    return make_source(config.jvn, store, stats)
 
 
 def translate_options(config: Any, engine: str | None = None) -> dict[str, Any]:
@@ -139,7 +151,11 @@ def build_pipeline(
         store = OverlayStore(store)
     engine = translator or config.translate.engine
     tr = make_translator(engine, store=store, stats=stats, **translate_options(config, engine))
-    builder = IssueBuilder(tr, priorities=dict(config.backlog.priority), due_days=dict(config.backlog.due_days))
+    jvn = jvn_source(config, store, stats)
+    if jvn is not None:
+        closers.append(jvn.close)
+    builder = IssueBuilder(tr, priorities=dict(config.backlog.priority), due_days=dict(config.backlog.due_days),
+                           jvn=jvn)
     secrets: tuple[str, ...] = ()
     sink_name = "stdout" if dry_run else config.delivery.sink
     if sink_name == "stdout":

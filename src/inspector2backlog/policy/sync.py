@@ -367,6 +367,9 @@ class Syncer:
                 return rr
             self.progress.page(region, rr.pages + 1)
             page_arns = []
+            jvn = getattr(self.lifecycle.builder, "jvn", None)
+            if jvn is not None:  # [jvn]: the page's CVEs looked up together (ten entries a MyJVN call)
+                jvn.prefetch(_vulnerability_id(raw) for raw in resp.get("findings") or [])
             with self.lifecycle.batch() as flushed:  # grouped findings: one write per changed group per page
                 for raw in resp.get("findings") or []:
                     out = self._one(_plain(raw), region, rr, report)
@@ -582,6 +585,11 @@ def _aws_error(e: Exception) -> str:
         err = response.get("Error") or {}
         return f"{err.get('Code') or type(e).__name__}: {str(err.get('Message') or '')[:300]}"
     return f"{type(e).__name__}: {str(e)[:300]}"
+
+
+def _vulnerability_id(raw: Any) -> str:
+    d = raw.get("packageVulnerabilityDetails") if isinstance(raw, Mapping) else None
+    return str(d.get("vulnerabilityId") or "") if isinstance(d, Mapping) else ""
 
 
 def _plain(v: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
-from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head
+from .issue import NONE_PROVIDED, Issue, _tr_line, jvn_blocks, reference_urls, severity_head
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
 from .packages import member_cell, update_line
@@ -112,7 +112,7 @@ def build_group_issue(
 
 def _translations(builder: "IssueBuilder", lead: Mapping[str, Any]) -> dict:
     texts = [t for t in (lead.get("desc"), lead.get("rec")) if t and t.strip() and t != NONE_PROVIDED]
-    return dict(zip(texts, builder.translator.translate_many(texts))) if texts else {}
+    return builder.translate_texts(texts, lead.get("vid") or "", lead.get("desc") or "")
 
 
 def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
@@ -201,7 +201,8 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
     if kind != "fix" and lead.get("desc", "").strip():
         line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
         text = plain(line) + (INSPECTOR_CUT_MARK if inspector_cut(lead["desc"]) else "")
-        blocks += [Heading("説明"), *([Para(inline_links(text))] if ok else quoted(text))]
+        blocks += [Heading("説明"), *(jvn_blocks(tr.get(lead["desc"])) or
+                                     ([Para(inline_links(text))] if ok else quoted(text)))]
     if kind == "fix" and members:
         blocks += _fixed_vulns(members)
     blocks += _resource_table(kind, members, lead)

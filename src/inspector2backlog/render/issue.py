@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..findings.model import Finding, Package, Resource, Unparsed
 from ..findings.timestamps import jst, try_parse
@@ -124,8 +124,10 @@ class IssueBuilder:
         *,
         priorities: Mapping[str, str] | None = None,
         due_days: Mapping[str, int] | None = None,
+        jvn: Any = None,
     ) -> None:
         self.translator = translator
+        self.jvn = jvn  # a JvnSource ([jvn] enabled): JVN iPedia's Japanese text stands in for a CVE's description
         self.priorities = {**DEFAULT_PRIORITY, **(priorities or {})}
         self.due_days = dict(DEFAULT_DUE_DAYS if due_days is None else due_days)
         self._sections: dict[tuple, Section] = {}
@@ -135,13 +137,27 @@ class IssueBuilder:
         f = cap_finding(f)  # every text field of bounded length before any pattern or engine sees it
         try:
             texts = _texts_to_translate(f)
-            tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+            tr = self.translate_texts(texts, f.vulnerability_id, f.description)
         except Exception as e:  # noqa: BLE001 - the translator's own failures are handled inside; this is a bug
             return self._fallback_for(f, e)
         return self._build_or_fallback(f, tr)
 
     def fallback(self, item: Unparsed, secrets: tuple[str, ...] = (), key: str = "") -> Issue:
         return fallback_issue(item, secrets, key)
+
+    def translate_texts(self, texts: Sequence[str], vulnerability_id: str, description: str) -> dict[str, Translation]:
+        """``texts`` translated; ``description`` answered by JVN iPedia instead when ``[jvn]`` has the CVE."""
+        jt = self.jvn.text_for(vulnerability_id, description) if self.jvn is not None else None
+        if jt is not None:
+            texts = [t for t in texts if t != description]
+        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        if jt is not None:
+            tr[description] = jt
+        return tr
+
+    def lookahead(self, items: Iterable[Any]) -> Iterable[Any]:
+        """``items`` unchanged; with ``[jvn]`` on, read a few ahead so their CVEs are looked up together."""
+        return items if self.jvn is None else self.jvn.lookahead(items)
 
     # ---- layout --------------------------------------------------------------------------------------------
     def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
@@ -344,12 +360,26 @@ def _overview(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     if f.status != "ACTIVE":
         blocks.append(Para([Strong(f"この検出結果の状態: {status_label(f.status)}")]))
     if f.description.strip():
-        line, ok = _tr_line(tr.get(f.description), f.description)
-        if ok:
+        t = tr.get(f.description)
+        line, ok = _tr_line(t, f.description)
+        jvn = jvn_blocks(t)
+        if jvn:
+            blocks += jvn
+        elif ok:
             blocks.append(Para(inline_links(line[0] + (INSPECTOR_CUT_MARK if inspector_cut(f.description) else ""))))
         else:
             blocks += quoted(plain([line[0], with_cut_mark(f.description)]))
     return blocks
+
+
+def jvn_blocks(t: Translation | None) -> list[Block]:
+    """JVN iPedia's text (with its 出典 line) for a description ``[jvn]`` answered, else []."""
+    entry = getattr(t, "jvn", None)
+    if entry is None:
+        return []
+    from .jvn import overview_blocks  # only when JVN answered
+
+    return overview_blocks(entry)
 
 
 def _headline_score(f: Finding) -> tuple[float | None, str]:

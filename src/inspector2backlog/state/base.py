@@ -7,6 +7,8 @@ Two kinds of data cross it:
   (``claimed`` while an issue is being created, ``synced`` when Backlog matches, ``pending`` when a delivery failed
   and must be retried). Writes are conditional on ``version`` so two workers never both create an issue.
 * translation memory entries — ``key → Japanese text``.
+* cache entries — ``key → text`` with an expiry (``cache_get_many`` / ``cache_put_many``), for answers fetched from
+  elsewhere (JVN iPedia) that may change; an expired entry reads as absent.
 
 Backends implement the small private methods; the public methods hold the logic and are what the rest of the code
 calls.
@@ -89,6 +91,18 @@ class StateStore(ABC):
         if items:
             self._tm_put_many(items)
 
+    # ---- cache (entries with an expiry) ---------------------------------------------------------------------
+    def cache_get_many(self, keys: Iterable[str], now: float | None = None) -> dict[str, str]:
+        """The entries of ``keys`` that have not expired at ``now`` (default: the current time)."""
+        keys = list(dict.fromkeys(keys))
+        return self._cache_get_many(keys, time.time() if now is None else now) if keys else {}
+
+    def cache_put_many(self, items: dict[str, str], ttl_seconds: float, now: float | None = None) -> None:
+        """Store ``items``, each expiring ``ttl_seconds`` after ``now``."""
+        if items and ttl_seconds > 0:
+            now = time.time() if now is None else now
+            self._cache_put_many(items, now + ttl_seconds, now)
+
     def close(self) -> None:  # pragma: no cover - trivial default
         pass
 
@@ -121,3 +135,10 @@ class StateStore(ABC):
 
     @abstractmethod
     def _tm_put_many(self, items: dict[str, str]) -> None: ...
+
+    def _cache_get_many(self, keys: list[str], now: float) -> dict[str, str]:
+        """Entries whose expiry is after ``now``. The default store keeps no cache."""
+        return {}
+
+    def _cache_put_many(self, items: dict[str, str], expires_at: float, now: float) -> None:
+        """Insert or replace, with the absolute expiry ``expires_at`` (epoch seconds); ``now`` may prune expired ones."""

@@ -5,6 +5,8 @@ Item layout::
     pk = "rec#<key>"   phase, issue_key?, issue_id?, status?, updated_at, fingerprint, version, claimed_at,
                        data (JSON string) — or data_z (zlib-compressed JSON, Binary) when the JSON is large
     pk = "tm#<key>"    text, ttl (epoch seconds: ``translation_ttl_days`` after it was stored)
+    pk = "cache#<key>" text, ttl (epoch seconds: when it expires; checked on read too, as DynamoDB deletes
+                       expired items only eventually)
 
 An item may hold 400 KB. A group record lists every active member, so its JSON is compressed above
 :data:`COMPRESS_OVER` bytes (the member entries repeat their keys, ~8× smaller); a record that would still not fit
@@ -32,6 +34,7 @@ from .base import ConflictError, Record, RecordTooLargeError, StateStore
 
 REC = "rec#"
 TM = "tm#"
+CACHE = "cache#"
 TTL_ATTRIBUTE = "ttl"
 BATCH_GET_MAX = 100
 BATCH_WRITE_MAX = 25
@@ -254,6 +257,45 @@ class DynamoDBStore(StateStore):
                     f"BatchWriteItem on {self.table_name}: {left} items still unprocessed"
                     f" after {BATCH_RETRIES} attempts"
                 )
+
+    # ---- cache --------------------------------------------------------------------------------------------------
+    def _cache_get_many(self, keys: list[str], now: float) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(keys), BATCH_GET_MAX):
+            request: dict[str, Any] = {self.table_name: {
+                "Keys": [{"pk": {"S": CACHE + k}} for k in keys[i : i + BATCH_GET_MAX]],
+                "ProjectionExpression": "pk, #t, #x", "ExpressionAttributeNames": {"#t": "text", "#x": TTL_ATTRIBUTE},
+            }}
+            for attempt in range(BATCH_RETRIES):
+                if attempt:
+                    self._backoff(attempt - 1)
+                resp = self.client.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self.table_name, ()):
+                    if float(item.get(TTL_ATTRIBUTE, {}).get("N", "0")) > now:
+                        out[item["pk"]["S"][len(CACHE) :]] = item["text"]["S"]
+                request = resp.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise UnprocessedItemsError(f"BatchGetItem on {self.table_name}: cache keys still unprocessed")
+        return out
+
+    def _cache_put_many(self, items: dict[str, str], expires_at: float, now: float) -> None:
+        pairs = list(items.items())
+        ttl = {"N": str(int(expires_at))}
+        for i in range(0, len(pairs), BATCH_WRITE_MAX):
+            request: dict[str, Any] = {self.table_name: [
+                {"PutRequest": {"Item": {"pk": {"S": CACHE + k}, "text": {"S": v}, TTL_ATTRIBUTE: ttl}}}
+                for k, v in pairs[i : i + BATCH_WRITE_MAX]
+            ]}
+            for attempt in range(BATCH_RETRIES):
+                if attempt:
+                    self._backoff(attempt - 1)
+                request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+                if not request:
+                    break
+            else:
+                raise UnprocessedItemsError(f"BatchWriteItem on {self.table_name}: cache items still unprocessed")
 
     def __repr__(self) -> str:
         return f"DynamoDBStore({self.table_name!r})"

@@ -21,6 +21,7 @@ class MemoryStore(StateStore):
     def __init__(self) -> None:
         self._records: dict[str, tuple[Record, str]] = {}  # key -> (record without data, data as JSON)
         self._tm: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, float]] = {}  # key -> (text, expires_at)
         self._lock = threading.Lock()
 
     # ---- records -------------------------------------------------------------------------------------------
@@ -70,6 +71,15 @@ class MemoryStore(StateStore):
     def _tm_put_many(self, items: dict[str, str]) -> None:
         with self._lock:
             self._tm.update(items)
+
+    def _cache_get_many(self, keys: list[str], now: float) -> dict[str, str]:
+        with self._lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+        return {k: text for k, (text, expires) in found.items() if expires > now}
+
+    def _cache_put_many(self, items: dict[str, str], expires_at: float, now: float) -> None:
+        with self._lock:
+            self._cache.update((k, (v, expires_at)) for k, v in items.items())
 
     def __len__(self) -> int:
         return len(self._records)

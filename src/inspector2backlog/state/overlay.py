@@ -52,3 +52,11 @@ class OverlayStore(StateStore):
 
     def _tm_put_many(self, items: dict[str, str]) -> None:
         self.top.tm_put_many(items)
+
+    def _cache_get_many(self, keys: list[str], now: float) -> dict[str, str]:
+        found = self.base.cache_get_many(keys, now)
+        found.update(self.top.cache_get_many(keys, now))
+        return found
+
+    def _cache_put_many(self, items: dict[str, str], expires_at: float, now: float) -> None:
+        self.top._cache_put_many(items, expires_at, now)

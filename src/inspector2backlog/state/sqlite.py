@@ -5,6 +5,8 @@
   commit durable across power loss too; ``durable=False`` switches to ``synchronous=NORMAL`` (WAL: still safe against
   process crashes, a power cut may drop the last commits) for throw-away stores and benchmarks.
 * Concurrent writers wait up to ``timeout`` seconds for the write lock (SQLite's busy timeout) instead of failing.
+* The cache table (entries with an expiry) is created on first use, so a file written by this version still opens
+  with an older one; expired rows read as absent and are deleted when new entries are written.
 * Conditional writes are single statements, so they are atomic across processes: a claim is an ``INSERT`` that
   fails on the primary key; a save is ``UPDATE … WHERE key = ? AND version = ?``.
 * A path that cannot hold the store (a directory, a file that is not SQLite or not writable, a path under a regular
@@ -44,6 +46,10 @@ CREATE TABLE IF NOT EXISTS tm (
 ) WITHOUT ROWID;
 """
 _COLUMNS = "key, phase, issue_key, issue_id, status, updated_at, fingerprint, data, version, claimed_at"
+_CACHE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, text TEXT NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS cache_expires ON cache (expires_at)",
+)
 _CHUNK = 500  # bound parameters per IN (…) — well under SQLite's variable limit on every version
 _SCAN_PAGE = 500
 
@@ -134,6 +140,7 @@ class SQLiteStore(StateStore):
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._cache_ready = False
         # isolation_level=None: autocommit; single statements are their own transaction, batches use BEGIN IMMEDIATE.
         self._conn = sqlite3.connect(
             str(path), timeout=timeout, isolation_level=None, check_same_thread=False
@@ -245,6 +252,40 @@ class SQLiteStore(StateStore):
                     "INSERT INTO tm (key, text) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET text = excluded.text",
                     items.items(),
                 )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    # ---- cache --------------------------------------------------------------------------------------------------
+    def _cache_table(self) -> None:
+        """Create the cache table once (under the lock)."""
+        if not self._cache_ready:
+            for stmt in _CACHE_SCHEMA:
+                self._conn.execute(stmt)
+            self._cache_ready = True
+
+    def _cache_get_many(self, keys: list[str], now: float) -> dict[str, str]:
+        out: dict[str, str] = {}
+        with self._lock:
+            self._cache_table()
+            for i in range(0, len(keys), _CHUNK):
+                chunk = keys[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                out.update(self._conn.execute(
+                    f"SELECT key, text FROM cache WHERE key IN ({marks}) AND expires_at > ?", (*chunk, now)).fetchall())
+        return out
+
+    def _cache_put_many(self, items: dict[str, str], expires_at: float, now: float) -> None:
+        rows = [(k, v, expires_at) for k, v in items.items()]
+        with self._lock:
+            self._cache_table()
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM cache WHERE expires_at <= ?", (now,))
+                self._conn.executemany(
+                    "INSERT INTO cache (key, text, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
+                    " text = excluded.text, expires_at = excluded.expires_at", rows)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

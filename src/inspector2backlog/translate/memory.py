@@ -41,6 +41,7 @@ from typing import Sequence
 from ..state.base import StateStore
 from ..stats import Stats
 from .base import Engine, Translation, TranslationError, Translator
+from .breaker import CircuitBreaker
 from .spans import find_spans
 
 log = logging.getLogger("inspector2backlog.translate")
@@ -127,10 +128,10 @@ class TranslationService(Translator):
         self.store = store if engine.remote else None  # local results are cheap to recompute and may improve
         self.stats = stats if stats is not None else Stats()
         self.failure_threshold = max(1, failure_threshold)
+        self._breaker = CircuitBreaker(self.failure_threshold, log, f"translation via {engine.name}",
+                                       " — later texts stay in English (翻訳失敗) for this run")
         self._memo: dict[str, object] = {}  # memory key -> template translation (str) or _UNTRANSLATABLE
         self._done: dict[str, Translation] = {}  # source text -> final result of this run
-        self._failures = 0
-        self._logged: set[str] = set()
         options = engine.options_key()
         self._key_prefix = f"{KEY_VERSION}:{engine.name}:"
         self._key_salt = f"{engine.name}|{options}|"
@@ -139,7 +140,7 @@ class TranslationService(Translator):
     @property
     def broken(self) -> bool:
         """True once the circuit breaker opened: the engine is not called again by this service."""
-        return self._failures >= self.failure_threshold
+        return self._breaker.broken
 
     def key(self, text: str) -> str:
         """The translation-memory key of ``text`` taken literally (no span templating)."""
@@ -296,12 +297,10 @@ class TranslationService(Translator):
                     f"{self.engine.name}: returned {len(outputs)} results for {len(texts)} texts"
                 )
         except TranslationError as exc:
-            self._failures += 1
-            self._log_once(str(exc) or type(exc).__name__)
+            self._breaker.failure(str(exc) or type(exc).__name__)
             return None
         except Exception as exc:  # noqa: BLE001 - an engine bug must not stop the run; its message may hold data
-            self._failures += 1
-            self._log_once(f"unexpected {type(exc).__name__} from the engine")
+            self._breaker.failure(f"unexpected {type(exc).__name__} from the engine")
             return None
         finally:
             if self.engine.remote:
@@ -314,11 +313,7 @@ class TranslationService(Translator):
         return outputs
 
     def _log_once(self, reason: str) -> None:
-        if reason in self._logged:
-            return
-        self._logged.add(reason)
-        extra = " — later texts stay in English (翻訳失敗) for this run" if self.broken else ""
-        log.warning("translation via %s failed: %s%s", self.engine.name, reason, extra)
+        self._breaker.log_once(reason)
 
 
 def _escape_literal(text: str) -> str:
