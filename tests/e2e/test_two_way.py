@@ -199,3 +199,35 @@ def test_aws_failure_comments_and_is_retried(env, fake: FakeBacklog, monkeypatch
     assert r.exit_code == 0, r.output
     assert held(env) == [ARN]
     assert "抑制しました" in last_comment(fake, key)
+
+
+@pytest.mark.parametrize("status", ["CLOSED", "SUPPRESSED"])
+def test_our_own_close_is_not_a_decision(env, fake: FakeBacklog, status: str):
+    """Inspector closed or suppressed the finding; the lifecycle closed the issue (対応済み / 対応しない): a pull
+    or a webhook about that close does nothing in AWS and adds no comment."""
+    key = filed(env, fake)["issueKey"]
+    assert send(env, finding_event(status, 2), "closed").exit_code == 0
+    assert fake.issue(key)["status"]["name"] == "完了"
+    n = len(fake.comments_of(key))
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
+    with FunctionUrl(aws_lambda.webhook_handler) as fu:
+        payload = fake.webhook_payload(fake.issue(key))
+        assert send_webhook(f"{fu.url}/hook/{env['secret']}", payload)[0] == 200
+    assert suppress_filters(env) == [] and len(fake.comments_of(key)) == n
+
+
+def test_sweep_retries_only_pending_decisions(env, fake: FakeBacklog, monkeypatch):
+    from inspector2backlog.config import load_config
+    from inspector2backlog.twoway.app import retry_pending
+
+    key = filed(env, fake)["issueKey"]
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 1
+    monkeypatch.setenv("AWS_ENDPOINT_URL", env["moto"])
+    listed = len(fake.requests_of("list_issues"))
+    (res,) = retry_pending(load_config(env["cfg"]))
+    assert res.action == "suppressed" and held(env) == [ARN]
+    assert len(fake.requests_of("list_issues")) == listed
+    assert retry_pending(load_config(env["cfg"])) == []

@@ -54,6 +54,20 @@ def run_pull(config: "Config", *, dry_run: bool = False, transport: Any = None, 
             c()
 
 
+def retry_pending(config: "Config", *, transport: Any = None, store: Any = None,
+                  metric: Metric = _no_metric) -> list[Result]:
+    """Only the decisions left pending by a failure (for a periodic sweep; no issue listing)."""
+    from .decision import pending_issues
+    from .poller import reread
+
+    ctx, closers = build_context(config, transport=transport, store=store, metric=metric)
+    try:
+        return [reread(ctx, key) for key in pending_issues(ctx.store)]
+    finally:
+        for c in reversed(closers):
+            c()
+
+
 class WebhookApp:
     """One per Lambda container: the secret and the Backlog context are built once, on first need."""
 
@@ -102,9 +116,15 @@ class WebhookApp:
                 v.status, "bad request"))
         if not v.hints:
             return _reply(200, "ok", checked=0)
-        if self._ctx is None:
-            self._ctx, self._closers = build_context(self.config, metric=self.metric, **self._kw)
-        results = [reread(self._ctx, h) for h in v.hints]
+        try:
+            if self._ctx is None:
+                self._ctx, self._closers = build_context(self.config, metric=self.metric, **self._kw)
+            results = [reread(self._ctx, h) for h in v.hints]
+        except Exception as e:  # noqa: BLE001 - Backlog or the store unusable: nothing decided, pull catches up
+            log.error("webhook could not be processed", extra={"error": str(e)})
+            self.metric("TwoWayActionFailures")
+            self.close()
+            return _reply(503, "unavailable")
         failed = [r for r in results if r.failed]
         for r in results:
             log.info("webhook decision", extra={"issue_key": r.issue_key, "action": r.action, "reason": r.reason})

@@ -96,6 +96,14 @@ def _ours(ctx: Context, issue: dict) -> tuple[str, "Record | None", str]:
 
 
 def decide(ctx: Context, issue: dict) -> Result:
+    try:
+        return _decide(ctx, issue)
+    except ConflictError:  # the record kept changing under us: the decision is retried by the next pass
+        ctx.metric("TwoWayActionFailures")
+        return Result(str(issue.get("issueKey") or ""), "failed", "状態ストアの同時更新が続いたため見送りました")
+
+
+def _decide(ctx: Context, issue: dict) -> Result:
     key = str(issue.get("issueKey") or "")
     arn, rec, why = _ours(ctx, issue)
     if rec is None:
@@ -112,6 +120,9 @@ def decide(ctx: Context, issue: dict) -> Result:
         return Result(key, "unchanged", "反映済みです")
     if want == "open" and not d:
         return Result(key, "unchanged", "判断はありません")
+    if want in ("suppress", "none") and rec.status in ("CLOSED", "SUPPRESSED") and d.get("want") != want:
+        # closed because Inspector said so (our own close): not a decision, nothing left to do in AWS
+        return Result(key, "unchanged", f"Inspector では既に {rec.status} です")
     by = str(((issue.get("updatedUser") or {}).get("name")) or "")
     if d.get("want") == want and d.get("by"):
         by = d["by"]  # a retry: who decided stays who decided
