@@ -181,7 +181,10 @@ def pull_handler(event: dict, context: Any = None) -> dict:
     from .config import load_config
     from .twoway.app import run_pull
 
-    results = run_pull(load_config(os.environ.get("I2B_CONFIG_FILE") or None), metric=emit_metric)
+    config = load_config(os.environ.get("I2B_CONFIG_FILE") or None)
+    if not config.two_way.enabled:
+        return {"ok": True, "checked": 0, "failed": [], "disabled": True}
+    results = run_pull(config, metric=emit_metric)
     failed = [r.issue_key for r in results if r.failed]
     log.info("pull done", extra={"checked": len(results), "failed": failed})
     return {"ok": not failed, "checked": len(results), "failed": failed}
