@@ -231,3 +231,21 @@ def test_sweep_retries_only_pending_decisions(env, fake: FakeBacklog, monkeypatc
     assert res.action == "suppressed" and held(env) == [ARN]
     assert len(fake.requests_of("list_issues")) == listed
     assert retry_pending(load_config(env["cfg"])) == []
+
+
+def test_a_decision_undone_in_aws_is_applied_again(env, fake: FakeBacklog):
+    """Someone deletes our filter in the console; Inspector reports the finding ACTIVE, the lifecycle reopens the
+    issue; it is closed as 対応しない again before the next pull: the pull makes a new filter."""
+    key = filed(env, fake)["issueKey"]
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
+    assert send(env, finding_event("SUPPRESSED", 2), "echo").exit_code == 0
+    (flt,) = suppress_filters(env)
+    aws_client("inspector2", env["moto"]).delete_filter(arn=flt["arn"])
+    assert send(env, finding_event("ACTIVE", 3), "back").exit_code == 0
+    assert fake.issue(key)["status"]["name"] == "未対応"
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
+    assert held(env) == [ARN]

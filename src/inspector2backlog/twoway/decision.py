@@ -116,7 +116,10 @@ def _decide(ctx: Context, issue: dict) -> Result:
     want = {"suppress": "suppress", "none": "none"}.get(action, "open")
     d = dict(rec.data.get("decision") or {})
     filters = list(d.get("filters") or [])
-    if d.get("want") == want and d.get("done"):
+    # done, unless Inspector has since reported the finding ACTIVE again (the lifecycle reopened the issue and it
+    # was closed once more before we saw it open): then the decision is applied anew
+    undone = rec.status == "ACTIVE" and (want == "none" or (want == "suppress" and bool(d.get("echoed"))))
+    if d.get("want") == want and d.get("done") and not undone:
         return Result(key, "unchanged", "反映済みです")
     if want == "open" and not d:
         return Result(key, "unchanged", "判断はありません")

@@ -16,7 +16,8 @@ def absorb(rec: "Record", f: "Finding") -> dict | None:
     d = rec.data.get("decision") or {}
     want = d.get("want")
     if want == "suppress" and f.status in ("SUPPRESSED", "CLOSED"):
-        return {"decision": d}  # the issue was closed in Backlog: nothing to close twice
+        # the issue was closed in Backlog: nothing to close twice ("echoed": the action is seen to work)
+        return {"decision": {**d, "echoed": f.status}}
     if want == "open" and f.status == "ACTIVE" and rec.status == "SUPPRESSED":
         return {"decision": d}  # the issue was reopened in Backlog: nothing to reopen twice
     return None
