@@ -249,3 +249,23 @@ def test_a_decision_undone_in_aws_is_applied_again(env, fake: FakeBacklog):
     fake.user_changes(key, status="完了", resolution="対応しない")
     assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
     assert held(env) == [ARN]
+
+
+def test_changing_the_resolution_moves_between_actions(env, fake: FakeBacklog):
+    """対応しない → 対応済み on a closed issue: the filter goes (the finding is no longer an accepted risk) and the
+    "nothing in AWS" note follows; → 無効 again: a filter again."""
+    key = filed(env, fake)["issueKey"]
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
+    assert send(env, finding_event("SUPPRESSED", 2), "echo").exit_code == 0
+    fake.advance(5)
+    fake.user_changes(key, resolution="対応済み")
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
+    assert held(env) == []
+    text = last_comment(fake, key)
+    assert "抑制を解除しました" in text and "AWS では何も変更しません" in text
+    fake.advance(5)
+    fake.user_changes(key, resolution="無効")
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 0
+    assert held(env) == [ARN]

@@ -123,7 +123,9 @@ def _decide(ctx: Context, issue: dict) -> Result:
         return Result(key, "unchanged", "反映済みです")
     if want == "open" and not d:
         return Result(key, "unchanged", "判断はありません")
-    if want in ("suppress", "none") and rec.status in ("CLOSED", "SUPPRESSED") and d.get("want") != want:
+    ours = bool(filters) or d.get("want") == "suppress" or bool(d.get("status_set"))  # AWS / state we changed
+    if want in ("suppress", "none") and rec.status in ("CLOSED", "SUPPRESSED") and d.get("want") != want \
+            and not ours:
         # closed because Inspector said so (our own close): not a decision, nothing left to do in AWS
         return Result(key, "unchanged", f"Inspector では既に {rec.status} です")
     by = str(((issue.get("updatedUser") or {}).get("name")) or "")
@@ -152,13 +154,15 @@ def _decide(ctx: Context, issue: dict) -> Result:
                 blocks = [*blocks, *audit.noted(resolution)]
     except registry.ActionError as e:
         return _failed(ctx, rec.key, key, arn, want, str(e), d.get("error"), now)
+    released = want != "suppress" and bool(d.get("filters") or d.get("want") == "suppress")
     done = {**intent, "done": True, "filters": filters, "at": now}
     done.pop("error", None)
 
     def finish(r: "Record") -> "Record":
         status = r.status
-        if want == "none" and r.status == "ACTIVE":
-            status, done["status_set"] = "CLOSED", True  # the next ACTIVE event from Inspector reopens the issue
+        # the next ACTIVE event from Inspector reopens the issue (also once our own suppression is lifted)
+        if want == "none" and (r.status == "ACTIVE" or (released and r.status == "SUPPRESSED")):
+            status, done["status_set"] = "CLOSED", True
         elif want == "open" and d.get("status_set") and r.status == "CLOSED":
             status = "ACTIVE"
         return replace(r, status=status, data={**r.data, "decision": done})
