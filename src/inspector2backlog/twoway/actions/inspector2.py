@@ -74,7 +74,7 @@ def suppress(arns: list[str], *, name: str, description: str, reason: str) -> li
     out = []
     try:
         found = _existing(client, set(names))
-        for n, chunk in zip(names, chunks):
+        for n, chunk in zip(names, chunks, strict=True):
             if n in found and set(chunk) <= set(_values(found[n])):
                 out.append(Applied("inspector2:ListFilters", "既存の抑制フィルターを確認", found[n]["arn"], n,
                                    _values(found[n])))
