@@ -31,6 +31,7 @@ PENDING_RETRY_INTERVAL = 300.0  # scan for pending records at most every 5 minut
 log = logging.getLogger("inspector2backlog")
 _ctx: Any = None
 _last_pending_retry = 0.0
+_webhook: Any = None  # the two-way webhook app (built on the first webhook request)
 
 
 # ---- logging ---------------------------------------------------------------------------------------------------
@@ -70,10 +71,12 @@ def _context() -> Any:
 
 def reset() -> None:
     """Forget the cached pipeline (tests; or after a configuration change)."""
-    global _ctx, _last_pending_retry
+    global _ctx, _last_pending_retry, _webhook
     if _ctx is not None:
         _ctx.close()
-    _ctx = None
+    if _webhook is not None:
+        _webhook.close()
+    _ctx = _webhook = None
     _last_pending_retry = 0.0
 
 
@@ -230,3 +233,34 @@ def dispatch_handler(event: Any, context: Any = None) -> Any:
         emit_metric("UnknownEvents")
         raise ValueError(f"inspector2backlog: no handler for this event (task {task!r})")
     return handler(event, context)
+
+
+# ---- two-way (Backlog → AWS): imported only when these handlers run -------------------------------------------
+
+
+def webhook_handler(event: dict, context: Any = None) -> dict:
+    """Backlog webhook → Lambda Function URL (payload format 2.0). The request is checked (secret, source IP, size)
+    before any call; an accepted one only names issues to re-read through the Backlog API (:mod:`.twoway`)."""
+    global _webhook
+    if _webhook is None:
+        _setup_logging()
+        from .config import load_config
+        from .twoway.app import WebhookApp
+
+        _webhook = WebhookApp(load_config(os.environ.get("I2B_CONFIG_FILE") or None), metric=emit_metric)
+    return _webhook.handle(event)
+
+
+def pull_handler(event: dict, context: Any = None) -> dict:
+    """Scheduled pull: the issues updated since the last checkpoint, decided; failures stay pending (next run)."""
+    _setup_logging()
+    from .config import load_config
+    from .twoway.app import run_pull
+
+    config = load_config(os.environ.get("I2B_CONFIG_FILE") or None)
+    if not config.two_way.enabled:
+        return {"ok": True, "checked": 0, "failed": [], "disabled": True}
+    results = run_pull(config, metric=emit_metric)
+    failed = [r.issue_key for r in results if r.failed]
+    log.info("pull done", extra={"checked": len(results), "failed": failed})
+    return {"ok": not failed, "checked": len(results), "failed": failed}

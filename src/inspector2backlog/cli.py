@@ -4,6 +4,7 @@
     inspector2backlog send PATH… --config FILE [--dry-run] [--stats]
     inspector2backlog doctor --config FILE
     inspector2backlog sync --config FILE [--dry-run]
+    inspector2backlog pull --config FILE [--dry-run]
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class TextFormat(str, Enum):
 
 @app.callback()
 def _root() -> None:
-    """Subcommands: render, send, doctor, sync."""
+    """Subcommands: render, send, doctor, sync, pull."""
     from .logs import setup_logging
 
     setup_logging(json_lines=False)  # warnings to stderr, secrets redacted whichever logger they come from
@@ -292,6 +293,15 @@ def _print_pretty(console, issue, fmt: str) -> None:
     body = Markdown(issue.description("markdown")) if fmt == "markdown" else Text(issue.description(fmt))
     sub = f"優先度 {issue.priority}" + (f" · 期限目安 {issue.due_days} 日" if issue.due_days else "")
     console.print(Panel(body, title=title, subtitle=sub, expand=True))
+
+
+def _register_two_way() -> None:
+    from .twoway.command import pull
+
+    app.command()(pull)
+
+
+_register_two_way()
 
 
 def main() -> None:  # console-script entry point

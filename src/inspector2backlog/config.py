@@ -202,6 +202,21 @@ class SyncConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TwoWayConfig:
+    """Backlog → AWS: a decision made in Backlog (resolution) becomes an action in AWS (:mod:`.twoway`)."""
+
+    enabled: bool = False
+    webhook_secret_env: str = ""  # or webhook_secret_secret_arn / webhook_secret_ssm_parameter
+    webhook_secret_secret_arn: str = ""
+    webhook_secret_ssm_parameter: str = ""
+    webhook_url: str = ""  # our Function URL without the secret (doctor compares the registered hookUrl)
+    allowed_source_ips: tuple[str, ...] = field(default=(), metadata=_item(str))  # CIDRs; empty = any
+    max_body_bytes: int = 65536
+    actions: Mapping[str, str] = field(default_factory=lambda: _frozen_map(
+        {"対応しない": "suppress", "無効": "suppress", "対応済み": "none"}), metadata=_item(str))
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     backlog: BacklogConfig = field(default_factory=BacklogConfig)
     state: StateConfig = field(default_factory=StateConfig)
@@ -214,6 +229,7 @@ class Config:
     risk: RiskConfig = field(default_factory=RiskConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     input: InputConfig = field(default_factory=InputConfig)
+    two_way: TwoWayConfig = field(default_factory=TwoWayConfig)
     source: str = ""  # the file it came from ("" = defaults + environment)
 
 
@@ -496,6 +512,11 @@ def _validate(c: Config, where: str) -> None:
         raise bad("[risk] epss_threshold", f"{r.epss_threshold}: must be between 0 and 1 (0 switches the rule off)")
     if r.raised_due_days < 0:
         raise bad("[risk] raised_due_days", "must be 0 (keep the severity's due days) or a positive number of days")
+    if c.two_way.enabled:  # checked only when used: the two-way code stays off the send path
+        from .twoway.settings import problems as two_way_problems
+
+        for place, msg in two_way_problems(c.two_way):
+            raise bad(place, msg)
 
 
 # ---- secrets ----------------------------------------------------------------------------------------------------
@@ -672,6 +693,7 @@ __all__ = [
     "StateConfig",
     "SyncConfig",
     "TranslateConfig",
+    "TwoWayConfig",
     "clear_secret_cache",
     "load_config",
     "resolve_api_key",

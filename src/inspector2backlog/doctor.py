@@ -124,6 +124,8 @@ def run_doctor(
         if me is not None and b.project_key:
             _check_project(client, config, report, lang=str(me.get("lang") or ""))
             _check_rate_limit(client, report, clock)
+            if config.two_way.enabled:  # Backlog → AWS: the webhook and the actions' resolutions
+                from .twoway.doctor_check import check_two_way; check_two_way(client, config, report)  # noqa: E702
     finally:
         if own_client:
             client.close()

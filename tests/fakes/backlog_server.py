@@ -224,6 +224,7 @@ class FakeBacklog:
         self.counts: Counter[str] = Counter()  # by route kind, plus "unauthorized", "rate_limited", "fault:…"
         self.issues: dict[int, dict] = {}
         self.comments: dict[int, list[dict]] = {}
+        self.webhooks: dict[str, list[dict]] = {}  # project key → registered webhooks
         self._lock = threading.RLock()
         self._offset = 0.0
         self._windows: dict[str, tuple[float, int]] = {}
@@ -604,6 +605,8 @@ class FakeBacklog:
         ("GET", re.compile(r"projects/([^/]+)/categories"), "categories", "_r_categories"),
         ("GET", re.compile(r"projects/([^/]+)/customFields"), "custom_fields", "_r_custom_fields"),
         ("GET", re.compile(r"projects/([^/]+)/users"), "project_users", "_r_project_users"),
+        ("GET", re.compile(r"projects/([^/]+)/webhooks"), "list_webhooks", "_r_list_webhooks"),
+        ("POST", re.compile(r"projects/([^/]+)/webhooks"), "add_webhook", "_r_add_webhook"),
         ("POST", re.compile(r"issues"), "create_issue", "_r_create_issue"),
         ("GET", re.compile(r"issues"), "list_issues", "_r_list_issues"),
         ("GET", re.compile(r"issues/count"), "count_issues", "_r_count_issues"),
@@ -1026,6 +1029,70 @@ class FakeBacklog:
         if (self._one(params, "order") or "desc") == "desc":
             items.reverse()
         return 200, items[: self._int(self._one(params, "count") or "20", "count")]
+
+    # ---- webhooks (two-way) ------------------------------------------------------------------------------------
+    def _r_list_webhooks(self, params, key):
+        return 200, list(self.webhooks.get(self._find_project(key).key, []))
+
+    def _r_add_webhook(self, params, key):
+        p = self._find_project(key)
+        name, url = self._one(params, "name"), self._one(params, "hookUrl")
+        if not name or not url:
+            raise _err(400, 7, "Please input a value: name, hookUrl.", "name")
+        hook = {"id": next(self._ids), "name": name, "description": self._one(params, "description") or "",
+                "hookUrl": url, "allEvent": (self._one(params, "allEvent") or "false") == "true",
+                "activityTypeIds": [self._int(v, "activityTypeIds[]") for v in self._many(params, "activityTypeIds")],
+                "createdUser": self._user(self.myself_id), "created": self._iso()}
+        self.webhooks.setdefault(p.key, []).append(hook)
+        return 201, hook
+
+    def user_changes(self, id_or_key: str | int, *, status: str | None = None, resolution: str | None = "",
+                     by: int = 102, comment: str = "") -> dict:
+        """A person changes the issue in Backlog's UI (status / resolution by name; ``None`` resolution clears it).
+        Returns the webhook payload Backlog would send (type 2, issue updated)."""
+        with self._lock:
+            issue = self.issue(id_or_key)
+            p = self._find_project(str(issue["projectId"]))
+            changes = []
+            if status is not None:
+                new = next(s_ for s_ in p.statuses if s_["name"] == status)
+                changes.append({"field": "status", "new_value": str(new["id"]), "old_value": str(issue["status"]["id"]),
+                                "type": "standard"})
+                issue["status"] = new
+            if resolution != "":
+                new_r = next((r for r in self.resolutions if r["name"] == resolution), None) if resolution else None
+                old = issue["resolution"]
+                changes.append({"field": "resolution", "new_value": str(new_r["id"]) if new_r else "",
+                                "old_value": str(old["id"]) if old else "", "type": "standard"})
+                issue["resolution"] = new_r
+            issue["updated"] = self._iso()
+            issue["updatedUser"] = self._user(by)
+            self._add_comment(issue, comment, [], [{"field": c["field"], "newValue": c["new_value"],
+                                                     "originalValue": c["old_value"]} for c in changes])
+            return self.webhook_payload(issue, changes, by=by)
+
+    def webhook_payload(self, issue: dict, changes: list[dict] | None = None, *, type_: int = 2, by: int = 102) -> dict:
+        """The documented payload shape: ``{id, type, project, content{…}, createdUser, created}``."""
+        p = self._find_project(str(issue["projectId"]))
+        return {"id": next(self._ids), "type": type_, "project": p.json(),
+                "content": {"id": issue["id"], "key_id": issue["keyId"], "summary": issue["summary"],
+                            "description": issue["description"], "comment": None, "changes": changes or [],
+                            "customFields": issue["customFields"]},
+                "createdUser": self._user(by), "created": self._iso()}
+
+
+def send_webhook(url: str, payload: Any, *, timeout: float = 30.0, raw: bytes | None = None) -> tuple[int, str]:
+    """POST ``payload`` (JSON) to ``url`` as Backlog does; returns ``(status, body)`` (errors are answers too)."""
+    import urllib.error
+    import urllib.request
+
+    data = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback in tests
+            return resp.status, resp.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8")
 
 
 def _words(text: str) -> set[str]:

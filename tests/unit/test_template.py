@@ -790,10 +790,6 @@ TWO_WAY_RESOURCES = {"PullRule", "PullPermission"}
 WEBHOOK_RESOURCES = {"WebhookLogGroup", "WebhookFunction", "WebhookFunctionUrl", "WebhookUrlPermission",
                      "WebhookInvokePermission", "WebhookErrorsAlarm"}
 
-# TODO(merge h9): h9-twoway adds these two handlers to inspector2backlog.aws_lambda; remove the set when merging.
-EXPECTED_MISSING_HANDLERS_UNTIL_H9 = frozenset({"webhook_handler", "pull_handler"})
-
-
 def params_for(tpl: dict[str, Any], *choices: dict[str, str]) -> dict[str, str]:
     merged: dict[str, str] = dict(BASE)
     for c in choices:
@@ -850,7 +846,7 @@ def test_every_handler_the_template_names_exists() -> None:
     tpl = template()
     names = handler_names(tpl)
     assert {"dispatch_handler", "sweep_handler", "webhook_handler", "pull_handler"} <= set(names)  # all were looked at
-    assert missing_handlers(tpl) <= EXPECTED_MISSING_HANDLERS_UNTIL_H9
+    assert missing_handlers(tpl) == set()
 
 
 def test_handler_check_catches_a_misspelt_handler() -> None:

@@ -281,6 +281,13 @@ class Lifecycle:
                 f = pf
                 snap = snapshot(f)
                 fp, when = fingerprint(snap), f.updated_epoch
+        if rec.data.get("decision"):  # decided in Backlog (two-way): the echo of our own action writes nothing
+            from ..twoway.echo import absorb
+
+            if (kept := absorb(rec, f)) is not None:
+                self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
+                                        data={**kept, "snapshot": snap}))
+                return self._skip(rec.key, "Backlog での判断を AWS に反映した結果の通知です（Backlog への書き込みなし）")
         if not self.sink.supports_lifecycle:
             self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
                                     data={"snapshot": snap}))
@@ -308,7 +315,7 @@ class Lifecycle:
             return self._fail(rec.key, e)
         self.stats.add({"closed": "closed", "reopened": "reopened", "updated": "comments"}.get(action, "timestamp_only"))
         self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
-                                data={"snapshot": snap}))
+                                data={"snapshot": snap, **_decision(rec.data)}))
         return Outcome(action, rec.key, rec.issue_key)
 
     # ---- grouped findings: routing and per-finding decisions --------------------------------------------------
@@ -674,6 +681,11 @@ class Lifecycle:
         self.stats.add("delivery_failures")
         log.error("delivery failed", extra={"key": key, "error": str(err)})
         return Outcome("failed", key, reason=str(err))
+
+
+def _decision(data: dict) -> dict:
+    """A two-way decision (:mod:`..twoway`) outlives the Inspector updates that follow it."""
+    return {"decision": data["decision"]} if "decision" in data else {}
 
 
 def _without(data: dict, *keys: str) -> dict:

@@ -1,0 +1,55 @@
+"""The Japanese comments that record, on the issue, every action taken in AWS and every failure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Sequence
+
+from ..findings.timestamps import jst
+from ..render.doc import Block, Bullets, Code, Para
+
+if TYPE_CHECKING:
+    from .actions import Applied
+
+
+def stamp(epoch: float) -> str:
+    return jst(datetime.fromtimestamp(epoch, timezone.utc), seconds=True)
+
+
+def _details(applied: Sequence["Applied"], arn: str) -> Block:
+    rows: list[list] = []
+    for a in applied:
+        rows.append([f"操作: {a.what}（API: ", Code(a.api), "）"])
+        if a.filter_name:
+            rows.append(["フィルター名: ", Code(a.filter_name)])
+    rows.append(["検出結果: ", Code(arn)])
+    return Bullets(rows)
+
+
+def suppressed(applied: Sequence["Applied"], arn: str, *, resolution: str, by: str, at: float) -> list[Block]:
+    who = f"{by} さんが" if by else ""
+    return [Para([f"{who}完了理由「{resolution}」で完了にしたため、Inspector でこの検出結果を抑制しました"
+                  f"（{stamp(at)}）。"]),
+            _details(applied, arn),
+            Para(["課題を再オープンする（または完了理由を変える）と、抑制を解除します。"])]
+
+
+def released(applied: Sequence["Applied"], arn: str, *, at: float) -> list[Block]:
+    if not applied:
+        return [Para([f"課題が再オープンされました。Inspector の抑制フィルターは既にないため、AWS では何も変更していません"
+                      f"（{stamp(at)}）。"]), Bullets([["検出結果: ", Code(arn)]])]
+    return [Para([f"課題が再オープンされた（または完了理由が変わった）ため、Inspector での抑制を解除しました"
+                  f"（{stamp(at)}）。"]),
+            _details(applied, arn),
+            Para(["Inspector が引き続きこの検出結果を報告する場合、次回の通知で課題に反映されます。"])]
+
+
+def noted(resolution: str) -> list[Block]:
+    return [Para([f"完了理由「{resolution}」のため、AWS では何も変更しません。修正が反映されれば Inspector が検出結果を"
+                  "クローズします。次回のスキャンでも検出結果が有効なままの場合は、この課題を再オープンします。"])]
+
+
+def failed(what: str, arn: str, reason: str, *, at: float) -> list[Block]:
+    return [Para([f"Backlog での判断を AWS に反映できませんでした（{stamp(at)}）。"]),
+            Bullets([[f"操作: {what}"], ["検出結果: ", Code(arn)], ["理由: ", reason]]),
+            Para(["判断は保留として記録しました。次回の取り込み（pull、Webhook、定期処理）で再試行します。"])]
