@@ -18,10 +18,11 @@ import json
 import os
 import threading
 import tomllib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .config_checks import InputConfig, problems as _check_problems
 from .render.labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY
@@ -306,7 +307,7 @@ def _coerce(f: Any, value: Any, place: str) -> Any:
             key = str(k).upper() if f.metadata.get("severity_keys") else str(k)
             if item is int and (not isinstance(v, int) or isinstance(v, bool)):
                 raise ConfigError(f"{place}.{k}: expected an integer, got {v!r}")
-            if item is str and not isinstance(v, (str, int, float)) or isinstance(v, bool) and item is str:
+            if (item is str and not isinstance(v, (str, int, float))) or (isinstance(v, bool) and item is str):
                 raise ConfigError(f"{place}.{k}: expected a string, got {v!r}")
             out[key] = str(v) if item is str else v
         return _frozen_map(out)

@@ -7,8 +7,9 @@ every configured URL's port, and the ``[input]`` section (the CLI's input cap).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024

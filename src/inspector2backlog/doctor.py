@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from .backlog.errors import AuthenticationError, BacklogError, ConfigLookupError, redact
 from .backlog.project import ProjectCatalog
@@ -86,9 +87,9 @@ class DoctorReport:
 
 
 def run_doctor(
-    config: "Config",
+    config: Config,
     *,
-    client: "BacklogClient | None" = None,
+    client: BacklogClient | None = None,
     env: Mapping[str, str] | None = None,
     ssm_client: Any = None,
     secrets_client: Any = None,
@@ -130,7 +131,7 @@ def run_doctor(
     return report
 
 
-def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogClient | None":
+def _make_client(config: Config, report: DoctorReport, **kw: Any) -> BacklogClient | None:
     from .backlog.client import BacklogClient
     from .backlog.oauth import session_from_config
     from .config import ConfigError, Credentials, resolve_credentials
@@ -158,7 +159,7 @@ def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogC
         return None
 
 
-def _check_auth(client: "BacklogClient", report: DoctorReport) -> dict | None:
+def _check_auth(client: BacklogClient, report: DoctorReport) -> dict | None:
     """``users/myself`` when authentication works, else None (reported)."""
     try:
         me = client.myself()
@@ -192,7 +193,7 @@ def _lookup(report: DoctorReport, name_ja: str, name_en: str, fn: Callable[[], A
     return value
 
 
-def _check_project(client: "BacklogClient", config: "Config", report: DoctorReport, *, lang: str = "") -> None:
+def _check_project(client: BacklogClient, config: Config, report: DoctorReport, *, lang: str = "") -> None:
     b = config.backlog
     try:
         catalog = ProjectCatalog.fetch(client, b.project_key)
@@ -313,7 +314,7 @@ def _language(report: DoctorReport, catalog: ProjectCatalog, lang: str) -> None:
                f"the API answers in {en} ({code}, {how_en}){note_en}")
 
 
-def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Callable[[], float]) -> None:
+def _check_rate_limit(client: BacklogClient, report: DoctorReport, clock: Callable[[], float]) -> None:
     try:
         data = client.rate_limit()
     except BacklogError as exc:
@@ -339,7 +340,7 @@ def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Call
                    f"remaining per minute: {summary}")
 
 
-def _check_state(config: "Config", report: DoctorReport) -> None:
+def _check_state(config: Config, report: DoctorReport) -> None:
     """Open the state store ``[state]`` names and round-trip a probe record; a SQLite file that does not exist yet
     is not created, only its directory checked."""
     from pathlib import Path

@@ -103,7 +103,7 @@ def test_a_record_that_cannot_fit_is_a_clear_error(store: DynamoDBStore) -> None
 
     rec = store.claim("group:vulnerability:CVE-2024-0001")
     noise = os.urandom(450 * 1024).hex()  # compresses to ~50 %: still over the limit
-    with pytest.raises(RecordTooLargeError, match="group:vulnerability:CVE-2024-0001.*group_by"):
+    with pytest.raises(RecordTooLargeError, match=r"group:vulnerability:CVE-2024-0001.*group_by"):
         store.save(Record(**{**asdict(rec), "data": {"blob": noise}}))
     assert store.get("group:vulnerability:CVE-2024-0001").version == rec.version  # nothing was written
 

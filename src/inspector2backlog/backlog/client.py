@@ -23,7 +23,8 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -182,8 +183,8 @@ class BacklogClient:
 
     @classmethod
     def from_config(
-        cls, backlog: "BacklogConfig", *, api_key: str | None = None, oauth_token: str | None = None, **kwargs: Any
-    ) -> "BacklogClient":
+        cls, backlog: BacklogConfig, *, api_key: str | None = None, oauth_token: str | None = None, **kwargs: Any
+    ) -> BacklogClient:
         """A client for ``[backlog]``; the secret comes from :func:`inspector2backlog.config.resolve_credentials`."""
         return cls(backlog.space_url, api_key=api_key, oauth_token=oauth_token, **kwargs)
 
@@ -197,7 +198,7 @@ class BacklogClient:
         if self._oauth is not None:
             self._oauth.close()
 
-    def __enter__(self) -> "BacklogClient":
+    def __enter__(self) -> BacklogClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

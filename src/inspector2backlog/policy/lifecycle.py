@@ -40,9 +40,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
 from ..findings.model import Finding
@@ -52,8 +53,7 @@ from ..render.doc import Block, Bullets, Para
 from ..render.issue import IssueBuilder
 from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..stats import Stats
-from . import digest as digest_policy
-from . import grouping, recovery, risk as risk_policy
+from . import digest as digest_policy, grouping, recovery, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
 from .filters import rejection
 
@@ -97,12 +97,12 @@ class Lifecycle:
         sink: Sink,
         builder: IssueBuilder,
         stats: Stats | None = None,
-        filters: "FilterConfig | None" = None,
+        filters: FilterConfig | None = None,
         clock: Callable[[], float] = time.time,
         group_by: str = "finding",
         project: str = "",
-        digest: "DigestConfig | None" = None,
-        risk: "RiskConfig | None" = None,
+        digest: DigestConfig | None = None,
+        risk: RiskConfig | None = None,
         coalesce_seconds: float = 0.0,
         closed_resolution: str = "対応済み",
         suppressed_resolution: str = "対応しない",
@@ -413,7 +413,7 @@ class Lifecycle:
         return rec
 
     # ---- group records ---------------------------------------------------------------------------------------
-    def _apply_ops(self, gkey: str, ops: list[tuple]) -> "Record | None | bool":
+    def _apply_ops(self, gkey: str, ops: list[tuple]) -> Record | bool | None:
         """Apply member operations to the group record (conditional write, re-read on conflict). Returns the record,
         ``None`` when there is none and nothing to add, ``False`` when conflicts persisted."""
         for _ in range(8):

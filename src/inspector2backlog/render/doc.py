@@ -8,8 +8,8 @@ Inline content is a sequence of: ``str`` (untrusted text, escaped by each render
 from __future__ import annotations
 
 import itertools
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Sequence, Union
 
 
 @dataclass(slots=True, frozen=True)
@@ -28,7 +28,7 @@ class Link:
     url: str
 
 
-Inline = Union[str, Code, Strong, Link]
+Inline = str | Code | Strong | Link
 Line = Sequence[Inline]
 
 
@@ -81,7 +81,7 @@ class Section:
     sid: int = field(default_factory=lambda: next(_SECTION_IDS), compare=False)
 
 
-Block = Union[Heading, Para, Bullets, Table, CodeBlock, Quote, Section]
+Block = Heading | Para | Bullets | Table | CodeBlock | Quote | Section
 
 
 class RenderCache:

@@ -7,7 +7,8 @@ write carries one short comment saying what changed (:func:`change_comment`). Th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
@@ -15,8 +16,8 @@ from .issue import NONE_PROVIDED, Issue, _tr_line, reference_urls, severity_head
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
 from .packages import member_cell, update_line
-from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
 from .safe import SUMMARY_LIMIT, clean, one_line, truncate
+from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
@@ -72,9 +73,9 @@ def build_group_issue(
     key: str,
     kind: str,
     data: Mapping[str, Any],
-    builder: "IssueBuilder",
+    builder: IssueBuilder,
     *,
-    risk: "RiskConfig | None" = None,
+    risk: RiskConfig | None = None,
     digest_below: str = "",
 ) -> Issue:
     from ..policy.grouping import active_members, sort_key
@@ -110,9 +111,9 @@ def build_group_issue(
     )
 
 
-def _translations(builder: "IssueBuilder", lead: Mapping[str, Any]) -> dict:
+def _translations(builder: IssueBuilder, lead: Mapping[str, Any]) -> dict:
     texts = [t for t in (lead.get("desc"), lead.get("rec")) if t and t.strip() and t != NONE_PROVIDED]
-    return dict(zip(texts, builder.translator.translate_many(texts))) if texts else {}
+    return dict(zip(texts, builder.translator.translate_many(texts), strict=True)) if texts else {}
 
 
 def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:

@@ -7,9 +7,10 @@ Backlog Markdown, Backlog notation or plain e-mail text on demand, within Backlo
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
 from ..findings.model import Finding, Package, Resource, Unparsed
 from ..findings.timestamps import jst, try_parse
@@ -31,6 +32,7 @@ from .labels import (
 from .links import inline_links, quoted
 from .packages import advice, fixed_version, function_account, layer_line, layer_list, locations, merge_packages
 from .redact import redact_value
+from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, one_line, truncate
 from .vendor_severity import vendor_severity_text
 from .wording import (
     INSPECTOR_CUT_MARK,
@@ -46,7 +48,6 @@ from .wording import (
     status_label,
     with_cut_mark,
 )
-from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, one_line, truncate
 
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
@@ -133,7 +134,7 @@ class IssueBuilder:
     def build(self, f: Finding) -> Issue:
         try:
             texts = _texts_to_translate(f)
-            tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+            tr = dict(zip(texts, self.translator.translate_many(texts), strict=True)) if texts else {}
         except Exception as e:  # noqa: BLE001 - the translator's own failures are handled inside; this is a bug
             return self._fallback_for(f, e)
         return self._build_or_fallback(f, tr)

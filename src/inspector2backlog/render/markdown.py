@@ -37,7 +37,7 @@ def _block_starts(text: str) -> str:
 
 
 def _url(url: str) -> str:
-    return _URL_UNSAFE.sub(lambda m: "%%%02X" % ord(m.group()), url)
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def inline(line: Line, line_start: bool = True, table: bool = False) -> str:

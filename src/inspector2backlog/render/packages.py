@@ -4,8 +4,9 @@ layer a package came from, Go binaries, and fixed-in versions without pre-releas
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..findings.model import Package
 from .doc import Code, Line
