@@ -264,7 +264,9 @@ def _section_from_toml(cls: type, section: str, table: Mapping[str, Any], where:
 def _merge_defaults(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     for f in fields(cls):
         if f.metadata.get("severity_keys") and f.name in values:
-            merged = dict(f.default_factory())  # type: ignore[misc]
+            factory = f.default_factory
+            assert callable(factory)  # severity_keys fields are dicts with a default_factory
+            merged = dict(factory())
             merged.update(values[f.name])
             values[f.name] = _frozen_map(merged)
     return values

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from .backlog.errors import AuthenticationError, BacklogError, ConfigLookupError, redact
@@ -120,6 +121,7 @@ def run_doctor(
         client = _make_client(config, report, env=env, ssm_client=ssm_client, secrets_client=secrets_client)
         if client is None:
             return report
+    assert client is not None  # passed in, or made above
     try:
         me = _check_auth(client, report)
         if me is not None and b.project_key:
@@ -225,7 +227,7 @@ def _check_project(client: BacklogClient, config: Config, report: DoctorReport, 
         ("起票時の状態", "Open status", b.open_status),
         ("完了時の状態", "Closed status", b.closed_status),
     ):
-        _lookup(report, label_ja, label_en, lambda n=name: catalog.status_named(n),
+        _lookup(report, label_ja, label_en, partial(catalog.status_named, name),
                 *_resolved(catalog, "status", name))
     _lookup(report, "抑制時の完了理由", "Resolution for suppressed", lambda: catalog.resolution_named(b.suppressed_resolution),
             *_resolved(catalog, "resolution", b.suppressed_resolution))
@@ -243,8 +245,8 @@ def _check_project(client: BacklogClient, config: Config, report: DoctorReport, 
         except ConfigLookupError as exc:
             bad_priorities.append(exc)
     if bad_priorities:
-        for exc in bad_priorities:
-            report.add("優先度", "Priority", "error", exc.message_ja, exc.message_en)
+        for bad in bad_priorities:
+            report.add("優先度", "Priority", "error", bad.message_ja, bad.message_en)
     else:
         mapping = ", ".join(f"{sev}→{p}" for sev, p in b.priority.items())
         ja, en = (", ".join(_resolved_text(catalog, "priority", n, v, i) for n, v in found.items()) for i in (0, 1))
@@ -257,7 +259,7 @@ def _check_project(client: BacklogClient, config: Config, report: DoctorReport, 
         _lookup(report, "担当者", "Assignee", lambda: catalog.user_named(b.assignee),
                 lambda v: v.label(), lambda v: v.label())
     for who in b.notified_users:
-        _lookup(report, "通知先", "Notified user", lambda w=who: catalog.user_named(w),
+        _lookup(report, "通知先", "Notified user", partial(catalog.user_named, who),
                 lambda v: v.label(), lambda v: v.label())
 
     provided: list[int] = []

@@ -320,7 +320,8 @@ class BacklogClient:
             self._last_request_at = started
             sent = {**(headers or {}), "Authorization": f"Bearer {token}"} if token else headers
             try:
-                response = self._http.request(method, self._base + path, params=pairs, content=body, headers=sent)
+                response = self._http.request(method, self._base + path, params=tuple(pairs), content=body,
+                                              headers=sent)
             except httpx.TransportError as exc:
                 self._notify(method, shown, 0)
                 err = self._transport_error(method, shown, exc, idempotent)
@@ -340,10 +341,11 @@ class BacklogClient:
 
             if status < 400:
                 return self._json(response, method, shown)
-            if status == 401 and token and not renewed and is_invalid_token(response.headers):
+            oauth = self._oauth
+            if status == 401 and token and oauth is not None and not renewed and is_invalid_token(response.headers):
                 renewed = True  # a 401 was not applied: safe to send again, whatever the method
                 log.info("Backlog %s %s: 401 invalid_token; renewing the OAuth access token", method, shown)
-                self._oauth.invalidate(token)
+                oauth.invalidate(token)
                 continue
             if status == 429:
                 if attempt >= self.max_retries:
@@ -362,9 +364,9 @@ class BacklogClient:
                     )
                 if status != 503 and not idempotent:
                     # a 500/502 may come after the issue or comment was stored: retrying blindly could file it twice
-                    err = self._http_error(response, method, shown)
-                    err.maybe_applied = True
-                    raise err
+                    http_err = self._http_error(response, method, shown)
+                    http_err.maybe_applied = True
+                    raise http_err
                 if attempt >= self.max_retries:
                     raise self._http_error(response, method, shown)
                 delay = self._retry_after(response.headers) or self._backoff(attempt)

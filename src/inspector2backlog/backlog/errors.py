@@ -136,7 +136,7 @@ class BacklogTimeoutError(BacklogTransportError):
 
 
 ERRORS_BY_CODE: dict[int, type[BacklogError]] = {
-    cls.code: cls  # type: ignore[misc]
+    cls.code: cls
     for cls in (
         InternalError,
         LicenceError,

@@ -64,6 +64,7 @@ class BacklogSink(Sink):
             if self.setup_error is not None and self._monotonic() < self._setup_retry_at:
                 raise self.setup_error
             try:
+                assert self._load is not None  # no project was given: a loader was
                 self._project = self._load()
             except (ConfigLookupError, BacklogError) as e:
                 config = isinstance(e, ConfigLookupError)

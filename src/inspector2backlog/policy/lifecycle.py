@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
 from ..findings.model import Finding
@@ -413,7 +413,7 @@ class Lifecycle:
         return rec
 
     # ---- group records ---------------------------------------------------------------------------------------
-    def _apply_ops(self, gkey: str, ops: list[tuple]) -> Record | bool | None:
+    def _apply_ops(self, gkey: str, ops: list[tuple]) -> Record | Literal[False] | None:
         """Apply member operations to the group record (conditional write, re-read on conflict). Returns the record,
         ``None`` when there is none and nothing to add, ``False`` when conflicts persisted."""
         for _ in range(8):
@@ -510,6 +510,7 @@ class Lifecycle:
                     continue
                 written = grouping.written_marks(members)
                 kind = grouping.group_kind(gkey)
+                assert rec.issue_key is not None  # this branch updates the group's existing issue
                 ref = IssueRef(rec.issue_key, rec.issue_id)
                 status = "ACTIVE" if active else "CLOSED"
                 try:

@@ -111,7 +111,7 @@ def public_ip(r: Resource) -> str:
 
 
 def from_internet_gateway(f: Finding) -> bool:
-    return bool(f.network) and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
+    return f.network is not None and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
 
 
 def reachable_reason(f: Finding, store: StateStore | None) -> str:

@@ -223,7 +223,7 @@ def _score_table(members: Sequence[dict], sev: str, score: float | None) -> list
     epss = max((m["ep"] for m in members if isinstance(m.get("ep"), (int, float))), default=None)
     if epss is not None:
         rows.append([["悪用可能性 (EPSS)"], [f"最大 {percent(epss)}"]])
-    fixes = sorted({m.get("fx") for m in members if m.get("fx")})
+    fixes = sorted({m["fx"] for m in members if m.get("fx")})
     if fixes:
         rows.append([["修正の有無"], ["、".join(yes_no(x) for x in fixes)]])
     return [Heading("深刻度とスコア"), Table(["項目", "値"], rows)]
@@ -317,7 +317,7 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
         Table(["深刻度", "未解決", "解消済み"], rows or [[["—"], ["0 件"], ["0 件"]]]),
     ]
     if members:
-        top = []
+        top: list[list[Line]] = []
         for m in members[:TOP_DIGEST]:
             top.append([[severity_ja(m.get("v") or "")], [_score(m)], [Code(str(m.get("id") or "?"))],
                         [str(m.get("r") or "—")], [_where(m)]])

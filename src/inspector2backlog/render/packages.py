@@ -154,7 +154,7 @@ def advice(m: MergedPackage, function_account: str = "") -> list[Line]:
 def _layer_advice(p: Package, fixed: str, layers: list[str], function_account: str) -> Line:
     where: list = []
     for i, arn in enumerate(layers[:3]):
-        where += (["、"] if i else []) + layer_line(arn, function_account)[1:]
+        where += [*(["、"] if i else []), *layer_line(arn, function_account)[1:]]
     if p.name.lower() in GO_STDLIB:
         target: list = ["Go ", Code(fixed), " 以降で再ビルドした"] if fixed else ["修正済みの Go で再ビルドした"]
     else:
