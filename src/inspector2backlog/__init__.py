@@ -5,13 +5,12 @@ The pipeline reads left to right: findings (source → Finding) → policy → t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 def _version() -> str:
     """The version in ``pyproject.toml`` of a source checkout (also an editable install), else the installed one."""
-    import tomllib  # lazy, like importlib.metadata below: no import cost on the Lambda's cold start
+    import tomllib  # all lazy: importing the package costs nothing on the Lambda's cold start
     from importlib.metadata import PackageNotFoundError, version
+    from pathlib import Path
 
     try:
         project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8"))["project"]
