@@ -21,10 +21,10 @@ ROOT = "inspector2backlog"
 
 # Rank of each top-level module or package of ROOT (its first name component): an import may not go upward.
 RANKS: dict[str, int] = {
-    "cli": 5, "aws_lambda": 5, "doctor": 5,
+    "cli": 5, "aws_lambda": 5, "doctor": 5, "twoway": 5,  # twoway: webhook / pull entry points (issue 15)
     "pipeline": 4, "runtime": 4,
     "policy": 3,
-    "render": 2, "deliver": 2, "state": 2, "translate": 2, "backlog": 2,
+    "render": 2, "deliver": 2, "state": 2, "translate": 2, "backlog": 2, "jvn": 2,  # jvn: JVN iPedia text (issue 14)
     "config": 1, "config_checks": 1,
     "findings": 0, "logs": 0, "redaction": 0, "stats": 0, "": 0,  # "": the package itself (its __version__)
 }
