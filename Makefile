@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench package lint clean
+.PHONY: demo test bench package lint lint-check lint-format clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,8 +25,18 @@ package: $(STAMP)
 	$(BIN)/python deploy/package.py
 	$(BIN)/python bench/lambda_package.py --reuse
 
-lint: $(STAMP)
+LINT_PATHS := src tests bench deploy
+
+# `make lint` = lint-check + lint-format. lint-format fails until the tree has been through `ruff format` once.
+lint: lint-check lint-format
+
+lint-check: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/mypy src
 	$(BIN)/cfn-lint deploy/template.yaml
+
+lint-format: $(STAMP)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

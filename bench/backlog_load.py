@@ -25,6 +25,7 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]
 
 from _corpus import corpus  # noqa: E402
+from tests.fakes.backlog_server import FakeBacklog  # noqa: E402
 from translation_cost import CountingEngine  # noqa: E402
 
 from inspector2backlog.config import (  # noqa: E402
@@ -40,7 +41,6 @@ from inspector2backlog.policy.sync import estimate_seconds  # noqa: E402
 from inspector2backlog.runtime import build_pipeline  # noqa: E402
 from inspector2backlog.state.sqlite import SQLiteStore  # noqa: E402
 from inspector2backlog.translate.memory import TranslationService  # noqa: E402
-from tests.fakes.backlog_server import FakeBacklog  # noqa: E402
 
 KEY_ENV = "I2B_BENCH_BACKLOG_KEY"
 GENEROUS = {"read": 10**9, "update": 10**9, "search": 10**9}

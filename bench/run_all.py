@@ -58,7 +58,10 @@ def fmt_minutes(writes: int) -> str:
 
 def table(head: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    line = lambda r: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def line(r: list[str]) -> str:
+        return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))
+
     return "\n".join([line(head), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
 
@@ -108,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     started = time.perf_counter()
 
-    from _corpus import corpus  # noqa: E402
+    from _corpus import corpus
 
     events = corpus(args.n)
     distinct = len({e["detail"]["findingArn"] for e in events})
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     lam = by["vulnerability, Lambda"]["writes"] / max(1, by["finding"]["writes"])
     print(f"Lambda path (batches of 10, coalesce 300 s) / finding writes: {lam:.4f}")
 
-    from throughput import measure  # noqa: E402
+    from throughput import measure
 
     t = measure(5000)
     print(f"\nparse + render (offline engine): {t['findings_per_s']:,.0f} findings/s "

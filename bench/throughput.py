@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _corpus import corpus  # noqa: E402
+from _corpus import corpus
 
-from inspector2backlog.findings.model import Finding  # noqa: E402
-from inspector2backlog.findings.parse import iter_text  # noqa: E402
-from inspector2backlog.render.issue import IssueBuilder  # noqa: E402
-from inspector2backlog.translate import make_translator  # noqa: E402
+from inspector2backlog.findings.model import Finding
+from inspector2backlog.findings.parse import iter_text
+from inspector2backlog.render.issue import IssueBuilder
+from inspector2backlog.translate import make_translator
 
 TARGET = 5000
 
@@ -46,7 +46,7 @@ def measure(n: int = 5000, fmt: str = "markdown", repeat: int = 5) -> dict[str, 
             for item in iter_text(t, "bench"):
                 if isinstance(item, Finding):
                     issue = builder.build(item)
-                    issue.summary
+                    _ = issue.summary
                     issue.description(fmt)
                     count += 1
         best_full = min(best_full, time.perf_counter() - t0)

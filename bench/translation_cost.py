@@ -32,10 +32,14 @@ import random
 import re
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
-from _corpus import REPO, seed_findings  # noqa: E402 - bench/ is on sys.path when run as a script
+from _corpus import (
+    REPO,
+    seed_findings,
+)
 
 if str(REPO) not in sys.path:  # the loopback MyJVN server lives in tests/fakes
     sys.path.append(str(REPO))
@@ -90,7 +94,7 @@ def clone_on_resource(finding: dict[str, Any], k: int) -> dict[str, Any]:
 
 
 def events(findings: list[dict[str, Any]], resources: int, redeliveries: int, rng: random.Random) -> Iterator[dict]:
-    for f_index, finding in enumerate(findings):
+    for _f_index, finding in enumerate(findings):
         revised = rng.random() < 0.1  # NVD revised this description once
         for k in range(resources):
             base = clone_on_resource(finding, k)

@@ -208,9 +208,10 @@ def sweep_handler(event: Any = None, context: Any = None) -> dict:
         if out.failed:
             log.error("pending sweep: still not delivered", extra={"key": out.key, "reason": out.reason})
             emit_metric("DeliveryFailures")
-    result = {"retried": len(outcomes), "failures": actions.get("failed", 0), "actions": actions}
-    emit_metric("SweepRetried", result["retried"])
-    emit_metric("SweepFailures", result["failures"])
+    retried, failures = len(outcomes), actions.get("failed", 0)
+    result = {"retried": retried, "failures": failures, "actions": actions}
+    emit_metric("SweepRetried", retried)
+    emit_metric("SweepFailures", failures)
     log.info("pending sweep done", extra={**result, "stats": ctx.stats.as_dict()})
     if result["failures"]:
         raise SweepFailed(result)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from typing import List, Optional
 
 import typer
 
@@ -50,14 +49,14 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def render(
-    paths: List[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)。省略時は標準入力。"),
+    paths: list[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)。省略時は標準入力。"),
     fmt: Format = typer.Option(Format.markdown, "--format", "-f", help="出力形式"),
     text_format: TextFormat = typer.Option(TextFormat.markdown, "--text-format",
                                            help="--format json の description に使う記法"),
-    translator: Optional[str] = typer.Option(
+    translator: str | None = typer.Option(
         None, "--translator", "-t",
         help="翻訳エンジン: offline | amazon | deepl | argos（既定: 設定ファイルの [translate] engine、なければ offline）"),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。翻訳の設定と状態ストアに使います"),
+    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。翻訳の設定と状態ストアに使います"),
     pretty: bool = typer.Option(False, "--pretty", help="端末向けに整形して表示します (rich)"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
@@ -114,7 +113,7 @@ def render(
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + ("issues_rendered",)), err=True)
 
 
-def _open_inputs(paths: List[str] | None, cfg):
+def _open_inputs(paths: list[str] | None, cfg):
     """The inputs, every one checked against ``[input] max_bytes`` before anything is processed (exit 2 if not)."""
     from .config_checks import DEFAULT_MAX_INPUT_BYTES
     from .findings.sources import InputError, open_inputs
@@ -138,10 +137,10 @@ def _load_config(path: str | None):
 
 @app.command()
 def send(
-    paths: List[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)"),
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    paths: list[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)"),
+    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
     dry_run: bool = typer.Option(False, "--dry-run", help="送信せず、送る内容を表示します（状態も変更しません）"),
-    translator: Optional[str] = typer.Option(None, "--translator", "-t", help="翻訳エンジンを設定より優先して指定"),
+    translator: str | None = typer.Option(None, "--translator", "-t", help="翻訳エンジンを設定より優先して指定"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
     """検出結果を Backlog に送ります（重複なし・更新・クローズ・再オープン）。前回失敗した分も再送します。"""
@@ -192,7 +191,7 @@ def send(
 
 @app.command()
 def doctor(
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)"),
+    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)"),
 ) -> None:
     """設定と Backlog プロジェクトを点検します（認証、プロジェクト、課題種別、状態、カスタム属性、記法、レート制限）。"""
     from .doctor import run_doctor
@@ -204,15 +203,15 @@ def doctor(
 
 @app.command()
 def sync(
-    config: Optional[str] = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
     dry_run: bool = typer.Option(False, "--dry-run", help="何も変更せず、計画（件数と所要時間の見積もり）を表示します"),
-    region: Optional[List[str]] = typer.Option(None, "--region", help="一覧するリージョン（複数可）。[sync] regions より優先"),
+    region: list[str] | None = typer.Option(None, "--region", help="一覧するリージョン（複数可）。[sync] regions より優先"),
     restart: bool = typer.Option(False, "--restart", help="前回中断した位置から再開せず、最初から一覧します"),
-    max_pages: Optional[int] = typer.Option(None, "--max-pages", min=1,
+    max_pages: int | None = typer.Option(None, "--max-pages", min=1,
                                             help="この実行で処理するページ数の上限。続きは次回の実行で再開します"),
     pace: float = typer.Option(0.0, "--pace", min=0.0,
                                help="Backlog への書き込みの最小間隔（秒）。0 = レート制限ヘッダに従うのみ"),
-    translator: Optional[str] = typer.Option(None, "--translator", "-t",
+    translator: str | None = typer.Option(None, "--translator", "-t",
                                              help="翻訳エンジンを設定より優先して指定（--dry-run の既定は offline）"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="課題ごとの操作も一覧します"),
     no_progress: bool = typer.Option(False, "--no-progress", help="進捗バーを表示しません（端末以外では常に非表示）"),
@@ -223,8 +222,16 @@ def sync(
 
     from .backlog.errors import BacklogError, ConfigLookupError
     from .config import ConfigError
-    from .policy.sync import SyncError, SyncOptions, Syncer, default_regions, inspector_client, live_update_limit
-    from .policy.sync import plan_text, rich_progress
+    from .policy.sync import (
+        Syncer,
+        SyncError,
+        SyncOptions,
+        default_regions,
+        inspector_client,
+        live_update_limit,
+        plan_text,
+        rich_progress,
+    )
     from .runtime import build_pipeline
     from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
@@ -249,7 +256,7 @@ def sync(
         from .deliver.backlog import ProjectSetupError
 
         try:
-            lifecycle.sink.project
+            _ = lifecycle.sink.project
         except ProjectSetupError as e:
             ctx.close()
             _fail(str(e), 2 if e.config else 1)
@@ -265,7 +272,7 @@ def sync(
         ctx.close()
         typer.echo("中断しました。処理済みのページまでは記録したので、再実行すると続きから再開します。"
                    " / interrupted; the next run resumes.", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     ctx.close()
     typer.echo(plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
                nl=False, err=not dry_run)
@@ -295,13 +302,37 @@ def _print_pretty(console, issue, fmt: str) -> None:
     console.print(Panel(body, title=title, subtitle=sub, expand=True))
 
 
-def _register_two_way() -> None:
-    from .twoway.command import pull
+@app.command()
+def pull(
+    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="AWS・Backlog・状態ストアを変更せず、行う操作を表示します"),
+) -> None:
+    """Backlog での判断（完了理由）を AWS に反映します（前回以降に更新された課題と、保留中の判断）。"""
+    from .backlog.errors import BacklogError
+    from .config import ConfigError
+    from .deliver.base import DeliveryError
+    from .twoway.app import run_pull  # lazy: two-way is off by default
 
-    app.command()(pull)
-
-
-_register_two_way()
+    cfg = _load_config(config)
+    if not cfg.two_way.enabled:
+        _fail("[two_way] enabled = true が必要です / two-way is disabled ([two_way] enabled = false)")
+    try:
+        results = run_pull(cfg, dry_run=dry_run)
+    except ConfigError as e:
+        _fail(f"設定エラー / configuration error: {e}")
+    except (BacklogError, DeliveryError) as e:
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.action] = counts.get(r.action, 0) + 1
+        if r.action in ("planned", "suppressed", "released", "noted", "failed"):
+            typer.echo(f"{r.issue_key}: {r.action} {r.reason}".rstrip(), err=True)
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "対象なし"
+    typer.echo(f"inspector2backlog pull{' (dry-run)' if dry_run else ''}: {summary}", err=True)
+    if any(r.failed for r in results):
+        typer.echo("反映に失敗した判断は保留として記録し、次回の実行で再試行します。/ failed decisions are kept pending and "
+                   "retried by the next run.", err=True)
+        raise typer.Exit(1)
 
 
 def main() -> None:  # console-script entry point

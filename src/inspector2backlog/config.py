@@ -18,10 +18,11 @@ import json
 import os
 import threading
 import tomllib
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .config_checks import InputConfig, problems as _check_problems
 from .render.labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY
@@ -233,10 +234,9 @@ class Config:
     source: str = ""  # the file it came from ("" = defaults + environment)
 
 
-#: section name → its dataclass
-SECTIONS: dict[str, type] = {
-    f.name: f.default_factory for f in fields(Config) if f.name != "source"  # type: ignore[misc]
-}
+#: section name → its dataclass (each section's default_factory is the class). The ignore: typeshed types
+#: default_factory as a factory Protocol that mypy will not narrow to ``type``, though a class is one.
+SECTIONS: dict[str, type] = {f.name: f.default_factory for f in fields(Config) if f.name != "source"}  # type: ignore[misc]
 
 
 # ---- loading ---------------------------------------------------------------------------------------------------
@@ -292,7 +292,9 @@ def _section_from_toml(cls: type, section: str, table: Mapping[str, Any], where:
 def _merge_defaults(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     for f in fields(cls):
         if f.metadata.get("severity_keys") and f.name in values:
-            merged = dict(f.default_factory())  # type: ignore[misc]
+            factory = f.default_factory
+            assert callable(factory)  # severity_keys fields are dicts with a default_factory
+            merged = dict(factory())
             merged.update(values[f.name])
             values[f.name] = _frozen_map(merged)
     return values
@@ -335,7 +337,7 @@ def _coerce(f: Any, value: Any, place: str) -> Any:
             key = str(k).upper() if f.metadata.get("severity_keys") else str(k)
             if item is int and (not isinstance(v, int) or isinstance(v, bool)):
                 raise ConfigError(f"{place}.{k}: expected an integer, got {v!r}")
-            if item is str and not isinstance(v, (str, int, float)) or isinstance(v, bool) and item is str:
+            if (item is str and not isinstance(v, (str, int, float))) or (isinstance(v, bool) and item is str):
                 raise ConfigError(f"{place}.{k}: expected a string, got {v!r}")
             out[key] = str(v) if item is str else v
         return _frozen_map(out)
@@ -513,7 +515,7 @@ def _validate(c: Config, where: str) -> None:
     if r.raised_due_days < 0:
         raise bad("[risk] raised_due_days", "must be 0 (keep the severity's due days) or a positive number of days")
     if c.two_way.enabled:  # checked only when used: the two-way code stays off the send path
-        from .twoway.settings import problems as two_way_problems
+        from .config_checks import two_way_problems
 
         for place, msg in two_way_problems(c.two_way):
             raise bad(place, msg)

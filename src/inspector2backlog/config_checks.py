@@ -7,11 +7,15 @@ every configured URL's port, and the ``[input]`` section (the CLI's input cap).
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
+#: what a ``[two_way.actions]`` resolution may map to
+TWO_WAY_ACTIONS = ("suppress", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +68,17 @@ def problems(config: Any) -> Iterator[tuple[str, str]]:
     if inp is not None and inp.max_bytes < 1:
         yield "[input] max_bytes", (f"{inp.max_bytes}: 1 以上のバイト数を指定してください / must be a positive number "
                                     f"of bytes (default {DEFAULT_MAX_INPUT_BYTES})")
+
+
+def two_way_problems(t: Any) -> Iterator[tuple[str, str]]:
+    """``(place, message)`` for every invalid ``[two_way]`` value (checked when it is enabled)."""
+    for name, action in t.actions.items():
+        if action not in TWO_WAY_ACTIONS:
+            yield f"[two_way.actions] {name}", f"{action!r} is not one of {', '.join(TWO_WAY_ACTIONS)}"
+    for cidr in t.allowed_source_ips:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            yield "[two_way] allowed_source_ips", f"{cidr!r} is not an IP address or CIDR"
+    if t.max_body_bytes <= 0:
+        yield "[two_way] max_body_bytes", "must be a positive number of bytes"

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
 
 from .backlog.errors import AuthenticationError, BacklogError, ConfigLookupError, redact
 from .backlog.project import ProjectCatalog
@@ -86,9 +88,9 @@ class DoctorReport:
 
 
 def run_doctor(
-    config: "Config",
+    config: Config,
     *,
-    client: "BacklogClient | None" = None,
+    client: BacklogClient | None = None,
     env: Mapping[str, str] | None = None,
     ssm_client: Any = None,
     secrets_client: Any = None,
@@ -119,20 +121,23 @@ def run_doctor(
         client = _make_client(config, report, env=env, ssm_client=ssm_client, secrets_client=secrets_client)
         if client is None:
             return report
+    assert client is not None  # passed in, or made above
     try:
         me = _check_auth(client, report)
         if me is not None and b.project_key:
             _check_project(client, config, report, lang=str(me.get("lang") or ""))
             _check_rate_limit(client, report, clock)
             if config.two_way.enabled:  # Backlog → AWS: the webhook and the actions' resolutions
-                from .twoway.doctor_check import check_two_way; check_two_way(client, config, report)  # noqa: E702
+                from .doctor_two_way import check_two_way  # lazy: two-way is off by default
+
+                check_two_way(client, config, report)
     finally:
         if own_client:
             client.close()
     return report
 
 
-def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogClient | None":
+def _make_client(config: Config, report: DoctorReport, **kw: Any) -> BacklogClient | None:
     from .backlog.client import BacklogClient
     from .backlog.oauth import session_from_config
     from .config import ConfigError, Credentials, resolve_credentials
@@ -160,7 +165,7 @@ def _make_client(config: "Config", report: DoctorReport, **kw: Any) -> "BacklogC
         return None
 
 
-def _check_auth(client: "BacklogClient", report: DoctorReport) -> dict | None:
+def _check_auth(client: BacklogClient, report: DoctorReport) -> dict | None:
     """``users/myself`` when authentication works, else None (reported)."""
     try:
         me = client.myself()
@@ -194,7 +199,7 @@ def _lookup(report: DoctorReport, name_ja: str, name_en: str, fn: Callable[[], A
     return value
 
 
-def _check_project(client: "BacklogClient", config: "Config", report: DoctorReport, *, lang: str = "") -> None:
+def _check_project(client: BacklogClient, config: Config, report: DoctorReport, *, lang: str = "") -> None:
     b = config.backlog
     try:
         catalog = ProjectCatalog.fetch(client, b.project_key)
@@ -226,7 +231,7 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
         ("起票時の状態", "Open status", b.open_status),
         ("完了時の状態", "Closed status", b.closed_status),
     ):
-        _lookup(report, label_ja, label_en, lambda n=name: catalog.status_named(n),
+        _lookup(report, label_ja, label_en, partial(catalog.status_named, name),
                 *_resolved(catalog, "status", name))
     _lookup(report, "抑制時の完了理由", "Resolution for suppressed", lambda: catalog.resolution_named(b.suppressed_resolution),
             *_resolved(catalog, "resolution", b.suppressed_resolution))
@@ -244,8 +249,8 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
         except ConfigLookupError as exc:
             bad_priorities.append(exc)
     if bad_priorities:
-        for exc in bad_priorities:
-            report.add("優先度", "Priority", "error", exc.message_ja, exc.message_en)
+        for bad in bad_priorities:
+            report.add("優先度", "Priority", "error", bad.message_ja, bad.message_en)
     else:
         mapping = ", ".join(f"{sev}→{p}" for sev, p in b.priority.items())
         ja, en = (", ".join(_resolved_text(catalog, "priority", n, v, i) for n, v in found.items()) for i in (0, 1))
@@ -258,7 +263,7 @@ def _check_project(client: "BacklogClient", config: "Config", report: DoctorRepo
         _lookup(report, "担当者", "Assignee", lambda: catalog.user_named(b.assignee),
                 lambda v: v.label(), lambda v: v.label())
     for who in b.notified_users:
-        _lookup(report, "通知先", "Notified user", lambda w=who: catalog.user_named(w),
+        _lookup(report, "通知先", "Notified user", partial(catalog.user_named, who),
                 lambda v: v.label(), lambda v: v.label())
 
     provided: list[int] = []
@@ -315,7 +320,7 @@ def _language(report: DoctorReport, catalog: ProjectCatalog, lang: str) -> None:
                f"the API answers in {en} ({code}, {how_en}){note_en}")
 
 
-def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Callable[[], float]) -> None:
+def _check_rate_limit(client: BacklogClient, report: DoctorReport, clock: Callable[[], float]) -> None:
     try:
         data = client.rate_limit()
     except BacklogError as exc:
@@ -341,7 +346,7 @@ def _check_rate_limit(client: "BacklogClient", report: DoctorReport, clock: Call
                    f"remaining per minute: {summary}")
 
 
-def _check_state(config: "Config", report: DoctorReport) -> None:
+def _check_state(config: Config, report: DoctorReport) -> None:
     """Open the state store ``[state]`` names and round-trip a probe record; a SQLite file that does not exist yet
     is not created, only its directory checked."""
     from pathlib import Path

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .deliver.base import Sink
 from .findings.model import Finding, Item, Skipped, Unparsed

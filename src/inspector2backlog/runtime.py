@@ -135,6 +135,7 @@ def build_pipeline(
     """Wire store → translator → builder → sink → lifecycle → pipeline from a loaded :class:`Config`."""
     import time as _time
 
+    from .deliver.base import Sink
     from .deliver.stdout import StdoutSink
     from .pipeline import Pipeline
     from .policy.lifecycle import Lifecycle
@@ -159,7 +160,7 @@ def build_pipeline(
     secrets: tuple[str, ...] = ()
     sink_name = "stdout" if dry_run else config.delivery.sink
     if sink_name == "stdout":
-        sink = StdoutSink(out)
+        sink: Sink = StdoutSink(out)
     elif sink_name == "sns":
         from .deliver.sns_email import SnsEmailSink
 
@@ -204,7 +205,8 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
         stats.add(f"backlog_{method.lower()}")
 
     client = BacklogClient.from_config(
-        b, api_key=creds and creds.api_key, oauth_token=creds and creds.oauth_token, oauth=oauth, transport=transport,
+        b, api_key=creds.api_key if creds else None, oauth_token=creds.oauth_token if creds else None, oauth=oauth,
+        transport=transport,
         on_request=count, timeout=timeout, max_retries=b.max_retries,
         max_rate_limit_wait=b.max_wait_seconds, backoff_base=b.retry_backoff_seconds,
     )

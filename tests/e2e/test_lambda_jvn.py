@@ -12,7 +12,7 @@ from .test_lambda_sqs import TABLE, _batch, _events, aws_app  # noqa: F401
 NAMES = ("01-ecr-critical-xz.event.json", "02-ec2-high-openssh.event.json", "03-lambda-medium-requests.event.json")
 
 
-def test_a_batch_is_looked_up_once_and_cached_in_dynamodb(aws_app, monkeypatch) -> None:  # noqa: F811
+def test_a_batch_is_looked_up_once_and_cached_in_dynamodb(aws_app, monkeypatch) -> None:
     with MyJvnServer() as jvn:
         monkeypatch.setenv("I2B_JVN_ENABLED", "true")
         monkeypatch.setenv("I2B_JVN_ENDPOINT_URL", jvn.url + "/myjvn")

@@ -18,8 +18,12 @@ CLIENT = ("i2b-lambda-client", "lambda-client-secret-5e4d3c2b")
 FIRST_REFRESH = "lambda-first-refresh-token-0a9b8c"
 
 
-def test_warm_container_renews_tokens_and_stores_the_rotated_refresh_token(moto_endpoint, monkeypatch,  # noqa: F811
-                                                                            tmp_path, capsys):
+def test_warm_container_renews_tokens_and_stores_the_rotated_refresh_token(
+    moto_endpoint,
+    monkeypatch,
+    tmp_path,
+    capsys,
+):
     sm = aws_client("secretsmanager", moto_endpoint)
     arn = sm.create_secret(Name="inspector2backlog/backlog-oauth", SecretString=json.dumps(
         {"clientSecret": CLIENT[1], "refreshToken": FIRST_REFRESH, "note": "kept"}))["ARN"]

@@ -21,7 +21,7 @@ TABLE = "inspector2backlog-state"
 
 
 @pytest.fixture()
-def aws_app(moto_endpoint, monkeypatch):  # noqa: F811
+def aws_app(moto_endpoint, monkeypatch):
     with FakeBacklog() as fake, TranslateServer() as translate:
         DynamoDBStore(TABLE, endpoint_url=moto_endpoint).create_table()
         secret_arn = aws_client("secretsmanager", moto_endpoint).create_secret(

@@ -41,7 +41,7 @@ def _pending_after_failed_create(app) -> str:
     return rec.key
 
 
-def test_sweep_files_a_pending_record_with_no_new_event(aws_app, no_retries, capsys):  # noqa: F811
+def test_sweep_files_a_pending_record_with_no_new_event(aws_app, no_retries, capsys):
     fake = aws_app["fake"]
     key = _pending_after_failed_create(aws_app)
     capsys.readouterr()
@@ -62,7 +62,7 @@ def test_sweep_files_a_pending_record_with_no_new_event(aws_app, no_retries, cap
     assert [r for r in fake.requests[before:] if r.method in ("POST", "PATCH")] == []
 
 
-def test_sweep_that_still_fails_is_loud_and_the_record_waits(aws_app, no_retries, capsys, caplog):  # noqa: F811
+def test_sweep_that_still_fails_is_loud_and_the_record_waits(aws_app, no_retries, capsys, caplog):
     fake = aws_app["fake"]
     key = _pending_after_failed_create(aws_app)
     caplog.set_level("INFO", logger="inspector2backlog")
@@ -87,7 +87,7 @@ def test_sweep_that_still_fails_is_loud_and_the_record_waits(aws_app, no_retries
     assert len(fake.issues) == 1
 
 
-def test_sweep_writes_a_pending_group_issue(aws_app, monkeypatch):  # noqa: F811
+def test_sweep_writes_a_pending_group_issue(aws_app, monkeypatch):
     """Grouped findings: the group write at the end of the batch fails, the messages succeed (the group record keeps
     its members, pending); the scheduled sweep writes the one group issue with all of them."""
     monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")

@@ -17,7 +17,7 @@ from tests.fakes.moto_server import aws_client, moto_endpoint  # noqa: F401
 from ..conftest import EXAMPLES
 
 
-def test_sns_mail_to_issue_path(moto_endpoint, tmp_path, monkeypatch):  # noqa: F811
+def test_sns_mail_to_issue_path(moto_endpoint, tmp_path, monkeypatch):
     sns, sqs = aws_client("sns", moto_endpoint), aws_client("sqs", moto_endpoint)
     topic = sns.create_topic(Name="inspector2backlog-mail")["TopicArn"]
     q = sqs.create_queue(QueueName="mailbox")["QueueUrl"]
@@ -60,7 +60,7 @@ def _doctor(cfg, monkeypatch, endpoint):  # the CLI's doctor, reaching moto thro
     return CliRunner().invoke(app, ["doctor", "--config", str(cfg)], catch_exceptions=False)
 
 
-def test_doctor_checks_the_mail_subscription_is_confirmed_with_authentication(moto_endpoint, tmp_path, monkeypatch):  # noqa: F811
+def test_doctor_checks_the_mail_subscription_is_confirmed_with_authentication(moto_endpoint, tmp_path, monkeypatch):
     """``doctor`` for the sns sink reads ListSubscriptionsByTopic / GetSubscriptionAttributes (moto serves both):
     an e-mail subscription confirmed without AuthenticateOnUnsubscribe is a problem, as are pending or missing ones.
     moto always records ``ConfirmationWasAuthenticated=true`` and cannot confirm with a token, so the other states
@@ -91,7 +91,7 @@ def test_doctor_checks_the_mail_subscription_is_confirmed_with_authentication(mo
     assert r.exit_code == 1 and "確認待ちです" in r.output
 
 
-def test_published_mail_ends_with_our_marker_and_keeps_the_arn(moto_endpoint):  # noqa: F811
+def test_published_mail_ends_with_our_marker_and_keeps_the_arn(moto_endpoint):
     from inspector2backlog.deliver.sns_email import END_MARKER
 
     sns, sqs = aws_client("sns", moto_endpoint), aws_client("sqs", moto_endpoint)

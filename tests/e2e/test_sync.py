@@ -17,9 +17,9 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from typer.testing import CliRunner
@@ -27,8 +27,7 @@ from typer.testing import CliRunner
 from inspector2backlog.cli import app
 from inspector2backlog.state.sqlite import SQLiteStore
 from tests.fakes.backlog_server import FakeBacklog
-from tests.fakes.config import KEY_ENV
-from tests.fakes.config import write_config as backlog_config
+from tests.fakes.config import KEY_ENV, write_config as backlog_config
 from tests.fakes.moto_server import REGION, moto_endpoint, seed_inspector_findings  # noqa: F401
 
 from ..conftest import EXAMPLES
@@ -126,7 +125,7 @@ class PagingProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "PagingProxy":
+    def __enter__(self) -> PagingProxy:
         self._thread.start()
         return self
 
@@ -140,7 +139,7 @@ def seed_pages(endpoint: str, pages: list[list[dict]], region: str = REGION) -> 
 
 
 @pytest.fixture()
-def inspector(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[PagingProxy]:  # noqa: F811
+def inspector(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[PagingProxy]:
     with PagingProxy(moto_endpoint) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL_INSPECTOR2", proxy.url)  # boto3's service-specific endpoint variable
         yield proxy
@@ -313,7 +312,7 @@ def test_narrowing_filter_criteria_disables_gone_closes(tmp_path: Path, fake: Fa
 def test_writes_wait_for_an_exhausted_update_bucket(tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy,
                                                     monkeypatch: pytest.MonkeyPatch):
     from inspector2backlog.config import load_config
-    from inspector2backlog.policy.sync import SyncOptions, Syncer, inspector_client
+    from inspector2backlog.policy.sync import Syncer, SyncOptions, inspector_client
     from inspector2backlog.runtime import build_pipeline
 
     fs = findings()

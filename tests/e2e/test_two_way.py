@@ -42,7 +42,7 @@ def fake():
 
 
 @pytest.fixture()
-def env(tmp_path: Path, fake: FakeBacklog, moto_endpoint, monkeypatch):  # noqa: F811
+def env(tmp_path: Path, fake: FakeBacklog, moto_endpoint, monkeypatch):
     """Config with [two_way] on; the API key and the webhook secret in the environment; boto3 pointed at moto."""
     secret = secrets.token_urlsafe(32)
     monkeypatch.setenv(KEY_ENV, fake.api_key)

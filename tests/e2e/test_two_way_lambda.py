@@ -19,7 +19,7 @@ from .test_two_way import ARN, env, fake, filed, held  # noqa: F401
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_pull_handler_acts_and_reports(env, fake: FakeBacklog, capsys):  # noqa: F811
+def test_pull_handler_acts_and_reports(env, fake: FakeBacklog, capsys):
     key = filed(env, fake)["issueKey"]
     fake.advance(5)
     fake.user_changes(key, status="完了", resolution="対応しない")

@@ -19,7 +19,7 @@ from .test_two_way import ARN, SECRET_ENV, env as _env, fake, filed, suppress_fi
 
 
 @pytest.fixture()
-def env(_env, fake, monkeypatch):  # noqa: F811
+def env(_env, fake, monkeypatch):
     """As in test_two_way, with AWS calls counted (a proxy in front of moto) and a small body limit."""
     cfg = write_config(_env["tmp"], fake, "[two_way]", "enabled = true", f'webhook_secret_env = "{SECRET_ENV}"',
                        "max_body_bytes = 16384", 'allowed_source_ips = ["127.0.0.0/8", "192.0.2.0/24"]')

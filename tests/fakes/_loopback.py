@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 F = TypeVar("F")
 

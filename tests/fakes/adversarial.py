@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "01-ecr-critical-xz.event.json"
 

@@ -34,9 +34,10 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_API_KEY = "fake-backlog-api-key-Zq8rW3xY7uT1"
@@ -423,7 +424,7 @@ class FakeBacklog:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FakeBacklog":
+    def start(self) -> FakeBacklog:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.daemon_threads = True
         server.fake = self  # type: ignore[attr-defined]
@@ -438,7 +439,7 @@ class FakeBacklog:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeBacklog":
+    def __enter__(self) -> FakeBacklog:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -592,7 +593,7 @@ class FakeBacklog:
                 raise _err(400, 7, "Incorrect String value.", k)
 
     # ---- routing -----------------------------------------------------------------------------------------------
-    _ROUTES: list[tuple[str, re.Pattern[str], str, str]] = [
+    _ROUTES: ClassVar[list[tuple[str, re.Pattern[str], str, str]]] = [
         ("POST", re.compile(r"oauth2/token"), "oauth_token", "_r_oauth_token"),
         ("GET", re.compile(r"space"), "space", "_r_space"),
         ("GET", re.compile(r"users/myself"), "myself", "_r_myself"),
@@ -628,7 +629,7 @@ class FakeBacklog:
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _iso(self, ts: float | None = None) -> str:
-        return dt.datetime.fromtimestamp(ts if ts is not None else self.now(), dt.timezone.utc).strftime(
+        return dt.datetime.fromtimestamp(ts if ts is not None else self.now(), dt.UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from ._loopback import LoopbackServer
 
 
-def _handler(server: "CountingProxy") -> type[BaseHTTPRequestHandler]:
+def _handler(server: CountingProxy) -> type[BaseHTTPRequestHandler]:
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 

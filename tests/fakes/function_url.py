@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from ._loopback import LoopbackServer
 
 
-def _handler(server: "FunctionUrl") -> type[BaseHTTPRequestHandler]:
+def _handler(server: FunctionUrl) -> type[BaseHTTPRequestHandler]:
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 

@@ -20,7 +20,8 @@ import os
 import socket
 import threading
 import urllib.request
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 

@@ -59,7 +59,7 @@ def issue_params(fake: FakeBacklog, **extra) -> dict:
 # ---- endpoints ------------------------------------------------------------------------------------------------
 
 
-def test_every_read_endpoint(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_every_read_endpoint(fake_backlog: FakeBacklog) -> None:
     c = make_client(fake_backlog)
     assert c.space()["spaceKey"] == "fakespace"
     assert c.myself()["userId"] == "i2b-bot"
@@ -80,7 +80,7 @@ def test_every_read_endpoint(fake_backlog: FakeBacklog) -> None:  # noqa: F811
     assert fake_backlog.counts["get_project"] == 2 and fake_backlog.counts["statuses"] == 1
 
 
-def test_create_issue_encodes_lists_and_custom_fields(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_create_issue_encodes_lists_and_custom_fields(fake_backlog: FakeBacklog) -> None:
     fake = fake_backlog
     fake.add_project("MULTI", custom_fields=[{"name": "環境", "typeId": 6, "items": ["prod", "dev"]}])
     c = make_client(fake)
@@ -123,7 +123,7 @@ def test_encode_params_rules() -> None:
     assert encode_params(None) == []
 
 
-def test_update_get_list_count_and_comments(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_update_get_list_count_and_comments(fake_backlog: FakeBacklog) -> None:
     fake = fake_backlog
     c = make_client(fake)
     arn_field = fake.custom_field_id("Finding ARN")
@@ -183,7 +183,7 @@ def test_oauth_bearer_token_instead_of_api_key() -> None:
     ids=["no-issue", "no-project", "missing-params", "long-summary", "long-description", "emoji", "long-comment",
          "bad-status"],
 )
-def test_errors_are_typed_by_backlog_code(fake_backlog, call, error, status, needle) -> None:  # noqa: F811
+def test_errors_are_typed_by_backlog_code(fake_backlog, call, error, status, needle) -> None:
     c = make_client(fake_backlog)
     with pytest.raises(error) as info:
         call(c, fake_backlog)
@@ -193,13 +193,13 @@ def test_errors_are_typed_by_backlog_code(fake_backlog, call, error, status, nee
     assert fake_backlog.api_key not in str(info.value)
 
 
-def test_missing_required_params_lists_each(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_missing_required_params_lists_each(fake_backlog: FakeBacklog) -> None:
     with pytest.raises(InvalidRequestError) as info:
         make_client(fake_backlog).create_issue({"projectId": fake_backlog.project.id})
     assert info.value.messages and all(n in info.value.messages[0] for n in ("summary", "issueTypeId", "priorityId"))
 
 
-def test_wrong_api_key_is_authentication_error_and_never_shown(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_wrong_api_key_is_authentication_error_and_never_shown(fake_backlog: FakeBacklog) -> None:
     wrong = "wrong-key-but-still-secret-42"
     c = make_client(fake_backlog, api_key=wrong)
     with pytest.raises(AuthenticationError) as info:
@@ -229,7 +229,7 @@ def test_429_waits_until_reset_then_retries() -> None:
         assert c.rate_limit_state["update"].remaining == 1  # a fresh window
 
 
-def test_429_without_reset_header_waits_a_minute_bounded(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_429_without_reset_header_waits_a_minute_bounded(fake_backlog: FakeBacklog) -> None:
     fake_backlog.fail_next(1, 429, rate_headers=False)
     sleeper = Sleeper(fake_backlog)
     assert make_client(fake_backlog, sleep=sleeper).space()["spaceKey"] == "fakespace"
@@ -241,7 +241,7 @@ def test_429_without_reset_header_waits_a_minute_bounded(fake_backlog: FakeBackl
     assert sleeper.waits == [5.0]
 
 
-def test_429_with_reset_in_the_past_waits_briefly(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_429_with_reset_in_the_past_waits_briefly(fake_backlog: FakeBacklog) -> None:
     fake_backlog.fail_next(1, 429)
     sleeper = Sleeper()
     c = make_client(fake_backlog, sleep=sleeper, clock=lambda: fake_backlog.now() + 3600)  # our clock runs ahead
@@ -249,7 +249,7 @@ def test_429_with_reset_in_the_past_waits_briefly(fake_backlog: FakeBacklog) -> 
     assert sleeper.waits == [1.0]
 
 
-def test_429_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_429_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None:
     fake_backlog.fail_next(10, 429)
     sleeper = Sleeper(fake_backlog)
     with pytest.raises(TooManyRequestsError) as info:
@@ -258,7 +258,7 @@ def test_429_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None: 
     assert len(sleeper.waits) == 2 and fake_backlog.counts["fault:429"] == 3
 
 
-def test_rate_limit_state_is_tracked_per_bucket(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_rate_limit_state_is_tracked_per_bucket(fake_backlog: FakeBacklog) -> None:
     c = make_client(fake_backlog)
     c.space()
     c.list_issues()
@@ -275,7 +275,7 @@ def test_rate_limit_state_is_tracked_per_bucket(fake_backlog: FakeBacklog) -> No
 # ---- 5xx / timeouts / transport -------------------------------------------------------------------------------
 
 
-def test_5xx_is_retried_with_backoff_then_succeeds(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_5xx_is_retried_with_backoff_then_succeeds(fake_backlog: FakeBacklog) -> None:
     fake_backlog.add_issue("seed")
     fake_backlog.fail_next(2, 500)
     sleeper = Sleeper(fake_backlog)
@@ -287,7 +287,7 @@ def test_5xx_is_retried_with_backoff_then_succeeds(fake_backlog: FakeBacklog) ->
     assert 0.5 <= sleeper.waits[0] <= 1.0 and 1.0 <= sleeper.waits[1] <= 2.0  # exponential, jittered
 
 
-def test_503_is_retried_for_a_post(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_503_is_retried_for_a_post(fake_backlog: FakeBacklog) -> None:
     """503 means the service did not take the request: safe to send the create again."""
     fake_backlog.fail_next(1, 503, method="POST")
     sleeper = Sleeper(fake_backlog)
@@ -296,7 +296,7 @@ def test_503_is_retried_for_a_post(fake_backlog: FakeBacklog) -> None:  # noqa: 
 
 
 @pytest.mark.parametrize("status", [500, 502])
-def test_post_500_is_not_retried_and_says_it_may_have_been_applied(fake_backlog: FakeBacklog, status: int) -> None:  # noqa: F811
+def test_post_500_is_not_retried_and_says_it_may_have_been_applied(fake_backlog: FakeBacklog, status: int) -> None:
     """A 500 after the issue was stored (apply=True): a blind retry would file it twice."""
     fake_backlog.fail_next(1, status, method="POST", path=r"/issues$", apply=True)
     sleeper = Sleeper(fake_backlog)
@@ -306,7 +306,7 @@ def test_post_500_is_not_retried_and_says_it_may_have_been_applied(fake_backlog:
     assert sleeper.waits == [] and len(fake_backlog.issues) == 1  # stored once, not twice
 
 
-def test_5xx_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_5xx_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None:
     fake_backlog.fail_next(5, 503)
     sleeper = Sleeper(fake_backlog)
     with pytest.raises(InternalError) as info:
@@ -316,7 +316,7 @@ def test_5xx_until_retries_run_out_is_typed(fake_backlog: FakeBacklog) -> None: 
     assert all(w <= 30 for w in sleeper.waits)
 
 
-def test_read_timeout_is_retried_for_reads(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_read_timeout_is_retried_for_reads(fake_backlog: FakeBacklog) -> None:
     fake_backlog.hang_seconds = 1.0
     fake_backlog.add_issue("seed")
     fake_backlog.fail_next(1, "timeout")
@@ -325,7 +325,7 @@ def test_read_timeout_is_retried_for_reads(fake_backlog: FakeBacklog) -> None:  
     assert len(sleeper.waits) == 1 and fake_backlog.counts["fault:timeout"] == 1
 
 
-def test_timeouts_until_retries_run_out(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_timeouts_until_retries_run_out(fake_backlog: FakeBacklog) -> None:
     fake_backlog.hang_seconds = 1.0
     fake_backlog.fail_next(3, "timeout")
     with pytest.raises(BacklogTimeoutError) as info:
@@ -333,7 +333,7 @@ def test_timeouts_until_retries_run_out(fake_backlog: FakeBacklog) -> None:  # n
     assert info.value.maybe_applied is False and info.value.code is None
 
 
-def test_post_timeout_is_not_retried_and_says_it_may_have_been_applied(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_post_timeout_is_not_retried_and_says_it_may_have_been_applied(fake_backlog: FakeBacklog) -> None:
     fake_backlog.hang_seconds = 1.0
     fake_backlog.fail_next(1, "timeout", method="POST", path=r"/issues$", apply=True)
     sleeper = Sleeper(fake_backlog)
@@ -346,7 +346,7 @@ def test_post_timeout_is_not_retried_and_says_it_may_have_been_applied(fake_back
     assert [i["issueKey"] for i in c.list_issues({"keyword": "i2b:zz"})] == ["SEC-1"]
 
 
-def test_disconnect_on_comment_is_ambiguous_but_on_get_is_retried(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_disconnect_on_comment_is_ambiguous_but_on_get_is_retried(fake_backlog: FakeBacklog) -> None:
     fake_backlog.add_issue("seed")
     c = make_client(fake_backlog)
     fake_backlog.fail_next(1, "disconnect", method="POST")
@@ -403,7 +403,7 @@ def test_requests_are_strictly_serial_across_threads() -> None:
         assert fake.max_in_flight == 1
 
 
-def test_min_interval_paces_requests(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_min_interval_paces_requests(fake_backlog: FakeBacklog) -> None:
     sleeper = Sleeper()
     c = make_client(fake_backlog, sleep=sleeper, clock=lambda: 1000.0, min_interval=1.0)
     c.space()
@@ -430,7 +430,7 @@ def test_credentials_are_required() -> None:
         BacklogClient("https://x.backlog.com")
 
 
-def test_api_key_appears_in_no_log_record_exception_or_recording(fake_backlog, caplog) -> None:  # noqa: F811
+def test_api_key_appears_in_no_log_record_exception_or_recording(fake_backlog, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     key = fake_backlog.api_key
     fake_backlog.fail_next(1, 500)
@@ -503,14 +503,14 @@ def test_project_context_resolves_names() -> None:
         ({"suppressed_resolution_name": "却下"}, '完了理由 "却下"', "対応しない"),
     ],
 )
-def test_project_context_lookup_errors_list_what_exists(fake_backlog, kwargs, ja, en) -> None:  # noqa: F811
+def test_project_context_lookup_errors_list_what_exists(fake_backlog, kwargs, ja, en) -> None:
     args = {"issue_type_name": "脆弱性", **kwargs}
     with pytest.raises(ConfigLookupError) as info:
         ProjectContext.load(make_client(fake_backlog), "SEC", **args)
     assert ja in str(info.value) and en in str(info.value)
 
 
-def test_project_context_unknown_project(fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_project_context_unknown_project(fake_backlog: FakeBacklog) -> None:
     with pytest.raises(ConfigLookupError) as info:
         ProjectContext.load(make_client(fake_backlog), "NOPE", issue_type_name="脆弱性")
     assert 'プロジェクト "NOPE" が見つかりません' in str(info.value) and "not found" in str(info.value)

@@ -207,7 +207,7 @@ def test_a_state_file_in_a_directory_we_may_not_write(tmp_path: Path) -> None:
     assert not state.exists()
 
 
-def test_doctor_checks_the_dynamodb_table(tmp_path: Path, moto_endpoint: str, monkeypatch) -> None:  # noqa: F811
+def test_doctor_checks_the_dynamodb_table(tmp_path: Path, moto_endpoint: str, monkeypatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_endpoint)
     cfg = config_with_state(tmp_path, tmp_path / "unused.sqlite3", 'dynamodb_table = "i2b-state"',
                             f'region = "{REGION}"')

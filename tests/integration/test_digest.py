@@ -18,8 +18,7 @@ from inspector2backlog.findings.timestamps import JST
 from inspector2backlog.policy.digest import digest_key, period_id, period_label
 from inspector2backlog.runtime import build_pipeline
 from tests.fakes.backlog_server import FakeBacklog
-from tests.fakes.config import KEY_ENV
-from tests.fakes.config import write_config as backlog_config
+from tests.fakes.config import KEY_ENV, write_config as backlog_config
 
 from ..conftest import EXAMPLES
 

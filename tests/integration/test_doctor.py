@@ -37,7 +37,7 @@ def line_of(report, name_en: str) -> str:
     return next(line for line in report.lines if f"({name_en})" in line)
 
 
-def test_all_good(tmp_path: Path, fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_all_good(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     report = doctor(tmp_path, fake_backlog)
     text = report.text()
     assert report.ok and report.exit_code == 0, text
@@ -71,7 +71,7 @@ def test_backlog_notation_project_is_reported(tmp_path: Path) -> None:
         ({"category": "GCP"}, "Category", "existing: AWS, アプリ"),
     ],
 )
-def test_missing_names_are_not_ok_with_a_clear_line(tmp_path, fake_backlog, override, name_en, expected) -> None:  # noqa: F811
+def test_missing_names_are_not_ok_with_a_clear_line(tmp_path, fake_backlog, override, name_en, expected) -> None:
     report = doctor(tmp_path, fake_backlog, **override)
     assert not report.ok and report.exit_code == 1
     line = line_of(report, name_en)
@@ -80,7 +80,7 @@ def test_missing_names_are_not_ok_with_a_clear_line(tmp_path, fake_backlog, over
     assert line_of(report, "Authentication").startswith("[OK]")  # the rest still checked
 
 
-def test_unknown_priority_in_mapping(tmp_path: Path, fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_unknown_priority_in_mapping(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     path = tmp_path / "c.toml"
     path.write_text(f'[backlog]\nspace_url = "{fake_backlog.url}"\nproject_key = "SEC"\nissue_type = "脆弱性"\n'
                     '[backlog.priority]\nCRITICAL = "緊急"\n', encoding="utf-8")
@@ -98,7 +98,7 @@ def test_required_custom_field_we_do_not_fill(tmp_path: Path) -> None:
         assert doctor(tmp_path, fake, issue_type="バグ").ok  # not applicable to that issue type
 
 
-def test_wrong_api_key_fails_authentication_and_stops(tmp_path: Path, fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_wrong_api_key_fails_authentication_and_stops(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     report = doctor(tmp_path, fake_backlog, env={"BACKLOG_API_KEY": "not-the-right-key-777"})
     assert not report.ok
     assert "認証に失敗しました" in line_of(report, "Authentication")
@@ -106,13 +106,13 @@ def test_wrong_api_key_fails_authentication_and_stops(tmp_path: Path, fake_backl
     assert "not-the-right-key-777" not in report.text()
 
 
-def test_no_api_key_configured(tmp_path: Path, fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_no_api_key_configured(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     report = doctor(tmp_path, fake_backlog, env={})
     assert not report.ok and "BACKLOG_API_KEY" in line_of(report, "Credentials")
     assert fake_backlog.requests == []
 
 
-def test_unknown_project(tmp_path: Path, fake_backlog: FakeBacklog) -> None:  # noqa: F811
+def test_unknown_project(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     report = doctor(tmp_path, fake_backlog, project_key="NOPE")
     assert not report.ok and 'プロジェクト "NOPE" が見つかりません' in line_of(report, "Project")
 

@@ -63,6 +63,6 @@ def test_default_names_follow_the_api_users_language(language, names):
     with FakeBacklog(language=language) as fake:
         assert get(fake, "users/myself").json()["lang"] == language
         statuses = get(fake, "projects/SEC/statuses").json()
-        assert [(s["id"], s["name"]) for s in statuses] == list(zip([1, 2, 3, 4], names[0]))
-        assert [(p["id"], p["name"]) for p in get(fake, "priorities").json()] == list(zip([2, 3, 4], names[1]))
-        assert [(r["id"], r["name"]) for r in get(fake, "resolutions").json()] == list(zip(range(5), names[2]))
+        assert [(s["id"], s["name"]) for s in statuses] == list(zip([1, 2, 3, 4], names[0], strict=True))
+        assert [(p["id"], p["name"]) for p in get(fake, "priorities").json()] == list(zip([2, 3, 4], names[1], strict=True))
+        assert [(r["id"], r["name"]) for r in get(fake, "resolutions").json()] == list(zip(range(5), names[2], strict=True))

@@ -16,11 +16,9 @@ from typer.testing import CliRunner
 
 from inspector2backlog.cli import app
 from tests.fakes.backlog_server import FakeBacklog
-from tests.fakes.config import KEY_ENV
-from tests.fakes.config import write_config as backlog_config
+from tests.fakes.config import KEY_ENV, write_config as backlog_config
 
 from ..conftest import EXAMPLES
-
 
 
 def write_config(tmp: Path, fake: FakeBacklog, group_by: str, *extra: str) -> Path:
@@ -130,7 +128,7 @@ def test_vulnerability_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     # the resource list is the current member set (rewritten): only B is active again
     rows = table_rows(ssh["description"], "対象リソース")
     assert len(rows) == 1 and "web-b" in rows[0] and "openssh-server 8.7p1" in rows[0]
-    assert "【重要 8.1】CVE-2024-6387 openssh-server、openssh — 1 リソース" == ssh["summary"]
+    assert ssh["summary"] == "【重要 8.1】CVE-2024-6387 openssh-server、openssh — 1 リソース"
     xz_rows = table_rows(xz["description"], "対象リソース")
     assert len(xz_rows) == 2 and any("v2.15.0-rc1" in r for r in xz_rows)
     assert "— 2 リソース" in xz["summary"]
@@ -174,7 +172,7 @@ def test_fix_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
                               (liblzma, "liblzma5 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"]),
                               (xz_utils, "xz-utils 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"])):
         rows = table_rows(issue["description"], "対象リソース")
-        assert len(rows) == len(hosts) and all(h in r for h, r in zip(hosts, rows)), rows
+        assert len(rows) == len(hosts) and all(h in r for h, r in zip(hosts, rows, strict=True)), rows
         assert all(f"`{pkg}" in r and "→" in r for r in rows)
         assert issue["status"]["name"] == "未対応"
 

@@ -37,7 +37,7 @@ def ndjson_of_findings(path: Path, min_bytes: int) -> int:
     return n
 
 
-def test_an_oversized_file_is_refused_before_anything_is_sent(tmp_path: Path, fake_backlog: FakeBacklog,  # noqa: F811
+def test_an_oversized_file_is_refused_before_anything_is_sent(tmp_path: Path, fake_backlog: FakeBacklog,
                                                              monkeypatch) -> None:
     monkeypatch.setenv(KEY_ENV, fake_backlog.api_key)
     cap = 160 * 1024

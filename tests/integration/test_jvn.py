@@ -7,8 +7,8 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pytest
 

@@ -102,9 +102,9 @@ def test_a_revoked_access_token_is_renewed_once_on_401(tmp_path: Path):
 def test_a_refused_refresh_fails_once_without_looping(tmp_path: Path):
     with oauth_fake() as fake:
         oauth = session(fake, EnvRefreshToken("RT", {"RT": "not-the-refresh-token"}))
-        with BacklogClient(fake.url, oauth=oauth, max_retries=3) as client:
-            with pytest.raises(AuthenticationError) as info:
-                client.myself()
+        with (BacklogClient(fake.url, oauth=oauth, max_retries=3) as client,
+              pytest.raises(AuthenticationError) as info):
+            client.myself()
         assert "invalid_grant" in str(info.value) and "not-the-refresh-token" not in str(info.value)
         assert fake.counts["oauth_token"] == 1 and fake.counts["myself"] == 0
 

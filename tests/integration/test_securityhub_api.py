@@ -59,7 +59,7 @@ def _sh_client(endpoint: str, *, validate: bool = True, **kwargs: Any) -> Any:
 
 
 @pytest.mark.parametrize("name", ASFF_NAMES)
-def test_asff_sample_round_trips_through_moto_get_findings(name: str, moto_endpoint: str) -> None:  # noqa: F811
+def test_asff_sample_round_trips_through_moto_get_findings(name: str, moto_endpoint: str) -> None:
     path = ASFF_DIR / name
     if not path.is_file():
         pytest.skip(f"Security Hub samples not found at {ASFF_DIR} (../shared beside the repo, or I2B_SHARED_DIR)")

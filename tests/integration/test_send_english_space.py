@@ -55,7 +55,7 @@ def test_lifecycle_replay_with_the_default_configuration(tmp_path: Path, monkeyp
         assert d["status"]["id"] == 1 and d["resolution"] is None
         reopen = [r for r in fake.requests_of("update_issue") if r.param("statusId") == "1"]
         assert len(reopen) == 1 and reopen[0].param("resolutionId") == ""
-        assert [x["content"] for x in fake.comments_of(b["issueKey"])][0].count("クローズされました") == 1
+        assert next(x["content"] for x in fake.comments_of(b["issueKey"])).count("クローズされました") == 1
 
 
 def test_a_renamed_default_is_matched_by_name_only():

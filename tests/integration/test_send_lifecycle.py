@@ -17,11 +17,9 @@ from typer.testing import CliRunner
 
 from inspector2backlog.cli import app
 from tests.fakes.backlog_server import FakeBacklog
-from tests.fakes.config import KEY_ENV
-from tests.fakes.config import write_config as backlog_config
+from tests.fakes.config import KEY_ENV, write_config as backlog_config
 
 from ..conftest import EXAMPLES
-
 
 
 def write_config(tmp: Path, fake: FakeBacklog, **extra: str) -> Path:
@@ -195,7 +193,7 @@ def test_close_uses_the_configured_resolutions_and_says_why(tmp_path: Path, fake
     cfg = write_config(tmp_path, fake)
     cfg.write_text(cfg.read_text().replace('issue_type = "脆弱性"\n', 'issue_type = "脆弱性"\n'
                                            'closed_resolution = "再現しない"\nsuppressed_resolution = "無効"\n'))
-    a, b, c, network, e = base_findings()
+    _a, b, _c, network, _e = base_findings()
     runner = CliRunner()
     for n, ev in enumerate([event(network, 1), event(b, 1), event(network, 2, status="CLOSED"),
                             event(b, 2, status="SUPPRESSED")]):
@@ -203,7 +201,7 @@ def test_close_uses_the_configured_resolutions_and_says_why(tmp_path: Path, fake
         p.write_text(json.dumps(ev))
         r = send(runner, cfg, p)
         assert r.exit_code == 0, r.output
-    by_arn = {f["findingArn"]: [i for i in fake.issues.values() if f["findingArn"] in i["description"]][0]
+    by_arn = {f["findingArn"]: next(i for i in fake.issues.values() if f["findingArn"] in i["description"])
               for f in (network, b)}
     net, vuln = by_arn[network["findingArn"]], by_arn[b["findingArn"]]
     assert net["status"]["name"] == "完了" and net["resolution"]["name"] == "再現しない"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -86,7 +86,7 @@ def test_sqlite_creates_the_cache_table_on_first_use_and_prunes_expired_rows(tmp
     assert n == 1 and s.cache_get_many(["a", "b"], now=T0 + 100) == {"b": "2"}
 
 
-def test_dynamodb_cache_items_carry_the_ttl_attribute(moto_endpoint: str) -> None:  # noqa: F811
+def test_dynamodb_cache_items_carry_the_ttl_attribute(moto_endpoint: str) -> None:
     s = DynamoDBStore(TABLE, region=REGION, endpoint_url=moto_endpoint)
     s.create_table()
     s.cache_put_many({"jvn1:CVE-2024-3094": "{}"}, 30 * 86400)

@@ -25,14 +25,14 @@ TABLE = "inspector2backlog-state"
 
 
 @pytest.fixture
-def store(moto_endpoint: str) -> DynamoDBStore:  # noqa: F811
+def store(moto_endpoint: str) -> DynamoDBStore:
     s = DynamoDBStore(TABLE, region=REGION, endpoint_url=moto_endpoint)
     assert s.create_table() is True
     return s
 
 
 def test_create_table_matches_the_sam_template_and_is_idempotent(
-    store: DynamoDBStore, moto_endpoint: str  # noqa: F811
+    store: DynamoDBStore, moto_endpoint: str
 ) -> None:
     client = aws_client("dynamodb", moto_endpoint)
     table = client.describe_table(TableName=TABLE)["Table"]
@@ -44,7 +44,7 @@ def test_create_table_matches_the_sam_template_and_is_idempotent(
     assert store.create_table() is False  # already there: no error
 
 
-def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:
     rec = store.claim("finding:arn:x", now=1718000000.25)
     store.save(Record(**{**asdict(rec), "phase": "synced", "issue_key": "SEC-7", "issue_id": 77, "data": {"題": 1.5}}))
     store.tm_put_many({"deepl:abc": "脆弱性"})
@@ -61,7 +61,7 @@ def test_item_layout(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa:
     assert abs(int(tm["ttl"]["N"]) - (time.time() + 365 * 86400)) < 120  # the table's TTL attribute: a year on
 
 
-def test_a_record_with_expires_at_gets_the_ttl_attribute(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+def test_a_record_with_expires_at_gets_the_ttl_attribute(store: DynamoDBStore, moto_endpoint: str) -> None:
     rec = store.claim("finding:arn:gone")
     store.save(Record(**{**asdict(rec), "status": "CLOSED", "data": {"tombstone": True, "expires_at": 1900000000}}))
     item = aws_client("dynamodb", moto_endpoint).get_item(TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:gone"}})
@@ -70,7 +70,7 @@ def test_a_record_with_expires_at_gets_the_ttl_attribute(store: DynamoDBStore, m
         TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:x"}}).get("Item", {})
 
 
-def test_translation_ttl_can_be_switched_off(moto_endpoint: str) -> None:  # noqa: F811
+def test_translation_ttl_can_be_switched_off(moto_endpoint: str) -> None:
     s = DynamoDBStore(TABLE, region=REGION, endpoint_url=moto_endpoint, translation_ttl_days=0)
     s.create_table()
     s.tm_put_many({"amazon:x": "訳"})
@@ -86,7 +86,7 @@ def _member(i: int) -> dict[str, Any]:  # the shape policy.grouping.member_entry
             "ws": "ACTIVE", "wf": f"{i:08x}"}
 
 
-def test_a_group_with_thousands_of_members_fits_compressed(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+def test_a_group_with_thousands_of_members_fits_compressed(store: DynamoDBStore, moto_endpoint: str) -> None:
     members = {f"arn:aws:inspector2:ap-northeast-1:111122223333:finding/{i:032x}": _member(i) for i in range(4000)}
     data = {"kind": "vulnerability", "members": members}
     assert len(json.dumps(data)) > 400 * 1024  # raw, it would not fit in one item
@@ -103,7 +103,7 @@ def test_a_record_that_cannot_fit_is_a_clear_error(store: DynamoDBStore) -> None
 
     rec = store.claim("group:vulnerability:CVE-2024-0001")
     noise = os.urandom(450 * 1024).hex()  # compresses to ~50 %: still over the limit
-    with pytest.raises(RecordTooLargeError, match="group:vulnerability:CVE-2024-0001.*group_by"):
+    with pytest.raises(RecordTooLargeError, match=r"group:vulnerability:CVE-2024-0001.*group_by"):
         store.save(Record(**{**asdict(rec), "data": {"blob": noise}}))
     assert store.get("group:vulnerability:CVE-2024-0001").version == rec.version  # nothing was written
 
@@ -120,7 +120,7 @@ def test_scan_follows_pages(store: DynamoDBStore) -> None:
     assert len(pages) > 1  # the test really exercised pagination
 
 
-def test_missing_table_is_an_error_not_a_conflict(moto_endpoint: str) -> None:  # noqa: F811
+def test_missing_table_is_an_error_not_a_conflict(moto_endpoint: str) -> None:
     store = DynamoDBStore("no-such-table", region=REGION, endpoint_url=moto_endpoint)
     with pytest.raises(Exception) as info:
         store.claim("finding:x")
@@ -128,7 +128,7 @@ def test_missing_table_is_an_error_not_a_conflict(moto_endpoint: str) -> None:  
     assert "ResourceNotFoundException" in repr(info.value) or "not found" in str(info.value).lower()
 
 
-def test_open_store_picks_dynamodb_when_a_table_is_given(store: DynamoDBStore, moto_endpoint: str) -> None:  # noqa: F811
+def test_open_store_picks_dynamodb_when_a_table_is_given(store: DynamoDBStore, moto_endpoint: str) -> None:
     store.claim("finding:shared", now=3.0)
     other = open_store(path="ignored.sqlite3", dynamodb_table=TABLE, region=REGION, endpoint_url=moto_endpoint)
     assert isinstance(other, DynamoDBStore)

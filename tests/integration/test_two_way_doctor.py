@@ -59,17 +59,17 @@ def test_registered_webhook_and_resolutions_ok(tmp_path, fake):
 
 def test_query_token_form_is_recognised(tmp_path, fake):
     register(fake, f"{URL}/?token={SECRET}")
-    assert [x for x in lines(tmp_path, fake) if "webhook" in x][0].startswith("[OK]")
+    assert next(x for x in lines(tmp_path, fake) if "webhook" in x).startswith("[OK]")
 
 
 def test_missing_wrong_secret_and_missing_types(tmp_path, fake):
-    assert [x for x in lines(tmp_path, fake) if "webhook" in x][0].startswith("[NG]")
+    assert next(x for x in lines(tmp_path, fake) if "webhook" in x).startswith("[NG]")
     register(fake, f"{URL}/hook/another-secret-value-xxxxxxxx")
     out = [x for x in lines(tmp_path, fake) if "webhook" in x]
     assert out[0].startswith("[NG]") and "秘密値" in out[0] and "another-secret" not in out[0]
     fake.webhooks.clear()
     register(fake, f"{URL}/hook/{SECRET}", types=(3,))
-    assert [x for x in lines(tmp_path, fake) if "webhook" in x][0].startswith("[WARN]")
+    assert next(x for x in lines(tmp_path, fake) if "webhook" in x).startswith("[WARN]")
 
 
 def test_unknown_resolution_is_an_error(tmp_path, fake):

@@ -12,7 +12,7 @@ ARNS = [f"arn:aws:inspector2:ap-northeast-1:111122223333:finding/{i:032x}" for i
 
 
 @pytest.fixture()
-def inspector(moto_endpoint, monkeypatch):  # noqa: F811
+def inspector(moto_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     return load(source_of(ARNS[0])), aws_client("inspector2", moto_endpoint)
 

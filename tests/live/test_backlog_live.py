@@ -59,9 +59,8 @@ def test_errors_are_typed_and_never_show_the_key(client: BacklogClient) -> None:
     with pytest.raises(NoResourceError) as info:
         client.get_issue("I2BNOSUCHPROJECT-999999")
     assert info.value.code == 6 and KEY not in "".join(traceback.format_exception(info.value))
-    with BacklogClient(SPACE, api_key="invalid-" + KEY[::-1][:20]) as bad:
-        with pytest.raises(AuthenticationError) as info:
-            bad.myself()
+    with BacklogClient(SPACE, api_key="invalid-" + KEY[::-1][:20]) as bad, pytest.raises(AuthenticationError) as info:
+        bad.myself()
     assert info.value.code == 11 and KEY not in str(info.value)
 
 

@@ -11,6 +11,7 @@ business).
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -77,7 +78,7 @@ def test_text_helpers(text: str, path: str) -> None:
 @pytest.mark.timeout(60)
 def test_span_protection_round_trips(text: str) -> None:
     spans = find_spans(text)
-    assert all(a < b <= c for (a, b), (c, _) in zip(spans, spans[1:]))
+    assert all(a < b <= c for (a, b), (c, _) in itertools.pairwise(spans))
     for dialect in (HTML, XML, PLACEHOLDER):
         markup, values = protect(text, dialect)
         assert restore(markup, values, dialect) == text

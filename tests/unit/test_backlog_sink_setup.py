@@ -35,7 +35,7 @@ def test_a_failed_lookup_is_remembered_for_a_while_then_tried_again():
     sink = BacklogSink(None, load, monotonic=lambda: now[0])
     for _ in range(3):  # every finding of this run fails fast, without a lookup storm
         with pytest.raises(ProjectSetupError) as info:
-            sink.project
+            _ = sink.project
     assert info.value.config and "セキュリティ" in str(info.value) and load.calls == 1
     now[0] += sink_module.SETUP_RETRY_SECONDS  # the pause is over (a warm Lambda container, after the fix in Backlog)
     assert sink.text_format == "backlog" and load.calls == 2 and sink.setup_error is None

@@ -206,7 +206,7 @@ def test_oauth_token_from_environment(tmp_path: Path) -> None:
         resolve_api_key(c, env={"BL_TOKEN": "tok-123456"})
 
 
-def test_api_key_from_ssm_securestring(tmp_path: Path, moto_endpoint: str) -> None:  # noqa: F811
+def test_api_key_from_ssm_securestring(tmp_path: Path, moto_endpoint: str) -> None:
     ssm = aws_client("ssm", moto_endpoint)
     ssm.put_parameter(Name="/i2b/backlog-key", Value="ssm-secret-key-5678", Type="SecureString")
     c = load_config(write(tmp_path, "[backlog]\napi_key_ssm_parameter = '/i2b/backlog-key'\n"), env={})
@@ -223,7 +223,7 @@ def test_api_key_from_ssm_securestring(tmp_path: Path, moto_endpoint: str) -> No
     ("secret", "expected"),
     [("plain-secret-key-9", "plain-secret-key-9"), (json.dumps({"apiKey": "json-secret-key-9", "x": 1}), "json-secret-key-9")],
 )
-def test_api_key_from_secrets_manager(tmp_path: Path, moto_endpoint: str, secret: str, expected: str) -> None:  # noqa: F811
+def test_api_key_from_secrets_manager(tmp_path: Path, moto_endpoint: str, secret: str, expected: str) -> None:
     sm = aws_client("secretsmanager", moto_endpoint)
     arn = sm.create_secret(Name="i2b/backlog", SecretString=secret)["ARN"]
     c = load_config(write(tmp_path, f"[backlog]\napi_key_secret_arn = '{arn}'\n"), env={})
@@ -231,7 +231,7 @@ def test_api_key_from_secrets_manager(tmp_path: Path, moto_endpoint: str, secret
     assert creds.api_key == expected and arn in creds.source
 
 
-def test_secrets_manager_json_without_api_key(tmp_path: Path, moto_endpoint: str) -> None:  # noqa: F811
+def test_secrets_manager_json_without_api_key(tmp_path: Path, moto_endpoint: str) -> None:
     sm = aws_client("secretsmanager", moto_endpoint)
     arn = sm.create_secret(Name="i2b/other", SecretString=json.dumps({"password": "pw-abcdef"}))["ARN"]
     c = load_config(write(tmp_path, f"[backlog]\napi_key_secret_arn = '{arn}'\n"), env={})
@@ -240,7 +240,7 @@ def test_secrets_manager_json_without_api_key(tmp_path: Path, moto_endpoint: str
     assert "apiKey" in str(info.value) and "pw-abcdef" not in str(info.value)
 
 
-def test_secrets_manager_uses_the_region_of_the_arn(tmp_path: Path, moto_endpoint: str, monkeypatch) -> None:  # noqa: F811
+def test_secrets_manager_uses_the_region_of_the_arn(tmp_path: Path, moto_endpoint: str, monkeypatch) -> None:
     """Without an injected client, boto3 is created from the ARN's region (endpoint via AWS_ENDPOINT_URL)."""
     sm = aws_client("secretsmanager", moto_endpoint, region_name="us-west-2")
     arn = sm.create_secret(Name="i2b/west", SecretString="west-key-1234")["ARN"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inspector2backlog.findings.model import Finding, Skipped, Unparsed
 from inspector2backlog.findings.parse import iter_text

@@ -43,7 +43,7 @@ _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 #: more than MAX_EN_WORDS Latin words in a row, outside backticks, is an untranslated English sentence
 MAX_EN_WORDS = 6
-_EN_RUN = re.compile(r"[A-Za-z][\w'&.-]*(?:[ ,]+[A-Za-z][\w'&.-]*){%d,}" % MAX_EN_WORDS)
+_EN_RUN = re.compile(r"[A-Za-z][\w'&.-]*(?:[ ,]+[A-Za-z][\w'&.-]*){" + str(MAX_EN_WORDS) + ",}")
 
 
 TYPE_KEYS = {"summary", "why", "investigate_extra", "respond_first", "respond_extra", "false_positive", "family"}

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
+from inspector2backlog.findings.model import Unparsed
 from inspector2backlog.findings.parse import parse_finding
 from inspector2backlog.render.issue import IssueBuilder, fallback_issue
-from inspector2backlog.findings.model import Unparsed
 from inspector2backlog.render.safe import has_astral
 from inspector2backlog.translate import make_translator
 

@@ -61,7 +61,7 @@ def test_file_store_round_trip_is_0600(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["rt"]  # no temporary file left
 
 
-def test_ssm_secret_and_secrets_manager_refresh_token(moto_endpoint):  # noqa: F811
+def test_ssm_secret_and_secrets_manager_refresh_token(moto_endpoint):
     ssm = aws_client("ssm", moto_endpoint)
     ssm.put_parameter(Name="/i2b/oauth-secret", Value="ssm-client-secret", Type="SecureString")
     sm = aws_client("secretsmanager", moto_endpoint)

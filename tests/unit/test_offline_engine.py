@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from inspector2backlog.translate.base import Engine
 from inspector2backlog.translate.offline import OfflineEngine, is_command, translate_text

@@ -66,7 +66,7 @@ def test_cvss_30_chosen_from_adjusted_and_others_listed(samples_dir, builder):
 
 
 def test_cvss_20_only_finding_explained_with_v2_terms(samples_dir, builder):
-    f = [x for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json") if x.vulnerability_id == "CVE-2015-8035"][0]
+    f = next(x for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json") if x.vulnerability_id == "CVE-2015-8035")
     issue = builder.build(f)
     md = issue.description("markdown")
     assert "CVSS 2.0 基本評価基準" in md and "攻撃前の認証要否 (Au)" in md and "| 可用性への影響 (A) | 部分的 |" in md
@@ -113,7 +113,7 @@ def test_network_path_with_arns_and_epoch_dates(samples_dir, builder):
 
 
 def test_code_vulnerability(samples_dir, builder):
-    f = [x for x in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json") if x.type == "CODE_VULNERABILITY"][0]
+    f = next(x for x in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json") if x.type == "CODE_VULNERABILITY")
     md = builder.build(f).description("markdown")
     assert "## コードの脆弱性" in md
     assert "[CWE-117](https://cwe.mitre.org/data/definitions/117.html)" in md and "CWE-93" in md

@@ -6,8 +6,7 @@ import re
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inspector2backlog.translate.spans import (
     HTML,
@@ -148,7 +147,7 @@ def test_dropped_span_is_appended_not_lost() -> None:
 
 
 def test_engine_content_inside_element_is_not_trusted() -> None:
-    markup, values = protect("Update openssl 3.0.13 now", XML)
+    _markup, values = protect("Update openssl 3.0.13 now", XML)
     assert restore('更新 <x i="0">OpenSSL 3.0.１３</x> 今', values, XML) == "更新 openssl 3.0.13 今"
 
 

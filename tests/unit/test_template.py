@@ -17,8 +17,9 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -411,7 +412,7 @@ def test_event_pattern_shape() -> None:
     assert "detail" not in pattern  # nothing outside $or narrows the closing branch
 
 
-def test_event_pattern_lets_through_what_it_should(moto_endpoint: str) -> None:  # noqa: F811
+def test_event_pattern_lets_through_what_it_should(moto_endpoint: str) -> None:
     tpl = template()
     bus = EventBus(moto_endpoint)
     for level in SEVERITIES:
@@ -432,7 +433,7 @@ def test_event_pattern_lets_through_what_it_should(moto_endpoint: str) -> None: 
         assert bus.received(f"min-{level.lower()}") == want, level
 
 
-def test_event_pattern_checker_catches_a_pattern_that_drops_closes(moto_endpoint: str) -> None:  # noqa: F811
+def test_event_pattern_checker_catches_a_pattern_that_drops_closes(moto_endpoint: str) -> None:
     """The seed's mistake: filtering on status ACTIVE (or on severity alone) loses the CLOSED events."""
     bus = EventBus(moto_endpoint)
     base = {"source": ["aws.inspector2"], "detail-type": ["Inspector2 Finding"]}
@@ -447,7 +448,7 @@ def test_event_pattern_checker_catches_a_pattern_that_drops_closes(moto_endpoint
         assert closed_low["findingArn"] not in got  # what test_event_pattern_lets_through_what_it_should forbids
 
 
-def test_real_sample_events_are_routed_as_expected(moto_endpoint: str) -> None:  # noqa: F811
+def test_real_sample_events_are_routed_as_expected(moto_endpoint: str) -> None:
     if not SAMPLES.is_dir():
         pytest.skip(f"Inspector samples not present at {SAMPLES}")
     events = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SAMPLES.glob("*.event.json"))]
@@ -609,7 +610,7 @@ def test_state_table_is_one_key_on_demand_with_ttl_sse_pitr() -> None:
     assert table["DeletionPolicy"] == "Retain"
 
 
-def test_state_store_works_on_the_table_the_template_defines(moto_endpoint: str) -> None:  # noqa: F811
+def test_state_store_works_on_the_table_the_template_defines(moto_endpoint: str) -> None:
     try:
         from inspector2backlog.state.dynamodb import DynamoDBStore
     except ImportError as exc:  # pragma: no cover - the lead's module
@@ -1036,4 +1037,4 @@ def test_oauth_secret_wiring_and_permissions(oauth: bool) -> None:
 def test_rules_refuse_incomplete_parameter_sets(choice: dict[str, str], refused: list[str]) -> None:
     tpl = template()
     got = failed_rules(tpl, params_for(tpl, choice))
-    assert len(got) == len(refused) and all(g.startswith(r) for g, r in zip(got, refused)), got
+    assert len(got) == len(refused) and all(g.startswith(r) for g, r in zip(got, refused, strict=False)), got

@@ -1,10 +1,8 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from inspector2backlog.findings.timestamps import TimestampError, jst, parse_timestamp, try_parse
-
-UTC = timezone.utc
 
 
 @pytest.mark.parametrize(

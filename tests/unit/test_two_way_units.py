@@ -10,8 +10,8 @@ import pytest
 from inspector2backlog.backlog.models import CustomField, Named
 from inspector2backlog.backlog.project import ProjectContext
 from inspector2backlog.config import ConfigError, load_config
+from inspector2backlog.doctor_two_way import split_hook_url
 from inspector2backlog.twoway.decision import issue_arn
-from inspector2backlog.twoway.doctor_check import split_hook_url
 from inspector2backlog.twoway.settings import action_for, networks
 from inspector2backlog.twoway.webhook import check, hints
 

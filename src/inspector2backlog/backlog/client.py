@@ -23,7 +23,8 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -182,8 +183,8 @@ class BacklogClient:
 
     @classmethod
     def from_config(
-        cls, backlog: "BacklogConfig", *, api_key: str | None = None, oauth_token: str | None = None, **kwargs: Any
-    ) -> "BacklogClient":
+        cls, backlog: BacklogConfig, *, api_key: str | None = None, oauth_token: str | None = None, **kwargs: Any
+    ) -> BacklogClient:
         """A client for ``[backlog]``; the secret comes from :func:`inspector2backlog.config.resolve_credentials`."""
         return cls(backlog.space_url, api_key=api_key, oauth_token=oauth_token, **kwargs)
 
@@ -197,7 +198,7 @@ class BacklogClient:
         if self._oauth is not None:
             self._oauth.close()
 
-    def __enter__(self) -> "BacklogClient":
+    def __enter__(self) -> BacklogClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -319,7 +320,8 @@ class BacklogClient:
             self._last_request_at = started
             sent = {**(headers or {}), "Authorization": f"Bearer {token}"} if token else headers
             try:
-                response = self._http.request(method, self._base + path, params=pairs, content=body, headers=sent)
+                response = self._http.request(method, self._base + path, params=tuple(pairs), content=body,
+                                              headers=sent)
             except httpx.TransportError as exc:
                 self._notify(method, shown, 0)
                 err = self._transport_error(method, shown, exc, idempotent)
@@ -339,10 +341,11 @@ class BacklogClient:
 
             if status < 400:
                 return self._json(response, method, shown)
-            if status == 401 and token and not renewed and is_invalid_token(response.headers):
+            oauth = self._oauth
+            if status == 401 and token and oauth is not None and not renewed and is_invalid_token(response.headers):
                 renewed = True  # a 401 was not applied: safe to send again, whatever the method
                 log.info("Backlog %s %s: 401 invalid_token; renewing the OAuth access token", method, shown)
-                self._oauth.invalidate(token)
+                oauth.invalidate(token)
                 continue
             if status == 429:
                 if attempt >= self.max_retries:
@@ -361,9 +364,9 @@ class BacklogClient:
                     )
                 if status != 503 and not idempotent:
                     # a 500/502 may come after the issue or comment was stored: retrying blindly could file it twice
-                    err = self._http_error(response, method, shown)
-                    err.maybe_applied = True
-                    raise err
+                    http_err = self._http_error(response, method, shown)
+                    http_err.maybe_applied = True
+                    raise http_err
                 if attempt >= self.max_retries:
                     raise self._http_error(response, method, shown)
                 delay = self._retry_after(response.headers) or self._backoff(attempt)

@@ -6,11 +6,10 @@ branch on the *type* (one subclass per Backlog error code) or on ``.code``, neve
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # re-exported: the client, config and doctor reach redaction through the Backlog errors they already import
 from ..redaction import REDACTED, RedactingFilter, install_log_redaction, redact, register_secret  # noqa: F401
-
 
 # ---- errors ---------------------------------------------------------------------------------------------------
 
@@ -137,7 +136,7 @@ class BacklogTimeoutError(BacklogTransportError):
 
 
 ERRORS_BY_CODE: dict[int, type[BacklogError]] = {
-    cls.code: cls  # type: ignore[misc]
+    cls.code: cls
     for cls in (
         InternalError,
         LicenceError,
@@ -204,7 +203,7 @@ class ConfigLookupError(LookupError):
     @classmethod
     def missing(
         cls, kind_ja: str, kind_en: str, name: str, where_ja: str, where_en: str, existing: Iterable[str]
-    ) -> "ConfigLookupError":
+    ) -> ConfigLookupError:
         existing = tuple(existing)
         listed = ", ".join(existing) if existing else "なし"
         listed_en = ", ".join(existing) if existing else "none"

@@ -5,8 +5,9 @@ The client returns Backlog's JSON as is; these are built from it where the rest 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 #: Backlog custom field type ids
 CUSTOM_FIELD_TYPES = {
@@ -52,7 +53,7 @@ class Named:
     name: str
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "Named":
+    def from_json(cls, d: Mapping[str, Any]) -> Named:
         return cls(id=int(d["id"]), name=str(d.get("name", "")))
 
 
@@ -77,7 +78,7 @@ class CustomField:
         return not self.applicable_issue_types or issue_type_id in self.applicable_issue_types
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "CustomField":
+    def from_json(cls, d: Mapping[str, Any]) -> CustomField:
         return cls(
             id=int(d["id"]),
             name=str(d.get("name", "")),
@@ -98,7 +99,7 @@ class User:
         return f"{self.name} ({self.user_id})" if self.user_id else self.name
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "User":
+    def from_json(cls, d: Mapping[str, Any]) -> User:
         return cls(
             id=int(d["id"]),
             user_id=str(d.get("userId") or ""),

@@ -20,8 +20,9 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -253,13 +254,13 @@ class OAuthSession:
 # ---- from the configuration ------------------------------------------------------------------------------------
 
 
-def oauth_configured(b: "BacklogConfig") -> bool:
+def oauth_configured(b: BacklogConfig) -> bool:
     """True when ``[backlog]`` names a refresh token source (OAuth 2.0 instead of an API key)."""
     return bool(b.oauth_refresh_token_env or b.oauth_refresh_token_file or b.oauth_refresh_token_secret_arn)
 
 
 def session_from_config(
-    b: "BacklogConfig",
+    b: BacklogConfig,
     *,
     env: Mapping[str, str] | None = None,
     ssm_client: Any = None,
@@ -292,7 +293,7 @@ def session_from_config(
     return OAuthSession(b.space_url, client_id, secret, store, timeout=timeout, transport=transport)
 
 
-def _client_secret(b: "BacklogConfig", env: Mapping[str, str], ssm_client: Any, secrets_client: Any) -> str:
+def _client_secret(b: BacklogConfig, env: Mapping[str, str], ssm_client: Any, secrets_client: Any) -> str:
     from ..config import _boto_client, _from_ssm, _region_from_arn
 
     if b.oauth_client_secret_secret_arn:

@@ -9,8 +9,9 @@ exists, in Japanese and English. :class:`ProjectContext` is the resolved result 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigLookupError
 from .models import (
@@ -103,7 +104,7 @@ class ProjectCatalog:
     users: tuple[User, ...]
 
     @classmethod
-    def fetch(cls, client: "BacklogClient", project_key: str) -> "ProjectCatalog":
+    def fetch(cls, client: BacklogClient, project_key: str) -> ProjectCatalog:
         """Nine GET requests. A missing project raises ``ConfigLookupError`` (not ``NoResourceError``)."""
         from .errors import NoResourceError
 
@@ -281,7 +282,7 @@ class ProjectContext:
         return params
 
     @classmethod
-    def load(cls, client: "BacklogClient", project_key: str, **names: Any) -> "ProjectContext":
+    def load(cls, client: BacklogClient, project_key: str, **names: Any) -> ProjectContext:
         """Fetch the catalog and resolve every name (keywords of :meth:`from_catalog`); the first missing one raises
         ``ConfigLookupError``. ``priority_names`` (e.g. the values of ``[backlog.priority]``) are checked to exist now
         rather than at the first issue."""
@@ -302,7 +303,7 @@ class ProjectContext:
         notified_users: Sequence[str | int] = (),
         arn_custom_field_name: str | None = None,
         priority_names: Iterable[str] = (),
-    ) -> "ProjectContext":
+    ) -> ProjectContext:
         issue_type = catalog.issue_type_named(issue_type_name)
         for name in dict.fromkeys(priority_names):
             catalog.priority_named(name)
@@ -330,12 +331,12 @@ class ProjectContext:
         )
 
     @classmethod
-    def from_config(cls, client: "BacklogClient", backlog: "BacklogConfig") -> "ProjectContext":
+    def from_config(cls, client: BacklogClient, backlog: BacklogConfig) -> ProjectContext:
         """:meth:`load` with the values of ``[backlog]`` (the priority names of ``[backlog.priority]`` checked too)."""
         return cls.load(client, backlog.project_key, **context_kwargs(backlog))
 
 
-def context_kwargs(backlog: "BacklogConfig") -> dict[str, Any]:
+def context_kwargs(backlog: BacklogConfig) -> dict[str, Any]:
     """The keyword arguments of :meth:`ProjectContext.load` that ``[backlog]`` determines."""
     return {
         "issue_type_name": backlog.issue_type,

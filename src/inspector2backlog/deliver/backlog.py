@@ -9,8 +9,9 @@ run does not repeat the lookup for every finding while a warm Lambda container s
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable, Sequence, Union
+from typing import TYPE_CHECKING
 
 from ..backlog.errors import (
     BacklogError,
@@ -46,8 +47,8 @@ class ProjectSetupError(DeliveryError):
 class BacklogSink(Sink):
     name = "backlog"
 
-    def __init__(self, client: "BacklogClient",
-                 project: Union["ProjectContext", Callable[[], "ProjectContext"]], *,
+    def __init__(self, client: BacklogClient,
+                 project: ProjectContext | Callable[[], ProjectContext], *,
                  today: Callable[[], datetime] | None = None, monotonic: Callable[[], float] = time.monotonic):
         self.client = client
         self._project = None if callable(project) else project
@@ -59,11 +60,12 @@ class BacklogSink(Sink):
         self._myself_id: int | None = None
 
     @property
-    def project(self) -> "ProjectContext":
+    def project(self) -> ProjectContext:
         if self._project is None:
             if self.setup_error is not None and self._monotonic() < self._setup_retry_at:
                 raise self.setup_error
             try:
+                assert self._load is not None  # no project was given: a loader was
                 self._project = self._load()
             except (ConfigLookupError, BacklogError) as e:
                 config = isinstance(e, ConfigLookupError)

@@ -15,8 +15,9 @@ Routes, in order, the first exact hit wins:
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from .base import DeliveryError
 
@@ -56,7 +57,7 @@ def _first(items: Iterable[dict], key: str) -> dict | None:
     return next((i for i in items if matches(i, key)), None)
 
 
-def find_issue(list_issues: Callable[[dict], list], project: "ProjectContext", key: str, *,
+def find_issue(list_issues: Callable[[dict], list], project: ProjectContext, key: str, *,
                since: float | None, myself: Callable[[], int]) -> dict | None:
     """The issue filed for ``key`` (every route, exact comparison), or ``None`` when no route has it. ``since``:
     the earliest moment the create can have happened (``None``: skip route 2). Raises :class:`DeliveryError` when
@@ -77,7 +78,7 @@ def find_issue(list_issues: Callable[[dict], list], project: "ProjectContext", k
 
 def _recent(list_issues: Callable[[dict], list], pid: int, me: int, key: str, since: float) -> dict | None:
     floor = since - CLOCK_SKEW_SECONDS
-    day = datetime.fromtimestamp(floor - 86400, timezone.utc).strftime("%Y-%m-%d")  # the space's zone is unknown
+    day = datetime.fromtimestamp(floor - 86400, UTC).strftime("%Y-%m-%d")  # the space's zone is unknown
     params: dict[str, Any] = {"projectId[]": [pid], "createdUserId[]": [me], "createdSince": day, "sort": "created",
                               "order": "desc", "count": PAGE}
     for page in range(MAX_PAGES):

@@ -8,7 +8,8 @@ where anyone who can read the project could click it. A subscription confirmed w
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 AddCheck = Callable[..., Any]  # DoctorReport.add(name_ja, name_en, level, message_ja, message_en)
 _NAME = ("SNS 購読", "SNS subscription")

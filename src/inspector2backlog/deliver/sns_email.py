@@ -28,7 +28,7 @@ def shorten_middle(text: str, limit: int = SUBJECT_LIMIT) -> str:
     tail_start = text.rfind(" — ")
     if tail_start < 0 or len(text) - tail_start > limit // 2:
         tail_start = text.rfind(" (")
-    tail = text[tail_start:] if 0 < tail_start and len(text) - tail_start <= limit // 2 else text[-(limit // 3):]
+    tail = text[tail_start:] if tail_start > 0 and len(text) - tail_start <= limit // 2 else text[-(limit // 3):]
     head = text[: limit - len(tail) - 1]
     return head.rstrip() + "…" + tail
 

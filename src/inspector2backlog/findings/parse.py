@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .model import (
     AdjustedCvss,
@@ -72,10 +73,11 @@ def repair_surrogates(value: Any) -> Any:
 def iter_text(text: str | bytes, origin: str = "input") -> Iterator[Item]:
     """Decode a document (JSON value or NDJSON) and yield its items."""
     if isinstance(text, bytes):
+        data = text
         try:
-            text = text.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            yield Unparsed(origin, f"UTF-8 として読めません: {e}", text.decode("utf-8", "replace"))
+            yield Unparsed(origin, f"UTF-8 として読めません: {e}", data.decode("utf-8", "replace"))
             return
     stripped = text.strip()
     if not stripped:
@@ -201,7 +203,8 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
     yield Unparsed(origin, f"Inspector 以外のイベントです（source={source!r}, detail-type={detail_type!r}）", ev)
 
 
-def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None, envelope: dict | None = None) -> Item:
+def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None,
+                        envelope: dict | None = None) -> Finding | Unparsed:
     """``parse_finding``, except that whatever goes wrong becomes an :class:`Unparsed` (→ a fallback issue)."""
     try:
         return parse_finding(obj, origin=origin, event=meta)

@@ -12,10 +12,9 @@ Forms seen in real data (``../shared/docs/inspector2-findings.md``)::
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
-from datetime import datetime, timedelta, timezone
 
-UTC = timezone.utc
 JST = timezone(timedelta(hours=9), "JST")
 
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DAY = 86400.0
 
 
-def make_source(config: Any, store: Any = None, stats: "Stats | None" = None, *, transport: Any = None) -> "JvnSource":
+def make_source(config: Any, store: Any = None, stats: Stats | None = None, *, transport: Any = None) -> JvnSource:
     """A :class:`~.source.JvnSource` from a ``[jvn]`` section (:class:`~inspector2backlog.config.JvnConfig`)."""
     from .cache import JvnCache
     from .client import MyJvnClient

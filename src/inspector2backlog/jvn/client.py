@@ -11,7 +11,8 @@ MyJVN error status) — and their messages carry no response text beyond MyJVN's
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx

@@ -20,8 +20,9 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Iterator
+from typing import Any
 from xml.parsers import expat
 
 MAX_BYTES = 4 * 1024 * 1024  # ten detail entries are a few tens of KB
@@ -67,7 +68,7 @@ class JvnEntry:
         return json.dumps({**asdict(self), "cves": list(self.cves)}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "JvnEntry":
+    def from_json(cls, text: str) -> JvnEntry:
         d = json.loads(text)
         s = {k: str(d.get(k) or "") for k in ("jvndb_id", "title", "overview", "impact", "solution", "updated")}
         entry = cls(s["jvndb_id"], s["title"], s["overview"], s["impact"], s["solution"],

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..config import DigestConfig
 
 
-def below(f: Finding, cfg: "DigestConfig | None") -> bool:
+def below(f: Finding, cfg: DigestConfig | None) -> bool:
     """True when ``f`` is digest material under ``cfg``."""
     if cfg is None or not cfg.below_severity:
         return False

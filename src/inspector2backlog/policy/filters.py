@@ -23,7 +23,7 @@ def severity_at_least(severity: str, minimum: str) -> bool:
         return True  # UNTRIAGED / unknown: not yet scored is not harmless
 
 
-def rejection(f: Finding, cfg: "FilterConfig | None") -> str | None:
+def rejection(f: Finding, cfg: FilterConfig | None) -> str | None:
     """``None`` when the finding passes, else the reason (Japanese) it does not become an issue."""
     if cfg is None:
         return None
@@ -45,10 +45,10 @@ def rejection(f: Finding, cfg: "FilterConfig | None") -> str | None:
         return f"アカウント {f.account} は対象外です"
     if cfg.exclude_accounts and f.account in cfg.exclude_accounts:
         return f"アカウント {f.account} は除外されています"
-    if cfg.resource_tags:
-        if not any(all(r.tags.get(k) == v for k, v in cfg.resource_tags.items()) for r in f.resources):
-            return "リソースのタグが条件に合いません"
-    if cfg.exclude_resource_tags:
-        if any(r.tags.get(k) == v for r in f.resources for k, v in cfg.exclude_resource_tags.items()):
-            return "除外タグの付いたリソースです"
+    tags = cfg.resource_tags
+    if tags and not any(all(r.tags.get(k) == v for k, v in tags.items()) for r in f.resources):
+        return "リソースのタグが条件に合いません"
+    excluded = cfg.exclude_resource_tags
+    if excluded and any(r.tags.get(k) == v for r in f.resources for k, v in excluded.items()):
+        return "除外タグの付いたリソースです"
     return None

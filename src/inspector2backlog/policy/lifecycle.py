@@ -40,9 +40,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
 from ..findings.model import Finding
@@ -52,9 +53,9 @@ from ..render.doc import Block, Bullets, Para
 from ..render.issue import IssueBuilder
 from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..stats import Stats
-from . import digest as digest_policy
-from . import grouping, recovery, risk as risk_policy
+from . import digest as digest_policy, grouping, recovery, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
+from .echo import absorb
 from .filters import rejection
 
 if TYPE_CHECKING:
@@ -97,12 +98,12 @@ class Lifecycle:
         sink: Sink,
         builder: IssueBuilder,
         stats: Stats | None = None,
-        filters: "FilterConfig | None" = None,
+        filters: FilterConfig | None = None,
         clock: Callable[[], float] = time.time,
         group_by: str = "finding",
         project: str = "",
-        digest: "DigestConfig | None" = None,
-        risk: "RiskConfig | None" = None,
+        digest: DigestConfig | None = None,
+        risk: RiskConfig | None = None,
         coalesce_seconds: float = 0.0,
         closed_resolution: str = "対応済み",
         suppressed_resolution: str = "対応しない",
@@ -282,8 +283,6 @@ class Lifecycle:
                 snap = snapshot(f)
                 fp, when = fingerprint(snap), f.updated_epoch
         if rec.data.get("decision"):  # decided in Backlog (two-way): the echo of our own action writes nothing
-            from ..twoway.echo import absorb
-
             if (kept := absorb(rec, f)) is not None:
                 self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
                                         data={**kept, "snapshot": snap}))
@@ -420,7 +419,7 @@ class Lifecycle:
         return rec
 
     # ---- group records ---------------------------------------------------------------------------------------
-    def _apply_ops(self, gkey: str, ops: list[tuple]) -> "Record | None | bool":
+    def _apply_ops(self, gkey: str, ops: list[tuple]) -> Record | Literal[False] | None:
         """Apply member operations to the group record (conditional write, re-read on conflict). Returns the record,
         ``None`` when there is none and nothing to add, ``False`` when conflicts persisted."""
         for _ in range(8):
@@ -517,6 +516,7 @@ class Lifecycle:
                     continue
                 written = grouping.written_marks(members)
                 kind = grouping.group_kind(gkey)
+                assert rec.issue_key is not None  # this branch updates the group's existing issue
                 ref = IssueRef(rec.issue_key, rec.issue_id)
                 status = "ACTIVE" if active else "CLOSED"
                 try:

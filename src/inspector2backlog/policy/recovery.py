@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..deliver.base import DeliveryError
 from ..state.base import ConflictError, Record
@@ -35,7 +36,7 @@ DEADLINE = "claim_deadline"
 # ---- record fields -----------------------------------------------------------------------------------------------
 
 
-def claim_data(f: "Finding | None", now: float, timeout: float) -> dict[str, Any]:
+def claim_data(f: Finding | None, now: float, timeout: float) -> dict[str, Any]:
     """What a claim records: its deadline and (for a finding) the finding, so that anyone can finish it."""
     data: dict[str, Any] = {DEADLINE: now + timeout}
     if f is not None:
@@ -78,7 +79,7 @@ def span_of(rec: Record, timeout: float, *, lock: float = 0.0) -> tuple[float, f
 # ---- outcomes ----------------------------------------------------------------------------------------------------
 
 
-def held(lc: "Lifecycle", key: str, until: float) -> "Outcome":
+def held(lc: Lifecycle, key: str, until: float) -> Outcome:
     from .lifecycle import Outcome
 
     lc.stats.add("claims_held")
@@ -86,7 +87,7 @@ def held(lc: "Lifecycle", key: str, until: float) -> "Outcome":
                    unfinished="held")
 
 
-def waiting(lc: "Lifecycle", key: str, ready: float) -> "Outcome":
+def waiting(lc: Lifecycle, key: str, ready: float) -> Outcome:
     from .lifecycle import Outcome
 
     lc.stats.add("unverified_waits")
@@ -105,7 +106,7 @@ def _hhmm(ts: float) -> str:
 # ---- findings ----------------------------------------------------------------------------------------------------
 
 
-def recover_create(lc: "Lifecycle", f: "Finding", rec: Record) -> "Outcome":
+def recover_create(lc: Lifecycle, f: Finding, rec: Record) -> Outcome:
     """A finding record without an issue that is not claimed by a live worker: take it over, look for what an
     earlier create may have filed, and file it only when every route says "not there" after the index window."""
     now = lc.clock()
@@ -136,7 +137,7 @@ def recover_create(lc: "Lifecycle", f: "Finding", rec: Record) -> "Outcome":
     return lc._create(f, rec)
 
 
-def _find(lc: "Lifecycle", key: str, span: tuple[float, float], now: float) -> Any:
+def _find(lc: Lifecycle, key: str, span: tuple[float, float], now: float) -> Any:
     """``sink.find`` — skipped (``None``) while an earlier look-up by this worker found nothing and the index window
     is still open: "not there" would mean nothing yet, and Backlog's search budget is small."""
     ready = span[1] + lc.index_lag
@@ -153,7 +154,7 @@ def _find(lc: "Lifecycle", key: str, span: tuple[float, float], now: float) -> A
 # ---- groups ------------------------------------------------------------------------------------------------------
 
 
-def look_up_group(lc: "Lifecycle", gkey: str, rec: Record, span: tuple[float, float]) -> "Outcome | bool":
+def look_up_group(lc: Lifecycle, gkey: str, rec: Record, span: tuple[float, float]) -> Outcome | bool:
     """A group issue an earlier create may have filed: ``True`` when found and adopted, ``False`` when it may be
     created now, or the outcome to report (a failed look-up, or waiting for the index)."""
     try:
@@ -177,7 +178,7 @@ def look_up_group(lc: "Lifecycle", gkey: str, rec: Record, span: tuple[float, fl
 # ---- fallback issues ---------------------------------------------------------------------------------------------
 
 
-def file_fallback(lc: "Lifecycle", key: str, build: Callable[[], Any]) -> "Outcome":
+def file_fallback(lc: Lifecycle, key: str, build: Callable[[], Any]) -> Outcome:
     """One fallback issue per broken input, under the same rules as a finding's issue."""
     from .lifecycle import Outcome
 
@@ -203,8 +204,8 @@ def file_fallback(lc: "Lifecycle", key: str, build: Callable[[], Any]) -> "Outco
         return held(lc, key, now + lc.claim_timeout)
 
 
-def _fallback_claimed(lc: "Lifecycle", key: str, rec: Record, span: tuple[float, float] | None,
-                      build: Callable[[], Any]) -> "Outcome":
+def _fallback_claimed(lc: Lifecycle, key: str, rec: Record, span: tuple[float, float] | None,
+                      build: Callable[[], Any]) -> Outcome:
     from .lifecycle import Outcome
 
     store, now, started = lc.store, lc.clock(), None

@@ -16,8 +16,9 @@ under 「優先度を上げた理由」, so nobody has to guess why a 警告 fin
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from ..findings.model import Finding, Resource
 from ..render.wording import percent
@@ -41,7 +42,7 @@ class RiskFacts:
     reachable: str = ""  # why the resource is internet-reachable ("" = not known to be)
 
     @staticmethod
-    def merge(facts: Iterable["RiskFacts"]) -> "RiskFacts":
+    def merge(facts: Iterable[RiskFacts]) -> RiskFacts:
         exploit, epss, reach = False, None, ""
         for x in facts:
             exploit = exploit or x.exploit
@@ -62,7 +63,7 @@ class RiskDecision:
         return bool(self.reasons)
 
 
-def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: "RiskConfig | None") -> RiskDecision:
+def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: RiskConfig | None) -> RiskDecision:
     """Apply the rules to a base priority / due days (from the severity)."""
     if cfg is None or not cfg.enabled:
         return RiskDecision(priority, due_days)
@@ -110,10 +111,10 @@ def public_ip(r: Resource) -> str:
 
 
 def from_internet_gateway(f: Finding) -> bool:
-    return bool(f.network) and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
+    return f.network is not None and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
 
 
-def reachable_reason(f: Finding, store: "StateStore | None") -> str:
+def reachable_reason(f: Finding, store: StateStore | None) -> str:
     if from_internet_gateway(f):
         return f"インターネットゲートウェイからポート {f.network.ports} に到達可能です" if f.network else ""
     for r in f.resources:
@@ -129,11 +130,11 @@ def reachable_reason(f: Finding, store: "StateStore | None") -> str:
     return ""
 
 
-def facts_for(f: Finding, store: "StateStore | None" = None, *, reach: bool = True) -> RiskFacts:
+def facts_for(f: Finding, store: StateStore | None = None, *, reach: bool = True) -> RiskFacts:
     return RiskFacts(f.exploit_available == "YES", f.epss, reachable_reason(f, store) if reach else "")
 
 
-def remember_reachability(f: Finding, store: "StateStore") -> None:
+def remember_reachability(f: Finding, store: StateStore) -> None:
     """Keep ``reach:{resource id}`` current from NETWORK_REACHABILITY findings that start at an Internet Gateway."""
     from dataclasses import replace
 

@@ -30,9 +30,10 @@ import logging
 import math
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
 from ..findings.model import Unparsed
@@ -76,7 +77,7 @@ class SyncOptions:
     max_rate_wait_seconds: float = 120.0  # longest pause for an exhausted "update" bucket
 
     @classmethod
-    def from_config(cls, sync: Any, **overrides: Any) -> "SyncOptions":
+    def from_config(cls, sync: Any, **overrides: Any) -> SyncOptions:
         """From ``[sync]``; ``overrides`` with value ``None`` (or an empty tuple) keep the configured value."""
         values: dict[str, Any] = {"regions": tuple(sync.regions), "accounts": tuple(sync.accounts),
                                   "filter_criteria": _plain(dict(sync.filter_criteria))}
@@ -227,19 +228,19 @@ class PacedSink(Sink):
         finally:
             self._last = self._clock()
 
-    def create(self, issue: "Issue") -> IssueRef:
+    def create(self, issue: Issue) -> IssueRef:
         return self._write(self.inner.create, issue)
 
     def find(self, finding_key: str, *, since: float | None = None) -> IssueRef | None:
         return self.inner.find(finding_key, since=since)
 
-    def update(self, ref: IssueRef, issue: "Issue | None", comment: Sequence[Block]) -> None:
+    def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         self._write(self.inner.update, ref, issue, comment)
 
     def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
         self._write(self.inner.close, ref, comment, suppressed=suppressed)
 
-    def reopen(self, ref: IssueRef, issue: "Issue | None", comment: Sequence[Block]) -> None:
+    def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         self._write(self.inner.reopen, ref, issue, comment)
 
     def shutdown(self) -> None:
@@ -286,7 +287,7 @@ class Syncer:
 
     def __init__(
         self,
-        lifecycle: "Lifecycle",
+        lifecycle: Lifecycle,
         options: SyncOptions,
         *,
         client_for: Callable[[str], Any],
@@ -444,7 +445,7 @@ class Syncer:
 
     def _close_gone(self, region: str, listing_started: float) -> list[Outcome]:
         outcomes = []
-        stamp = jst(datetime.fromtimestamp(listing_started, timezone.utc))
+        stamp = jst(datetime.fromtimestamp(listing_started, UTC))
         with self.lifecycle.batch() as flushed:
             for rec in self.gone_candidates(region, listing_started):
                 if rec.issue_key:

@@ -26,7 +26,7 @@ _LONE_BACKSLASH = re.compile(r"\\(?=$|[|'%\[\]{&*\-+>\\])")
 
 
 def _pct(m: re.Match) -> str:
-    return "%%%02X" % ord(m.group())
+    return f"%{ord(m.group()):02X}"
 
 
 @lru_cache(maxsize=16384)

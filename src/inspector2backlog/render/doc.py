@@ -8,8 +8,9 @@ Inline content is a sequence of: ``str`` (untrusted text, escaped by each render
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable, Sequence, Union
+from typing import Any
 
 
 @dataclass(slots=True, frozen=True)
@@ -28,7 +29,7 @@ class Link:
     url: str
 
 
-Inline = Union[str, Code, Strong, Link]
+Inline = str | Code | Strong | Link
 Line = Sequence[Inline]
 
 
@@ -81,7 +82,7 @@ class Section:
     sid: int = field(default_factory=lambda: next(_SECTION_IDS), compare=False)
 
 
-Block = Union[Heading, Para, Bullets, Table, CodeBlock, Quote, Section]
+Block = Heading | Para | Bullets | Table | CodeBlock | Quote | Section
 
 
 class RenderCache:
@@ -109,8 +110,9 @@ class Writer:
 
     def __init__(self) -> None:
         self._cache = RenderCache()
-        self._methods = {Heading: self.heading, Para: self.para, Bullets: self.bullets, Table: self.table,
-                         CodeBlock: self.code_block, Quote: self.quote}
+        self._methods: dict[type, Callable[[Any], str]] = {
+            Heading: self.heading, Para: self.para, Bullets: self.bullets, Table: self.table,
+            CodeBlock: self.code_block, Quote: self.quote}
 
     def render(self, blocks: Iterable[Block]) -> str:
         return "\n\n".join(self._parts(blocks)) + "\n"

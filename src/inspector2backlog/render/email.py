@@ -6,7 +6,6 @@ rule, so untrusted text is also defanged: a zero-width space breaks any image, l
 
 from __future__ import annotations
 
-
 from .doc import Bullets, Code, CodeBlock, Heading, Line, Link, Para, Quote, Strong, Table, Writer
 from .safe import clean, clean_url, defang_markup
 
@@ -44,7 +43,7 @@ class _Email(Writer):
         out = []
         for r in b.rows:
             out.append(f"・{head[0]}: {inline(r[0]) or '—'}")
-            out += [f"    {h}: {inline(c) or '—'}" for h, c in zip(head[1:], r[1:])]
+            out += [f"    {h}: {inline(c) or '—'}" for h, c in zip(head[1:], r[1:], strict=False)]
         return "\n".join(out)
 
     def code_block(self, b: CodeBlock) -> str:

@@ -7,7 +7,8 @@ write carries one short comment saying what changed (:func:`change_comment`). Th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
@@ -15,8 +16,8 @@ from .issue import NONE_PROVIDED, Issue, _tr_line, jvn_blocks, reference_urls, s
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
 from .packages import member_cell, update_line
-from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
 from .safe import SUMMARY_LIMIT, one_line, summary_line, truncate
+from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
@@ -72,9 +73,9 @@ def build_group_issue(
     key: str,
     kind: str,
     data: Mapping[str, Any],
-    builder: "IssueBuilder",
+    builder: IssueBuilder,
     *,
-    risk: "RiskConfig | None" = None,
+    risk: RiskConfig | None = None,
     digest_below: str = "",
 ) -> Issue:
     from ..policy.grouping import active_members, sort_key
@@ -110,7 +111,7 @@ def build_group_issue(
     )
 
 
-def _translations(builder: "IssueBuilder", lead: Mapping[str, Any]) -> dict:
+def _translations(builder: IssueBuilder, lead: Mapping[str, Any]) -> dict:
     texts = [t for t in (lead.get("desc"), lead.get("rec")) if t and t.strip() and t != NONE_PROVIDED]
     return builder.translate_texts(texts, lead.get("vid") or "", lead.get("desc") or "")
 
@@ -223,7 +224,7 @@ def _score_table(members: Sequence[dict], sev: str, score: float | None) -> list
     epss = max((m["ep"] for m in members if isinstance(m.get("ep"), (int, float))), default=None)
     if epss is not None:
         rows.append([["悪用可能性 (EPSS)"], [f"最大 {percent(epss)}"]])
-    fixes = sorted({m.get("fx") for m in members if m.get("fx")})
+    fixes = sorted({m["fx"] for m in members if m.get("fx")})
     if fixes:
         rows.append([["修正の有無"], ["、".join(yes_no(x) for x in fixes)]])
     return [Heading("深刻度とスコア"), Table(["項目", "値"], rows)]
@@ -317,7 +318,7 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
         Table(["深刻度", "未解決", "解消済み"], rows or [[["—"], ["0 件"], ["0 件"]]]),
     ]
     if members:
-        top = []
+        top: list[list[Line]] = []
         for m in members[:TOP_DIGEST]:
             top.append([[severity_ja(m.get("v") or "")], [_score(m)], [Code(str(m.get("id") or "?"))],
                         [str(m.get("r") or "—")], [_where(m)]])

@@ -7,9 +7,10 @@ Backlog Markdown, Backlog notation or plain e-mail text on demand, within Backlo
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
 from ..findings.model import Finding, Package, Resource, Unparsed
 from ..findings.timestamps import jst, try_parse
@@ -28,9 +29,11 @@ from .labels import (
     severity_ja,
     yes_no,
 )
+from .limits import cap_finding
 from .links import inline_links, quoted
 from .packages import advice, fixed_version, function_account, layer_line, layer_list, locations, merge_packages
 from .redact import redact_value
+from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, summary_line, truncate
 from .vendor_severity import vendor_severity_text
 from .wording import (
     INSPECTOR_CUT_MARK,
@@ -46,8 +49,6 @@ from .wording import (
     status_label,
     with_cut_mark,
 )
-from .limits import cap_finding
-from .safe import DESCRIPTION_LIMIT, SUMMARY_LIMIT, clean, summary_line, truncate
 
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
@@ -150,7 +151,7 @@ class IssueBuilder:
         jt = self.jvn.text_for(vulnerability_id, description) if self.jvn is not None else None
         if jt is not None:
             texts = [t for t in texts if t != description]
-        tr = dict(zip(texts, self.translator.translate_many(texts))) if texts else {}
+        tr = dict(zip(texts, self.translator.translate_many(texts), strict=False)) if texts else {}
         if jt is not None:
             tr[description] = jt
         return tr
@@ -305,7 +306,7 @@ def _texts_to_translate(f: Finding) -> list[str]:
     return [t for t in texts if t and t.strip()]
 
 
-def _tr_line(t: Translation | None, original: str) -> tuple[Line, bool]:
+def _tr_line(t: Translation | None, original: str) -> tuple[list[str], bool]:
     """A translated text as an inline line; the flag says whether it is Japanese."""
     if t is None or not t.translated:
         mark = "【翻訳失敗・原文】" if t is not None and t.status == "failed" else "【未翻訳・原文】"
@@ -388,7 +389,9 @@ def _headline_score(f: Finding) -> tuple[float | None, str]:
         return None, ""
     if f.inspector_score is not None or (f.adjusted_cvss and f.adjusted_cvss.score is not None):
         return score, "Inspector スコア"
-    return score, f"CVSS {f.best_cvss.version} 基本値"
+    cvss = f.best_cvss
+    assert cvss is not None  # a headline score without Inspector's own score is a CVSS base score
+    return score, f"CVSS {cvss.version} 基本値"
 
 
 def _cvss_tables(vector: str, version: str) -> list[Block]:
@@ -533,7 +536,7 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
         layers = _strs(d.get("layers"))
         if layers:
             lines.append(["レイヤー: ", *layer_list(layers, _fn_account(f))])
-        vpc = d.get("vpcConfig") if isinstance(d.get("vpcConfig"), dict) else {}
+        vpc = raw if isinstance(raw := d.get("vpcConfig"), dict) else {}
         if _str(vpc.get("vpcId")):
             lines.append(["VPC: ", Code(_str(vpc.get("vpcId")))])
         if d.get("lastModifiedAt"):
@@ -543,9 +546,9 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
     lines.append([f"アカウント / リージョン: {f.account or '不明'} / {region or '不明'}"])
     if r.type != "AWS_EC2_INSTANCE" or r.id.startswith("arn:"):
         lines.append(["ID: ", Code(r.id)])
-    tags = [(k, v) for k, v in r.tags.items() if not k.startswith("aws:") and k != "Name"]
-    if tags:
-        lines.append(["タグ: ", *codes([f"{k}={v}" for k, v in tags[:MAX_TAGS]]), others(len(tags) - MAX_TAGS)])
+    pairs = [(k, v) for k, v in r.tags.items() if not k.startswith("aws:") and k != "Name"]
+    if pairs:
+        lines.append(["タグ: ", *codes([f"{k}={v}" for k, v in pairs[:MAX_TAGS]]), others(len(pairs) - MAX_TAGS)])
     return lines
 
 
@@ -601,8 +604,9 @@ def _network(f: Finding) -> list[Block]:
         items.append(path)
     blocks: list[Block] = [Heading("ネットワーク到達性"), Bullets(items)]
     if n.steps:
-        rows = [[[str(i)], [COMPONENT_JA.get(s.component_type, s.component_type)], [Code(s.component_id)],
-                 [Code(s.component_type)]] for i, s in enumerate(n.steps, 1)]
+        rows: list[list[Line]] = [
+            [[str(i)], [COMPONENT_JA.get(s.component_type, s.component_type)], [Code(s.component_id)],
+             [Code(s.component_type)]] for i, s in enumerate(n.steps, 1)]
         blocks.append(Table(["順", "コンポーネント", "ID", "種別"], rows))
     return blocks
 
@@ -619,7 +623,7 @@ def _code(f: Finding) -> list[Block]:
             num = cwe.upper().removeprefix("CWE-")
             cwe_line.append(Link(cwe, f"https://cwe.mitre.org/data/definitions/{num}.html") if num.isdigit() else cwe)
         items.append(cwe_line)
-    rule: Line = ["検出ルール: ", c.detector_name or c.detector_id or "不明"]
+    rule: list[str | Code] = ["検出ルール: ", c.detector_name or c.detector_id or "不明"]
     if c.detector_id and c.detector_name:
         rule += ["（", Code(c.detector_id), "）"]
     items.append(rule)
@@ -689,7 +693,8 @@ def _network_advice(f: Finding) -> list[Line]:
                     " の送信元（0.0.0.0/0 など）を必要な範囲に限定するか、不要ならルールを削除してください。"])
     if acls:
         out.append(["あわせてネットワーク ACL ", *codes(acls), " でも不要な通信を拒否できます。"])
-    advice = _REMOTE_ADMIN_ADVICE.get(n.port_begin) if n.port_end in (None, n.port_begin) else None
+    advice = (_REMOTE_ADMIN_ADVICE.get(n.port_begin)
+              if n.port_begin is not None and n.port_end in (None, n.port_begin) else None)
     if advice:
         out.append([advice])
     return out
@@ -789,13 +794,14 @@ def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = (), key: str = "")
             if isinstance(cand, str) and cand:
                 arn = cand
                 break
+    id_line: list[Line] = [["管理用 ID: ", Code(key)]] if key else []
     blocks: list[Block] = [
         Heading("概要"),
         Para(["Inspector からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
               "元の入力を下に示します（秘密情報と思われる値は伏せています）。"]),
         Heading("エラー"),
         Bullets([["内容: ", item.error], ["入力元: ", Code(item.origin or "不明")],
-                 *([["管理用 ID: ", Code(key)]] if key else [])]),
+                 *id_line]),
         Heading("受信した内容"),
         CodeBlock(str(shown), "json"),
     ]

@@ -34,7 +34,7 @@ def _cap(v: Any, depth: int) -> Any:
         return v
     if t is tuple or t is list:
         new = [_cap(x, depth + 1) for x in v]
-        return v if all(a is b for a, b in zip(new, v)) else t(new)
+        return v if all(a is b for a, b in zip(new, v, strict=False)) else t(new)
     if t is dict:
         changed = {}
         for k, x in v.items():

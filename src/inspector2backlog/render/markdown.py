@@ -37,23 +37,22 @@ def _block_starts(text: str) -> str:
 
 
 def _url(url: str) -> str:
-    return _URL_UNSAFE.sub(lambda m: "%%%02X" % ord(m.group()), url)
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def inline(line: Line, line_start: bool = True, table: bool = False) -> str:
     if len(line) == 1 and type(line[0]) is str:  # the common case: one plain text
         return escape(line[0], line_start)
-    out = []
+    out: list[str] = []
     append = out.append
     for i, x in enumerate(line):
-        t = type(x)
-        if t is str:
+        if type(x) is str:
             append(escape(x, line_start and i == 0))
-        elif t is Code:
+        elif type(x) is Code:
             append(_code(x.text, table))
-        elif t is Strong:
+        elif type(x) is Strong:
             append("**" + escape(x.text, False) + "**")
-        elif t is Link:
+        elif type(x) is Link:
             url = clean_url(x.url)
             if is_web_url(url):
                 append("[" + escape(x.label, False) + "](" + _url(url) + ")")

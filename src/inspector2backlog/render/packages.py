@@ -4,8 +4,9 @@ layer a package came from, Go binaries, and fixed-in versions without pre-releas
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..findings.model import Package
 from .doc import Code, Line
@@ -153,7 +154,7 @@ def advice(m: MergedPackage, function_account: str = "") -> list[Line]:
 def _layer_advice(p: Package, fixed: str, layers: list[str], function_account: str) -> Line:
     where: list = []
     for i, arn in enumerate(layers[:3]):
-        where += (["、"] if i else []) + layer_line(arn, function_account)[1:]
+        where += [*(["、"] if i else []), *layer_line(arn, function_account)[1:]]
     if p.name.lower() in GO_STDLIB:
         target: list = ["Go ", Code(fixed), " 以降で再ビルドした"] if fixed else ["修正済みの Go で再ビルドした"]
     else:

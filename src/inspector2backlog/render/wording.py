@@ -6,7 +6,7 @@ One place for each rule, so an issue, a group issue and an e-mail say the same t
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from .doc import Code, Line
 

@@ -17,9 +17,9 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_SQLITE_PATH = "inspector2backlog.sqlite3"
 
 __all__ = [
+    "DEFAULT_SQLITE_PATH",
     "PHASES",
     "ConflictError",
-    "DEFAULT_SQLITE_PATH",
     "DynamoDBStore",
     "MemoryStore",
     "Record",

@@ -28,7 +28,8 @@ import random
 import threading
 import time
 import zlib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from .base import ConflictError, Record, RecordTooLargeError, StateStore
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 from .base import ConflictError, Record, StateStore
 

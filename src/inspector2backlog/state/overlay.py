@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from .base import ConflictError, Record, StateStore
 from .memory import MemoryStore

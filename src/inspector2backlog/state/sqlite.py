@@ -21,8 +21,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .base import ConflictError, Record, StateOpenError, StateStore
 

@@ -50,11 +50,11 @@ def make_engine(engine: str = "offline", **options: Any) -> Engine:
 def make_translator(
     engine: str = "offline",
     *,
-    store: "StateStore | None" = None,
-    stats: "Stats | None" = None,
+    store: StateStore | None = None,
+    stats: Stats | None = None,
     failure_threshold: int = 1,
     **options: Any,
-) -> "TranslationService":
+) -> TranslationService:
     """A :class:`TranslationService` over the engine ``engine`` (see :func:`make_engine`)."""
     from .memory import TranslationService
 

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .base import Engine, TranslationError
 from .spans import HTML, find_spans, join_translated, restore, split_text, to_markup

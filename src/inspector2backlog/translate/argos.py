@@ -9,8 +9,9 @@ appends any the model dropped).
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .base import Engine, TranslationError
 from .spans import PLACEHOLDER, protect, restore

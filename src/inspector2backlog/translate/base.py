@@ -12,8 +12,9 @@ puts the translation memory, accounting and the failure policy in front of any e
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 Status = Literal["translated", "untranslated", "failed", "empty"]
 

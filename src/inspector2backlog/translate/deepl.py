@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .base import Engine, TranslationError
 from .spans import XML, find_spans, join_translated, restore, split_text, to_markup
@@ -89,7 +90,7 @@ class DeepLEngine(Engine):
                 chunks.append((i, chunk, sep))
         translated = self._translate_chunks([c for _, c, _ in chunks])
         parts: dict[int, list[tuple[str, str]]] = {}
-        for (i, _, sep), out in zip(chunks, translated):
+        for (i, _, sep), out in zip(chunks, translated, strict=True):
             parts.setdefault(i, []).append((out, sep))
         return [join_translated(parts[i]) if i in parts else text for i, text in enumerate(texts)]
 
@@ -103,7 +104,7 @@ class DeepLEngine(Engine):
         out: list[str] = []
         for group in self._groups([p[1] for p in prepared]):
             results = self._request([prepared[k][1] for k in group])
-            for k, result in zip(group, results):
+            for k, result in zip(group, results, strict=True):
                 lead, _, values, trail = prepared[k]
                 out.append(lead + restore(result, values, XML) + trail)
         return out

@@ -34,9 +34,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 from ..state.base import StateStore
 from ..stats import Stats
@@ -150,7 +150,7 @@ class TranslationService(Translator):
         """Translations in input order. Texts already resolved in this run are answered from a per-run memo."""
         done = self._done
         out: list[Translation | None] = [done.get(t) for t in texts]
-        misses = [t for t, r in zip(texts, out) if r is None]
+        misses = [t for t, r in zip(texts, out, strict=True) if r is None]
         hits = sum(1 for r in out if r is not None and r.status == "translated")
         if hits:
             self.stats.add("translation_cache_hits", hits)
@@ -268,7 +268,7 @@ class TranslationService(Translator):
 
     def _remember(self, batch: Sequence[_Item], outputs: Sequence[str | None]) -> None:
         to_store: dict[str, str] = {}
-        for item, out in zip(batch, outputs):
+        for item, out in zip(batch, outputs, strict=True):
             keys = self._keys(item)
             if out is None:
                 self._memo[keys[0]] = _UNTRANSLATABLE

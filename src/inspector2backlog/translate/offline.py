@@ -10,7 +10,7 @@ Everything is a dict lookup or one precompiled regex: a few microseconds per tex
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from inspector2backlog.translate.base import Engine
 

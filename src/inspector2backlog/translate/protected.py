@@ -8,7 +8,7 @@ run by run, with the start inside the run chosen in Python.
 from __future__ import annotations
 
 import re
-from typing import Pattern
+from re import Pattern
 
 Span = tuple[int, int]
 

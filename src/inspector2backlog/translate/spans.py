@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Pattern, Sequence
+from re import Pattern
 
 from .protected import Span, find_spans  # find_spans: part of this module's interface
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .decision import Context, Result
 
@@ -22,7 +23,7 @@ def _no_metric(name: str, value: int = 1, **dimensions: str) -> None:
     pass
 
 
-def build_context(config: "Config", *, transport: Any = None, store: Any = None, dry_run: bool = False,
+def build_context(config: Config, *, transport: Any = None, store: Any = None, dry_run: bool = False,
                   clock: Callable[[], float] | None = None, metric: Metric = _no_metric,
                   ssm_client: Any = None, secrets_client: Any = None) -> tuple[Context, list]:
     """``(context, closers)``; raises :class:`~..config.ConfigError` or a
@@ -42,7 +43,7 @@ def build_context(config: "Config", *, transport: Any = None, store: Any = None,
     return ctx, closers
 
 
-def run_pull(config: "Config", *, dry_run: bool = False, transport: Any = None, store: Any = None,
+def run_pull(config: Config, *, dry_run: bool = False, transport: Any = None, store: Any = None,
              metric: Metric = _no_metric) -> list[Result]:
     from .poller import pull
 
@@ -54,7 +55,7 @@ def run_pull(config: "Config", *, dry_run: bool = False, transport: Any = None, 
             c()
 
 
-def retry_pending(config: "Config", *, transport: Any = None, store: Any = None,
+def retry_pending(config: Config, *, transport: Any = None, store: Any = None,
                   metric: Metric = _no_metric) -> list[Result]:
     """Only the decisions left pending by a failure (for a periodic sweep; no issue listing)."""
     from .decision import pending_issues
@@ -71,7 +72,7 @@ def retry_pending(config: "Config", *, transport: Any = None, store: Any = None,
 class WebhookApp:
     """One per Lambda container: the secret and the Backlog context are built once, on first need."""
 
-    def __init__(self, config: "Config", *, metric: Metric = _no_metric, transport: Any = None,
+    def __init__(self, config: Config, *, metric: Metric = _no_metric, transport: Any = None,
                  env: Any = None, ssm_client: Any = None, secrets_client: Any = None) -> None:
         from .settings import networks
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from ..findings.timestamps import jst
 from ..render.doc import Block, Bullets, Code, Para
@@ -13,10 +14,10 @@ if TYPE_CHECKING:
 
 
 def stamp(epoch: float) -> str:
-    return jst(datetime.fromtimestamp(epoch, timezone.utc), seconds=True)
+    return jst(datetime.fromtimestamp(epoch, UTC), seconds=True)
 
 
-def _details(applied: Sequence["Applied"], arn: str) -> Block:
+def _details(applied: Sequence[Applied], arn: str) -> Block:
     rows: list[list] = []
     for a in applied:
         rows.append([f"操作: {a.what}（API: ", Code(a.api), "）"])
@@ -26,7 +27,7 @@ def _details(applied: Sequence["Applied"], arn: str) -> Block:
     return Bullets(rows)
 
 
-def suppressed(applied: Sequence["Applied"], arn: str, *, resolution: str, by: str, at: float) -> list[Block]:
+def suppressed(applied: Sequence[Applied], arn: str, *, resolution: str, by: str, at: float) -> list[Block]:
     who = f"{by} さんが" if by else ""
     return [Para([f"{who}完了理由「{resolution}」で完了にしたため、Inspector でこの検出結果を抑制しました"
                   f"（{stamp(at)}）。"]),
@@ -34,7 +35,7 @@ def suppressed(applied: Sequence["Applied"], arn: str, *, resolution: str, by: s
             Para(["課題を再オープンする（または完了理由を変える）と、抑制を解除します。"])]
 
 
-def released(applied: Sequence["Applied"], arn: str, *, at: float) -> list[Block]:
+def released(applied: Sequence[Applied], arn: str, *, at: float) -> list[Block]:
     if not applied:
         return [Para([f"課題が再オープンされました。Inspector の抑制フィルターは既にないため、AWS では何も変更していません"
                       f"（{stamp(at)}）。"]), Bullets([["検出結果: ", Code(arn)]])]

@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..state.base import ConflictError
 from . import actions as registry, audit
@@ -42,10 +43,10 @@ _ARN = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,40}:\d{0,12}
 
 @dataclass
 class Context:
-    client: "BacklogClient"
-    project: "ProjectContext"
-    store: "StateStore"
-    settings: "TwoWayConfig"
+    client: BacklogClient
+    project: ProjectContext
+    store: StateStore
+    settings: TwoWayConfig
     clock: Callable[[], float] = time.time
     dry_run: bool = False
     metric: Callable[[str], None] = lambda name: None
@@ -62,7 +63,7 @@ class Result:
         return self.action == "failed"
 
 
-def issue_arn(issue: dict, project: "ProjectContext") -> str:
+def issue_arn(issue: dict, project: ProjectContext) -> str:
     """The finding ARN Backlog's issue carries: the ARN custom field, else the last ``Finding ARN:`` line."""
     cf = project.arn_custom_field
     if cf is not None:
@@ -78,7 +79,7 @@ def issue_arn(issue: dict, project: "ProjectContext") -> str:
     return m.group(0) if m else ""
 
 
-def _ours(ctx: Context, issue: dict) -> tuple[str, "Record | None", str]:
+def _ours(ctx: Context, issue: dict) -> tuple[str, Record | None, str]:
     """``(arn, record, "")`` for one of our issues, else ``("", None, why not)``."""
     p = ctx.project
     if _int(issue.get("projectId")) != p.project_id:
@@ -158,7 +159,7 @@ def _decide(ctx: Context, issue: dict) -> Result:
     done = {**intent, "done": True, "filters": filters, "at": now}
     done.pop("error", None)
 
-    def finish(r: "Record") -> "Record":
+    def finish(r: Record) -> Record:
         status = r.status
         # the next ACTIVE event from Inspector reopens the issue (also once our own suppression is lifted)
         if want == "none" and (r.status == "ACTIVE" or (released and r.status == "SUPPRESSED")):
@@ -181,7 +182,7 @@ def _failed(ctx: Context, rkey: str, key: str, arn: str, want: str, reason: str,
     ctx.metric("TwoWayActionFailures")
     log.error("two-way action failed", extra={"issue_key": key, "finding_arn": arn, "error": reason})
 
-    def keep(r: "Record") -> "Record":
+    def keep(r: Record) -> Record:
         dec = dict(r.data.get("decision") or {})
         dec.update(done=False, error=reason, attempts=int(dec.get("attempts") or 0) + 1)
         return replace(r, data={**r.data, "decision": dec})
@@ -215,7 +216,7 @@ def _comment(ctx: Context, key: str, blocks: list) -> None:
         log.error("two-way audit comment failed", extra={"issue_key": key, "error": str(e)})
 
 
-def _save(ctx: Context, rkey: str, change: Callable[["Record"], "Record"]) -> "Record":
+def _save(ctx: Context, rkey: str, change: Callable[[Record], Record]) -> Record:
     for _ in range(5):
         rec = ctx.store.get(rkey)
         if rec is None:
@@ -252,7 +253,7 @@ def forget_pending(ctx: Context, key: str) -> None:
         _pending(ctx, key, remove=True)
 
 
-def pending_issues(store: "StateStore") -> list[str]:
+def pending_issues(store: StateStore) -> list[str]:
     rec = store.get(PENDING_KEY)
     return sorted((rec.data.get("issues") or {}) if rec else {})
 

@@ -28,7 +28,7 @@ def checkpoint_key(project_key: str) -> str:
     return f"twoway:checkpoint:{project_key}"
 
 
-def pull(ctx: "Context") -> list[Result]:
+def pull(ctx: Context) -> list[Result]:
     p = ctx.project
     ck = checkpoint_key(p.project_key)
     rec = ctx.store.get(ck)
@@ -63,7 +63,7 @@ def pull(ctx: "Context") -> list[Result]:
     return results
 
 
-def reread(ctx: "Context", id_or_key: "str | int") -> Result:
+def reread(ctx: Context, id_or_key: str | int) -> Result:
     """Read one issue through the Backlog API and decide; a missing issue is forgotten, a failed read is a failure."""
     from ..backlog.errors import BacklogError, NoResourceError
     from .decision import forget_pending
@@ -78,7 +78,7 @@ def reread(ctx: "Context", id_or_key: "str | int") -> Result:
     return decide(ctx, issue)
 
 
-def _save_checkpoint(ctx: "Context", key: str, updated: str) -> None:
+def _save_checkpoint(ctx: Context, key: str, updated: str) -> None:
     for _ in range(5):
         rec = ctx.store.get(key)
         try:

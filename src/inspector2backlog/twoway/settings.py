@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..config import TwoWayConfig
 
-ACTIONS = ("suppress", "none")
+from ..config_checks import TWO_WAY_ACTIONS as ACTIONS, two_way_problems as problems  # noqa: F401 - re-exported
+
 #: Nulab's published webhook source addresses (2018, may change): an example for ``allowed_source_ips``
 NULAB_WEBHOOK_IPS = ("52.199.190.133/32", "54.238.59.48/32", "54.65.8.249/32", "52.192.161.184/32",
                      "52.68.222.36/32")
 MIN_SECRET_LENGTH = 16
 
 
-def problems(t: "TwoWayConfig") -> Iterator[tuple[str, str]]:
-    """``(place, message)`` for every invalid ``[two_way]`` value (checked when it is enabled)."""
-    for name, action in t.actions.items():
-        if action not in ACTIONS:
-            yield f"[two_way.actions] {name}", f"{action!r} is not one of {', '.join(ACTIONS)}"
-    for cidr in t.allowed_source_ips:
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            yield "[two_way] allowed_source_ips", f"{cidr!r} is not an IP address or CIDR"
-    if t.max_body_bytes <= 0:
-        yield "[two_way] max_body_bytes", "must be a positive number of bytes"
-
-
-def networks(t: "TwoWayConfig") -> tuple[Any, ...]:
+def networks(t: TwoWayConfig) -> tuple[Any, ...]:
     return tuple(ipaddress.ip_network(c, strict=False) for c in t.allowed_source_ips)
 
 
@@ -45,7 +33,7 @@ def ip_allowed(ip: str, nets: tuple[Any, ...]) -> bool:
     return any(addr.version == n.version and addr in n for n in nets)
 
 
-def webhook_secret(t: "TwoWayConfig", *, env: Mapping[str, str] | None = None, ssm_client: Any = None,
+def webhook_secret(t: TwoWayConfig, *, env: Mapping[str, str] | None = None, ssm_client: Any = None,
                    secrets_client: Any = None) -> str:
     """The webhook secret from Secrets Manager, SSM or an environment variable (cached per process like the API
     key). Raises :class:`~inspector2backlog.config.SecretResolutionError` (naming the source, never the value)."""

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import model as m
 from .._fields import flag, integer, obj, objs, raw, text, texts, when
+from . import model as m
 
 SOURCE = "aws.access-analyzer"
 DETAIL_TYPES = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import model as m
 from .._fields import flag, integer, number, obj, objs, raw, text, texts, when
+from . import model as m
 
 
 def remote_ip(d: Mapping[str, Any]) -> m.RemoteIp | None:

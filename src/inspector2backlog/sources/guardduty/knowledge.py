@@ -13,10 +13,11 @@ Text between backticks is inline code (a command, an API or event name) for the 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Mapping
+from typing import Any
 
 from .labels import (
     ACTION_JA,

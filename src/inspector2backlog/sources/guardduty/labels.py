@@ -5,8 +5,8 @@ Type syntax: ``ThreatPurpose:ResourceTypeAffected/ThreatFamilyName.DetectionMech
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 #: ThreatPurpose → 日本語 (what the activity is for)
 THREAT_PURPOSE_JA: Mapping[str, str] = MappingProxyType({

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import model as m
 from .._fields import flag, integer, nested_json, number, obj, raw, text, when
+from . import model as m
 from .actions import parse_action, parse_sequence, threat_intel
 from .resources import parse_resource, parse_runtime, parse_scan
 

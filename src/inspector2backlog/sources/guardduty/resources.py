@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import model as m
 from .._fields import flag, integer, obj, objs, tags, text, texts, when
+from . import model as m
 
 
 def parse_resource(r: Mapping[str, Any]) -> m.Resource:

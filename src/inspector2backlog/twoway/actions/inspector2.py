@@ -4,7 +4,8 @@ credentials, retries in standard mode); the region is the finding's."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from . import ActionError, Applied
 

@@ -4,18 +4,24 @@
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ..backlog.errors import BacklogError
-from ..backlog.models import DEFAULT_RESOLUTIONS, Named
-from ..backlog.project import match_named
-from .webhook import DECISION_TYPES, PATH_PREFIX
+from .backlog.errors import BacklogError
+from .backlog.models import DEFAULT_RESOLUTIONS, Named
+from .backlog.project import match_named
+from .twoway.webhook import DECISION_TYPES, PATH_PREFIX
+
+
+class DoctorReport(Protocol):
+    """What this check needs of :class:`inspector2backlog.doctor.DoctorReport` (which calls it)."""
+
+    def add(self, name_ja: str, name_en: str, level: Any, message_ja: str, message_en: str = "") -> Any: ...
+
 
 if TYPE_CHECKING:
-    from ..backlog.client import BacklogClient
-    from ..config import Config
-    from ..doctor import DoctorReport
+    from .backlog.client import BacklogClient
+    from .config import Config
 
 
 def split_hook_url(url: str) -> tuple[str, str]:
@@ -31,7 +37,7 @@ def split_hook_url(url: str) -> tuple[str, str]:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), rest, "")), secret
 
 
-def check_two_way(client: "BacklogClient", config: "Config", report: "DoctorReport") -> None:
+def check_two_way(client: BacklogClient, config: Config, report: DoctorReport) -> None:
     t = config.two_way
     try:
         resolutions = [Named.from_json(d) for d in client.resolutions()]
@@ -51,7 +57,7 @@ def check_two_way(client: "BacklogClient", config: "Config", report: "DoctorRepo
     _check_webhook(client, config, report)
 
 
-def _check_webhook(client: "BacklogClient", config: "Config", report: "DoctorReport") -> None:
+def _check_webhook(client: BacklogClient, config: Config, report: DoctorReport) -> None:
     t = config.two_way
     if not t.webhook_url:
         report.add("双方向: Webhook", "Two-way: webhook", "warn",
@@ -90,7 +96,7 @@ def _check_webhook(client: "BacklogClient", config: "Config", report: "DoctorRep
 
 
 def _secret(t: Any) -> str | None:
-    from .settings import webhook_secret
+    from .twoway.settings import webhook_secret
 
     try:
         return webhook_secret(t)

@@ -1,6 +1,7 @@
 """Our own action's echo: the SUPPRESSED (or CLOSED) event a suppression filter we made causes, or the ACTIVE event
 after we released it, comes back through EventBridge. Recognised by the finding record's decision (written before
-the AWS call), not by timing; the lifecycle then records the status and writes nothing to Backlog."""
+the AWS call by :mod:`inspector2backlog.twoway`), not by timing; the lifecycle then records the status and writes
+nothing to Backlog. Policy, not two-way code: the lifecycle asks it, so it sits below both."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
     from ..state.base import Record
 
 
-def absorb(rec: "Record", f: "Finding") -> dict | None:
+def absorb(rec: Record, f: Finding) -> dict | None:
     """The record data to keep (besides the new snapshot) when ``f`` is our echo, else ``None``."""
     d = rec.data.get("decision") or {}
     want = d.get("want")
