@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,17 +20,13 @@ from inspector2backlog.sources.guardduty.parse import (
     recognise,
     severity,
 )
+from tests.conftest import shared_samples
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
-SAMPLES = SHARED / "samples" / "guardduty"
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def sample_files() -> list[Path]:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"GuardDuty samples not found at {SAMPLES} (../shared beside the repo, or set I2B_SHARED_DIR)")
-    files = sorted(SAMPLES.glob("*.json"))
+    files = sorted(shared_samples("guardduty").glob("*.json"))
     assert len(files) >= 10
     return files
 
