@@ -227,6 +227,13 @@ def test_100_kb_inputs_are_parsed_or_refused_with_a_typed_error(kind: str) -> No
         assert len(d.resources) == 100
 
 
+def test_a_number_beyond_a_float_reads_as_absent() -> None:
+    huge = "1" + "0" * 400
+    (d,) = parse_text('{"Id": "x", "SchemaVersion": "2018-10-08", "Severity": {"Normalized": %s, "Product": %s}}'
+                      % (huge, huge))
+    assert d.severity.normalized is None and d.severity.product is None and d.severity.label == "INFORMATIONAL"
+
+
 WRONG_VALUES: list[Any] = [None, 0, -1, 1e308, True, "", "x", [], [None], [1, "a"], {}, {"a": None}, {"Id": 5}]
 
 
