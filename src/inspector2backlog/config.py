@@ -647,7 +647,8 @@ def _from_ssm(name: str, client: Any) -> str:
     return value
 
 
-def _from_secrets_manager(secret_id: str, client: Any) -> str:
+def _secret_text(secret_id: str, client: Any) -> str:
+    """A Secrets Manager secret's string (or binary as UTF-8), stripped; errors as :class:`SecretResolutionError`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -661,7 +662,11 @@ def _from_secrets_manager(secret_id: str, client: Any) -> str:
     text = response.get("SecretString")
     if text is None and response.get("SecretBinary") is not None:
         text = bytes(response["SecretBinary"]).decode("utf-8", "replace")
-    text = (text or "").strip()
+    return (text or "").strip()
+
+
+def _from_secrets_manager(secret_id: str, client: Any) -> str:
+    text = _secret_text(secret_id, client)
     if text.startswith("{"):
         try:
             data = json.loads(text)

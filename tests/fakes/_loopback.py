@@ -3,13 +3,46 @@ manager to start and stop it, recorded requests, and a queue of injected faults.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, TypeVar
 
 F = TypeVar("F")
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 without an access log; :meth:`read_body` and :meth:`send` for one request and its response."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep the test output quiet
+        pass
+
+    def read_body(self) -> bytes:
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def send(self, status: int, data: bytes, headers: Iterable[tuple[str, str]] = ()) -> None:
+        """One response: ``headers``, then Content-Length, then ``data``."""
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def send_json(self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = (),
+                  content_type: str = "application/json") -> None:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send(status, body, [("Content-Type", content_type), *headers])
+
+
+def aws_headers(request_id: str, error: str | None = None) -> list[tuple[str, str]]:
+    """``x-amzn-RequestId`` and, for an error, ``x-amzn-ErrorType`` (the code botocore reads)."""
+    return [("x-amzn-RequestId", request_id)] + ([("x-amzn-ErrorType", error)] if error else [])
 
 
 class LoopbackServer(Generic[F]):

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ._loopback import QuietHandler, aws_headers
+
 CONTENT_TYPE = "application/json"
 
 
@@ -52,25 +54,12 @@ def handler_for(
     """A handler that checks SigV4 and JSON, records the request, injects faults and calls ``route``
     (method, path parts, query, body) → (status, payload)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:  # keep test output quiet
-            pass
-
+    class Handler(QuietHandler):
         def _reply(self, status: int, payload: Any, code: str | None = None) -> None:
-            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", CONTENT_TYPE)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("x-amzn-RequestId", "fake-request-id")
-            if code:
-                self.send_header("x-amzn-ErrorType", code)
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_json(status, payload, aws_headers("fake-request-id", code), CONTENT_TYPE)
 
         def _handle(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = self.read_body()
             url = urlsplit(self.path)
             parts = [unquote(p) for p in url.path.split("/") if p]
             query = parse_qs(url.query)

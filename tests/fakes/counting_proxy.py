@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import http.client
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 from urllib.parse import urlsplit
 
-from ._loopback import LoopbackServer
+from ._loopback import LoopbackServer, QuietHandler
 
 
 def _handler(server: CountingProxy) -> type[BaseHTTPRequestHandler]:
-    class H(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
+    class H(QuietHandler):
         def _serve(self) -> None:
-            n = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(n) if n else b""
+            body = self.read_body()
             with server._lock:
                 server.requests.append({"method": self.command, "path": self.path,
                                         "target": self.headers.get("X-Amz-Target", "")})
@@ -31,13 +24,8 @@ def _handler(server: CountingProxy) -> type[BaseHTTPRequestHandler]:
             resp = conn.getresponse()
             data = resp.read()
             conn.close()
-            self.send_response(resp.status)
-            for k, v in resp.getheaders():
-                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            skip = ("transfer-encoding", "connection", "content-length")
+            self.send(resp.status, data, [(k, v) for k, v in resp.getheaders() if k.lower() not in skip])
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -10,19 +10,13 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._loopback import LoopbackServer
+from ._loopback import LoopbackServer, QuietHandler
 
 
 def _handler(server: FunctionUrl) -> type[BaseHTTPRequestHandler]:
-    class H(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
+    class H(QuietHandler):
         def _serve(self) -> None:
-            n = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(n) if n else b""
+            body = self.read_body()
             parts = urlsplit(self.path)
             try:
                 text, b64 = body.decode("utf-8"), False
@@ -36,11 +30,7 @@ def _handler(server: FunctionUrl) -> type[BaseHTTPRequestHandler]:
             server.requests.append({"method": self.command, "path": parts.path, "bytes": len(body)})
             out = server.target(event, None)
             data = str(out.get("body") or "").encode("utf-8")
-            self.send_response(int(out.get("statusCode") or 200))
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send(int(out.get("statusCode") or 200), data, [("Content-Type", "application/json")])
 
         do_POST = do_GET = _serve
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from ._loopback import LoopbackServer
+from ._loopback import LoopbackServer, QuietHandler, aws_headers
 
 MAX_BODY = 1024 * 1024
 STATUS_NAMES = {0: "Unknown", 1: "New", 2: "In Progress", 3: "Suppressed", 4: "Resolved", 5: "Archived", 99: "Other"}
@@ -195,28 +195,15 @@ _ROUTES = {("POST", "/findingsv2"): ("GetFindingsV2", "get_findings_v2"),
 
 
 def _handler(server: SecurityHubV2Server) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def _reply(self, status: int, payload: dict[str, Any], error: str | None = None) -> None:
-            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("x-amzn-RequestId", "00000000-0000-4000-8000-000000000000")
-            if error:
-                self.send_header("x-amzn-ErrorType", error)
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_json(status, payload, aws_headers("00000000-0000-4000-8000-000000000000", error))
 
         def _error(self, status: int, code: str, message: str) -> None:
             self._reply(status, {"message": message, "Message": message, "Code": code}, code)
 
         def _dispatch(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = self.read_body()
             route = _ROUTES.get((self.command, self.path.split("?", 1)[0]))
             record: dict[str, Any] = {"operation": route[0] if route else None, "path": self.path,
                                       "method": self.command, "headers": dict(self.headers.items()), "body": None}

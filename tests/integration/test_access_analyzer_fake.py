@@ -4,27 +4,21 @@ GetFindingV2 (details paged), UpdateFindings; boto3's output parses into the sam
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from inspector2backlog.sources.access_analyzer.parse import lifecycle_status, parse_document, parse_finding
+from tests.conftest import shared_samples
 from tests.fakes.access_analyzer_server import AccessAnalyzerServer
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
-SAMPLES = SHARED / "samples" / "access-analyzer"
 FINDING_EVENTS = {"Access Analyzer Finding", "Internal Access Finding", "Unused Access Finding for IAM entities"}
 
 
 def sample_findings() -> list[dict]:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"Access Analyzer samples not found at {SAMPLES} (../shared beside the repo, or I2B_SHARED_DIR)")
     out: dict[str, dict] = {}
-    for path in sorted(SAMPLES.glob("*.json")):
+    for path in sorted(shared_samples("access-analyzer").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         doc = doc.get("data", doc) if "status_code" in doc else doc
         if "detail-type" in doc:
@@ -78,8 +72,8 @@ def test_boto3_output_parses_like_the_samples(server):
 
 
 def test_get_finding_v2_pages_details_and_the_sample_v2_round_trips(server):
-    v2 = json.loads((SAMPLES / "accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json")
-                    .read_text(encoding="utf-8")) if SAMPLES.is_dir() else pytest.skip("samples absent")
+    v2 = json.loads((shared_samples("access-analyzer") / "accessanalyzer-external-iamrole-cognito.awscli-getfindingv2"
+                     ".response.json").read_text(encoding="utf-8"))
     arn = server.add_analyzer("A")
     detail = v2["findingDetails"][0]
     server.add_findings(arn, [dict(v2, findingDetails=[detail, detail, detail])])

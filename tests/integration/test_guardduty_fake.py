@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-from pathlib import Path
 
 import boto3
 import pytest
@@ -14,19 +12,15 @@ from botocore.exceptions import ClientError
 
 from inspector2backlog.sources.guardduty import ja
 from inspector2backlog.sources.guardduty.parse import lifecycle_status, parse_document, parse_finding
+from tests.conftest import shared_samples
 from tests.fakes.guardduty_server import GuardDutyServer
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
-SAMPLES = SHARED / "samples" / "guardduty"
 DETECTOR = "d4b040365221be2b54a6264dcexample"
 
 
 def sample_findings() -> list[dict]:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"GuardDuty samples not found at {SAMPLES} (../shared beside the repo, or set I2B_SHARED_DIR)")
     out = []
-    for path in sorted(SAMPLES.glob("*.json")):
+    for path in sorted(shared_samples("guardduty").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         out += [doc["detail"]] if "detail" in doc else doc.get("Findings") or [doc]
     return out

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import urllib.error
 import urllib.request
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,12 +20,11 @@ from inspector2backlog.sources.securityhub.identity import (
 )
 from inspector2backlog.sources.securityhub.parse import parse_document, parse_text
 from inspector2backlog.sources.securityhub.status import is_material_change, lifecycle_of
+from tests.conftest import SHARED, shared_file, shared_samples
 from tests.fakes.moto_server import REGION, aws_client, moto_endpoint  # noqa: F401
 from tests.fakes.securityhub_v2_server import SecurityHubV2Server
 from tests.unit.test_securityhub_parse import _raw_asff
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
 ASFF_DIR = SHARED / "samples" / "securityhub"
 OCSF_DIR = SHARED / "samples" / "securityhub-ocsf"
 ASFF_NAMES = [p.name for p in sorted(ASFF_DIR.glob("*.json"))] or ["(none)"]
@@ -60,9 +57,7 @@ def _sh_client(endpoint: str, *, validate: bool = True, **kwargs: Any) -> Any:
 
 @pytest.mark.parametrize("name", ASFF_NAMES)
 def test_asff_sample_round_trips_through_moto_get_findings(name: str, moto_endpoint: str) -> None:
-    path = ASFF_DIR / name
-    if not path.is_file():
-        pytest.skip(f"Security Hub samples not found at {ASFF_DIR} (../shared beside the repo, or I2B_SHARED_DIR)")
+    path = shared_file("samples", "securityhub", name)
     direct = parse_text(path.read_bytes())
     raws = list(_raw_asff(json.loads(path.read_text(encoding="utf-8"))))
     client = _sh_client(moto_endpoint, validate=False)  # published samples send "Normalized": "40" etc.
@@ -86,9 +81,7 @@ def test_asff_sample_round_trips_through_moto_get_findings(name: str, moto_endpo
 
 
 def _ocsf_findings() -> list[dict[str, Any]]:
-    files = sorted(OCSF_DIR.glob("*.json"))
-    if not files:
-        pytest.skip(f"Security Hub OCSF samples not found at {OCSF_DIR} (../shared beside the repo, or I2B_SHARED_DIR)")
+    files = sorted(shared_samples("securityhub-ocsf").glob("*.json"))
     out = []
     for path in files:
         doc = json.loads(path.read_text(encoding="utf-8"))

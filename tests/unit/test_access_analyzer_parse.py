@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -20,19 +18,15 @@ from inspector2backlog.sources.access_analyzer.parse import (
     parse_finding,
     recognise,
 )
+from tests.conftest import shared_samples
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
-SAMPLES = SHARED / "samples" / "access-analyzer"
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 FINDING_DETAIL_TYPES = {"Access Analyzer Finding", "Internal Access Finding", "Unused Access Finding for IAM entities"}
 
 
 @pytest.fixture(scope="module")
 def samples() -> dict[str, dict]:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"Access Analyzer samples not found at {SAMPLES} (../shared beside the repo, or I2B_SHARED_DIR)")
-    files = sorted(SAMPLES.glob("*.json"))
+    files = sorted(shared_samples("access-analyzer").glob("*.json"))
     assert len(files) >= 16
     return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in files}
 
@@ -57,7 +51,7 @@ def test_every_sample_parses_with_resource_principal_and_status(samples):
         assert len(parsed.findings) == len(raws), name
         if not raws:
             assert parsed.skipped and parsed.skipped[0].reason, name  # previews: skipped with a reason
-        for raw, d in zip(raws, parsed.findings):
+        for raw, d in zip(raws, parsed.findings, strict=False):
             kinds.add(d.kind)
             assert d.finding_id == (raw.get("id") or raw.get("findingId")), name
             assert d.resource == raw["resource"] and d.resource_type == raw["resourceType"], name
@@ -238,7 +232,7 @@ def test_principal_phrases():
 def test_sources_do_not_claim_each_others_inputs(samples):
     from inspector2backlog.sources.guardduty import parse as gd
 
-    gd_dir = SHARED / "samples" / "guardduty"
+    gd_dir = shared_samples("guardduty")
     gd_docs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(gd_dir.glob("*.json"))]
     assert len(gd_docs) >= 10
     for doc in gd_docs:

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from inspector2backlog.render.cvss import CvssExplanation, MetricRow, explain, severity_ja
-
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "inspector2"
+from tests.conftest import SAMPLES
 
 V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
 V40_SAMPLE = (
@@ -211,7 +209,7 @@ def test_severity_ja_bands(score, version, expected):
 
 def test_every_sample_vector_is_valid_and_scores_like_inspector():
     if not SAMPLES.is_dir():
-        pytest.skip(f"shared samples not found at {SAMPLES}")
+        pytest.skip(f"shared Inspector samples not found at {SAMPLES} (../shared, I2B_SHARED_DIR or I2B_SAMPLES_DIR)")
     seen = 0
     for path in sorted(SAMPLES.glob("*.json")):
         for cvss in _scored_vectors(json.loads(path.read_text(encoding="utf-8"))):

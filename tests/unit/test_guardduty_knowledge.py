@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import tomllib
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -20,11 +18,7 @@ from inspector2backlog.sources.guardduty.labels import (
     RESOURCE_TYPE_TO_RESOURCE,
     THREAT_PURPOSE_JA,
 )
-
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR", REPO.parent / "shared"))
-TYPES_TSV = SHARED / "docs" / "guardduty-finding-types.tsv"
-GD_SAMPLES = SHARED / "samples" / "guardduty"
+from tests.conftest import REPO, shared_file, shared_samples
 
 #: purposes GuardDuty documents; the generic text must name each in Japanese
 PURPOSES = (
@@ -50,15 +44,12 @@ TYPE_KEYS = {"summary", "why", "investigate_extra", "respond_first", "respond_ex
 
 
 def tsv_types() -> list[str]:
-    if not TYPES_TSV.is_file():
-        pytest.skip(f"GuardDuty finding-type table not found at {TYPES_TSV} (../shared, or set I2B_SHARED_DIR)")
-    lines = TYPES_TSV.read_text(encoding="utf-8").splitlines()[1:]
+    lines = shared_file("docs", "guardduty-finding-types.tsv").read_text(encoding="utf-8").splitlines()[1:]
     return [line.split("\t", 1)[0].strip() for line in lines if line.strip()]
 
 
 def sample_types() -> list[str]:
-    if not GD_SAMPLES.is_dir():
-        pytest.skip(f"GuardDuty samples not found at {GD_SAMPLES} (../shared beside the repo, or I2B_SHARED_DIR)")
+    folder = shared_samples("guardduty")
     found: list[str] = []
 
     def walk(node: object) -> None:
@@ -71,7 +62,7 @@ def sample_types() -> list[str]:
             for value in node:
                 walk(value)
 
-    for path in sorted(GD_SAMPLES.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         walk(json.loads(path.read_text(encoding="utf-8")))
     return sorted(set(found))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,17 +20,13 @@ from inspector2backlog.sources.guardduty.parse import (
     recognise,
     severity,
 )
+from tests.conftest import shared_samples
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
-SAMPLES = SHARED / "samples" / "guardduty"
 _JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def sample_files() -> list[Path]:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"GuardDuty samples not found at {SAMPLES} (../shared beside the repo, or set I2B_SHARED_DIR)")
-    files = sorted(SAMPLES.glob("*.json"))
+    files = sorted(shared_samples("guardduty").glob("*.json"))
     assert len(files) >= 10
     return files
 
@@ -88,7 +83,7 @@ def test_every_sample_parses_with_resource_actor_and_severity(samples):
         parsed = parse_document(json.dumps(doc))
         raws = raw_findings(doc)
         assert len(parsed.findings) == len(raws), name
-        for raw, d in zip(raws, parsed.findings):
+        for raw, d in zip(raws, parsed.findings, strict=False):
             assert d.finding_id == ci(raw, "id") and d.finding_type == ci(raw, "type"), name
             assert d.arn == ci(raw, "arn"), name
             n = float(ci(raw, "severity"))
@@ -190,7 +185,7 @@ def test_garbage_gives_a_typed_parse_error(bad):
 
 
 def test_truncated_samples_give_a_parse_error(samples):
-    for name, doc in samples:
+    for _name, doc in samples:
         text = json.dumps(doc)
         for cut in (1, len(text) // 3, len(text) // 2, len(text) - 1):
             with pytest.raises(GuardDutyParseError):
@@ -211,7 +206,7 @@ def _paths(node, prefix=()):
 def test_mistyped_fields_never_raise_anything_but_a_parse_error(samples):
     """Every field of every sample replaced by every wrong type: a result or GuardDutyParseError, nothing else."""
     tried = 0
-    for name, doc in samples:
+    for _name, doc in samples:
         base = raw_findings(doc)[0]
         for path in list(_paths(base)):
             for wrong in (None, 7, "zz", {}, [{"a": 1}], 10**400):
@@ -283,7 +278,7 @@ def test_lifecycle_status_follows_archived(samples):
 
 def test_japanese_text_for_every_sample(samples):
     for name, doc in samples:
-        for raw, d in zip(raw_findings(doc), parse_document(doc).findings):
+        for raw, d in zip(raw_findings(doc), parse_document(doc).findings, strict=False):
             text = ja.explain(d)
             assert text.summary and all(_JA.search(s) for s in text.summary), name
             assert text.respond and text.investigate and _JA.search(text.why), name

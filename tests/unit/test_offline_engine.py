@@ -8,8 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from inspector2backlog.translate.base import Engine
 from inspector2backlog.translate.offline import OfflineEngine, is_command, translate_text
-
-SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples" / "inspector2"
+from tests.conftest import SAMPLES
 
 DESCRIPTION_DOC = (
     "On the instance i-12345678901234567, the port range 22-22 is reachable from the InternetGateway "
@@ -26,7 +25,7 @@ def _findings(path: Path) -> list[dict]:
 
 def _sample_findings() -> list[dict]:
     if not SAMPLES.is_dir():
-        pytest.skip(f"shared samples not found at {SAMPLES}")
+        pytest.skip(f"shared Inspector samples not found at {SAMPLES} (../shared, I2B_SHARED_DIR or I2B_SAMPLES_DIR)")
     return [f for p in sorted(SAMPLES.glob("*.json")) for f in _findings(p)]
 
 

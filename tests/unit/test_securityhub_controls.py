@@ -6,31 +6,24 @@ import csv
 import fnmatch
 import importlib.util
 import json
-import os
 import tomllib
 from collections.abc import Iterator
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inspector2backlog.sources.securityhub import controls as sh
+from tests.conftest import REPO, SHARED, shared_file, shared_samples
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
 DOCS = SHARED / "docs"
-SAMPLES = SHARED / "samples" / "securityhub"
 PACKAGE = "inspector2backlog.sources.securityhub"
 EXPECTED_OWN_JAPANESE = 152
 RETIRED = {"IAM.20", "S3.4"}  # legacy CIS targets no longer in the control catalog
 
 
 def _shared_rows(name: str) -> list[dict[str, str]]:
-    path = DOCS / name
-    if not path.is_file():
-        pytest.skip(f"shared reference data not found at {path} (it lives beside the repo in ../shared)")
-    with path.open(encoding="utf-8", newline="") as fh:
+    with shared_file("docs", name).open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
@@ -256,14 +249,13 @@ def _expected_control(finding: dict[str, Any], legacy: dict[tuple[str, str], lis
 
 
 def test_every_sample_control_finding_resolves_to_its_control() -> None:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"shared Security Hub samples not found at {SAMPLES} (they live beside the repo in ../shared)")
+    folder = shared_samples("securityhub")
     legacy: dict[tuple[str, str], list[str]] = {}
     for row in _shared_rows("cis-legacy-ids.tsv"):
         legacy.setdefault((row["standard"], row["legacy_control_id"]), []).append(row["security_control_id"])
     checked = 0
     seen: set[str] = set()
-    for path in sorted(SAMPLES.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         for finding in _asff(json.loads(path.read_text(encoding="utf-8"))):
             if not str(finding.get("ProductArn", "")).endswith("product/aws/securityhub"):
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -29,26 +28,18 @@ from inspector2backlog.sources.securityhub.status import (
     material_digest,
     material_snapshot,
 )
+from tests.conftest import shared_file, shared_samples
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
-SAMPLES = SHARED / "samples"
 INSPECTOR_ARN = re.compile(r"^arn:aws:inspector2:[a-z0-9-]+:(\d{12}|X{12}):finding/[0-9a-f]{32}$")
 GUARDDUTY_ARN = re.compile(r"^arn:aws:guardduty:[a-z0-9-]+:\d{11,12}:detector/[0-9a-z]+/finding/[0-9a-z]+$")
 
 
 def _sample(folder: str, name: str) -> bytes:
-    path = SAMPLES / folder / name
-    if not path.is_file():
-        pytest.skip(f"shared sample {path} not found (../shared beside the repo, or set I2B_SHARED_DIR)")
-    return path.read_bytes()
+    return shared_file("samples", folder, name).read_bytes()
 
 
 def _all(folder: str) -> list[Path]:
-    files = sorted((SAMPLES / folder).glob("*.json"))
-    if not files:
-        pytest.skip(f"shared samples not found at {SAMPLES / folder}")
-    return files
+    return sorted(shared_samples(folder).glob("*.json"))
 
 
 # --- product_of ------------------------------------------------------------------------------------------------

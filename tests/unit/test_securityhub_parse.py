@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,15 @@ from inspector2backlog.sources.securityhub.asff import MAX_PRODUCT_FIELDS, parse
 from inspector2backlog.sources.securityhub.model import SecurityHubParseError, label_from_normalized
 from inspector2backlog.sources.securityhub.ocsf import parse_ocsf
 from inspector2backlog.sources.securityhub.parse import parse_document, parse_text, recognise
+from tests.conftest import SHARED, shared_file, shared_samples
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("I2B_SHARED_DIR") or REPO.parent / "shared")
 ASFF_DIR = SHARED / "samples" / "securityhub"
 OCSF_DIR = SHARED / "samples" / "securityhub-ocsf"
 SLUG_TO_PRODUCT = {"inspector": "Inspector", "guardduty": "GuardDuty", "access-analyzer": "IAM Access Analyzer"}
 
 
-def _files(folder: Path) -> list[Path]:
-    files = sorted(folder.glob("*.json"))
-    if not files:
-        pytest.skip(f"Security Hub samples not found at {folder} (../shared beside the repo, or set I2B_SHARED_DIR)")
-    return files
+def _files(folder: str) -> list[Path]:
+    return sorted(shared_samples(folder).glob("*.json"))
 
 
 def _raw_asff(doc: Any) -> Iterator[Mapping[str, Any]]:
@@ -46,15 +41,13 @@ def _raw_asff(doc: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def test_samples_exist_in_both_formats() -> None:
-    assert len(_files(ASFF_DIR)) >= 40
-    assert len(_files(OCSF_DIR)) >= 2
+    assert len(_files("securityhub")) >= 40
+    assert len(_files("securityhub-ocsf")) >= 2
 
 
 @pytest.mark.parametrize("name", [p.name for p in sorted(ASFF_DIR.glob("*.json"))] or ["(none)"])
 def test_every_asff_sample_parses_into_typed_details(name: str) -> None:
-    path = ASFF_DIR / name
-    if not path.is_file():
-        pytest.skip(f"Security Hub samples not found at {ASFF_DIR}")
+    path = shared_file("samples", "securityhub", name)
     doc = json.loads(path.read_text(encoding="utf-8"))
     raws = list(_raw_asff(doc))
     parsed = parse_text(path.read_bytes())
@@ -92,9 +85,7 @@ def test_every_asff_sample_parses_into_typed_details(name: str) -> None:
 
 
 def test_typed_resource_details_are_read() -> None:
-    path = ASFF_DIR / "securityhub-asff-inspector2-ec2-ghsa.defectdojo.getfindings.json"
-    if not path.is_file():
-        pytest.skip(f"Security Hub samples not found at {ASFF_DIR}")
+    path = shared_file("samples", "securityhub", "securityhub-asff-inspector2-ec2-ghsa.defectdojo.getfindings.json")
     (d,) = parse_text(path.read_bytes())
     ec2 = d.resources[0].details
     assert type(ec2).__name__ == "Ec2InstanceDetails"
@@ -118,9 +109,7 @@ def test_typed_resource_details_are_read() -> None:
 
 @pytest.mark.parametrize("name", [p.name for p in sorted(OCSF_DIR.glob("*.json"))] or ["(none)"])
 def test_every_ocsf_sample_parses_into_typed_details(name: str) -> None:
-    path = OCSF_DIR / name
-    if not path.is_file():
-        pytest.skip(f"Security Hub OCSF samples not found at {OCSF_DIR}")
+    path = shared_file("samples", "securityhub-ocsf", name)
     doc = json.loads(path.read_text(encoding="utf-8"))
     raws = doc["detail"]["findings"] if "detail" in doc else [doc]
     parsed = parse_text(path.read_bytes())
@@ -144,9 +133,8 @@ def test_every_ocsf_sample_parses_into_typed_details(name: str) -> None:
 
 
 def test_ocsf_common_kinds_map_to_the_asff_kind() -> None:
-    path = OCSF_DIR / "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic.event.json"
-    if not path.is_file():
-        pytest.skip(f"Security Hub OCSF samples not found at {OCSF_DIR}")
+    path = shared_file("samples", "securityhub-ocsf",
+                       "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic.event.json")
     (d,) = parse_text(path.read_bytes())
     key = d.resources[0]
     assert key.type == "AWS::IAM::AccessKey" and key.kind == "AwsIamAccessKey"
@@ -239,6 +227,12 @@ def test_100_kb_inputs_are_parsed_or_refused_with_a_typed_error(kind: str) -> No
         assert len(d.resources) == 100
 
 
+def test_a_number_beyond_a_float_reads_as_absent() -> None:
+    huge = "1" + "0" * 400
+    (d,) = parse_text(f'{{"Id": "x", "SchemaVersion": "2018-10-08", "Severity": {{"Normalized": {huge}, "Product": {huge}}}}}')
+    assert d.severity.normalized is None and d.severity.product is None and d.severity.label == "INFORMATIONAL"
+
+
 WRONG_VALUES: list[Any] = [None, 0, -1, 1e308, True, "", "x", [], [None], [1, "a"], {}, {"a": None}, {"Id": 5}]
 
 
@@ -270,9 +264,7 @@ def test_wrongly_typed_values_anywhere_give_details_or_a_typed_error(folder: str
     from inspector2backlog.sources.securityhub.ja import control_text
     from inspector2backlog.sources.securityhub.status import lifecycle_of, material_digest
 
-    path = SHARED / "samples" / folder / name
-    if not path.is_file():
-        pytest.skip(f"shared sample {path} not found (../shared beside the repo, or set I2B_SHARED_DIR)")
+    path = shared_file("samples", folder, name)
     doc = json.loads(path.read_text(encoding="utf-8"))
     inner = doc["detail"]["findings"][0] if "detail" in doc else doc["Findings"][0] if "Findings" in doc else doc
     tried = parsed = 0

@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import SAMPLES
 from tests.fakes.moto_server import REGION, aws_client, moto_endpoint  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"
 PACKAGE_PY = ROOT / "deploy" / "package.py"
-SAMPLES = ROOT / ".." / "shared" / "samples" / "inspector2"
 
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 ALL_SEVERITIES = (*SEVERITIES, "UNTRIAGED")

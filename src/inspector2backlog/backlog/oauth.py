@@ -311,21 +311,9 @@ def _client_secret(b: BacklogConfig, env: Mapping[str, str], ssm_client: Any, se
 
 
 def _read_secret(client: Any, secret_id: str) -> str:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from ..config import _secret_text
 
-    from ..config import SecretResolutionError
-
-    try:
-        response = client.get_secret_value(SecretId=secret_id)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "ClientError")
-        raise SecretResolutionError(f"Secrets Manager secret {secret_id}: {code}") from None
-    except BotoCoreError as exc:
-        raise SecretResolutionError(f"Secrets Manager secret {secret_id}: {type(exc).__name__}") from None
-    text = response.get("SecretString")
-    if text is None and response.get("SecretBinary") is not None:
-        text = bytes(response["SecretBinary"]).decode("utf-8", "replace")
-    return (text or "").strip()
+    return _secret_text(secret_id, client)
 
 
 def _json_object(text: str, source: str) -> dict:

@@ -1,5 +1,6 @@
 """Reading one JSON object whose keys may be camelCase (events, CLI) or PascalCase (boto3): tolerant accessors
-shared by the sources (GuardDuty, Access Analyzer; Security Hub's ``_read`` is to be folded in with the source seam).
+shared by the sources (GuardDuty, Access Analyzer; Security Hub's ``_read`` keeps its own rules for text and
+times — a blank string is absent, a bool reads "true" — and takes its numbers from :func:`to_number`).
 
 Every accessor returns a typed value or ``None`` / ``()`` — never raises on a missing or mistyped field.
 """

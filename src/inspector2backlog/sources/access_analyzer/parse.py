@@ -14,11 +14,11 @@ Anything else raises :class:`AccessAnalyzerParseError` with the reason — never
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._documents import DocumentError, Skipped, decode, parse_items, shape
 from .._fields import flag, integer, obj, objs, raw, text, texts, when
 from . import model as m
 
@@ -28,21 +28,10 @@ DETAIL_TYPES = {
     "Internal Access Finding": "InternalAccess",
     "Unused Access Finding for IAM entities": "",  # findingType says which
 }
-MAX_DOCUMENT_CHARS = 16_000_000
 
 
-class AccessAnalyzerParseError(ValueError):
+class AccessAnalyzerParseError(DocumentError):
     """The input is not an Access Analyzer finding (or document of findings); ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    index: int
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +86,10 @@ def parse_document(doc: Any, *, analyzer_arn: str | None = None) -> Parsed:
     """Parse one input (text, bytes or decoded JSON). Raises :class:`AccessAnalyzerParseError` when unrecognised.
 
     ``analyzer_arn``: the analyzer a ``sync`` listed (API outputs do not name it; events do)."""
-    doc = _unwrap(_decode(doc))
+    doc = _unwrap(decode(doc, AccessAnalyzerParseError))
     kind = recognise(doc)
     if kind is None:
-        raise AccessAnalyzerParseError(f"not an Access Analyzer finding, event or findings list ({_shape(doc)})")
+        raise AccessAnalyzerParseError(f"not an Access Analyzer finding, event or findings list ({shape(doc)})")
     if kind == "event":
         dtype = doc.get("detail-type")
         if dtype not in DETAIL_TYPES:
@@ -112,49 +101,16 @@ def parse_document(doc: Any, *, analyzer_arn: str | None = None) -> Parsed:
     if kind in ("finding", "get_finding_v2"):
         return Parsed(kind, (parse_finding(doc, analyzer_arn=analyzer_arn),))
     items = doc if kind == "array" else raw(doc, "findings")
-    found: list[m.AccessAnalyzerDetails] = []
-    skipped: list[Skipped] = []
-    for i, item in enumerate(items):
-        if isinstance(item, Mapping) and raw(item, "changeType") is not None:
-            skipped.append(Skipped(i, "an access preview finding (changeType) describes a proposed policy, "
-                                      "not an analyzer finding"))
-            continue
-        try:
-            found.append(parse_finding(item, analyzer_arn=analyzer_arn))
-        except AccessAnalyzerParseError as e:
-            skipped.append(Skipped(i, e.reason))
-    return Parsed(kind, tuple(found), tuple(skipped))
+    found, skipped = parse_items(
+        items, lambda item: parse_finding(item, analyzer_arn=analyzer_arn), AccessAnalyzerParseError, _preview
+    )
+    return Parsed(kind, found, skipped)
 
 
-def _decode(doc: Any) -> Any:
-    if isinstance(doc, (bytes, bytearray)):
-        if len(doc) > MAX_DOCUMENT_CHARS:
-            raise AccessAnalyzerParseError(f"input too large ({len(doc)} bytes > {MAX_DOCUMENT_CHARS})")
-        try:
-            doc = bytes(doc).decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise AccessAnalyzerParseError(f"input is not UTF-8 (byte {e.start})") from None
-    if isinstance(doc, str):
-        if len(doc) > MAX_DOCUMENT_CHARS:
-            raise AccessAnalyzerParseError(f"input too large ({len(doc)} characters > {MAX_DOCUMENT_CHARS})")
-        try:
-            return json.loads(doc)
-        except RecursionError:
-            raise AccessAnalyzerParseError("input is not JSON: nested too deeply") from None
-        except ValueError as e:
-            raise AccessAnalyzerParseError(
-                f"input is not JSON: {getattr(e, 'msg', 'unreadable')} at character {getattr(e, 'pos', '?')}"
-            ) from None
-    return doc
-
-
-def _shape(doc: Any) -> str:
-    if isinstance(doc, Mapping):
-        keys = ", ".join(str(k)[:40] for k in list(doc)[:6])
-        return f"an object with keys {keys}" if keys else "an empty object"
-    if isinstance(doc, list):
-        return f"an array of {len(doc)} items"
-    return f"a JSON {type(doc).__name__}"
+def _preview(item: Any) -> str | None:
+    if isinstance(item, Mapping) and raw(item, "changeType") is not None:
+        return "an access preview finding (changeType) describes a proposed policy, not an analyzer finding"
+    return None
 
 
 def _pairs(v: Any) -> m.Pairs:
@@ -206,7 +162,7 @@ def parse_finding(
 ) -> m.AccessAnalyzerDetails:
     """One finding (v1, v2 or an event detail). ``event``: the EventBridge envelope (detail-type, analyzer)."""
     if not isinstance(d, Mapping):
-        raise AccessAnalyzerParseError(f"a finding must be an object, not {_shape(d)}")
+        raise AccessAnalyzerParseError(f"a finding must be an object, not {shape(d)}")
     fid = text(d, "id") or text(d, "findingId")
     if not fid:
         raise AccessAnalyzerParseError("finding has no id")

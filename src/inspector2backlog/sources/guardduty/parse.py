@@ -14,11 +14,11 @@ input; a nested ``additionalInfo.value`` JSON string is read only up to a bound.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._documents import DocumentError, Skipped, decode, parse_items, shape
 from .._fields import flag, integer, nested_json, number, obj, raw, text, when
 from . import model as m
 from .actions import parse_action, parse_sequence, threat_intel
@@ -26,26 +26,12 @@ from .resources import parse_resource, parse_runtime, parse_scan
 
 SOURCE = "aws.guardduty"
 DETAIL_TYPE = "GuardDuty Finding"
-#: a JSON document given as text is refused above this size (the Lambda's SQS body is far smaller)
-MAX_DOCUMENT_CHARS = 16_000_000
 #: GuardDuty's severity bands (lower bound → band, project level)
 BANDS = ((9.0, "Critical", "CRITICAL"), (7.0, "High", "HIGH"), (4.0, "Medium", "MEDIUM"), (1.0, "Low", "LOW"))
 
 
-class GuardDutyParseError(ValueError):
+class GuardDutyParseError(DocumentError):
     """The input is not a GuardDuty finding (or document of findings); ``reason`` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """An item of a document that was not parsed, and why."""
-
-    index: int
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +89,10 @@ def recognise(doc: Any) -> str | None:
 
 def parse_document(doc: Any) -> Parsed:
     """Parse one input (text, bytes or decoded JSON). Raises :class:`GuardDutyParseError` when unrecognised."""
-    doc = _decode(doc)
+    doc = decode(doc, GuardDutyParseError)
     kind = recognise(doc)
     if kind is None:
-        raise GuardDutyParseError(f"not a GuardDuty finding, event or findings list ({_shape(doc)})")
+        raise GuardDutyParseError(f"not a GuardDuty finding, event or findings list ({shape(doc)})")
     if kind == "event":
         dtype = doc.get("detail-type")
         if dtype is not None and dtype != DETAIL_TYPE:
@@ -115,44 +101,8 @@ def parse_document(doc: Any) -> Parsed:
     if kind == "finding":
         return Parsed(kind, (parse_finding(doc),))
     items = doc if kind == "array" else raw(doc, "findings")
-    found: list[m.GuardDutyDetails] = []
-    skipped: list[Skipped] = []
-    for i, item in enumerate(items):
-        try:
-            found.append(parse_finding(item))
-        except GuardDutyParseError as e:
-            skipped.append(Skipped(i, e.reason))
-    return Parsed(kind, tuple(found), tuple(skipped))
-
-
-def _decode(doc: Any) -> Any:
-    if isinstance(doc, (bytes, bytearray)):
-        if len(doc) > MAX_DOCUMENT_CHARS:
-            raise GuardDutyParseError(f"input too large ({len(doc)} bytes > {MAX_DOCUMENT_CHARS})")
-        try:
-            doc = bytes(doc).decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise GuardDutyParseError(f"input is not UTF-8 (byte {e.start})") from None
-    if isinstance(doc, str):
-        if len(doc) > MAX_DOCUMENT_CHARS:
-            raise GuardDutyParseError(f"input too large ({len(doc)} characters > {MAX_DOCUMENT_CHARS})")
-        try:
-            return json.loads(doc)
-        except RecursionError:
-            raise GuardDutyParseError("input is not JSON: nested too deeply") from None
-        except ValueError as e:
-            raise GuardDutyParseError(f"input is not JSON: {getattr(e, 'msg', 'unreadable')} at character "
-                                      f"{getattr(e, 'pos', '?')}") from None
-    return doc
-
-
-def _shape(doc: Any) -> str:
-    if isinstance(doc, Mapping):
-        keys = ", ".join(str(k)[:40] for k in list(doc)[:6])
-        return f"an object with keys {keys}" if keys else "an empty object"
-    if isinstance(doc, list):
-        return f"an array of {len(doc)} items"
-    return f"a JSON {type(doc).__name__}"
+    found, skipped = parse_items(items, parse_finding, GuardDutyParseError)
+    return Parsed(kind, found, skipped)
 
 
 def _is_sample(additional: Mapping[str, Any], title: str | None) -> bool:
@@ -166,7 +116,7 @@ def _is_sample(additional: Mapping[str, Any], title: str | None) -> bool:
 def parse_finding(d: Any, *, event: Mapping[str, Any] | None = None) -> m.GuardDutyDetails:
     """One finding (camelCase or PascalCase). ``event``: the EventBridge envelope, for account/region fallbacks."""
     if not isinstance(d, Mapping):
-        raise GuardDutyParseError(f"a finding must be an object, not {_shape(d)}")
+        raise GuardDutyParseError(f"a finding must be an object, not {shape(d)}")
     fid, ftype = text(d, "id"), text(d, "type")
     if not fid:
         raise GuardDutyParseError("finding has no id")

@@ -10,6 +10,8 @@ from typing import Any
 
 from inspector2backlog.findings.timestamps import try_parse
 
+from .._fields import to_number
+
 #: flattened key/value lists keep at most this many entries, each value at most this many characters
 MAX_PAIRS = 200
 MAX_VALUE_CHARS = 2000
@@ -36,18 +38,8 @@ def s(value: Any) -> str | None:
 
 
 def f(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        out = float(value)
-    elif isinstance(value, str) and 0 < len(value) <= 40:
-        try:
-            out = float(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    return out if math.isfinite(out) else None
+    """A finite number, or a numeric string of at most 40 characters (the sources' shared reader)."""
+    return to_number(value)
 
 
 def i(value: Any) -> int | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import _read as r
+from ._walk import Envelope, walk
 from .controls import control_id_of
 from .model import (
     SEVERITY_LABELS,
@@ -35,17 +36,13 @@ DETAIL_TYPES = frozenset({"Security Hub Findings - Imported", "Security Hub Find
 #: detail-types Security Hub sends that carry no findings (recognised, yield nothing)
 NOT_FINDINGS = frozenset({"Security Hub Insight Results"})
 MAX_ID_CHARS = 2048
-MAX_FINDINGS = 10_000
 MAX_VULNERABILITIES = 200
 MAX_PACKAGES = 500
 #: ASFF documents 50 ProductFields; GuardDuty sends more (53 in a published sample)
 MAX_PRODUCT_FIELDS = 1000
-_MAX_DEPTH = 3
 #: the deprecated ``WorkflowState`` → ``Workflow.Status`` (used only when ``Workflow.Status`` is absent)
 _WORKFLOW_STATE = {"NEW": "NEW", "ASSIGNED": "NOTIFIED", "IN_PROGRESS": "NOTIFIED", "DEFERRED": "SUPPRESSED",
                    "RESOLVED": "RESOLVED"}
-
-Envelope = tuple[str | None, str | None]  # (detail-type, Custom Action name)
 
 
 def is_finding(value: Any) -> bool:
@@ -59,38 +56,7 @@ def is_finding(value: Any) -> bool:
 
 def iter_findings(doc: Any) -> Iterator[tuple[Mapping[str, Any], Envelope]]:
     """Each raw ASFF finding in ``doc`` with the envelope it came in; nothing for a document that is not ASFF."""
-    yield from _walk(doc, (None, None), 0)
-
-
-def _walk(doc: Any, env: Envelope, depth: int) -> Iterator[tuple[Mapping[str, Any], Envelope]]:
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(doc, list):
-        for item in doc[:MAX_FINDINGS]:
-            yield from _walk(item, env, depth + 1)
-        return
-    if not isinstance(doc, Mapping):
-        return
-    if is_finding(doc):
-        yield doc, env
-        return
-    detail_type = doc.get("detail-type")
-    if isinstance(detail_type, str) and isinstance(doc.get("detail"), Mapping):
-        if detail_type in DETAIL_TYPES:
-            detail = doc["detail"]
-            found = (detail_type, r.s(detail.get("actionName")))
-            for item in r.lst(detail.get("findings"))[:MAX_FINDINGS]:
-                if is_finding(item):
-                    yield item, found
-        return
-    for key in ("Findings", "findings"):
-        if isinstance(doc.get(key), list):
-            for item in doc[key][:MAX_FINDINGS]:
-                if is_finding(item):
-                    yield item, env
-            return
-    if isinstance(doc.get("data"), Mapping) and "status_code" in doc:  # placebo recording
-        yield from _walk(doc["data"], env, depth + 1)
+    yield from walk(doc, is_finding, DETAIL_TYPES, ("Findings", "findings"), action_key="actionName", placebo=True)
 
 
 def parse_severity(raw: Any, fallback: Any = None) -> Severity:

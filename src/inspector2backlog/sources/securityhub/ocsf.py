@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from . import _read as r
-from .asff import MAX_FINDINGS, MAX_ID_CHARS, MAX_PACKAGES, MAX_VULNERABILITIES, Envelope
+from ._walk import Envelope, walk
+from .asff import MAX_ID_CHARS, MAX_PACKAGES, MAX_VULNERABILITIES
 from .controls import control_id_of, from_legacy
 from .model import (
     SEVERITY_LABELS,
@@ -42,7 +43,6 @@ _COMPLIANCE_BY_ID = {1: "PASSED", 2: "WARNING", 3: "FAILED"}
 _COMPLIANCE_BY_NAME = {"PASS": "PASSED", "PASSED": "PASSED", "WARNING": "WARNING", "FAIL": "FAILED",
                        "FAILED": "FAILED", "NOT_AVAILABLE": "NOT_AVAILABLE"}
 _FIX_COVERAGE = {"COVERED": "YES", "PARTIALLY_COVERED": "PARTIAL", "NOT_COVERED": "NO"}
-_MAX_DEPTH = 3
 
 
 def is_finding(value: Any) -> bool:
@@ -56,32 +56,7 @@ def is_finding(value: Any) -> bool:
 
 def iter_findings(doc: Any) -> Iterator[tuple[Mapping[str, Any], Envelope]]:
     """Each raw OCSF finding in ``doc`` with its envelope; nothing for a document that is not OCSF."""
-    yield from _walk(doc, (None, None), 0)
-
-
-def _walk(doc: Any, env: Envelope, depth: int) -> Iterator[tuple[Mapping[str, Any], Envelope]]:
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(doc, list):
-        for item in doc[:MAX_FINDINGS]:
-            yield from _walk(item, env, depth + 1)
-        return
-    if not isinstance(doc, Mapping):
-        return
-    if is_finding(doc):
-        yield doc, env
-        return
-    detail_type = doc.get("detail-type")
-    if isinstance(detail_type, str) and isinstance(doc.get("detail"), Mapping):
-        if detail_type in DETAIL_TYPES:
-            for item in r.lst(doc["detail"].get("findings"))[:MAX_FINDINGS]:
-                if is_finding(item):
-                    yield item, (detail_type, None)
-        return
-    if isinstance(doc.get("Findings"), list):
-        for item in doc["Findings"][:MAX_FINDINGS]:
-            if is_finding(item):
-                yield item, env
+    yield from walk(doc, is_finding, DETAIL_TYPES)
 
 
 def _severity(d: Mapping[str, Any]) -> Severity:

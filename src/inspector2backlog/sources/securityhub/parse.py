@@ -15,6 +15,7 @@ __all__ = ["iter_parsed", "parse_document", "parse_text", "recognise"]
 #: larger text is refused before decoding (an EventBridge event is ≤ 256 KB; a GetFindings page of 100 is less)
 MAX_TEXT_BYTES = 16 * 1024 * 1024
 _CONTAINER_TYPES = asff.DETAIL_TYPES | ocsf.DETAIL_TYPES | asff.NOT_FINDINGS
+_READERS = {"asff": (asff.iter_findings, asff.parse_asff), "ocsf": (ocsf.iter_findings, ocsf.parse_ocsf)}
 
 
 def recognise(doc: Any) -> Literal["asff", "ocsf"] | None:
@@ -29,18 +30,14 @@ def recognise(doc: Any) -> Literal["asff", "ocsf"] | None:
 def iter_parsed(doc: Any) -> Iterator[SecurityHubDetails | SecurityHubParseError]:
     """Every finding in ``doc``, parsed; a finding that cannot be read yields its error instead (the others go on)."""
     fmt = recognise(doc)
-    if fmt == "asff":
-        for raw, env in asff.iter_findings(doc):
-            try:
-                yield asff.parse_asff(raw, env)
-            except SecurityHubParseError as e:
-                yield e
-    elif fmt == "ocsf":
-        for raw, env in ocsf.iter_findings(doc):
-            try:
-                yield ocsf.parse_ocsf(raw, env)
-            except SecurityHubParseError as e:
-                yield e
+    if fmt is None:
+        return
+    iter_findings, parse = _READERS[fmt]
+    for raw, env in iter_findings(doc):
+        try:
+            yield parse(raw, env)
+        except SecurityHubParseError as e:
+            yield e
 
 
 def _is_empty_container(doc: Any) -> bool:
