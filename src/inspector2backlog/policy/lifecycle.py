@@ -428,8 +428,12 @@ class Lifecycle:
             members = dict(rec.data.get("members") or {}) if rec else {}
             lead = rec.data.get("lead") if rec else None
             changed = False
+            dec = dict(rec.data.get("decision") or {}) if rec else {}  # a two-way decision on the group issue
             for op in ops:
                 if op[0] == "put":
+                    if dec and _twoway_groups().take(dec, members, op[1], op[2]):
+                        changed = True  # our own suppression's echo, or a finding joining it: nothing to write
+                        continue
                     changed |= grouping.apply_member(members, op[1], op[2])
                     if not lead and op[3] is not None:
                         lead = op[3]
@@ -442,10 +446,14 @@ class Lifecycle:
             try:
                 if rec is None:
                     rec = self.store.claim(gkey, now=self.clock())
-                data = {**rec.data, "kind": grouping.group_kind(gkey), "members": members, "lead": lead or {}}
+                data = {**rec.data, "kind": grouping.group_kind(gkey), "members": members, "lead": lead or {},
+                        **({"decision": dec} if dec else {})}
                 phase = "pending" if grouping.needs_write(members) else "synced"
                 updated = max((m.get("u", 0.0) for m in members.values()), default=rec.updated_at)
-                return self.store.save(replace(rec, phase=phase, data=data, updated_at=updated))
+                saved = self.store.save(replace(rec, phase=phase, data=data, updated_at=updated))
+                if dec:
+                    _twoway_groups().note_joined(self.store, saved, self.clock())
+                return saved
             except ConflictError:
                 continue
         log.error("group record kept changing; member changes not recorded", extra={"key": gkey})
@@ -686,6 +694,12 @@ class Lifecycle:
 def _decision(data: dict) -> dict:
     """A two-way decision (:mod:`..twoway`) outlives the Inspector updates that follow it."""
     return {"decision": data["decision"]} if "decision" in data else {}
+
+
+def _twoway_groups() -> Any:
+    from ..twoway import groups
+
+    return groups
 
 
 def _without(data: dict, *keys: str) -> dict:

@@ -37,6 +37,7 @@ log = logging.getLogger("inspector2backlog.twoway")
 
 PENDING_KEY = "twoway:pending"
 ARN_MARK = "Finding ARN:"
+NO_ARN = "検出結果の ARN がありません"
 _ARN = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,40}:\d{0,12}:[A-Za-z0-9/_.:+=@-]{1,1000}")
 
 
@@ -54,7 +55,7 @@ class Context:
 @dataclass(frozen=True, slots=True)
 class Result:
     issue_key: str
-    action: str  # suppressed | released | noted | unchanged | ignored | planned | failed
+    action: str  # suppressed | released | noted | refused | unchanged | ignored | planned | failed
     reason: str = ""
 
     @property
@@ -87,7 +88,7 @@ def _ours(ctx: Context, issue: dict) -> tuple[str, "Record | None", str]:
         return "", None, "対象外の課題種別です"
     arn = issue_arn(issue, p)
     if not arn:
-        return "", None, "検出結果の ARN がありません"
+        return "", None, NO_ARN
     rec = ctx.store.get("finding:" + arn)
     key = str(issue.get("issueKey") or "")
     if rec is None or rec.issue_key != key or (rec.issue_id and _int(issue.get("id")) != rec.issue_id):
@@ -106,6 +107,11 @@ def decide(ctx: Context, issue: dict) -> Result:
 def _decide(ctx: Context, issue: dict) -> Result:
     key = str(issue.get("issueKey") or "")
     arn, rec, why = _ours(ctx, issue)
+    if rec is None and why == NO_ARN:  # a group or digest issue carries its group key instead
+        from . import groups
+
+        if (grec := groups.group_of(ctx, issue)) is not None:
+            return groups.decide_group(ctx, issue, grec)
     if rec is None:
         return Result(key, "ignored", why)
     module = registry.load(registry.source_of(arn))
