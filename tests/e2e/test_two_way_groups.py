@@ -218,5 +218,22 @@ def test_digest_issue_is_not_suppressed(digest_env, fake: FakeBacklog):
         assert "ダイジェスト" in text and "AWS では何も変更しません" in text
         # the same again (a replay, a pull): answered once
         assert send_webhook(f"{fu.url}/hook/{env['secret']}", payload)[0] == 200
-    r = pull(env)
+    pull(env)
     assert suppress_filters(env) == [] and len(fake.comments_of(key)) == n
+
+
+def test_echo_before_the_decision_is_recorded_done(env, fake: FakeBacklog, monkeypatch):
+    """The decision (with its ARNs) is recorded before the AWS call: members' SUPPRESSED events that arrive while
+    it is still pending (here: the call's answer was lost) are recognised from that record and write nothing."""
+    key = group_issue(env, fake, 3)
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: the call fails
+    assert cli("pull", "--config", str(env["cfg"])).exit_code == 1
+    assert "反映できませんでした" in last_comment(fake, key)
+    echo_writes_nothing(env, fake, key, range(3))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", env["moto"])
+    pull(env)  # the pending decision is retried
+    assert held(env) == sorted(arn(i) for i in range(3))
+    assert "3 件を抑制しました" in last_comment(fake, key)
+    echo_writes_nothing(env, fake, key, range(3))

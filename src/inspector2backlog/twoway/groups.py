@@ -22,8 +22,18 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from ..policy import grouping
-from . import actions as registry, audit
-from .decision import Context, Result, _comment, _description, _filter_name, _int, _pending, _save
+from . import actions as registry
+from . import audit
+from .decision import (
+    Context,
+    Result,
+    _comment,
+    _description,
+    _filter_name,
+    _int,
+    _pending,
+    _save,
+)
 from .settings import action_for
 
 if TYPE_CHECKING:
@@ -51,7 +61,7 @@ def issue_group_key(issue: dict) -> str:
     return line if line.startswith(grouping.GROUP_PREFIX) and len(line) <= _KEY_MAX else ""
 
 
-def group_of(ctx: Context, issue: dict) -> "Record | None":
+def group_of(ctx: Context, issue: dict) -> Record | None:
     """The group record whose issue this is (project and issue type already checked by the caller)."""
     gkey = issue_group_key(issue)
     rec = ctx.store.get(gkey) if gkey else None
@@ -62,7 +72,7 @@ def group_of(ctx: Context, issue: dict) -> "Record | None":
     return rec
 
 
-def decide_group(ctx: Context, issue: dict, grec: "Record") -> Result:
+def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
     key = str(issue.get("issueKey") or "")
     closed = _int((issue.get("status") or {}).get("id")) == ctx.project.closed_status.id
     action, resolution = action_for(issue.get("resolution"), ctx.settings.actions) if closed else ("", "")
@@ -126,7 +136,7 @@ def decide_group(ctx: Context, issue: dict, grec: "Record") -> Result:
     if want != "suppress":
         done["arns"] = []
 
-    def finish(r: "Record") -> "Record":
+    def finish(r: Record) -> Record:
         ms = dict(r.data.get("members") or {})
         left = {a: e for a, e in ((r.data.get("decision") or {}).get("joined") or {}).items() if a not in arns}
         if want == "suppress":
@@ -163,7 +173,7 @@ def _failed(ctx: Context, gkey: str, key: str, want: str, reason: str, before: A
     ctx.metric("TwoWayActionFailures")
     log.error("two-way group action failed", extra={"issue_key": key, "error": reason})
 
-    def keep(r: "Record") -> "Record":
+    def keep(r: Record) -> Record:
         dec = dict(r.data.get("decision") or {})
         dec.update(done=False, error=reason, attempts=int(dec.get("attempts") or 0) + 1)
         return replace(r, data={**r.data, "decision": dec})
@@ -176,7 +186,7 @@ def _failed(ctx: Context, gkey: str, key: str, want: str, reason: str, before: A
     return Result(key, "failed", reason)
 
 
-def _digest(ctx: Context, key: str, grec: "Record", want: str, resolution: str, d: dict) -> Result:
+def _digest(ctx: Context, key: str, grec: Record, want: str, resolution: str, d: dict) -> Result:
     """A digest is a report, not a decision: 「対応しない」 / 「無効」 on it changes nothing in AWS (one comment)."""
     if want != "suppress":
         if d and not ctx.dry_run:  # reopened (or another resolution): a later 対応しない is answered again
@@ -211,7 +221,7 @@ def take(dec: dict, members: dict, arn: str, entry: dict) -> bool:
     return False
 
 
-def note_joined(store: "StateStore", rec: "Record", now: float) -> None:
+def note_joined(store: StateStore, rec: Record, now: float) -> None:
     """After the group record is saved: a decision with joined findings waits in ``twoway:pending``."""
     dec = rec.data.get("decision") or {}
     if dec.get("joined") and dec.get("issue"):
