@@ -237,3 +237,22 @@ def test_echo_before_the_decision_is_recorded_done(env, fake: FakeBacklog, monke
     assert held(env) == sorted(arn(i) for i in range(3))
     assert "3 件を抑制しました" in last_comment(fake, key)
     echo_writes_nothing(env, fake, key, range(3))
+
+
+def test_group_suppression_undone_in_aws_reopens_and_releases(env, fake: FakeBacklog):
+    """Someone deletes our filter in the console: Inspector reports a member ACTIVE, the lifecycle reopens the group
+    issue; the next pull releases the rest, and the issue lists every member again once Inspector reports them."""
+    key = group_issue(env, fake, 3)
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    pull(env)
+    echo_writes_nothing(env, fake, key, range(3))
+    (flt,) = suppress_filters(env)
+    aws_client("inspector2", env["moto"]).delete_filter(arn=flt["arn"])
+    send(env, [member(0, "ACTIVE", 3)])
+    assert fake.issue(key)["status"]["name"] == "未対応"
+    fake.advance(5)
+    pull(env)
+    assert suppress_filters(env) == []
+    send(env, [member(i, "ACTIVE", 4) for i in (1, 2)])
+    assert "対象リソース（3 件）" in fake.issue(key)["description"]

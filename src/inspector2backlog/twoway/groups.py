@@ -138,17 +138,22 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
 
     def finish(r: Record) -> Record:
         ms = dict(r.data.get("members") or {})
-        left = {a: e for a, e in ((r.data.get("decision") or {}).get("joined") or {}).items() if a not in arns}
+        now_joined = dict((r.data.get("decision") or {}).get("joined") or {})
+        left = {a: e for a, e in now_joined.items() if a not in arns} if want == "suppress" else {}
         if want == "suppress":
             for a, e in joined.items():
                 ms.setdefault(a, e)
             for a in arns:
                 if a in ms and ms[a].get("s") in ("ACTIVE", "SUPPRESSED"):
                     ms[a] = _written({**ms[a], "s": "SUPPRESSED"})
-        elif d.get("want") == "suppress":  # released: Backlog shows these members again (the issue is open)
+        else:
+            for a, e in now_joined.items():  # joined while the issue was being reopened: listed by the next write
+                ms.setdefault(a, e)
+            # released: Backlog lists these members again, unless the issue was rewritten since the decision
+            shown = float(r.data.get("written_at") or 0.0) <= float(d.get("at") or 0.0)
             for a in before:
                 if a in ms and ms[a].get("s") == "SUPPRESSED":
-                    ms[a] = _written({**ms[a], "s": "ACTIVE"})
+                    ms[a] = _written({**ms[a], "s": "ACTIVE"}) if shown else {**ms[a], "s": "ACTIVE"}
         status = "ACTIVE" if want == "open" else "CLOSED"
         phase = "pending" if grouping.needs_write(ms) else "synced"
         return replace(r, status=status, phase=phase, data={**r.data, "members": ms,
