@@ -256,3 +256,19 @@ def test_group_suppression_undone_in_aws_reopens_and_releases(env, fake: FakeBac
     assert suppress_filters(env) == []
     send(env, [member(i, "ACTIVE", 4) for i in (1, 2)])
     assert "対象リソース（3 件）" in fake.issue(key)["description"]
+
+
+def test_joiner_while_the_issue_is_being_reopened_is_listed(env, fake: FakeBacklog):
+    """Reopened in Backlog, and before the pull a new member joins: the release lists it on the issue."""
+    key = group_issue(env, fake, 2)
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応しない")
+    pull(env)
+    fake.advance(5)
+    fake.user_changes(key, status="未対応", resolution=None)
+    send(env, [member(2, day=3)])  # still suppressed as far as we know: taken into the decision
+    assert "対象リソース（2 件）" in fake.issue(key)["description"]
+    pull(env)
+    assert suppress_filters(env) == []
+    send(env, [member(2, day=3)])  # the next run (here a re-delivery) writes what is pending
+    assert "対象リソース（3 件）" in fake.issue(key)["description"]

@@ -149,11 +149,11 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
         else:
             for a, e in now_joined.items():  # joined while the issue was being reopened: listed by the next write
                 ms.setdefault(a, e)
-            # released: Backlog lists these members again, unless the issue was rewritten since the decision
-            shown = float(r.data.get("written_at") or 0.0) <= float(d.get("at") or 0.0)
+            # released: the issue lists these members again (a write since the decision pruned them from the record,
+            # and Inspector's ACTIVE events add them back)
             for a in before:
                 if a in ms and ms[a].get("s") == "SUPPRESSED":
-                    ms[a] = _written({**ms[a], "s": "ACTIVE"}) if shown else {**ms[a], "s": "ACTIVE"}
+                    ms[a] = _written({**ms[a], "s": "ACTIVE"})
         status = "ACTIVE" if want == "open" else "CLOSED"
         phase = "pending" if grouping.needs_write(ms) else "synced"
         return replace(r, status=status, phase=phase, data={**r.data, "members": ms,
