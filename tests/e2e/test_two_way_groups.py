@@ -210,10 +210,12 @@ def test_digest_issue_is_not_suppressed(digest_env, fake: FakeBacklog):
     key = issue["issueKey"]
     assert "ダイジェスト" in issue["description"] or "ダイジェスト" in issue["summary"]
     payload = fake.user_changes(key, status="完了", resolution="対応しない")
+    before = len(fake.comments_of(key))
     with FunctionUrl(aws_lambda.webhook_handler) as fu:
         status, body = send_webhook(f"{fu.url}/hook/{env['secret']}", payload)
         assert status == 200, body
         n = len(fake.comments_of(key))
+        assert n == before + 1
         text = last_comment(fake, key)
         assert "ダイジェスト" in text and "AWS では何も変更しません" in text
         # the same again (a replay, a pull): answered once
@@ -272,3 +274,27 @@ def test_joiner_while_the_issue_is_being_reopened_is_listed(env, fake: FakeBackl
     assert suppress_filters(env) == []
     send(env, [member(2, day=3)])  # the next run (here a re-delivery) writes what is pending
     assert "対象リソース（3 件）" in fake.issue(key)["description"]
+
+
+@pytest.fixture()
+def fix_env(tmp_path: Path, fake: FakeBacklog, moto_endpoint, monkeypatch):  # noqa: F811
+    yield _env(tmp_path, fake, moto_endpoint, monkeypatch, "[grouping]", 'group_by = "fix"')
+    aws_lambda.reset()
+
+
+def test_fix_mode_other_group_shows_the_suppression(fix_env, fake: FakeBacklog):
+    """xz's findings need two packages updated (liblzma5, xz-utils): two fix groups. A decision on one suppresses
+    the findings; that issue gets nothing, the other records them as suppressed like any suppression."""
+    env = fix_env
+    send(env, [member(i) for i in range(3)])
+    a, b = sorted(fake.issues.values(), key=lambda i: i["issueKey"])
+    fake.advance(5)
+    fake.user_changes(a["issueKey"], status="完了", resolution="対応しない")
+    pull(env)
+    assert held(env) == sorted(arn(i) for i in range(3))
+    n_a = len(fake.comments_of(a["issueKey"]))
+    send(env, [member(i, "SUPPRESSED", 2) for i in range(3)])
+    assert len(fake.comments_of(a["issueKey"])) == n_a and fake.issue(a["issueKey"])["status"]["name"] == "完了"
+    other = fake.issue(b["issueKey"])
+    assert other["status"]["name"] == "完了" and other["resolution"]["name"] == "対応しない"
+    assert "抑制" in last_comment(fake, b["issueKey"])
