@@ -63,7 +63,7 @@ LISTED = 50  # finding ARNs listed in one comment; the rest counted
 def _group_details(applied: Sequence["Applied"], arns: Sequence[str]) -> Block:
     rows: list[list] = []
     for a in applied:
-        rows.append([f"操作: {a.what}（API: ", Code(a.api), "）"] + (["フィルター名: ", Code(a.filter_name)]
+        rows.append([f"操作: {a.what}（API: ", Code(a.api), "）"] + (["、フィルター名: ", Code(a.filter_name)]
                                                                 if a.filter_name else []))
     rows += [["検出結果: ", Code(x)] for x in arns[:LISTED]]
     if len(arns) > LISTED:
@@ -98,8 +98,8 @@ def group_released(applied: Sequence["Applied"], count: int, *, at: float) -> li
 
 
 def digest_refused(resolution: str) -> list[Block]:
-    return [Para([f"この課題はダイジェスト（深刻度の低い検出結果をまとめた定期の報告）のため、完了理由「{resolution}」でも"
+    return [Para([f"この課題はダイジェスト（深刻度の低い検出結果をまとめた報告）のため、完了理由「{resolution}」でも "
                   "AWS では何も変更しません。ダイジェストには性質の異なる検出結果が含まれるため、まとめて抑制すると"
                   "確認していない検出結果まで隠れてしまいます。"]),
-            Para(["特定の検出結果を抑制する場合は、その検出結果を個別の課題にする（[digest] below_severity を下げる）か、"
-                  "Inspector の抑制ルールを作成してください。"])]
+            Para(["特定の検出結果を抑制する場合は、その検出結果を個別の課題にする（", Code("[digest] below_severity"),
+                  " を下げる）か、Inspector の抑制ルールを作成してください。"])]

@@ -9,6 +9,8 @@ line), **and** our state store has a record for that ARN whose issue is this iss
     closed + resolution mapped to "none"       → nothing in AWS; one comment (the issue reopens if the finding is
                                                  still active at the next scan)
 
+A group or digest issue (its ``グループキー:`` line and group record instead of an ARN) is decided by :mod:`.groups`.
+
 The finding record's ``data["decision"]`` holds what we want and whether it is done: written *before* the AWS call,
 so the event our own action causes is recognised (:mod:`.echo`) even if it arrives first. A failed call leaves the
 decision pending (listed in the ``twoway:pending`` record), comments once per new reason, and is retried by the
