@@ -298,3 +298,19 @@ def test_fix_mode_other_group_shows_the_suppression(fix_env, fake: FakeBacklog):
     other = fake.issue(b["issueKey"])
     assert other["status"]["name"] == "完了" and other["resolution"]["name"] == "対応しない"
     assert "抑制" in last_comment(fake, b["issueKey"])
+
+
+def test_group_fixed_changes_nothing_and_reopens_on_a_change(env, fake: FakeBacklog):
+    key = group_issue(env, fake, 3)
+    fake.advance(5)
+    fake.user_changes(key, status="完了", resolution="対応済み")
+    pull(env)
+    assert suppress_filters(env) == []
+    assert "AWS では何も変更しません" in last_comment(fake, key) and "再オープン" in last_comment(fake, key)
+    n = len(fake.comments_of(key))
+    pull(env)
+    assert len(fake.comments_of(key)) == n
+    send(env, [member(3, day=3)])  # the vulnerability on one more image: not fixed after all
+    assert fake.issue(key)["status"]["name"] == "未対応"
+    pull(env)
+    assert suppress_filters(env) == [] and len(fake.comments_of(key)) == n + 1  # the lifecycle's reopen comment only

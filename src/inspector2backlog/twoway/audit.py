@@ -97,6 +97,12 @@ def group_released(applied: Sequence["Applied"], count: int, *, at: float) -> li
             Para(["Inspector が引き続き報告する検出結果は、次回の通知で課題に反映されます。"])]
 
 
+def group_noted(resolution: str) -> list[Block]:
+    return [Para([f"完了理由「{resolution}」のため、AWS では何も変更しません。修正が反映されれば Inspector が検出結果を"
+                  "クローズします。このグループの検出結果に変化があった場合（新しいリソースでの検出を含む）は、"
+                  "この課題を再オープンします。"])]
+
+
 def digest_refused(resolution: str) -> list[Block]:
     return [Para([f"この課題はダイジェスト（深刻度の低い検出結果をまとめた報告）のため、完了理由「{resolution}」でも "
                   "AWS では何も変更しません。ダイジェストには性質の異なる検出結果が含まれるため、まとめて抑制すると"

@@ -127,7 +127,7 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
             applied = module.release_all(arns[0], filters, names=names) if module and (filters or names) else []
             blocks = audit.group_released(applied, len(arns), at=now) if d.get("want") == "suppress" else []
             if want == "none":
-                blocks = [*blocks, *audit.noted(resolution)]
+                blocks = [*blocks, *audit.group_noted(resolution)]
             filters = []
     except registry.ActionError as e:
         return _failed(ctx, grec.key, key, want, str(e), d.get("error"), now)
