@@ -314,3 +314,22 @@ def test_group_fixed_changes_nothing_and_reopens_on_a_change(env, fake: FakeBack
     assert fake.issue(key)["status"]["name"] == "未対応"
     pull(env)
     assert suppress_filters(env) == [] and len(fake.comments_of(key)) == n + 1  # the lifecycle's reopen comment only
+
+
+def test_forged_group_issue_and_lying_payload_do_nothing(env, fake: FakeBacklog):
+    """An issue that copies our group issue's description (group key included) is not the group's issue; a payload
+    that claims 対応しない on the real one while Backlog says 未対応 is only a hint: nothing in AWS either way."""
+    key = group_issue(env, fake, 3)
+    real = fake.issue(key)
+    forged = fake.add_issue("偽のグループ課題", description=real["description"],
+                            issueTypeId=fake.issue_type_id("脆弱性"))
+    lie = fake.webhook_payload(real, [{"field": "status", "new_value": "4", "old_value": "1", "type": "standard"}])
+    lie["content"]["status"] = {"id": 4, "name": "完了"}
+    with FunctionUrl(aws_lambda.webhook_handler) as fu:
+        payload = fake.user_changes(forged["issueKey"], status="完了", resolution="対応しない")
+        for p in (payload, lie):
+            assert send_webhook(f"{fu.url}/hook/{env['secret']}", p)[0] == 200
+    pull(env)
+    assert suppress_filters(env) == []
+    assert all(not (c["content"] or "") for c in fake.comments_of(forged["issueKey"]))  # only the change log
+    assert fake.issue(key)["status"]["name"] == "未対応"
