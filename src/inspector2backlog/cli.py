@@ -325,7 +325,7 @@ def pull(
     counts: dict[str, int] = {}
     for r in results:
         counts[r.action] = counts.get(r.action, 0) + 1
-        if r.action in ("planned", "suppressed", "released", "noted", "failed"):
+        if r.action in ("planned", "suppressed", "released", "noted", "refused", "failed"):
             typer.echo(f"{r.issue_key}: {r.action} {r.reason}".rstrip(), err=True)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "対象なし"
     typer.echo(f"inspector2backlog pull{' (dry-run)' if dry_run else ''}: {summary}", err=True)

@@ -5,11 +5,18 @@ nothing to Backlog. Policy, not two-way code: the lifecycle asks it, so it sits 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from ..state.base import ConflictError
+from . import grouping
 
 if TYPE_CHECKING:
     from ..findings.model import Finding
-    from ..state.base import Record
+    from ..state.base import Record, StateStore
+
+#: issue key → since: the two-way decisions a later pull / sweep must (re)try
+PENDING_KEY = "twoway:pending"
 
 
 def absorb(rec: Record, f: Finding) -> dict | None:
@@ -22,3 +29,52 @@ def absorb(rec: Record, f: Finding) -> dict | None:
     if want == "open" and f.status == "ACTIVE" and rec.status == "SUPPRESSED":
         return {"decision": d}  # the issue was reopened in Backlog: nothing to reopen twice
     return None
+
+
+def written(m: dict) -> dict:
+    """A group member as Backlog shows it now (no change left to write about it)."""
+    return {**{k: v for k, v in m.items() if k != "prev"}, "ws": m["s"], "wf": grouping.fp(m)}
+
+
+def take(dec: dict, members: dict, arn: str, entry: dict) -> bool:
+    """A member change that a group decision absorbs (``dec`` and ``members`` updated in place): the SUPPRESSED /
+    CLOSED echo of a member we suppressed (recorded as shown, nothing to write), or a new finding joining a
+    suppressed group (kept in ``dec["joined"]`` for the next pull / sweep). ``False``: apply it as usual."""
+    if dec.get("want") != "suppress":
+        return False
+    old = members.get(arn)
+    if arn in (dec.get("arns") or ()) and entry.get("s") in ("SUPPRESSED", "CLOSED"):
+        if old is None or entry.get("u", 0) >= old.get("u", 0):
+            members[arn] = written(dict(entry))
+        return True
+    if entry.get("s") == "ACTIVE" and arn not in (dec.get("arns") or ()) and (old is None or not grouping.is_active(old)):
+        dec["joined"] = {**(dec.get("joined") or {}), arn: entry}
+        return True
+    return False
+
+
+def note_joined(store: StateStore, rec: Record, now: float) -> None:
+    """After the group record is saved: a decision with joined findings waits in ``twoway:pending``."""
+    dec = rec.data.get("decision") or {}
+    if dec.get("joined") and dec.get("issue"):
+        mark_pending(store, str(dec["issue"]), now)
+
+
+def mark_pending(store: StateStore, key: str, now: float, *, remove: bool = False) -> None:
+    """Keep ``twoway:pending`` (issue key → since) in line: the decisions a later pull must retry."""
+    for _ in range(5):
+        rec = store.get(PENDING_KEY)
+        issues = dict((rec.data.get("issues") or {}) if rec else {})
+        if remove == (key not in issues):
+            return
+        if remove:
+            issues.pop(key, None)
+        else:
+            issues[key] = now
+        try:
+            if rec is None:
+                rec = store.claim(PENDING_KEY, now=now)
+            store.save(replace(rec, phase="synced", data={"issues": issues}))
+            return
+        except ConflictError:
+            continue

@@ -55,7 +55,7 @@ from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..stats import Stats
 from . import digest as digest_policy, grouping, recovery, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
-from .echo import absorb
+from .echo import absorb, note_joined, take
 from .filters import rejection
 
 if TYPE_CHECKING:
@@ -282,11 +282,11 @@ class Lifecycle:
                 f = pf
                 snap = snapshot(f)
                 fp, when = fingerprint(snap), f.updated_epoch
-        if rec.data.get("decision"):  # decided in Backlog (two-way): the echo of our own action writes nothing
-            if (kept := absorb(rec, f)) is not None:
-                self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
-                                        data={**kept, "snapshot": snap}))
-                return self._skip(rec.key, "Backlog での判断を AWS に反映した結果の通知です（Backlog への書き込みなし）")
+        # decided in Backlog (two-way): the echo of our own action writes nothing
+        if rec.data.get("decision") and (kept := absorb(rec, f)) is not None:
+            self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
+                                    data={**kept, "snapshot": snap}))
+            return self._skip(rec.key, "Backlog での判断を AWS に反映した結果の通知です（Backlog への書き込みなし）")
         if not self.sink.supports_lifecycle:
             self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
                                     data={"snapshot": snap}))
@@ -427,8 +427,12 @@ class Lifecycle:
             members = dict(rec.data.get("members") or {}) if rec else {}
             lead = rec.data.get("lead") if rec else None
             changed = False
+            dec = dict(rec.data.get("decision") or {}) if rec else {}  # a two-way decision on the group issue
             for op in ops:
                 if op[0] == "put":
+                    if dec and take(dec, members, op[1], op[2]):
+                        changed = True  # our own suppression's echo, or a finding joining it: nothing to write
+                        continue
                     changed |= grouping.apply_member(members, op[1], op[2])
                     if not lead and op[3] is not None:
                         lead = op[3]
@@ -441,10 +445,14 @@ class Lifecycle:
             try:
                 if rec is None:
                     rec = self.store.claim(gkey, now=self.clock())
-                data = {**rec.data, "kind": grouping.group_kind(gkey), "members": members, "lead": lead or {}}
+                data = {**rec.data, "kind": grouping.group_kind(gkey), "members": members, "lead": lead or {},
+                        **({"decision": dec} if dec else {})}
                 phase = "pending" if grouping.needs_write(members) else "synced"
                 updated = max((m.get("u", 0.0) for m in members.values()), default=rec.updated_at)
-                return self.store.save(replace(rec, phase=phase, data=data, updated_at=updated))
+                saved = self.store.save(replace(rec, phase=phase, data=data, updated_at=updated))
+                if dec:
+                    note_joined(self.store, saved, self.clock())
+                return saved
             except ConflictError:
                 continue
         log.error("group record kept changing; member changes not recorded", extra={"key": gkey})

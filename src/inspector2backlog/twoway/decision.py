@@ -9,6 +9,8 @@ line), **and** our state store has a record for that ARN whose issue is this iss
     closed + resolution mapped to "none"       → nothing in AWS; one comment (the issue reopens if the finding is
                                                  still active at the next scan)
 
+A group or digest issue (its ``グループキー:`` line and group record instead of an ARN) is decided by :mod:`.groups`.
+
 The finding record's ``data["decision"]`` holds what we want and whether it is done: written *before* the AWS call,
 so the event our own action causes is recognised (:mod:`.echo`) even if it arrives first. A failed call leaves the
 decision pending (listed in the ``twoway:pending`` record), comments once per new reason, and is retried by the
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ..policy.echo import PENDING_KEY, mark_pending
 from ..state.base import ConflictError
 from . import actions as registry, audit
 from .settings import action_for
@@ -36,8 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("inspector2backlog.twoway")
 
-PENDING_KEY = "twoway:pending"
 ARN_MARK = "Finding ARN:"
+NO_ARN = "検出結果の ARN がありません"
 _ARN = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,40}:\d{0,12}:[A-Za-z0-9/_.:+=@-]{1,1000}")
 
 
@@ -55,7 +58,7 @@ class Context:
 @dataclass(frozen=True, slots=True)
 class Result:
     issue_key: str
-    action: str  # suppressed | released | noted | unchanged | ignored | planned | failed
+    action: str  # suppressed | released | noted | refused | unchanged | ignored | planned | failed
     reason: str = ""
 
     @property
@@ -88,7 +91,7 @@ def _ours(ctx: Context, issue: dict) -> tuple[str, Record | None, str]:
         return "", None, "対象外の課題種別です"
     arn = issue_arn(issue, p)
     if not arn:
-        return "", None, "検出結果の ARN がありません"
+        return "", None, NO_ARN
     rec = ctx.store.get("finding:" + arn)
     key = str(issue.get("issueKey") or "")
     if rec is None or rec.issue_key != key or (rec.issue_id and _int(issue.get("id")) != rec.issue_id):
@@ -107,6 +110,11 @@ def decide(ctx: Context, issue: dict) -> Result:
 def _decide(ctx: Context, issue: dict) -> Result:
     key = str(issue.get("issueKey") or "")
     arn, rec, why = _ours(ctx, issue)
+    if rec is None and why == NO_ARN:  # a group or digest issue carries its group key instead
+        from . import groups
+
+        if (grec := groups.group_of(ctx, issue)) is not None:
+            return groups.decide_group(ctx, issue, grec)
     if rec is None:
         return Result(key, "ignored", why)
     module = registry.load(registry.source_of(arn))
@@ -229,23 +237,7 @@ def _save(ctx: Context, rkey: str, change: Callable[[Record], Record]) -> Record
 
 
 def _pending(ctx: Context, key: str, *, remove: bool = False) -> None:
-    """Keep ``twoway:pending`` (issue key → since) in line: the decisions a later pull must retry."""
-    for _ in range(5):
-        rec = ctx.store.get(PENDING_KEY)
-        issues = dict((rec.data.get("issues") or {}) if rec else {})
-        if remove == (key not in issues):
-            return
-        if remove:
-            issues.pop(key, None)
-        else:
-            issues[key] = ctx.clock()
-        try:
-            if rec is None:
-                rec = ctx.store.claim(PENDING_KEY, now=ctx.clock())
-            ctx.store.save(replace(rec, phase="synced", data={"issues": issues}))
-            return
-        except ConflictError:
-            continue
+    mark_pending(ctx.store, key, ctx.clock(), remove=remove)
 
 
 def forget_pending(ctx: Context, key: str) -> None:

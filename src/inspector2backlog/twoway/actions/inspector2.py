@@ -64,12 +64,13 @@ def filter_names(base: str, count: int) -> list[str]:
     return [base if i == 0 else f"{base}-{i + 1}" for i in range(count)]
 
 
-def suppress(arns: list[str], *, name: str, description: str, reason: str) -> list[Applied]:
-    """One SUPPRESS filter per 10 ARNs, named ``name``, ``name-2``…"""
+def suppress(arns: list[str], *, name: str, description: str, reason: str, start: int = 0) -> list[Applied]:
+    """One SUPPRESS filter per 10 ARNs, named ``name``, ``name-2``… (the first ``start`` names skipped: they are
+    taken by filters made earlier for the same issue)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     chunks = [arns[i:i + MAX_VALUES] for i in range(0, len(arns), MAX_VALUES)]
-    names = filter_names(name, len(chunks))
+    names = filter_names(name, start + len(chunks))[start:]
     client = _client(arns[0])
     api = "inspector2:ListFilters"
     out = []
@@ -121,6 +122,31 @@ def release(arn: str, filters: list[dict], *, names: tuple[str, ...] = ()) -> li
                 api = "inspector2:DeleteFilter"
                 client.delete_filter(arn=f["arn"])
                 out.append(Applied(api, "抑制フィルターを削除", f["arn"], f.get("name", ""), ()))
+    except (ClientError, BotoCoreError) as e:
+        raise _reason(api, e) from None
+    return out
+
+
+def release_all(region_arn: str, filters: list[dict], *, names: tuple[str, ...] = ()) -> list[Applied]:
+    """Delete every filter recorded for a group decision (or, when none is recorded, our filters named ``names``);
+    a filter already gone is skipped. ``region_arn``: any member's ARN (the filters live in its region)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = _client(region_arn)
+    out = []
+    api = "inspector2:ListFilters"
+    try:
+        if not filters and names:
+            filters = [{"arn": f["arn"]} for f in _existing(client, set(names)).values()]
+        wanted = [f.get("arn") for f in filters if f.get("arn")]
+        live = {f["arn"]: f for f in client.list_filters(arns=wanted).get("filters") or ()} if wanted else {}
+        for rec in filters:
+            f = live.get(rec.get("arn"))
+            if f is None:
+                continue
+            api = "inspector2:DeleteFilter"
+            client.delete_filter(arn=f["arn"])
+            out.append(Applied(api, "抑制フィルターを削除", f["arn"], f.get("name", ""), ()))
     except (ClientError, BotoCoreError) as e:
         raise _reason(api, e) from None
     return out
