@@ -27,7 +27,7 @@ package: $(STAMP)
 
 LINT_PATHS := src tests bench deploy
 
-# `make lint` = lint-check + lint-format. lint-format fails until the tree has been through `ruff format` once.
+# `make lint` = lint-check (ruff, mypy, cfn-lint) + lint-format (the tree is as `ruff format` writes it).
 lint: lint-check lint-format
 
 lint-check: $(STAMP)

@@ -34,9 +34,15 @@ def seed_findings(samples: Path = SAMPLES) -> list[dict]:
 
 def as_event(f: dict, n: int) -> dict:
     return {
-        "version": "0", "id": f"bench-{n}", "detail-type": "Inspector2 Finding", "source": "aws.inspector2",
-        "account": f.get("awsAccountId", "111122223333"), "time": "2024-09-04T16:50:37Z",
-        "region": "ap-northeast-1", "resources": [r.get("id") for r in f.get("resources", [])], "detail": f,
+        "version": "0",
+        "id": f"bench-{n}",
+        "detail-type": "Inspector2 Finding",
+        "source": "aws.inspector2",
+        "account": f.get("awsAccountId", "111122223333"),
+        "time": "2024-09-04T16:50:37Z",
+        "region": "ap-northeast-1",
+        "resources": [r.get("id") for r in f.get("resources", [])],
+        "detail": f,
     }
 
 

@@ -35,8 +35,14 @@ def once(path: str, name: str, kb: int) -> float:
 
 def once_isolated(path: str, name: str, kb: int, timeout: float) -> float | None:
     try:
-        proc = subprocess.run([sys.executable, __file__, "--one", path, name, str(kb)], capture_output=True,
-                              text=True, timeout=timeout, check=False, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", path, name, str(kb)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=ROOT,
+        )
     except subprocess.TimeoutExpired:
         return None
     if proc.returncode != 0:
@@ -50,8 +56,10 @@ def measure(sizes=SIZES_KB, paths=None, inputs=None, timeout: float | None = Non
     for path in paths or PATHS:
         out[path] = {}
         for name in inputs or INPUTS:
-            out[path][name] = {kb: (once(path, name, kb) if timeout is None else once_isolated(path, name, kb, timeout))
-                               for kb in sizes}
+            out[path][name] = {
+                kb: (once(path, name, kb) if timeout is None else once_isolated(path, name, kb, timeout))
+                for kb in sizes
+            }
     return out
 
 
@@ -97,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     for path, name, times in worst(results):
         lo, hi = times[sizes[0]], times[sizes[-1]]
         ratio = f"{hi / lo:.1f}x" if lo and hi else "-"
-        print(f"  {path:<22} {name:<24}" + "".join(f"{fmt_s(times[kb], args.timeout):>12}" for kb in sizes)
-              + f"  {ratio:>6}")
+        print(
+            f"  {path:<22} {name:<24}"
+            + "".join(f"{fmt_s(times[kb], args.timeout):>12}" for kb in sizes)
+            + f"  {ratio:>6}"
+        )
     return 0
 
 

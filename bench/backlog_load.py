@@ -47,8 +47,9 @@ GENEROUS = {"read": 10**9, "update": 10**9, "search": 10**9}
 WRITE_KINDS = ("create_issue", "update_issue", "add_comment")
 
 
-def run_mode(mode: str, n: int = 10_000, *, digest: str = "", batch: int = 0, coalesce: int = 0,
-             events: list[dict] | None = None) -> dict:
+def run_mode(
+    mode: str, n: int = 10_000, *, digest: str = "", batch: int = 0, coalesce: int = 0, events: list[dict] | None = None
+) -> dict:
     """``batch`` > 0: one ``pipeline.run`` per ``batch`` events (an SQS batch per Lambda invocation), else one run.
     ``coalesce`` > 0 (with ``batch``): a simulated clock advances 1 s per batch, the pending sweep runs every 300
     simulated seconds (as the Lambda handler does) and once more at the end, after the window."""
@@ -74,7 +75,7 @@ def run_mode(mode: str, n: int = 10_000, *, digest: str = "", batch: int = 0, co
             step = batch or len(events) or 1
             last_sweep = now[0]
             for start in range(0, len(events), step):
-                chunk = events[start:start + step]
+                chunk = events[start : start + step]
                 items = (item for i, ev in enumerate(chunk, start) for item in iter_items(ev, f"bench#{i}"))
                 sweep = start == 0 or (coalesce and now[0] - last_sweep >= 300)
                 if sweep:
@@ -96,7 +97,9 @@ def run_mode(mode: str, n: int = 10_000, *, digest: str = "", batch: int = 0, co
         writes = sum(kinds.get(k, 0) for k in WRITE_KINDS)
         reads = sum(v for k, v in kinds.items() if k not in WRITE_KINDS and k not in ("list_issues", "count_issues"))
         return {
-            "mode": mode + (f"+digest<{digest}" if digest else "") + (f", batches of {batch}" if batch else "")
+            "mode": mode
+            + (f"+digest<{digest}" if digest else "")
+            + (f", batches of {batch}" if batch else "")
             + (f", coalesce {coalesce}s" if coalesce else ""),
             "events": len(events),
             "seconds": round(elapsed, 2),

@@ -88,7 +88,9 @@ def parse_importtime(stderr: str) -> tuple[float, dict[str, float]]:
     return total_us / 1000, {k: v / 1000 for k, v in by_pkg.items()}
 
 
-def measure_once(artifact: Path, provided: Path, module: str = HANDLER_MODULE, python: str = sys.executable) -> ImportRun:
+def measure_once(
+    artifact: Path, provided: Path, module: str = HANDLER_MODULE, python: str = sys.executable
+) -> ImportRun:
     code = (
         "import sys, time\n"
         f"sys.stderr.write({MARK!r} + '\\n'); sys.stderr.flush()\n"
@@ -156,8 +158,18 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"artifact built for the LOCAL platform ({result.platform}), not linux/arm64")
 
     rows = [
-        ("artifact zip size", f"{zip_mb:.2f} MB", f"<= {ZIP_TARGET_MB:g} MB", "yes" if zip_mb <= ZIP_TARGET_MB else "NO"),
-        ("artifact unzipped size", f"{unzipped_mb:.2f} MB", "<= 250 MB (Lambda limit)", "yes" if unzipped_mb <= 250 else "NO"),
+        (
+            "artifact zip size",
+            f"{zip_mb:.2f} MB",
+            f"<= {ZIP_TARGET_MB:g} MB",
+            "yes" if zip_mb <= ZIP_TARGET_MB else "NO",
+        ),
+        (
+            "artifact unzipped size",
+            f"{unzipped_mb:.2f} MB",
+            "<= 250 MB (Lambda limit)",
+            "yes" if unzipped_mb <= 250 else "NO",
+        ),
     ]
     summary: dict[str, object] = {"zip_mb": round(zip_mb, 2), "unzipped_mb": round(unzipped_mb, 2)}
 
@@ -171,7 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             if in_src
             else f"src/{rel}.py does not exist yet (the lead is writing it)"
         )
-        print(f"\n{module} is not importable from {artifact.relative_to(ROOT)}: {why}. Import time not measured.", file=sys.stderr)
+        print(
+            f"\n{module} is not importable from {artifact.relative_to(ROOT)}: {why}. Import time not measured.",
+            file=sys.stderr,
+        )
         return 2
 
     with tempfile.TemporaryDirectory(prefix="i2b-runtime-") as tmp:

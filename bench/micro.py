@@ -28,10 +28,16 @@ from inspector2backlog.translate.offline import OfflineEngine  # noqa: E402
 from inspector2backlog.translate.spans import find_spans  # noqa: E402
 
 V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"
-TEXTS = ["Port 22 is reachable from an Internet Gateway - TCP", "None Provided", "apt-get update && apt-get upgrade",
-         "A heap overflow in libfoo allows remote attackers to run code. " * 3]
-SPAN_TEXT = ("In snapd versions prior to 2.62, snapd failed to check /usr/lib/x and CVE-2024-1234 on "
-             "i-0123456789abcdef0. Ordinary words follow for a while to make the text long. ") * 50
+TEXTS = [
+    "Port 22 is reachable from an Internet Gateway - TCP",
+    "None Provided",
+    "apt-get update && apt-get upgrade",
+    "A heap overflow in libfoo allows remote attackers to run code. " * 3,
+]
+SPAN_TEXT = (
+    "In snapd versions prior to 2.62, snapd failed to check /usr/lib/x and CVE-2024-1234 on "
+    "i-0123456789abcdef0. Ordinary words follow for a while to make the text long. "
+) * 50
 
 
 def best(fn: Callable[[], int], repeat: int = 5) -> float:
@@ -95,8 +101,13 @@ def main() -> None:
     rows.append(("cvss explain (cached)", best(lambda: [explain(V31) for _ in range(k)] and k), "< 20 µs"))
     rows.append(("find_spans, 6 KB text", best(lambda: [find_spans(SPAN_TEXT) for _ in range(20)] and 20), "< 50 ms"))
     m = 200 if args.quick else 2_000
-    rows.append(("offline engine, per text",
-                 best(lambda: [engine.translate_batch(TEXTS) for _ in range(m)] and m * len(TEXTS)), "< 50 µs"))
+    rows.append(
+        (
+            "offline engine, per text",
+            best(lambda: [engine.translate_batch(TEXTS) for _ in range(m)] and m * len(TEXTS)),
+            "< 50 µs",
+        )
+    )
     print(f"{'operation':<58} {'per op':>12} {'per second':>12}  floor")
     print(f"{'-' * 58} {'-' * 12} {'-' * 12}  -----")
     for name, per, floor in rows:

@@ -43,8 +43,14 @@ MAX_RATIO = 0.2
 
 
 def load(n: int, args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, str(BENCH / "backlog_load.py"), "--n", str(n), "--json", *args],
-                          capture_output=True, text=True, timeout=900, check=False, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "backlog_load.py"), "--n", str(n), "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        cwd=ROOT,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         raise SystemExit(f"backlog_load {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
@@ -60,7 +66,9 @@ def table(head: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
 
     def line(r: list[str]) -> str:
-        return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))
+        return "  ".join(
+            str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False))
+        )
 
     return "\n".join([line(head), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
@@ -71,8 +79,18 @@ def translation_cost() -> list[str]:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = tc.main([])
-    keep = ("events replayed", "baseline chars", "distinct text chars", "chars sent", "sent / baseline", "target",
-            "descriptions from JVN", "JVN lookups answered", "MyJVN requests", "texts sent to the engine")
+    keep = (
+        "events replayed",
+        "baseline chars",
+        "distinct text chars",
+        "chars sent",
+        "sent / baseline",
+        "target",
+        "descriptions from JVN",
+        "JVN lookups answered",
+        "MyJVN requests",
+        "texts sent to the engine",
+    )
     return [ln for ln in buf.getvalue().splitlines() if ln.startswith(keep)] + ([] if rc == 0 else ["MISSED"])
 
 
@@ -91,8 +109,14 @@ def adversarial() -> tuple[list[str], list[list[str]]]:
 
 def lambda_package() -> str:
     try:
-        proc = subprocess.run([sys.executable, str(BENCH / "lambda_package.py"), "--reuse", "--json", "--runs", "3"],
-                              capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, str(BENCH / "lambda_package.py"), "--reuse", "--json", "--runs", "3"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            cwd=ROOT,
+        )
     except subprocess.TimeoutExpired:
         return "not measured (timed out)"
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -116,15 +140,43 @@ def main(argv: list[str] | None = None) -> int:
     events = corpus(args.n)
     distinct = len({e["detail"]["findingArn"] for e in events})
     accounts = len({e["detail"]["awsAccountId"] for e in events})
-    print(f"corpus: {len(events):,} events, {distinct:,} distinct findings, {accounts} accounts, "
-          f"{len(events) - distinct:,} re-deliveries (timestamps only)\n")
+    print(
+        f"corpus: {len(events):,} events, {distinct:,} distinct findings, {accounts} accounts, "
+        f"{len(events) - distinct:,} re-deliveries (timestamps only)\n"
+    )
 
     results = [(name, load(args.n, a)) for name, a in MODES]
-    head = ["mode", "findings/s", "create", "patch", "comment", "get", "search", "issues", "chars translated",
-            "peak RSS", "writes", "writes @150/min"]
-    rows = [[name, f"{r['findings_per_s']:,.0f}", f"{r['create']:,}", f"{r['patch']:,}", f"{r['comment']:,}",
-             f"{r['get']:,}", f"{r['search']:,}", f"{r['issues']:,}", f"{r['translated_chars']:,}",
-             f"{r['peak_rss_mb']:.0f} MB", f"{r['writes']:,}", fmt_minutes(r["writes"])] for name, r in results]
+    head = [
+        "mode",
+        "findings/s",
+        "create",
+        "patch",
+        "comment",
+        "get",
+        "search",
+        "issues",
+        "chars translated",
+        "peak RSS",
+        "writes",
+        "writes @150/min",
+    ]
+    rows = [
+        [
+            name,
+            f"{r['findings_per_s']:,.0f}",
+            f"{r['create']:,}",
+            f"{r['patch']:,}",
+            f"{r['comment']:,}",
+            f"{r['get']:,}",
+            f"{r['search']:,}",
+            f"{r['issues']:,}",
+            f"{r['translated_chars']:,}",
+            f"{r['peak_rss_mb']:.0f} MB",
+            f"{r['writes']:,}",
+            fmt_minutes(r["writes"]),
+        ]
+        for name, r in results
+    ]
     print("Backlog load (loopback fake Backlog, SQLite state, counting translation engine)")
     print(table(head, rows))
     by = dict(results)
@@ -132,16 +184,20 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name, r in results:
         print(f"  {name:<22} {estimate_text(r['writes'])}")
-    print(f"\nvulnerability / finding writes: {by['vulnerability']['writes']:,} / {by['finding']['writes']:,} = "
-          f"{ratio:.4f}  (target <= {MAX_RATIO:g}: {'OK' if ratio <= MAX_RATIO else 'MISSED'})")
+    print(
+        f"\nvulnerability / finding writes: {by['vulnerability']['writes']:,} / {by['finding']['writes']:,} = "
+        f"{ratio:.4f}  (target <= {MAX_RATIO:g}: {'OK' if ratio <= MAX_RATIO else 'MISSED'})"
+    )
     lam = by["vulnerability, Lambda"]["writes"] / max(1, by["finding"]["writes"])
     print(f"Lambda path (batches of 10, coalesce 300 s) / finding writes: {lam:.4f}")
 
     from throughput import measure
 
     t = measure(5000)
-    print(f"\nparse + render (offline engine): {t['findings_per_s']:,.0f} findings/s "
-          f"(json.loads alone {t['json_loads_per_s']:,.0f} events/s; target >= 5,000)")
+    print(
+        f"\nparse + render (offline engine): {t['findings_per_s']:,.0f} findings/s "
+        f"(json.loads alone {t['json_loads_per_s']:,.0f} events/s; target >= 5,000)"
+    )
     print("\ntranslation cost (translation memory vs. every event):")
     for ln in translation_cost():
         print("  " + ln)

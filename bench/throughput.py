@@ -61,8 +61,10 @@ def main() -> int:
     r = measure(args.n, repeat=args.repeat)
     print(f"{'events':<28}{r['events']:>12,}")
     print(f"{'json.loads only (events/s)':<28}{r['json_loads_per_s']:>12,.0f}")
-    print(f"{'parse + render (findings/s)':<28}{r['findings_per_s']:>12,.0f}   target ≥ {TARGET:,}"
-          f"   ({r['findings_per_s'] / r['json_loads_per_s']:.0%} of json.loads)")
+    print(
+        f"{'parse + render (findings/s)':<28}{r['findings_per_s']:>12,.0f}   target ≥ {TARGET:,}"
+        f"   ({r['findings_per_s'] / r['json_loads_per_s']:.0%} of json.loads)"
+    )
     return 0 if r["findings_per_s"] >= TARGET else 1
 
 

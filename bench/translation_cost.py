@@ -196,7 +196,9 @@ def replay_with_jvn(corpus: list[dict], runs: int, texts_without: int, chars_wit
                 chunk = events[i : i + 10]
                 builder.jvn.prefetch(_cve(ev) for ev in chunk)
                 for ev in chunk:
-                    builder.translate_texts([t for t in texts_of(ev) if t.strip()], _cve(ev), ev.get("description") or "")
+                    builder.translate_texts(
+                        [t for t in texts_of(ev) if t.strip()], _cve(ev), ev.get("description") or ""
+                    )
             builder.jvn.close()
         myjvn_requests = len(srv.requests)
     descriptions = sum(1 for ev in corpus if (ev.get("description") or "").strip())

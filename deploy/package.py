@@ -229,7 +229,9 @@ def precompile(out_dir: Path, python: str) -> str:
     )  # fmt: skip
     version = probe.stdout.strip()
     if probe.returncode != 0 or version != PYTHON_VERSION:
-        raise SystemExit(f"--precompile needs a Python {PYTHON_VERSION} interpreter; {python} is {version or 'not runnable'}")
+        raise SystemExit(
+            f"--precompile needs a Python {PYTHON_VERSION} interpreter; {python} is {version or 'not runnable'}"
+        )
     proc = subprocess.run(
         [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(out_dir)],
         capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False,
@@ -328,9 +330,13 @@ def _indent(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR, help="artifact directory (default build/lambda)")
-    ap.add_argument("--zip", type=Path, default=DEFAULT_ZIP, help="zip path (default build/inspector2backlog-lambda.zip)")
+    ap.add_argument(
+        "--zip", type=Path, default=DEFAULT_ZIP, help="zip path (default build/inspector2backlog-lambda.zip)"
+    )
     ap.add_argument("--local", action="store_true", help="build for the host platform instead of linux/arm64")
-    ap.add_argument("--precompile", metavar="PYTHON", help=f"ship .pyc compiled by this Python {PYTHON_VERSION} interpreter")
+    ap.add_argument(
+        "--precompile", metavar="PYTHON", help=f"ship .pyc compiled by this Python {PYTHON_VERSION} interpreter"
+    )
     args = ap.parse_args(argv)
     result = build(args.out_dir, args.zip, local=args.local, precompile_with=args.precompile)
     print(report(result))

@@ -46,8 +46,13 @@ def emit_metric(name: str, value: int = 1, **dimensions: str) -> None:
     doc: dict[str, Any] = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [{"Namespace": METRIC_NAMESPACE, "Dimensions": [sorted(dimensions)],
-                                   "Metrics": [{"Name": name, "Unit": "Count"}]}],
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRIC_NAMESPACE,
+                    "Dimensions": [sorted(dimensions)],
+                    "Metrics": [{"Name": name, "Unit": "Count"}],
+                }
+            ],
         },
         name: value,
         **dimensions,
@@ -161,8 +166,10 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
     for mid, groups in joined.items():
         if groups & lost and mid not in failed_ids:
             failures.append({"itemIdentifier": mid})
-    log.info("batch done", extra={"records": len(event.get("Records") or []), "failures": len(failures),
-                                  "stats": ctx.stats.as_dict()})
+    log.info(
+        "batch done",
+        extra={"records": len(event.get("Records") or []), "failures": len(failures), "stats": ctx.stats.as_dict()},
+    )
     return {"batchItemFailures": failures}
 
 

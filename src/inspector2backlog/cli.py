@@ -1,10 +1,10 @@
 """Command line: a thin shell over the same pipeline the Lambda handler runs.
 
-    inspector2backlog render [PATH… | -] [--format markdown|backlog|email|json]
-    inspector2backlog send PATH… --config FILE [--dry-run] [--stats]
-    inspector2backlog doctor --config FILE
-    inspector2backlog sync --config FILE [--dry-run]
-    inspector2backlog pull --config FILE [--dry-run]
+inspector2backlog render [PATH… | -] [--format markdown|backlog|email|json]
+inspector2backlog send PATH… --config FILE [--dry-run] [--stats]
+inspector2backlog doctor --config FILE
+inspector2backlog sync --config FILE [--dry-run]
+inspector2backlog pull --config FILE [--dry-run]
 """
 
 from __future__ import annotations
@@ -49,14 +49,22 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def render(
-    paths: list[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)。省略時は標準入力。"),
+    paths: list[str] = typer.Argument(
+        None, help="入力ファイル / ディレクトリ、または - (標準入力)。省略時は標準入力。"
+    ),
     fmt: Format = typer.Option(Format.markdown, "--format", "-f", help="出力形式"),
-    text_format: TextFormat = typer.Option(TextFormat.markdown, "--text-format",
-                                           help="--format json の description に使う記法"),
+    text_format: TextFormat = typer.Option(
+        TextFormat.markdown, "--text-format", help="--format json の description に使う記法"
+    ),
     translator: str | None = typer.Option(
-        None, "--translator", "-t",
-        help="翻訳エンジン: offline | amazon | deepl | argos（既定: 設定ファイルの [translate] engine、なければ offline）"),
-    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。翻訳の設定と状態ストアに使います"),
+        None,
+        "--translator",
+        "-t",
+        help="翻訳エンジン: offline | amazon | deepl | argos（既定: 設定ファイルの [translate] engine、なければ offline）",
+    ),
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="設定ファイル (TOML)。翻訳の設定と状態ストアに使います"
+    ),
     pretty: bool = typer.Option(False, "--pretty", help="端末向けに整形して表示します (rich)"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
@@ -138,7 +146,9 @@ def _load_config(path: str | None):
 @app.command()
 def send(
     paths: list[str] = typer.Argument(None, help="入力ファイル / ディレクトリ、または - (標準入力)"),
-    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="送信せず、送る内容を表示します（状態も変更しません）"),
     translator: str | None = typer.Option(None, "--translator", "-t", help="翻訳エンジンを設定より優先して指定"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
@@ -161,8 +171,10 @@ def send(
     try:
         report = ctx.pipeline.run(inputs)
     except InputError as e:  # a file that grew past the cap (or vanished) after the check: later inputs not read
-        _fail(f"実行中に入力を読めなくなりました（それより前の入力は処理済み）/ an input became unreadable during "
-              f"the run (the inputs before it were processed): {e}")
+        _fail(
+            f"実行中に入力を読めなくなりました（それより前の入力は処理済み）/ an input became unreadable during "
+            f"the run (the inputs before it were processed): {e}"
+        )
     finally:
         ctx.close()
     counts: dict[str, int] = {}
@@ -174,17 +186,26 @@ def send(
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
     setup_error = getattr(ctx.pipeline.sink, "setup_error", None)
     if setup_error is not None:  # nothing could be written; the findings are kept pending for the next run
-        _fail(f"{setup_error}（未送信の検出結果は保留として記録し、次回の実行で再送します）", 2 if setup_error.config else 1)
+        _fail(
+            f"{setup_error}（未送信の検出結果は保留として記録し、次回の実行で再送します）",
+            2 if setup_error.config else 1,
+        )
     if report.failures:
         for o in report.failures:
             typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)
-        typer.echo(f"{len(report.failures)} 件の送信に失敗しました。状態ストアに保留として記録し、次回の実行で再送します。"
-                   " / deliveries failed; recorded as pending and retried by the next run.", err=True)
+        typer.echo(
+            f"{len(report.failures)} 件の送信に失敗しました。状態ストアに保留として記録し、次回の実行で再送します。"
+            " / deliveries failed; recorded as pending and retried by the next run.",
+            err=True,
+        )
     for o in report.unfinished:  # held by a live claim, or waiting until Backlog's index can show an earlier create
         typer.echo(f"未完了 / not finished: {o.key}: {o.reason}", err=True)
     if report.unfinished:
-        typer.echo(f"{len(report.unfinished)} 件は未完了です。時間をおいて再実行してください（同じ入力、または入力なしで）。"
-                   " / not finished yet; run again later.", err=True)
+        typer.echo(
+            f"{len(report.unfinished)} 件は未完了です。時間をおいて再実行してください（同じ入力、または入力なしで）。"
+            " / not finished yet; run again later.",
+            err=True,
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -203,16 +224,23 @@ def doctor(
 
 @app.command()
 def sync(
-    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="何も変更せず、計画（件数と所要時間の見積もり）を表示します"),
-    region: list[str] | None = typer.Option(None, "--region", help="一覧するリージョン（複数可）。[sync] regions より優先"),
+    region: list[str] | None = typer.Option(
+        None, "--region", help="一覧するリージョン（複数可）。[sync] regions より優先"
+    ),
     restart: bool = typer.Option(False, "--restart", help="前回中断した位置から再開せず、最初から一覧します"),
-    max_pages: int | None = typer.Option(None, "--max-pages", min=1,
-                                            help="この実行で処理するページ数の上限。続きは次回の実行で再開します"),
-    pace: float = typer.Option(0.0, "--pace", min=0.0,
-                               help="Backlog への書き込みの最小間隔（秒）。0 = レート制限ヘッダに従うのみ"),
-    translator: str | None = typer.Option(None, "--translator", "-t",
-                                             help="翻訳エンジンを設定より優先して指定（--dry-run の既定は offline）"),
+    max_pages: int | None = typer.Option(
+        None, "--max-pages", min=1, help="この実行で処理するページ数の上限。続きは次回の実行で再開します"
+    ),
+    pace: float = typer.Option(
+        0.0, "--pace", min=0.0, help="Backlog への書き込みの最小間隔（秒）。0 = レート制限ヘッダに従うのみ"
+    ),
+    translator: str | None = typer.Option(
+        None, "--translator", "-t", help="翻訳エンジンを設定より優先して指定（--dry-run の既定は offline）"
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="課題ごとの操作も一覧します"),
     no_progress: bool = typer.Option(False, "--no-progress", help="進捗バーを表示しません（端末以外では常に非表示）"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
@@ -242,11 +270,21 @@ def sync(
             regions = default_regions()
         except Exception as e:  # noqa: BLE001 - an unreadable AWS configuration
             _fail(f"AWS の設定を読めません / cannot read the AWS configuration: {type(e).__name__}")
-    options = SyncOptions.from_config(cfg.sync, regions=regions, max_pages=max_pages, restart=restart or dry_run,
-                                      pace_seconds=pace, max_rate_wait_seconds=cfg.backlog.max_wait_seconds)
+    options = SyncOptions.from_config(
+        cfg.sync,
+        regions=regions,
+        max_pages=max_pages,
+        restart=restart or dry_run,
+        pace_seconds=pace,
+        max_rate_wait_seconds=cfg.backlog.max_wait_seconds,
+    )
     try:
-        ctx = build_pipeline(cfg, dry_run=dry_run, translator=translator or ("offline" if dry_run else None),
-                             out=(sys.stdout if verbose else io.StringIO()) if dry_run else None)
+        ctx = build_pipeline(
+            cfg,
+            dry_run=dry_run,
+            translator=translator or ("offline" if dry_run else None),
+            out=(sys.stdout if verbose else io.StringIO()) if dry_run else None,
+        )
     except (ConfigError, ConfigLookupError) as e:
         _fail(f"設定エラー / configuration error: {e}")
     except BacklogError as e:
@@ -262,20 +300,27 @@ def sync(
             _fail(str(e), 2 if e.config else 1)
     try:
         with rich_progress(not no_progress and sys.stderr.isatty()) as progress:
-            report = Syncer(lifecycle, options, client_for=inspector_client, progress=progress,
-                            fallback=ctx.pipeline.fallback).run()
+            report = Syncer(
+                lifecycle, options, client_for=inspector_client, progress=progress, fallback=ctx.pipeline.fallback
+            ).run()
         per_minute = live_update_limit(lifecycle.sink)
     except SyncError as e:
         ctx.close()
         _fail(str(e))
     except KeyboardInterrupt:
         ctx.close()
-        typer.echo("中断しました。処理済みのページまでは記録したので、再実行すると続きから再開します。"
-                   " / interrupted; the next run resumes.", err=True)
+        typer.echo(
+            "中断しました。処理済みのページまでは記録したので、再実行すると続きから再開します。"
+            " / interrupted; the next run resumes.",
+            err=True,
+        )
         raise typer.Exit(130) from None
     ctx.close()
-    typer.echo(plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
-               nl=False, err=not dry_run)
+    typer.echo(
+        plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
+        nl=False,
+        err=not dry_run,
+    )
     if stats:
         typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
     for r in report.region_errors:
@@ -283,8 +328,11 @@ def sync(
     if report.failures:
         for o in report.failures:
             typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)
-        typer.echo(f"{len(report.failures)} 件の送信に失敗しました。次回の実行で再送します。"
-                   " / deliveries failed; retried by the next run.", err=True)
+        typer.echo(
+            f"{len(report.failures)} 件の送信に失敗しました。次回の実行で再送します。"
+            " / deliveries failed; retried by the next run.",
+            err=True,
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -295,7 +343,8 @@ def _print_pretty(console, issue, fmt: str) -> None:
     from rich.text import Text
 
     style = {"CRITICAL": "bold white on red", "HIGH": "bold red", "MEDIUM": "yellow", "LOW": "cyan"}.get(
-        issue.severity, "white")
+        issue.severity, "white"
+    )
     title = Text(issue.summary, style=style)
     body = Markdown(issue.description("markdown")) if fmt == "markdown" else Text(issue.description(fmt))
     sub = f"優先度 {issue.priority}" + (f" · 期限目安 {issue.due_days} 日" if issue.due_days else "")
@@ -304,7 +353,9 @@ def _print_pretty(console, issue, fmt: str) -> None:
 
 @app.command()
 def pull(
-    config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"),
+    config: str | None = typer.Option(
+        None, "--config", "-c", help="設定ファイル (TOML)。環境変数 I2B_* で上書きできます"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="AWS・Backlog・状態ストアを変更せず、行う操作を表示します"),
 ) -> None:
     """Backlog での判断（完了理由）を AWS に反映します（前回以降に更新された課題と、保留中の判断）。"""
@@ -330,8 +381,11 @@ def pull(
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "対象なし"
     typer.echo(f"inspector2backlog pull{' (dry-run)' if dry_run else ''}: {summary}", err=True)
     if any(r.failed for r in results):
-        typer.echo("反映に失敗した判断は保留として記録し、次回の実行で再試行します。/ failed decisions are kept pending and "
-                   "retried by the next run.", err=True)
+        typer.echo(
+            "反映に失敗した判断は保留として記録し、次回の実行で再試行します。/ failed decisions are kept pending and "
+            "retried by the next run.",
+            err=True,
+        )
         raise typer.Exit(1)
 
 

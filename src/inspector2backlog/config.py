@@ -40,7 +40,6 @@ PRIORITY_NAMES = ("高", "中", "低")
 ENV_PREFIX = "I2B_"
 
 
-
 class ConfigError(ValueError):
     """The configuration is wrong; the message names the file/variable, the section and the key."""
 
@@ -191,8 +190,11 @@ class RiskConfig:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.exploit_priority or (self.epss_threshold > 0 and self.epss_priority)
-                    or self.internet_reachable_priority)
+        return bool(
+            self.exploit_priority
+            or (self.epss_threshold > 0 and self.epss_priority)
+            or self.internet_reachable_priority
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +215,10 @@ class TwoWayConfig:
     webhook_url: str = ""  # our Function URL without the secret (doctor compares the registered hookUrl)
     allowed_source_ips: tuple[str, ...] = field(default=(), metadata=_item(str))  # CIDRs; empty = any
     max_body_bytes: int = 65536
-    actions: Mapping[str, str] = field(default_factory=lambda: _frozen_map(
-        {"対応しない": "suppress", "無効": "suppress", "対応済み": "none"}), metadata=_item(str))
+    actions: Mapping[str, str] = field(
+        default_factory=lambda: _frozen_map({"対応しない": "suppress", "無効": "suppress", "対応済み": "none"}),
+        metadata=_item(str),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,11 +355,11 @@ def _apply_env(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) -> N
     for var in sorted(env):
         if not var.startswith(ENV_PREFIX):
             continue
-        rest = var[len(ENV_PREFIX):]
+        rest = var[len(ENV_PREFIX) :]
         section = next((s for s in SECTIONS if rest.upper().startswith(s.upper() + "_")), None)
         if section is None:
             continue  # not ours (I2B_CONFIG, I2B_LOG_LEVEL…)
-        key = rest[len(section) + 1:].lower()
+        key = rest[len(section) + 1 :].lower()
         cls = SECTIONS[section]
         specs = {f.name: f for f in fields(cls)}
         raw = env[var]
@@ -369,7 +373,7 @@ def _apply_env(sections: dict[str, dict[str, Any]], env: Mapping[str, str]) -> N
             continue
         table = next((n for n, f in specs.items() if f.metadata.get("severity_keys") and key.startswith(n + "_")), None)
         if table is not None:
-            sub = key[len(table) + 1:].upper()
+            sub = key[len(table) + 1 :].upper()
             spec = specs[table]
             value = _coerce(spec, {sub: _parse_scalar(spec.metadata["item"], raw, var)}, var)
             merged = dict(sections[section].get(table) or _default_of(spec))
@@ -492,7 +496,7 @@ def _validate(c: Config, where: str) -> None:
     if c.delivery.sink not in SINKS:
         raise bad("[delivery] sink", f"{c.delivery.sink!r} is not one of {', '.join(SINKS)}")
     if c.delivery.sink == "sns" and not c.delivery.sns_topic_arn:
-        raise bad("[delivery] sns_topic_arn", "required when sink = \"sns\"")
+        raise bad("[delivery] sns_topic_arn", 'required when sink = "sns"')
     if c.grouping.group_by not in GROUP_BY:
         raise bad("[grouping] group_by", f"{c.grouping.group_by!r} is not one of {', '.join(GROUP_BY)}")
     if b.index_lag_seconds < 0:
@@ -509,7 +513,9 @@ def _validate(c: Config, where: str) -> None:
     for key in ("exploit_priority", "epss_priority", "internet_reachable_priority"):
         value = getattr(r, key)
         if value and value not in PRIORITY_NAMES:
-            raise bad(f"[risk] {key}", f"{value!r}: use one of {', '.join(PRIORITY_NAMES)} (or \"\" to switch the rule off)")
+            raise bad(
+                f"[risk] {key}", f'{value!r}: use one of {", ".join(PRIORITY_NAMES)} (or "" to switch the rule off)'
+            )
     if not 0.0 <= r.epss_threshold <= 1.0:
         raise bad("[risk] epss_threshold", f"{r.epss_threshold}: must be between 0 and 1 (0 switches the rule off)")
     if r.raised_due_days < 0:
@@ -568,29 +574,40 @@ def resolve_credentials(
         arn = b.api_key_secret_arn
         key = _cached("secretsmanager", arn, lambda: _from_secrets_manager(arn, secrets_client))
         install_log_redaction(key)
-        return Credentials(api_key=key, source=f"Secrets Manager {b.api_key_secret_arn}",
-                           source_ja=f"Secrets Manager のシークレット {b.api_key_secret_arn}")
+        return Credentials(
+            api_key=key,
+            source=f"Secrets Manager {b.api_key_secret_arn}",
+            source_ja=f"Secrets Manager のシークレット {b.api_key_secret_arn}",
+        )
     if b.api_key_ssm_parameter:
         key = _cached("ssm", b.api_key_ssm_parameter, lambda: _from_ssm(b.api_key_ssm_parameter, ssm_client))
         install_log_redaction(key)
-        return Credentials(api_key=key, source=f"SSM parameter {b.api_key_ssm_parameter}",
-                           source_ja=f"SSM パラメータ {b.api_key_ssm_parameter}")
+        return Credentials(
+            api_key=key,
+            source=f"SSM parameter {b.api_key_ssm_parameter}",
+            source_ja=f"SSM パラメータ {b.api_key_ssm_parameter}",
+        )
     if b.oauth_token_env:
         token = (env.get(b.oauth_token_env) or "").strip()
         if token:
             install_log_redaction(token)
-            return Credentials(oauth_token=token, source=f"environment variable {b.oauth_token_env}",
-                               source_ja=f"環境変数 {b.oauth_token_env}（OAuth トークン）")
+            return Credentials(
+                oauth_token=token,
+                source=f"environment variable {b.oauth_token_env}",
+                source_ja=f"環境変数 {b.oauth_token_env}（OAuth トークン）",
+            )
     if b.api_key_env:
         key = (env.get(b.api_key_env) or "").strip()
         if key:
             install_log_redaction(key)
-            return Credentials(api_key=key, source=f"environment variable {b.api_key_env}",
-                               source_ja=f"環境変数 {b.api_key_env}")
+            return Credentials(
+                api_key=key, source=f"environment variable {b.api_key_env}", source_ja=f"環境変数 {b.api_key_env}"
+            )
     tried = [f"${n}" for n in (b.oauth_token_env, b.api_key_env) if n]
     raise SecretResolutionError(
         "Backlog の API キーが見つかりません（" + ", ".join(tried or ["設定なし"]) + " が未設定）/ "
-        "no Backlog API key: set " + (" or ".join(tried) if tried else "[backlog] api_key_env")
+        "no Backlog API key: set "
+        + (" or ".join(tried) if tried else "[backlog] api_key_env")
         + ", or [backlog] api_key_ssm_parameter / api_key_secret_arn"
     )
 
@@ -676,8 +693,7 @@ def _from_secrets_manager(secret_id: str, client: Any) -> str:
             if isinstance(data.get(k), str) and data[k].strip():
                 return data[k].strip()
         raise SecretResolutionError(
-            f"Secrets Manager secret {secret_id}: JSON without an \"apiKey\" field "
-            f"(fields: {', '.join(map(str, data))})"
+            f'Secrets Manager secret {secret_id}: JSON without an "apiKey" field (fields: {", ".join(map(str, data))})'
         )
     if not text:
         raise SecretResolutionError(f"Secrets Manager secret {secret_id}: empty value")

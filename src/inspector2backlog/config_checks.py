@@ -66,8 +66,13 @@ def problems(config: Any) -> Iterator[tuple[str, str]]:
             yield f"[{section}] {key}", problem
     inp = getattr(config, "input", None)
     if inp is not None and inp.max_bytes < 1:
-        yield "[input] max_bytes", (f"{inp.max_bytes}: 1 以上のバイト数を指定してください / must be a positive number "
-                                    f"of bytes (default {DEFAULT_MAX_INPUT_BYTES})")
+        yield (
+            "[input] max_bytes",
+            (
+                f"{inp.max_bytes}: 1 以上のバイト数を指定してください / must be a positive number "
+                f"of bytes (default {DEFAULT_MAX_INPUT_BYTES})"
+            ),
+        )
 
 
 def two_way_problems(t: Any) -> Iterator[tuple[str, str]]:

@@ -30,7 +30,7 @@ def split_hook_url(url: str) -> tuple[str, str]:
     path, secret = parts.path, ""
     at = path.find(PATH_PREFIX)
     if at >= 0:
-        path, secret = path[:at], path[at + len(PATH_PREFIX):].strip("/")
+        path, secret = path[:at], path[at + len(PATH_PREFIX) :].strip("/")
     query = parse_qsl(parts.query, keep_blank_values=True)
     secret = secret or next((v for k, v in query if k == "token"), "")
     rest = "&".join(f"{k}={v}" for k, v in query if k != "token")
@@ -48,27 +48,43 @@ def check_two_way(client: BacklogClient, config: Config, report: DoctorReport) -
         found, route = match_named(resolutions, name, DEFAULT_RESOLUTIONS) if resolutions else (None, "")
         if found is None and resolutions:
             names = ", ".join(r.name for r in resolutions)
-            report.add("双方向: 完了理由", "Two-way: resolution", "error", f"「{name}」がスペースにありません（あるもの: {names}）",
-                       f"{name!r} does not exist in the space (existing: {names})")
+            report.add(
+                "双方向: 完了理由",
+                "Two-way: resolution",
+                "error",
+                f"「{name}」がスペースにありません（あるもの: {names}）",
+                f"{name!r} does not exist in the space (existing: {names})",
+            )
         elif found is not None:
             via = "" if route == "name" else f"（{route} で一致）"
-            report.add("双方向: 完了理由", "Two-way: resolution", "ok", f"「{name}」→ {found.name} (id {found.id}){via}: {action}",
-                       f"{name!r} → {found.name} (id {found.id}, by {route}): {action}")
+            report.add(
+                "双方向: 完了理由",
+                "Two-way: resolution",
+                "ok",
+                f"「{name}」→ {found.name} (id {found.id}){via}: {action}",
+                f"{name!r} → {found.name} (id {found.id}, by {route}): {action}",
+            )
     _check_webhook(client, config, report)
 
 
 def _check_webhook(client: BacklogClient, config: Config, report: DoctorReport) -> None:
     t = config.two_way
     if not t.webhook_url:
-        report.add("双方向: Webhook", "Two-way: webhook", "warn",
-                   "webhook_url が未設定です（Webhook を使わない場合は pull を定期実行してください）",
-                   "webhook_url not set (without a webhook, run pull on a schedule)")
+        report.add(
+            "双方向: Webhook",
+            "Two-way: webhook",
+            "warn",
+            "webhook_url が未設定です（Webhook を使わない場合は pull を定期実行してください）",
+            "webhook_url not set (without a webhook, run pull on a schedule)",
+        )
         return
     secret = _secret(t)
     try:
         hooks: Any = client._request("GET", f"projects/{config.backlog.project_key}/webhooks")
     except BacklogError as e:
-        report.add("双方向: Webhook", "Two-way: webhook", "error", f"一覧を取得できません: {e}", f"cannot list webhooks: {e}")
+        report.add(
+            "双方向: Webhook", "Two-way: webhook", "error", f"一覧を取得できません: {e}", f"cannot list webhooks: {e}"
+        )
         return
     want = split_hook_url(t.webhook_url)[0]
     shown = f"{want}{PATH_PREFIX}***"
@@ -77,22 +93,39 @@ def _check_webhook(client: BacklogClient, config: Config, report: DoctorReport) 
         if base != want:
             continue
         if secret is not None and not hmac.compare_digest(given.encode(), secret.encode()):
-            report.add("双方向: Webhook", "Two-way: webhook", "error",
-                       f"Webhook「{h.get('name')}」は {shown} を指していますが、秘密値が設定と異なります",
-                       f"webhook {h.get('name')!r} points at {shown} but with another secret")
+            report.add(
+                "双方向: Webhook",
+                "Two-way: webhook",
+                "error",
+                f"Webhook「{h.get('name')}」は {shown} を指していますが、秘密値が設定と異なります",
+                f"webhook {h.get('name')!r} points at {shown} but with another secret",
+            )
             return
         types = set(h.get("activityTypeIds") or ())
         if not h.get("allEvent") and not set(DECISION_TYPES) <= types:
-            report.add("双方向: Webhook", "Two-way: webhook", "warn",
-                       f"Webhook「{h.get('name')}」に課題の更新（2）・一括更新（14）の通知が含まれていません",
-                       f"webhook {h.get('name')!r} lacks activity types 2 (updated) / 14 (bulk updated)")
+            report.add(
+                "双方向: Webhook",
+                "Two-way: webhook",
+                "warn",
+                f"Webhook「{h.get('name')}」に課題の更新（2）・一括更新（14）の通知が含まれていません",
+                f"webhook {h.get('name')!r} lacks activity types 2 (updated) / 14 (bulk updated)",
+            )
             return
-        report.add("双方向: Webhook", "Two-way: webhook", "ok", f"Webhook「{h.get('name')}」→ {shown}",
-                   f"webhook {h.get('name')!r} → {shown}")
+        report.add(
+            "双方向: Webhook",
+            "Two-way: webhook",
+            "ok",
+            f"Webhook「{h.get('name')}」→ {shown}",
+            f"webhook {h.get('name')!r} → {shown}",
+        )
         return
-    report.add("双方向: Webhook", "Two-way: webhook", "error",
-               f"プロジェクト {config.backlog.project_key} に {shown} への Webhook がありません",
-               f"no webhook of project {config.backlog.project_key} points at {shown}")
+    report.add(
+        "双方向: Webhook",
+        "Two-way: webhook",
+        "error",
+        f"プロジェクト {config.backlog.project_key} に {shown} への Webhook がありません",
+        f"no webhook of project {config.backlog.project_key} points at {shown}",
+    )
 
 
 def _secret(t: Any) -> str | None:

@@ -24,8 +24,9 @@ _API_KEY_JSON = re.compile(r"(['\"]apiKey['\"]\s*+[:,]\s*+['\"])[^'\"]+", re.I)
 _BEARER = re.compile(r"(Bearer\s++)[A-Za-z0-9._~+/=-]+", re.I)
 #: OAuth 2.0 token requests and answers (form fields and JSON members)
 _OAUTH_PARAM = re.compile(r"((?:refresh_token|access_token|client_secret)=)[^&\s\"'<>]+", re.I)
-_OAUTH_JSON = re.compile(r"(['\"](?:refresh_?token|access_?token|client_?secret)['\"]\s{0,8}:\s{0,8}['\"])[^'\"]+",
-                         re.I)
+_OAUTH_JSON = re.compile(
+    r"(['\"](?:refresh_?token|access_?token|client_?secret)['\"]\s{0,8}:\s{0,8}['\"])[^'\"]+", re.I
+)
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
@@ -128,5 +129,3 @@ def install_log_redaction(*secrets: str | None) -> RedactingFilter:
         if _filter not in logger.filters:
             logger.addFilter(_filter)
     return _filter
-
-

@@ -31,8 +31,12 @@ def open_state(config: Any) -> Any:
 
     s = config.state
     try:
-        return open_store(path=s.path, dynamodb_table=s.dynamodb_table or None, region=s.region or None,
-                          translation_ttl_days=s.translation_ttl_days)
+        return open_store(
+            path=s.path,
+            dynamodb_table=s.dynamodb_table or None,
+            region=s.region or None,
+            translation_ttl_days=s.translation_ttl_days,
+        )
     except StateOpenError as exc:
         from .config import ConfigError
 
@@ -89,8 +93,13 @@ def translate_options(config: Any, engine: str | None = None) -> dict[str, Any]:
             opts["region"] = t.region
         return opts
     if engine == "deepl":
-        deepl_formality = {"FORMAL": "prefer_more", "INFORMAL": "prefer_less"}.get(t.formality.upper(), t.formality or None)
-        opts = {"auth_key": os.environ.get(t.deepl_auth_key_env or "DEEPL_AUTH_KEY") or None, "formality": deepl_formality}
+        deepl_formality = {"FORMAL": "prefer_more", "INFORMAL": "prefer_less"}.get(
+            t.formality.upper(), t.formality or None
+        )
+        opts = {
+            "auth_key": os.environ.get(t.deepl_auth_key_env or "DEEPL_AUTH_KEY") or None,
+            "formality": deepl_formality,
+        }
         if t.deepl_server_url:
             opts["server_url"] = t.deepl_server_url
         if t.deepl_glossary_id:
@@ -155,8 +164,9 @@ def build_pipeline(
     jvn = jvn_source(config, store, stats)
     if jvn is not None:
         closers.append(jvn.close)
-    builder = IssueBuilder(tr, priorities=dict(config.backlog.priority), due_days=dict(config.backlog.due_days),
-                           jvn=jvn)
+    builder = IssueBuilder(
+        tr, priorities=dict(config.backlog.priority), due_days=dict(config.backlog.due_days), jvn=jvn
+    )
     secrets: tuple[str, ...] = ()
     sink_name = "stdout" if dry_run else config.delivery.sink
     if sink_name == "stdout":
@@ -168,14 +178,23 @@ def build_pipeline(
     else:
         sink, secrets = _backlog_sink(config, stats, backlog_transport, ssm_client, secrets_client)
         closers.append(sink.shutdown)
-    lifecycle = Lifecycle(store=store, sink=sink, builder=builder, stats=stats, filters=config.filter,
-                          clock=clock or _time.time, group_by=config.grouping.group_by,
-                          project=config.backlog.project_key, digest=config.digest, risk=config.risk,
-                          coalesce_seconds=config.grouping.coalesce_seconds,
-                          closed_resolution=config.backlog.closed_resolution,
-                          suppressed_resolution=config.backlog.suppressed_resolution,
-                          index_lag_seconds=config.backlog.index_lag_seconds,
-                          claim_timeout_seconds=config.state.claim_timeout_seconds)
+    lifecycle = Lifecycle(
+        store=store,
+        sink=sink,
+        builder=builder,
+        stats=stats,
+        filters=config.filter,
+        clock=clock or _time.time,
+        group_by=config.grouping.group_by,
+        project=config.backlog.project_key,
+        digest=config.digest,
+        risk=config.risk,
+        coalesce_seconds=config.grouping.coalesce_seconds,
+        closed_resolution=config.backlog.closed_resolution,
+        suppressed_resolution=config.backlog.suppressed_resolution,
+        index_lag_seconds=config.backlog.index_lag_seconds,
+        claim_timeout_seconds=config.state.claim_timeout_seconds,
+    )
     return SendContext(Pipeline(lifecycle=lifecycle, secrets=secrets), config, stats, closers)
 
 
@@ -196,8 +215,9 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
 
     b = config.backlog
     timeout = httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds))
-    oauth = session_from_config(b, ssm_client=ssm_client, secrets_client=secrets_client, transport=transport,
-                                timeout=timeout)
+    oauth = session_from_config(
+        b, ssm_client=ssm_client, secrets_client=secrets_client, transport=transport, timeout=timeout
+    )
     creds = resolve_credentials(config, ssm_client=ssm_client, secrets_client=secrets_client) if oauth is None else None
 
     def count(method: str, path: str, status: int) -> None:
@@ -205,10 +225,16 @@ def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, se
         stats.add(f"backlog_{method.lower()}")
 
     client = BacklogClient.from_config(
-        b, api_key=creds.api_key if creds else None, oauth_token=creds.oauth_token if creds else None, oauth=oauth,
+        b,
+        api_key=creds.api_key if creds else None,
+        oauth_token=creds.oauth_token if creds else None,
+        oauth=oauth,
         transport=transport,
-        on_request=count, timeout=timeout, max_retries=b.max_retries,
-        max_rate_limit_wait=b.max_wait_seconds, backoff_base=b.retry_backoff_seconds,
+        on_request=count,
+        timeout=timeout,
+        max_retries=b.max_retries,
+        max_rate_limit_wait=b.max_wait_seconds,
+        backoff_base=b.retry_backoff_seconds,
     )
     # OAuth tokens rotate: they reach the redaction module as they are issued (register_secret), not through here
     secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s) if creds else ()

@@ -23,8 +23,12 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _run(cfg: Path, src: Path, env: dict, kill_after: float | None) -> int | None:
-    proc = subprocess.Popen([sys.executable, "-m", "inspector2backlog.cli", "send", str(src), "--config", str(cfg)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "inspector2backlog.cli", "send", str(src), "--config", str(cfg)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     if kill_after is None:
         return proc.wait(timeout=120)
     try:

@@ -24,8 +24,11 @@ def test_a_batch_is_looked_up_once_and_cached_in_dynamodb(aws_app, monkeypatch) 
         assert len(issues) == 3
         for jid in ("JVNDB-2024-001987", "JVNDB-2024-003719", "JVNDB-2024-004102"):
             assert sum(f"JVN iPedia {jid}" in i["description"] for i in issues) == 1
-        item = aws_client("dynamodb", aws_app["endpoint"]).get_item(
-            TableName=TABLE, Key={"pk": {"S": "cache#jvn1:CVE-2024-3094"}}).get("Item")
+        item = (
+            aws_client("dynamodb", aws_app["endpoint"])
+            .get_item(TableName=TABLE, Key={"pk": {"S": "cache#jvn1:CVE-2024-3094"}})
+            .get("Item")
+        )
         assert item and "JVNDB-2024-001987" in item["text"]["S"] and int(item["ttl"]["N"]) > 0
         descriptions_sent = [r["body"]["Text"] for r in aws_app["translate"].requests if r.get("body")]
         assert not any("Malicious code was discovered" in t for t in descriptions_sent)

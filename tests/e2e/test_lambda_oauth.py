@@ -25,11 +25,14 @@ def test_warm_container_renews_tokens_and_stores_the_rotated_refresh_token(
     capsys,
 ):
     sm = aws_client("secretsmanager", moto_endpoint)
-    arn = sm.create_secret(Name="inspector2backlog/backlog-oauth", SecretString=json.dumps(
-        {"clientSecret": CLIENT[1], "refreshToken": FIRST_REFRESH, "note": "kept"}))["ARN"]
+    arn = sm.create_secret(
+        Name="inspector2backlog/backlog-oauth",
+        SecretString=json.dumps({"clientSecret": CLIENT[1], "refreshToken": FIRST_REFRESH, "note": "kept"}),
+    )["ARN"]
     detail = json.loads((EXAMPLES / "01-ecr-critical-xz.event.json").read_text())
-    with FakeBacklog(oauth_client=CLIENT, oauth_refresh_token=FIRST_REFRESH, oauth_token_seconds=2,
-                     latency=0.1) as fake:
+    with FakeBacklog(
+        oauth_client=CLIENT, oauth_refresh_token=FIRST_REFRESH, oauth_token_seconds=2, latency=0.1
+    ) as fake:
         for k, v in {
             "AWS_ENDPOINT_URL": moto_endpoint,
             "I2B_BACKLOG_SPACE_URL": fake.url,
@@ -57,9 +60,13 @@ def test_warm_container_renews_tokens_and_stores_the_rotated_refresh_token(
         assert n >= 2 and len(fake.issues) == n
         assert fake.counts["oauth_token"] >= 2 and fake.counts["oauth_invalid_grant"] == 0
         for i, r in enumerate(fake.requests):  # renewed before expiry; a late 401 (a slow machine) is recovered
-            assert r.status in (200, 201) or (r.status == 401 and any(
-                (x.method, x.path, x.status) in ((r.method, r.path, 200), (r.method, r.path, 201))
-                for x in fake.requests[i + 1:])), r
+            assert r.status in (200, 201) or (
+                r.status == 401
+                and any(
+                    (x.method, x.path, x.status) in ((r.method, r.path, 200), (r.method, r.path, 201))
+                    for x in fake.requests[i + 1 :]
+                )
+            ), r
         stored = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
         assert stored == {"clientSecret": CLIENT[1], "refreshToken": fake.refresh_token, "note": "kept"}
         assert fake.refresh_token != FIRST_REFRESH

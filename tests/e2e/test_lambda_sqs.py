@@ -25,7 +25,8 @@ def aws_app(moto_endpoint, monkeypatch):
     with FakeBacklog() as fake, TranslateServer() as translate:
         DynamoDBStore(TABLE, endpoint_url=moto_endpoint).create_table()
         secret_arn = aws_client("secretsmanager", moto_endpoint).create_secret(
-            Name="inspector2backlog/backlog-api-key", SecretString=fake.api_key)["ARN"]
+            Name="inspector2backlog/backlog-api-key", SecretString=fake.api_key
+        )["ARN"]
         sqs = aws_client("sqs", moto_endpoint)
         queue_url = sqs.create_queue(QueueName="inspector2backlog-events")["QueueUrl"]
         env = {
@@ -57,10 +58,19 @@ def _batch(app, bodies: list[str]) -> dict:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
         assert got, "messages did not come back from SQS"
         for m in got:
-            records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                            "attributes": {}, "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                            "eventSource": "aws:sqs", "awsRegion": "ap-northeast-1",
-                            "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:inspector2backlog-events"})
+            records.append(
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "awsRegion": "ap-northeast-1",
+                    "eventSourceARN": "arn:aws:sqs:ap-northeast-1:123456789012:inspector2backlog-events",
+                }
+            )
     return {"Records": records}
 
 
@@ -68,8 +78,13 @@ def _events(*names: str) -> list[str]:
     return [(EXAMPLES / n).read_text() for n in names]
 
 
-FINDINGS = ("01-ecr-critical-xz.event.json", "02-ec2-high-openssh.event.json", "03-lambda-medium-requests.event.json",
-            "04-ec2-network-rdp.event.json", "05-lambda-code-hardcoded-credentials.event.json")
+FINDINGS = (
+    "01-ecr-critical-xz.event.json",
+    "02-ec2-high-openssh.event.json",
+    "03-lambda-medium-requests.event.json",
+    "04-ec2-network-rdp.event.json",
+    "05-lambda-code-hardcoded-credentials.event.json",
+)
 
 
 def _from_inspector(app, names: tuple[str, ...]) -> list[str]:
@@ -78,10 +93,23 @@ def _from_inspector(app, names: tuple[str, ...]) -> list[str]:
     seed_inspector_findings(app["endpoint"], [details])
     listed = aws_client("inspector2", app["endpoint"]).list_findings(maxResults=100)["findings"]
     assert sorted(f["findingArn"] for f in listed) == sorted(d["findingArn"] for d in details)
-    return [json.dumps({"version": "0", "id": f"ev-{n}", "detail-type": "Inspector2 Finding", "source": "aws.inspector2",
-                        "account": f["awsAccountId"], "time": "2024-09-04T16:50:37Z", "region": REGION,
-                        "resources": [r["id"] for r in f["resources"]], "detail": f}, default=str)  # boto3 datetimes
-            for n, f in enumerate(listed)]
+    return [
+        json.dumps(
+            {
+                "version": "0",
+                "id": f"ev-{n}",
+                "detail-type": "Inspector2 Finding",
+                "source": "aws.inspector2",
+                "account": f["awsAccountId"],
+                "time": "2024-09-04T16:50:37Z",
+                "region": REGION,
+                "resources": [r["id"] for r in f["resources"]],
+                "detail": f,
+            },
+            default=str,
+        )  # boto3 datetimes
+        for n, f in enumerate(listed)
+    ]
 
 
 def test_sqs_batch_with_a_poisoned_record(aws_app, capsys, caplog):
@@ -209,8 +237,11 @@ def test_a_batch_whose_handler_died_mid_claim_is_redelivered_and_filed(aws_app, 
     from pathlib import Path
 
     fake, sqs, url = aws_app["fake"], aws_app["sqs"], aws_app["queue_url"]
-    for k, v in {"I2B_STATE_CLAIM_TIMEOUT_SECONDS": "6", "I2B_BACKLOG_INDEX_LAG_SECONDS": "0",
-                 "I2B_TRANSLATE_ENGINE": "offline"}.items():
+    for k, v in {
+        "I2B_STATE_CLAIM_TIMEOUT_SECONDS": "6",
+        "I2B_BACKLOG_INDEX_LAG_SECONDS": "0",
+        "I2B_TRANSLATE_ENGINE": "offline",
+    }.items():
         monkeypatch.setenv(k, v)
     aws_lambda.reset()
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
@@ -219,8 +250,13 @@ def test_a_batch_whose_handler_died_mid_claim_is_redelivered_and_filed(aws_app, 
 
     src = str(Path(__file__).resolve().parents[2] / "src")
     code = "import json, sys; from inspector2backlog import aws_lambda; aws_lambda.sqs_handler(json.load(sys.stdin))"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": src})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": src},
+    )
     proc.stdin.write(json.dumps(event).encode())
     proc.stdin.close()
     deadline = time.monotonic() + 60
@@ -237,8 +273,11 @@ def test_a_batch_whose_handler_died_mid_claim_is_redelivered_and_filed(aws_app, 
         time.sleep(1.1)  # the visibility timeout: the message was never deleted
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2).get("Messages", [])
         assert len(got) == 1, "the message must still be on the queue"
-        ev = {"Records": [{**event["Records"][0], "messageId": got[0]["MessageId"],
-                           "receiptHandle": got[0]["ReceiptHandle"]}]}
+        ev = {
+            "Records": [
+                {**event["Records"][0], "messageId": got[0]["MessageId"], "receiptHandle": got[0]["ReceiptHandle"]}
+            ]
+        }
         result = aws_lambda.sqs_handler(ev, None)
         failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
         for r in ev["Records"]:  # what Lambda does with a partial batch response

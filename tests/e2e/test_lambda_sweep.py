@@ -74,7 +74,9 @@ def test_sweep_that_still_fails_is_loud_and_the_record_waits(aws_app, no_retries
 
     assert err.value.result == {"retried": 1, "failures": 1, "actions": {"failed": 1}}
     assert "1 of 1 still not delivered" in str(err.value)
-    errors = [r for r in caplog.records if r.levelname == "ERROR" and r.getMessage() == "pending sweep: still not delivered"]
+    errors = [
+        r for r in caplog.records if r.levelname == "ERROR" and r.getMessage() == "pending sweep: still not delivered"
+    ]
     assert [r.key for r in errors] == [key]
     out = capsys.readouterr()
     assert any(m.get("SweepFailures") == 1 for m in _emf(out.out))
@@ -111,8 +113,9 @@ def test_sweep_writes_a_pending_group_issue(aws_app, monkeypatch):
 
 def test_dispatch_routes_scheduled_tasks_and_refuses_unknown_events(monkeypatch):
     seen = []
-    monkeypatch.setattr(aws_lambda, "pull_handler", lambda event, context: seen.append(event) or {"pulled": 0},
-                        raising=False)
+    monkeypatch.setattr(
+        aws_lambda, "pull_handler", lambda event, context: seen.append(event) or {"pulled": 0}, raising=False
+    )
     assert aws_lambda.dispatch_handler({"inspector2backlog": "pull"}, None) == {"pulled": 0}
     assert seen == [{"inspector2backlog": "pull"}]
     for event in ({"inspector2backlog": "sweeep"}, {"detail-type": "Scheduled Event"}, [], None):

@@ -25,8 +25,11 @@ def test_sns_mail_to_issue_path(moto_endpoint, tmp_path, monkeypatch):
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q_arn)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     cfg = tmp_path / "i2b.toml"
-    cfg.write_text(f'[delivery]\nsink = "sns"\nsns_topic_arn = "{topic}"\n[state]\npath = "{tmp_path / "s.sqlite3"}"\n'
-                   '[filter]\nmin_severity = "LOW"\n', encoding="utf-8")
+    cfg.write_text(
+        f'[delivery]\nsink = "sns"\nsns_topic_arn = "{topic}"\n[state]\npath = "{tmp_path / "s.sqlite3"}"\n'
+        '[filter]\nmin_severity = "LOW"\n',
+        encoding="utf-8",
+    )
     src = EXAMPLES / "01-ecr-critical-xz.event.json"
     runner = CliRunner()
     for _ in range(2):  # the second run is a re-delivery: nothing is mailed
@@ -75,8 +78,9 @@ def test_doctor_checks_the_mail_subscription_is_confirmed_with_authentication(mo
     r = _doctor(cfg, monkeypatch, moto_endpoint)
     assert r.exit_code == 1 and "メールの購読がありません" in r.output
 
-    sub = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="sec@example.backlog.jp",
-                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    sub = sns.subscribe(
+        TopicArn=topic, Protocol="email", Endpoint="sec@example.backlog.jp", ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
     r = _doctor(cfg, monkeypatch, moto_endpoint)
     assert r.exit_code == 0, r.output
     assert "[OK]   SNS 購読 (SNS subscription): sec@example.backlog.jp は認証付きで確認済みです" in r.output
@@ -84,7 +88,9 @@ def test_doctor_checks_the_mail_subscription_is_confirmed_with_authentication(mo
     attrs = sns_backends[topic.split(":")[4]][topic.split(":")[3]].subscriptions[sub].attributes
     attrs["ConfirmationWasAuthenticated"] = False
     r = _doctor(cfg, monkeypatch, moto_endpoint)
-    assert r.exit_code == 1 and "認証なしで確認されています" in r.output and "AuthenticateOnUnsubscribe=true" in r.output
+    assert (
+        r.exit_code == 1 and "認証なしで確認されています" in r.output and "AuthenticateOnUnsubscribe=true" in r.output
+    )
 
     attrs["PendingConfirmation"] = True
     r = _doctor(cfg, monkeypatch, moto_endpoint)

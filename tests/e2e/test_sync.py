@@ -71,10 +71,17 @@ def findings() -> dict[str, dict]:
 
 
 def _event(f: dict) -> dict:
-    return {"version": "0", "id": "ev-" + f["findingArn"][-6:] + f["updatedAt"][:10],
-            "detail-type": "Inspector2 Finding",
-            "source": "aws.inspector2", "account": f["awsAccountId"], "time": f["updatedAt"], "region": REGION,
-            "resources": [], "detail": f}
+    return {
+        "version": "0",
+        "id": "ev-" + f["findingArn"][-6:] + f["updatedAt"][:10],
+        "detail-type": "Inspector2 Finding",
+        "source": "aws.inspector2",
+        "account": f["awsAccountId"],
+        "time": f["updatedAt"],
+        "region": REGION,
+        "resources": [],
+        "detail": f,
+    }
 
 
 # ---- Inspector: moto + paging proxy ----------------------------------------------------------------------------------
@@ -95,10 +102,14 @@ class PagingProxy:
             def _forward(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else None
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("host", "content-length", "connection", "accept-encoding")}
-                req = urllib.request.Request(proxy.upstream + self.path, data=body, headers=headers,
-                                             method=self.command)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length", "connection", "accept-encoding")
+                }
+                req = urllib.request.Request(
+                    proxy.upstream + self.path, data=body, headers=headers, method=self.command
+                )
                 try:
                     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
                         status, out, rh = resp.status, resp.read(), resp.headers
@@ -156,8 +167,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBacklog]:
 
 
 def write_config(tmp: Path, fake: FakeBacklog) -> Path:
-    return backlog_config(tmp, fake, "[sync]", f'regions = ["{REGION}"]', f'accounts = ["{MEMBER}"]',
-                          min_severity="HIGH")
+    return backlog_config(
+        tmp, fake, "[sync]", f'regions = ["{REGION}"]', f'accounts = ["{MEMBER}"]', min_severity="HIGH"
+    )
 
 
 def run(cfg: Path, *args: str):
@@ -181,8 +193,9 @@ def listed_pages(fs: dict[str, dict], *, copy_of_a: bool = True) -> list[list[di
 
 def state_dump(tmp: Path) -> list[tuple]:
     with SQLiteStore(tmp / "state.sqlite3") as store:
-        return [(r.key, r.phase, r.issue_key, r.status, r.updated_at, r.fingerprint, r.version)
-                for r in store.records()]
+        return [
+            (r.key, r.phase, r.issue_key, r.status, r.updated_at, r.fingerprint, r.version) for r in store.records()
+        ]
 
 
 def record(tmp: Path, key: str):
@@ -202,7 +215,7 @@ def issue_for(fake: FakeBacklog, arn: str) -> dict:
 
 def plan_counts(output: str) -> dict[str, str]:
     line = next(x for x in output.splitlines() if x.startswith("plan: "))
-    return dict(kv.split("=") for kv in line[len("plan: "):].split())
+    return dict(kv.split("=") for kv in line[len("plan: ") :].split())
 
 
 # ---- tests -----------------------------------------------------------------------------------------------------------
@@ -220,9 +233,19 @@ def test_dry_run_plans_then_sync_applies_exactly(tmp_path: Path, fake: FakeBackl
     r = run(cfg, "sync", "--dry-run")
     assert r.exit_code == 0, r.output
     counts = plan_counts(r.stdout)
-    assert counts == {"created": "1", "updated": "0", "closed": "1", "reopened": "0", "gone_closed": "1",
-                      "skipped": "2", "touched": "0", "failed": "0", "duplicates": "1", "writes": "3",
-                      "complete": "yes"}, r.stdout
+    assert counts == {
+        "created": "1",
+        "updated": "0",
+        "closed": "1",
+        "reopened": "0",
+        "gone_closed": "1",
+        "skipped": "2",
+        "touched": "0",
+        "failed": "0",
+        "duplicates": "1",
+        "writes": "3",
+        "complete": "yes",
+    }, r.stdout
     assert "書き込み 3 件: レート制限 150 件/分（既定値）で約 2 秒" in r.stdout
     assert "課題の作成 1 件" in r.stdout and "一覧から消えたため完了 1 件（予定）" in r.stdout
     assert "状態ストアと Backlog は変更していません" in r.stdout
@@ -298,8 +321,11 @@ def test_narrowing_filter_criteria_disables_gone_closes(tmp_path: Path, fake: Fa
     fs = findings()
     cfg = write_config(tmp_path, fake)
     seed_state(tmp_path, cfg, fs)
-    cfg.write_text(cfg.read_text(encoding="utf-8")
-                   + '[sync.filter_criteria]\nseverity = [{comparison = "EQUALS", value = "HIGH"}]\n', encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8")
+        + '[sync.filter_criteria]\nseverity = [{comparison = "EQUALS", value = "HIGH"}]\n',
+        encoding="utf-8",
+    )
     seed_pages(inspector.upstream, [[fs["D"]]])
     r = run(cfg, "sync")
     assert r.exit_code == 0, r.output
@@ -309,8 +335,9 @@ def test_narrowing_filter_criteria_disables_gone_closes(tmp_path: Path, fake: Fa
     assert issue_for(fake, fs["F"]["findingArn"])["status"]["name"] == "未対応"
 
 
-def test_writes_wait_for_an_exhausted_update_bucket(tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy,
-                                                    monkeypatch: pytest.MonkeyPatch):
+def test_writes_wait_for_an_exhausted_update_bucket(
+    tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy, monkeypatch: pytest.MonkeyPatch
+):
     from inspector2backlog.config import load_config
     from inspector2backlog.policy.sync import Syncer, SyncOptions, inspector_client
     from inspector2backlog.runtime import build_pipeline
@@ -332,8 +359,13 @@ def test_writes_wait_for_an_exhausted_update_bucket(tmp_path: Path, fake: FakeBa
     cfg = load_config(cfg_path)
     ctx = build_pipeline(cfg)
     try:
-        report = Syncer(ctx.pipeline.lifecycle, SyncOptions.from_config(cfg.sync), client_for=inspector_client,
-                        clock=fake.now, sleep=sleep).run()
+        report = Syncer(
+            ctx.pipeline.lifecycle,
+            SyncOptions.from_config(cfg.sync),
+            client_for=inspector_client,
+            clock=fake.now,
+            sleep=sleep,
+        ).run()
     finally:
         ctx.close()
     assert report.ok and report.writes == 3
@@ -345,14 +377,18 @@ def test_estimate_text():
     from inspector2backlog.policy.sync import estimate_text
 
     assert estimate_text(1234) == "書き込み 1,234 件: レート制限 150 件/分（既定値）で約 8.2 分"
-    assert estimate_text(20_000, per_minute=150) == ("書き込み 20,000 件: レート制限 150 件/分（Backlog から取得）で"
-                                                     "約 2.2 時間（134 分）")
+    assert estimate_text(20_000, per_minute=150) == (
+        "書き込み 20,000 件: レート制限 150 件/分（Backlog から取得）で約 2.2 時間（134 分）"
+    )
     assert estimate_text(0) == "書き込み 0 件: Backlog への書き込みはありません"
-    assert "書き込み間隔 2 秒" in estimate_text(100, pace_seconds=2.0) and "約 3.3 分" in estimate_text(100, pace_seconds=2.0)
+    assert "書き込み間隔 2 秒" in estimate_text(100, pace_seconds=2.0) and "約 3.3 分" in estimate_text(
+        100, pace_seconds=2.0
+    )
 
 
 def test_grouped_members_gone_from_the_listing_are_resolved_in_their_group(
-        tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy):
+    tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy
+):
     """vulnerability mode: one CVE on three instances → one issue; the listing then has only one of them → the group
     issue's resource list shrinks in one write, and a finding gone from the listing is resolved like a CLOSED one."""
     base = _example("02-ec2-high-openssh")
@@ -381,7 +417,8 @@ def test_grouped_members_gone_from_the_listing_are_resolved_in_their_group(
 
 
 def test_an_unreadable_listed_finding_becomes_one_fallback_issue(
-        tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy):
+    tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy
+):
     """A listed finding without an ARN is not dropped: one 【要確認】 issue with its raw JSON, filed once; the sync
     completes and its neighbours are handled as usual. (Odd numbers — "²", 10**400 — never get this far through
     boto3, which rejects them itself; the parser's handling of them is tested in tests/unit/test_parse.py.)"""
@@ -397,7 +434,10 @@ def test_an_unreadable_listed_finding_becomes_one_fallback_issue(
     new = [fake.issues[k] for k in set(fake.issues) - before]
     assert len(new) == 2
     fallback = next(i for i in new if i["summary"].startswith("【要確認】"))
-    assert "Inspector 通知の解析に失敗しました" in fallback["summary"] and "findingArn がありません" in fallback["description"]
+    assert (
+        "Inspector 通知の解析に失敗しました" in fallback["summary"]
+        and "findingArn がありません" in fallback["description"]
+    )
     assert no_arn["title"] in fallback["description"]  # the raw finding, pretty-printed
     assert fs["D"]["findingArn"] in next(i for i in new if i is not fallback)["description"]
     r = run(cfg, "sync", "--no-progress")  # the same listing again: nothing new is filed

@@ -11,8 +11,9 @@ from tests.fakes.myjvn_server import MyJvnServer
 from .test_sync import PagingProxy, fake, findings, inspector, run, seed_pages, write_config  # noqa: F401
 
 
-def test_a_page_is_looked_up_in_one_detail_call(tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy,
-                                                moto_endpoint: str) -> None:
+def test_a_page_is_looked_up_in_one_detail_call(
+    tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy, moto_endpoint: str
+) -> None:
     fs = findings()
     seed_pages(moto_endpoint, [[fs["A"], fs["D"]]])
     with MyJvnServer() as jvn:

@@ -48,8 +48,14 @@ def env(tmp_path: Path, fake: FakeBacklog, moto_endpoint, monkeypatch):
     monkeypatch.setenv(KEY_ENV, fake.api_key)
     monkeypatch.setenv(SECRET_ENV, secret)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    cfg = write_config(tmp_path, fake, "[two_way]", "enabled = true", f'webhook_secret_env = "{SECRET_ENV}"',
-                       'webhook_url = "https://abc.lambda-url.ap-northeast-1.on.aws"')
+    cfg = write_config(
+        tmp_path,
+        fake,
+        "[two_way]",
+        "enabled = true",
+        f'webhook_secret_env = "{SECRET_ENV}"',
+        'webhook_url = "https://abc.lambda-url.ap-northeast-1.on.aws"',
+    )
     monkeypatch.setenv("I2B_CONFIG_FILE", str(cfg))
     aws_lambda.reset()
     yield {"cfg": cfg, "secret": secret, "moto": moto_endpoint, "tmp": tmp_path}

@@ -52,8 +52,9 @@ def _env(tmp_path: Path, fake: FakeBacklog, moto: str, monkeypatch, *lines: str,
     monkeypatch.setenv(KEY_ENV, fake.api_key)
     monkeypatch.setenv(SECRET_ENV, secret)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
-    cfg = write_config(tmp_path, fake, *lines, "[two_way]", "enabled = true", f'webhook_secret_env = "{SECRET_ENV}"',
-                       **kw)
+    cfg = write_config(
+        tmp_path, fake, *lines, "[two_way]", "enabled = true", f'webhook_secret_env = "{SECRET_ENV}"', **kw
+    )
     monkeypatch.setenv("I2B_CONFIG_FILE", str(cfg))
     aws_lambda.reset()
     return {"cfg": cfg, "secret": secret, "moto": moto, "tmp": tmp_path, "n": 0}
@@ -198,8 +199,16 @@ def test_group_closed_by_inspector_is_not_a_decision(env, fake: FakeBacklog):
 
 @pytest.fixture()
 def digest_env(tmp_path: Path, fake: FakeBacklog, moto_endpoint, monkeypatch):
-    yield _env(tmp_path, fake, moto_endpoint, monkeypatch, "[digest]", 'below_severity = "HIGH"',
-               'period = "standing"', min_severity="INFORMATIONAL")
+    yield _env(
+        tmp_path,
+        fake,
+        moto_endpoint,
+        monkeypatch,
+        "[digest]",
+        'below_severity = "HIGH"',
+        'period = "standing"',
+        min_severity="INFORMATIONAL",
+    )
     aws_lambda.reset()
 
 
@@ -321,8 +330,9 @@ def test_forged_group_issue_and_lying_payload_do_nothing(env, fake: FakeBacklog)
     that claims 対応しない on the real one while Backlog says 未対応 is only a hint: nothing in AWS either way."""
     key = group_issue(env, fake, 3)
     real = fake.issue(key)
-    forged = fake.add_issue("偽のグループ課題", description=real["description"],
-                            issueTypeId=fake.issue_type_id("脆弱性"))
+    forged = fake.add_issue(
+        "偽のグループ課題", description=real["description"], issueTypeId=fake.issue_type_id("脆弱性")
+    )
     lie = fake.webhook_payload(real, [{"field": "status", "new_value": "4", "old_value": "1", "type": "standard"}])
     lie["content"]["status"] = {"id": 4, "name": "完了"}
     with FunctionUrl(aws_lambda.webhook_handler) as fu:

@@ -40,8 +40,14 @@ def test_sqs_handler_imports_nothing_of_two_way(tmp_path: Path):
         "print(sorted(m for m in sys.modules if m.startswith('inspector2backlog.twoway')))\n"
     )
     env_ = {k: v for k, v in os.environ.items() if not k.startswith("I2B_")}
-    env_.update({"PYTHONPATH": str(REPO / "src"), "I2B_DELIVERY_SINK": "stdout",
-                 "I2B_STATE_PATH": str(tmp_path / "s.sqlite3"), "I2B_FILTER_MIN_SEVERITY": "LOW"})
+    env_.update(
+        {
+            "PYTHONPATH": str(REPO / "src"),
+            "I2B_DELIVERY_SINK": "stdout",
+            "I2B_STATE_PATH": str(tmp_path / "s.sqlite3"),
+            "I2B_FILTER_MIN_SEVERITY": "LOW",
+        }
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env_, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"

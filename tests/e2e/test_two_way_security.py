@@ -21,8 +21,15 @@ from .test_two_way import ARN, SECRET_ENV, env as _env, fake, filed, suppress_fi
 @pytest.fixture()
 def env(_env, fake, monkeypatch):
     """As in test_two_way, with AWS calls counted (a proxy in front of moto) and a small body limit."""
-    cfg = write_config(_env["tmp"], fake, "[two_way]", "enabled = true", f'webhook_secret_env = "{SECRET_ENV}"',
-                       "max_body_bytes = 16384", 'allowed_source_ips = ["127.0.0.0/8", "192.0.2.0/24"]')
+    cfg = write_config(
+        _env["tmp"],
+        fake,
+        "[two_way]",
+        "enabled = true",
+        f'webhook_secret_env = "{SECRET_ENV}"',
+        "max_body_bytes = 16384",
+        'allowed_source_ips = ["127.0.0.0/8", "192.0.2.0/24"]',
+    )
     monkeypatch.setenv("I2B_CONFIG_FILE", str(_env["cfg"]))
     with CountingProxy(_env["moto"]) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
@@ -44,8 +51,11 @@ def test_rejected_requests_call_nothing(env, fake: FakeBacklog, case: str, caplo
     before = _counts(env, fake)
     source_ip = "198.51.100.7" if case == "wrong ip" else ""
     with FunctionUrl(aws_lambda.webhook_handler, source_ip=source_ip) as fu, caplog.at_level(logging.WARNING):
-        path = {"no secret": "/", "wrong secret": "/hook/" + "x" * len(secret),
-                "wrong token": "/?token=" + secret[:-1] + ("B" if secret.endswith("A") else "A")}.get(case, f"/hook/{secret}")
+        path = {
+            "no secret": "/",
+            "wrong secret": "/hook/" + "x" * len(secret),
+            "wrong token": "/?token=" + secret[:-1] + ("B" if secret.endswith("A") else "A"),
+        }.get(case, f"/hook/{secret}")
         raw = json.dumps({**payload, "pad": "あ" * 6000}).encode() if case == "oversized" else None
         status, body = send_webhook(fu.url + path, payload, raw=raw)
     assert status == (413 if case == "oversized" else 403), body
@@ -53,8 +63,13 @@ def test_rejected_requests_call_nothing(env, fake: FakeBacklog, case: str, caplo
     assert suppress_filters(env) == []
     logged = caplog.text
     assert "webhook request rejected" in logged and secret not in logged
-    reason = {"no secret": "no_secret", "wrong secret": "bad_secret", "wrong token": "bad_secret",
-              "wrong ip": "source_ip", "oversized": "too_large"}[case]
+    reason = {
+        "no secret": "no_secret",
+        "wrong secret": "bad_secret",
+        "wrong token": "bad_secret",
+        "wrong ip": "source_ip",
+        "oversized": "too_large",
+    }[case]
     out = capsys.readouterr().out
     metric = [json.loads(line) for line in out.splitlines() if '"WebhookRejected"' in line]
     assert metric and metric[-1]["reason"] == reason and secret not in out
@@ -68,9 +83,13 @@ def _post(env: dict, payload: dict) -> int:
 
 def test_a_lying_payload_does_nothing_in_aws(env, fake: FakeBacklog):
     issue = filed(env, fake)
-    payload = fake.webhook_payload(fake.issue(issue["issueKey"]), [
-        {"field": "status", "new_value": "4", "old_value": "1", "type": "standard"},
-        {"field": "resolution", "new_value": "1", "old_value": "", "type": "standard"}])
+    payload = fake.webhook_payload(
+        fake.issue(issue["issueKey"]),
+        [
+            {"field": "status", "new_value": "4", "old_value": "1", "type": "standard"},
+            {"field": "resolution", "new_value": "1", "old_value": "", "type": "standard"},
+        ],
+    )
     payload["content"]["status"] = {"id": 4, "name": "完了"}  # the payload says closed; Backlog says 未対応
     before = len(env["proxy"].requests)
     assert _post(env, payload) == 200
@@ -86,15 +105,19 @@ def test_issues_that_are_not_ours_do_nothing(env, fake: FakeBacklog):
     marker = f"\n\nFinding ARN: `{ARN}`"
     forged = [
         # our project and issue type, carrying our finding's ARN: but our state store maps the ARN to another issue
-        fake.add_issue("偽の課題", description=marker, issueTypeId=fake.issue_type_id("脆弱性"),
-                       **{f"customField_{cf}": ARN}),
+        fake.add_issue(
+            "偽の課題", description=marker, issueTypeId=fake.issue_type_id("脆弱性"), **{f"customField_{cf}": ARN}
+        ),
         # our project, another issue type
         fake.add_issue("タスク", description=marker, issueTypeId=fake.issue_type_id("タスク")),
         # another project
         fake.add_issue("他プロジェクト", description=marker, project="OPS", issueTypeId=other.issue_types[0]["id"]),
         # an ARN we never filed
-        fake.add_issue("知らない検出結果", issueTypeId=fake.issue_type_id("脆弱性"),
-                       description="\n\nFinding ARN: `arn:aws:inspector2:ap-northeast-1:111122223333:finding/ffff`"),
+        fake.add_issue(
+            "知らない検出結果",
+            issueTypeId=fake.issue_type_id("脆弱性"),
+            description="\n\nFinding ARN: `arn:aws:inspector2:ap-northeast-1:111122223333:finding/ffff`",
+        ),
     ]
     before = len(env["proxy"].requests)
     for issue in forged:

@@ -34,8 +34,9 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def send_json(self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = (),
-                  content_type: str = "application/json") -> None:
+    def send_json(
+        self, status: int, payload: Any, headers: Iterable[tuple[str, str]] = (), content_type: str = "application/json"
+    ) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send(status, body, [("Content-Type", content_type), *headers])
 

@@ -80,9 +80,13 @@ def handler_for(
                 record["body"] = body
                 fault = server._next_fault()
                 if fault:
-                    status = {"ThrottlingException": 429, "TooManyRequestsException": 429,
-                              "InternalServerException": 500, "InternalServerErrorException": 500,
-                              "AccessDeniedException": 403}.get(fault, 400)
+                    status = {
+                        "ThrottlingException": 429,
+                        "TooManyRequestsException": 429,
+                        "InternalServerException": 500,
+                        "InternalServerErrorException": 500,
+                        "AccessDeniedException": 403,
+                    }.get(fault, 400)
                     raise ApiError(status, fault, "injected fault")
                 status, payload = route(self.command, parts, query, body)
             except ApiError as e:

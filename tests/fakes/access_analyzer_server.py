@@ -22,18 +22,38 @@ from ._restjson import ApiError, handler_for, lookup_path, page
 
 REGION = "us-west-2"
 ACCOUNT = "111122223333"
-SUMMARY_KEYS = ("analyzedAt", "createdAt", "error", "id", "resource", "resourceType", "resourceOwnerAccount",
-                "status", "updatedAt", "findingType")
+SUMMARY_KEYS = (
+    "analyzedAt",
+    "createdAt",
+    "error",
+    "id",
+    "resource",
+    "resourceType",
+    "resourceOwnerAccount",
+    "status",
+    "updatedAt",
+    "findingType",
+)
 _EXTERNAL_KEYS = ("action", "condition", "isPublic", "principal", "sources")
-_RESTRICTIONS = (("resourceControlPolicyRestrictionType", "resourceControlPolicyRestriction"),
-                 ("serviceControlPolicyRestrictionType", "serviceControlPolicyRestriction"))
+_RESTRICTIONS = (
+    ("resourceControlPolicyRestrictionType", "resourceControlPolicyRestriction"),
+    ("serviceControlPolicyRestrictionType", "serviceControlPolicyRestriction"),
+)
 _INTERNAL_KEYS = ("action", "condition", "principal", "sources", "principalOwnerAccount", "accessType", "principalType")
 
 
 def _iso(v: Any) -> Any:
     if isinstance(v, dict) and v.get("__class__") == "datetime":  # placebo recordings
-        v = datetime(v["year"], v["month"], v["day"], v.get("hour", 0), v.get("minute", 0), v.get("second", 0),
-                     v.get("microsecond", 0), tzinfo=UTC)
+        v = datetime(
+            v["year"],
+            v["month"],
+            v["day"],
+            v.get("hour", 0),
+            v.get("minute", 0),
+            v.get("second", 0),
+            v.get("microsecond", 0),
+            tzinfo=UTC,
+        )
     if isinstance(v, datetime):
         return v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return v
@@ -73,8 +93,13 @@ class AccessAnalyzerServer(LoopbackServer[str]):
     def add_analyzer(self, name: str, analyzer_type: str = "ACCOUNT") -> str:
         arn = f"arn:aws:access-analyzer:{REGION}:{ACCOUNT}:analyzer/{name}"
         with self._lock:
-            self.analyzers[arn] = {"arn": arn, "name": name, "type": analyzer_type,
-                                   "createdAt": "2024-01-01T00:00:00.000Z", "status": "ACTIVE"}
+            self.analyzers[arn] = {
+                "arn": arn,
+                "name": name,
+                "type": analyzer_type,
+                "createdAt": "2024-01-01T00:00:00.000Z",
+                "status": "ACTIVE",
+            }
             self.findings.setdefault(arn, {})
         return arn
 

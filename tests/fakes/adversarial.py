@@ -43,7 +43,7 @@ INPUTS: dict[str, Callable[[int], str]] = {
     "http://a + )×N": lambda n: "http://a" + ")" * n,
     "private key header": lambda n: "-----BEGIN PRIVATE KEY-----\n" + "A" * n,
     "private key headers×N": _rep("-----BEGIN PRIVATE KEY-----"),
-    "key = \"…": lambda n: 'token = "' + "a" * n,
+    'key = "…': lambda n: 'token = "' + "a" * n,
     "<x i= + spaces": lambda n: "<x i=" + " " * n,
     "<x×N": _rep("<x"),
     "<x>×N": _rep("<x>a"),
@@ -89,8 +89,11 @@ def issues(raw: str) -> list:
     from inspector2backlog.findings.parse import iter_text
 
     builder = _context().builder
-    return [builder.build(item) if isinstance(item, Finding) else builder.fallback(item, ("s3cr3t-value",))
-            for item in iter_text(raw, "adversarial") if not isinstance(item, Skipped)]
+    return [
+        builder.build(item) if isinstance(item, Finding) else builder.fallback(item, ("s3cr3t-value",))
+        for item in iter_text(raw, "adversarial")
+        if not isinstance(item, Skipped)
+    ]
 
 
 def render(raw: str, fmt: str) -> str:

@@ -278,17 +278,21 @@ class FakeBacklog:
             by_name = {t["name"]: t["id"] for t in types}
             fields_ = []
             for i, spec in enumerate(custom_fields):
-                fields_.append({
-                    "id": next(self._ids),
-                    "typeId": int(spec.get("typeId", 1)),
-                    "name": spec["name"],
-                    "description": "",
-                    "required": bool(spec.get("required", False)),
-                    "applicableIssueTypes": [by_name[n] for n in spec.get("applicableIssueTypes", ())],
-                    "allowAddItem": False,
-                    "items": [{"id": j + 1, "name": it, "displayOrder": j} for j, it in enumerate(spec.get("items", ()))],
-                    "displayOrder": i,
-                })
+                fields_.append(
+                    {
+                        "id": next(self._ids),
+                        "typeId": int(spec.get("typeId", 1)),
+                        "name": spec["name"],
+                        "description": "",
+                        "required": bool(spec.get("required", False)),
+                        "applicableIssueTypes": [by_name[n] for n in spec.get("applicableIssueTypes", ())],
+                        "allowAddItem": False,
+                        "items": [
+                            {"id": j + 1, "name": it, "displayOrder": j} for j, it in enumerate(spec.get("items", ()))
+                        ],
+                        "displayOrder": i,
+                    }
+                )
             project = _Project(
                 id=pid,
                 key=key,
@@ -382,8 +386,16 @@ class FakeBacklog:
         with self._lock:
             self._faults.extend(_Fault(status, method, pattern, apply, rate_headers) for _ in range(n))
 
-    def fail_every(self, n: int, status: int | str = 500, *, method: str | None = None, path: str | None = None,
-                   apply: bool = False, times: int = 1000) -> None:
+    def fail_every(
+        self,
+        n: int,
+        status: int | str = 500,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        apply: bool = False,
+        times: int = 1000,
+    ) -> None:
         """Every ``n``-th matching request (the n-th, 2n-th, …; up to ``times`` of them) fails as in :meth:`fail_next`."""
         pattern = re.compile(path) if path else None
         with self._lock:
@@ -466,13 +478,17 @@ class FakeBacklog:
         """Seed an issue directly (no HTTP)."""
         p = self.projects[project] if project else self.project
         with self._lock:
-            return self._create_issue(p, {
-                "summary": summary,
-                "description": description,
-                "issueTypeId": p.issue_types[0]["id"],
-                "priorityId": 3,
-                **extra,
-            }, {})
+            return self._create_issue(
+                p,
+                {
+                    "summary": summary,
+                    "description": description,
+                    "issueTypeId": p.issue_types[0]["id"],
+                    "priorityId": 3,
+                    **extra,
+                },
+                {},
+            )
 
     # ---- request handling (called from handler threads) --------------------------------------------------------
     def _handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], Any, str]:
@@ -484,7 +500,7 @@ class FakeBacklog:
         ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if body and ctype == "application/x-www-form-urlencoded":
             form = parse_qsl(body.decode("utf-8", "strict"), keep_blank_values=True)
-        rel = path[len("/api/v2/"):] if path.startswith("/api/v2/") else None
+        rel = path[len("/api/v2/") :] if path.startswith("/api/v2/") else None
         kind, route, args = self._route(method, rel)
         bucket = ("search" if rel in ("issues", "issues/count") else "read") if method == "GET" else "update"
         shown_query = [(k, "***" if k == "apiKey" else v) for k, v in query]
@@ -510,7 +526,12 @@ class FakeBacklog:
             if not self._authenticated(query, headers):
                 self.counts["unauthorized"] += 1
                 rec.status = 401
-                return 401, self._unauthorized_headers(headers, bucket), _error_body((11, "Authentication failure.", "")), ""
+                return (
+                    401,
+                    self._unauthorized_headers(headers, bucket),
+                    _error_body((11, "Authentication failure.", "")),
+                    "",
+                )
 
             if not self._count_request(bucket):
                 self.counts["rate_limited"] += 1
@@ -562,7 +583,7 @@ class FakeBacklog:
         auth = headers.get("Authorization") or ""
         if not auth.startswith("Bearer "):
             return False
-        token = auth[len("Bearer "):]
+        token = auth[len("Bearer ") :]
         if self.oauth_token and token == self.oauth_token:
             return True
         return self.access_tokens.get(token, 0.0) > self.now()
@@ -583,8 +604,12 @@ class FakeBacklog:
         self.access_tokens[access] = self.now() + self.oauth_token_seconds
         self.issued_tokens += [access, self.refresh_token]
         seconds = self.oauth_token_seconds
-        return 200, {"access_token": access, "token_type": "Bearer", "refresh_token": self.refresh_token,
-                     "expires_in": int(seconds) if float(seconds).is_integer() else seconds}
+        return 200, {
+            "access_token": access,
+            "token_type": "Bearer",
+            "refresh_token": self.refresh_token,
+            "expires_in": int(seconds) if float(seconds).is_integer() else seconds,
+        }
 
     @staticmethod
     def _check_four_byte(params: list[tuple[str, str]]) -> None:
@@ -629,9 +654,7 @@ class FakeBacklog:
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _iso(self, ts: float | None = None) -> str:
-        return dt.datetime.fromtimestamp(ts if ts is not None else self.now(), dt.UTC).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        return dt.datetime.fromtimestamp(ts if ts is not None else self.now(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def _user(self, uid: int) -> dict:
         u = self.users[uid]
@@ -743,8 +766,12 @@ class FakeBacklog:
 
     # ---- routes: issues ----------------------------------------------------------------------------------------
     def _check_text(self, params: list[tuple[str, str]]) -> None:
-        for name, limit in (("summary", SUMMARY_MAX), ("description", DESCRIPTION_MAX), ("comment", COMMENT_MAX),
-                            ("content", COMMENT_MAX)):
+        for name, limit in (
+            ("summary", SUMMARY_MAX),
+            ("description", DESCRIPTION_MAX),
+            ("comment", COMMENT_MAX),
+            ("content", COMMENT_MAX),
+        ):
             v = self._one(params, name)
             if v is not None and len(v) > limit:
                 raise _err(400, 7, f"{name} is too long (max {limit}).", name)
@@ -764,7 +791,9 @@ class FakeBacklog:
             raise _err(400, 7, "No such project.", "projectId")
         return p
 
-    def _create_issue(self, p: _Project, single: dict, custom: dict[int, list[str]], params: list | None = None) -> dict:
+    def _create_issue(
+        self, p: _Project, single: dict, custom: dict[int, list[str]], params: list | None = None
+    ) -> dict:
         params = params or []
         type_id = self._int(str(single["issueTypeId"]), "issueTypeId")
         issue_type = next((t for t in p.issue_types if t["id"] == type_id), None)
@@ -774,7 +803,9 @@ class FakeBacklog:
         for f in p.custom_fields:
             applies = not f["applicableIssueTypes"] or type_id in f["applicableIssueTypes"]
             if f["required"] and applies and not any(v.strip() for v in custom.get(f["id"], [])):
-                raise _err(400, 7, f"Please input a value for the custom field \"{f['name']}\".", f"customField_{f['id']}")
+                raise _err(
+                    400, 7, f'Please input a value for the custom field "{f["name"]}".', f"customField_{f['id']}"
+                )
         now = self._iso()
         iid = next(self._ids)
         key_id = p.next_key_id
@@ -826,7 +857,9 @@ class FakeBacklog:
             raise _err(400, 7, "No such priority.", "priorityId")
         return found
 
-    def _apply_common(self, p: _Project, issue: dict, params: list[tuple[str, str]], custom: dict[int, list[str]]) -> None:
+    def _apply_common(
+        self, p: _Project, issue: dict, params: list[tuple[str, str]], custom: dict[int, list[str]]
+    ) -> None:
         one = lambda n: self._one(params, n)  # noqa: E731
         if one("summary") is not None:
             issue["summary"] = one("summary")
@@ -875,7 +908,7 @@ class FakeBacklog:
         sort = self._one(params, "sort") or "created"
         key = {"created": "id", "updated": "updated", "id": "id"}.get(sort, "id")
         found.sort(key=lambda i: (i[key], i["id"]), reverse=(self._one(params, "order") or "desc") == "desc")
-        return 200, found[offset:offset + count]
+        return 200, found[offset : offset + count]
 
     def _r_count_issues(self, params):
         return 200, {"count": len(self._search(params))}
@@ -887,15 +920,24 @@ class FakeBacklog:
         custom = [(int(m.group(1)), v) for k, v in params if (m := re.fullmatch(r"customField_(\d+)", k))]
         indexed = bool(keyword or custom) or self.lag_every_list
         wanted = []
-        for name, path in (("projectId", ("projectId",)), ("statusId", ("status", "id")),
-                           ("issueTypeId", ("issueType", "id")), ("priorityId", ("priority", "id")),
-                           ("createdUserId", ("createdUser", "id")), ("id", ("id",))):
+        for name, path in (
+            ("projectId", ("projectId",)),
+            ("statusId", ("status", "id")),
+            ("issueTypeId", ("issueType", "id")),
+            ("priorityId", ("priority", "id")),
+            ("createdUserId", ("createdUser", "id")),
+            ("id", ("id",)),
+        ):
             ids = {self._int(v, f"{name}[]") for v in self._many(params, name)}
             if ids:
                 wanted.append((path, ids))
         dates = []
-        for name, field_, since in (("createdSince", "created", True), ("createdUntil", "created", False),
-                                    ("updatedSince", "updated", True), ("updatedUntil", "updated", False)):
+        for name, field_, since in (
+            ("createdSince", "created", True),
+            ("createdUntil", "created", False),
+            ("updatedSince", "updated", True),
+            ("updatedUntil", "updated", False),
+        ):
             value = self._one(params, name)
             if value:
                 dates.append((field_, self._date(value, name), since))
@@ -1005,8 +1047,11 @@ class FakeBacklog:
             "created": now,
             "updated": now,
             "stars": [],
-            "notifications": [{"id": i, "user": self._user(int(u)), "alreadyRead": False, "reason": 2}
-                              for i, u in enumerate(notified) if int(u) in self.users],
+            "notifications": [
+                {"id": i, "user": self._user(int(u)), "alreadyRead": False, "reason": 2}
+                for i, u in enumerate(notified)
+                if int(u) in self.users
+            ],
         }
         self.comments.setdefault(issue["id"], []).append(comment)
         return comment
@@ -1040,15 +1085,28 @@ class FakeBacklog:
         name, url = self._one(params, "name"), self._one(params, "hookUrl")
         if not name or not url:
             raise _err(400, 7, "Please input a value: name, hookUrl.", "name")
-        hook = {"id": next(self._ids), "name": name, "description": self._one(params, "description") or "",
-                "hookUrl": url, "allEvent": (self._one(params, "allEvent") or "false") == "true",
-                "activityTypeIds": [self._int(v, "activityTypeIds[]") for v in self._many(params, "activityTypeIds")],
-                "createdUser": self._user(self.myself_id), "created": self._iso()}
+        hook = {
+            "id": next(self._ids),
+            "name": name,
+            "description": self._one(params, "description") or "",
+            "hookUrl": url,
+            "allEvent": (self._one(params, "allEvent") or "false") == "true",
+            "activityTypeIds": [self._int(v, "activityTypeIds[]") for v in self._many(params, "activityTypeIds")],
+            "createdUser": self._user(self.myself_id),
+            "created": self._iso(),
+        }
         self.webhooks.setdefault(p.key, []).append(hook)
         return 201, hook
 
-    def user_changes(self, id_or_key: str | int, *, status: str | None = None, resolution: str | None = "",
-                     by: int = 102, comment: str = "") -> dict:
+    def user_changes(
+        self,
+        id_or_key: str | int,
+        *,
+        status: str | None = None,
+        resolution: str | None = "",
+        by: int = 102,
+        comment: str = "",
+    ) -> dict:
         """A person changes the issue in Backlog's UI (status / resolution by name; ``None`` resolution clears it).
         Returns the webhook payload Backlog would send (type 2, issue updated)."""
         with self._lock:
@@ -1057,29 +1115,56 @@ class FakeBacklog:
             changes = []
             if status is not None:
                 new = next(s_ for s_ in p.statuses if s_["name"] == status)
-                changes.append({"field": "status", "new_value": str(new["id"]), "old_value": str(issue["status"]["id"]),
-                                "type": "standard"})
+                changes.append(
+                    {
+                        "field": "status",
+                        "new_value": str(new["id"]),
+                        "old_value": str(issue["status"]["id"]),
+                        "type": "standard",
+                    }
+                )
                 issue["status"] = new
             if resolution != "":
                 new_r = next((r for r in self.resolutions if r["name"] == resolution), None) if resolution else None
                 old = issue["resolution"]
-                changes.append({"field": "resolution", "new_value": str(new_r["id"]) if new_r else "",
-                                "old_value": str(old["id"]) if old else "", "type": "standard"})
+                changes.append(
+                    {
+                        "field": "resolution",
+                        "new_value": str(new_r["id"]) if new_r else "",
+                        "old_value": str(old["id"]) if old else "",
+                        "type": "standard",
+                    }
+                )
                 issue["resolution"] = new_r
             issue["updated"] = self._iso()
             issue["updatedUser"] = self._user(by)
-            self._add_comment(issue, comment, [], [{"field": c["field"], "newValue": c["new_value"],
-                                                     "originalValue": c["old_value"]} for c in changes])
+            self._add_comment(
+                issue,
+                comment,
+                [],
+                [{"field": c["field"], "newValue": c["new_value"], "originalValue": c["old_value"]} for c in changes],
+            )
             return self.webhook_payload(issue, changes, by=by)
 
     def webhook_payload(self, issue: dict, changes: list[dict] | None = None, *, type_: int = 2, by: int = 102) -> dict:
         """The documented payload shape: ``{id, type, project, content{…}, createdUser, created}``."""
         p = self._find_project(str(issue["projectId"]))
-        return {"id": next(self._ids), "type": type_, "project": p.json(),
-                "content": {"id": issue["id"], "key_id": issue["keyId"], "summary": issue["summary"],
-                            "description": issue["description"], "comment": None, "changes": changes or [],
-                            "customFields": issue["customFields"]},
-                "createdUser": self._user(by), "created": self._iso()}
+        return {
+            "id": next(self._ids),
+            "type": type_,
+            "project": p.json(),
+            "content": {
+                "id": issue["id"],
+                "key_id": issue["keyId"],
+                "summary": issue["summary"],
+                "description": issue["description"],
+                "comment": None,
+                "changes": changes or [],
+                "customFields": issue["customFields"],
+            },
+            "createdUser": self._user(by),
+            "created": self._iso(),
+        }
 
 
 def send_webhook(url: str, payload: Any, *, timeout: float = 30.0, raw: bytes | None = None) -> tuple[int, str]:

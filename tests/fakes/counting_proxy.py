@@ -15,8 +15,9 @@ def _handler(server: CountingProxy) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             body = self.read_body()
             with server._lock:
-                server.requests.append({"method": self.command, "path": self.path,
-                                        "target": self.headers.get("X-Amz-Target", "")})
+                server.requests.append(
+                    {"method": self.command, "path": self.path, "target": self.headers.get("X-Amz-Target", "")}
+                )
             up = urlsplit(server.upstream)
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}

@@ -46,8 +46,12 @@ def _handler(server: DeepLServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            record: dict[str, Any] = {"path": self.path, "headers": dict(self.headers.items()), "body": None,
-                                      "size": len(raw)}
+            record: dict[str, Any] = {
+                "path": self.path,
+                "headers": dict(self.headers.items()),
+                "body": None,
+                "size": len(raw),
+            }
             with server._lock:
                 server.requests.append(record)
             if self.path != "/v2/translate":

@@ -22,11 +22,21 @@ def _handler(server: FunctionUrl) -> type[BaseHTTPRequestHandler]:
                 text, b64 = body.decode("utf-8"), False
             except UnicodeDecodeError:
                 text, b64 = base64.b64encode(body).decode("ascii"), True
-            event = {"version": "2.0", "rawPath": parts.path, "rawQueryString": parts.query,
-                     "headers": {k.lower(): v for k, v in self.headers.items()},
-                     "requestContext": {"http": {"method": self.command, "path": parts.path,
-                                                 "sourceIp": server.source_ip or self.client_address[0]}},
-                     "body": text, "isBase64Encoded": b64}
+            event = {
+                "version": "2.0",
+                "rawPath": parts.path,
+                "rawQueryString": parts.query,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "requestContext": {
+                    "http": {
+                        "method": self.command,
+                        "path": parts.path,
+                        "sourceIp": server.source_ip or self.client_address[0],
+                    }
+                },
+                "body": text,
+                "isBase64Encoded": b64,
+            }
             server.requests.append({"method": self.command, "path": parts.path, "bytes": len(body)})
             out = server.target(event, None)
             data = str(out.get("body") or "").encode("utf-8")

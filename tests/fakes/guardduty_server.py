@@ -20,8 +20,16 @@ from ._loopback import LoopbackServer
 from ._restjson import ApiError, handler_for, lookup_path, page, service_model, to_wire
 
 MAX_IDS = 50
-_NUMERIC = {"gt": "gt", "gte": "ge", "lt": "lt", "lte": "le", "greaterThan": "gt", "greaterThanOrEqual": "ge",
-            "lessThan": "lt", "lessThanOrEqual": "le"}
+_NUMERIC = {
+    "gt": "gt",
+    "gte": "ge",
+    "lt": "lt",
+    "lte": "le",
+    "greaterThan": "gt",
+    "greaterThanOrEqual": "ge",
+    "lessThan": "lt",
+    "lessThanOrEqual": "le",
+}
 
 
 def wire_finding(finding: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +74,11 @@ class GuardDutyServer(LoopbackServer[str]):
         if len(parts) >= 3 and parts[0] == "detector" and parts[2] == "findings" and method == "POST":
             store = self.detectors.get(parts[1])
             if store is None:
-                raise ApiError(400, "BadRequestException", "The request is rejected because the input detectorId "
-                                                           "is not owned by the current account.")
+                raise ApiError(
+                    400,
+                    "BadRequestException",
+                    "The request is rejected because the input detectorId is not owned by the current account.",
+                )
             op = parts[3] if len(parts) == 4 else ""
             if len(parts) == 3:
                 return 200, self._list(store, body)

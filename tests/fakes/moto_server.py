@@ -85,8 +85,12 @@ def seed_inspector_findings(endpoint_url: str, pages: list[list[dict]], region: 
     import json
 
     body = json.dumps({"results": pages, "region": region}).encode()
-    req = urllib.request.Request(f"{endpoint_url}/moto-api/static/inspector2/findings-results", data=body,
-                                 method="POST", headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{endpoint_url}/moto-api/static/inspector2/findings-results",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback
         assert resp.status == 201
 

@@ -29,8 +29,16 @@ from ._loopback import LoopbackServer, QuietHandler, aws_headers
 
 MAX_BODY = 1024 * 1024
 STATUS_NAMES = {0: "Unknown", 1: "New", 2: "In Progress", 3: "Suppressed", 4: "Resolved", 5: "Archived", 99: "Other"}
-SEVERITY_NAMES = {0: "Unknown", 1: "Informational", 2: "Low", 3: "Medium", 4: "High", 5: "Critical", 6: "Fatal",
-                  99: "Other"}
+SEVERITY_NAMES = {
+    0: "Unknown",
+    1: "Informational",
+    2: "Low",
+    3: "Medium",
+    4: "High",
+    5: "Critical",
+    6: "Fatal",
+    99: "Other",
+}
 _SUPPORTED_FILTERS = {"StringFilters", "NumberFilters", "Operator"}
 Fault = tuple[int, str]
 
@@ -77,8 +85,13 @@ def _string_match(values: list[Any], comparison: str, want: str) -> bool:
 
 def _number_match(values: list[Any], cond: dict[str, Any]) -> bool:
     nums = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    checks = {"Eq": lambda a, b: a == b, "Gt": lambda a, b: a > b, "Gte": lambda a, b: a >= b,
-              "Lt": lambda a, b: a < b, "Lte": lambda a, b: a <= b}
+    checks = {
+        "Eq": lambda a, b: a == b,
+        "Gt": lambda a, b: a > b,
+        "Gte": lambda a, b: a >= b,
+        "Lt": lambda a, b: a < b,
+        "Lte": lambda a, b: a <= b,
+    }
     return any(all(checks[k](n, float(v)) for k, v in cond.items() if k in checks) for n in nums)
 
 
@@ -105,9 +118,11 @@ def _matches(doc: dict[str, Any], filters: dict[str, Any] | None) -> bool:
 
 
 def _identifier(doc: dict[str, Any]) -> dict[str, str]:
-    return {"CloudAccountUid": doc.get("cloud", {}).get("account", {}).get("uid", ""),
-            "FindingInfoUid": doc.get("finding_info", {}).get("uid", ""),
-            "MetadataProductUid": doc.get("metadata", {}).get("product", {}).get("uid", "")}
+    return {
+        "CloudAccountUid": doc.get("cloud", {}).get("account", {}).get("uid", ""),
+        "FindingInfoUid": doc.get("finding_info", {}).get("uid", ""),
+        "MetadataProductUid": doc.get("metadata", {}).get("product", {}).get("uid", ""),
+    }
 
 
 class SecurityHubV2Server(LoopbackServer[Fault]):
@@ -143,8 +158,9 @@ class SecurityHubV2Server(LoopbackServer[Fault]):
         with self.store_lock:
             hits = [f for f in self.findings if _matches(f, body.get("Filters"))]
         for crit in reversed(body.get("SortCriteria") or []):
-            hits.sort(key=lambda f, c=crit: str((_values(f, c["Field"]) or [""])[0]),
-                      reverse=crit.get("SortOrder") == "desc")
+            hits.sort(
+                key=lambda f, c=crit: str((_values(f, c["Field"]) or [""])[0]), reverse=crit.get("SortOrder") == "desc"
+            )
         page = hits[offset : offset + size]
         out: dict[str, Any] = {"Findings": copy.deepcopy(page)}
         if offset + size < len(hits):
@@ -176,8 +192,9 @@ class SecurityHubV2Server(LoopbackServer[Fault]):
                     hit = next((f for f in self.findings if f.get("metadata", {}).get("uid") == wanted), None)
                 ref = {"FindingIdentifier": wanted} if ids is not None else {"MetadataUid": wanted}
                 if hit is None:
-                    unprocessed.append({**ref, "ErrorCode": "ResourceNotFoundException",
-                                        "ErrorMessage": "The finding was not found"})
+                    unprocessed.append(
+                        {**ref, "ErrorCode": "ResourceNotFoundException", "ErrorMessage": "The finding was not found"}
+                    )
                     continue
                 if status_id is not None:
                     hit["status_id"], hit["status"] = status_id, STATUS_NAMES[status_id]
@@ -190,8 +207,10 @@ class SecurityHubV2Server(LoopbackServer[Fault]):
         return {"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}
 
 
-_ROUTES = {("POST", "/findingsv2"): ("GetFindingsV2", "get_findings_v2"),
-           ("PATCH", "/findingsv2/batchupdatev2"): ("BatchUpdateFindingsV2", "batch_update_findings_v2")}
+_ROUTES = {
+    ("POST", "/findingsv2"): ("GetFindingsV2", "get_findings_v2"),
+    ("PATCH", "/findingsv2/batchupdatev2"): ("BatchUpdateFindingsV2", "batch_update_findings_v2"),
+}
 
 
 def _handler(server: SecurityHubV2Server) -> type[BaseHTTPRequestHandler]:
@@ -205,8 +224,13 @@ def _handler(server: SecurityHubV2Server) -> type[BaseHTTPRequestHandler]:
         def _dispatch(self) -> None:
             raw = self.read_body()
             route = _ROUTES.get((self.command, self.path.split("?", 1)[0]))
-            record: dict[str, Any] = {"operation": route[0] if route else None, "path": self.path,
-                                      "method": self.command, "headers": dict(self.headers.items()), "body": None}
+            record: dict[str, Any] = {
+                "operation": route[0] if route else None,
+                "path": self.path,
+                "method": self.command,
+                "headers": dict(self.headers.items()),
+                "body": None,
+            }
             with server._lock:
                 server.requests.append(record)
             if route is None:

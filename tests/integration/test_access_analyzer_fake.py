@@ -41,13 +41,28 @@ def server():
 
 
 def client(srv):
-    return boto3.client("accessanalyzer", endpoint_url=srv.url, region_name="us-west-2",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "accessanalyzer",
+        endpoint_url=srv.url,
+        region_name="us-west-2",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _core(d):
-    return (d.finding_id, d.kind, d.finding_type, d.status, d.resource, d.resource_type, d.accesses, d.error,
-            d.created_at, d.updated_at)
+    return (
+        d.finding_id,
+        d.kind,
+        d.finding_type,
+        d.status,
+        d.resource,
+        d.resource_type,
+        d.accesses,
+        d.error,
+        d.created_at,
+        d.updated_at,
+    )
 
 
 def test_boto3_output_parses_like_the_samples(server):
@@ -72,14 +87,19 @@ def test_boto3_output_parses_like_the_samples(server):
 
 
 def test_get_finding_v2_pages_details_and_the_sample_v2_round_trips(server):
-    v2 = json.loads((shared_samples("access-analyzer") / "accessanalyzer-external-iamrole-cognito.awscli-getfindingv2"
-                     ".response.json").read_text(encoding="utf-8"))
+    v2 = json.loads(
+        (
+            shared_samples("access-analyzer") / "accessanalyzer-external-iamrole-cognito.awscli-getfindingv2"
+            ".response.json"
+        ).read_text(encoding="utf-8")
+    )
     arn = server.add_analyzer("A")
     detail = v2["findingDetails"][0]
     server.add_findings(arn, [dict(v2, findingDetails=[detail, detail, detail])])
     aa = client(server)
-    pages = list(aa.get_paginator("get_finding_v2").paginate(analyzerArn=arn, id=v2["id"],
-                                                              PaginationConfig={"PageSize": 2}))
+    pages = list(
+        aa.get_paginator("get_finding_v2").paginate(analyzerArn=arn, id=v2["id"], PaginationConfig={"PageSize": 2})
+    )
     assert [len(p["findingDetails"]) for p in pages] == [2, 1]
     server.add_findings(arn, [v2])
     assert parse_document(aa.get_finding_v2(analyzerArn=arn, id=v2["id"])).findings == parse_document(v2).findings

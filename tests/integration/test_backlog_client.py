@@ -86,14 +86,19 @@ def test_create_issue_encodes_lists_and_custom_fields(fake_backlog: FakeBacklog)
     c = make_client(fake)
     arn_field = fake.custom_field_id("Finding ARN")
     cats = [x["id"] for x in fake.project.categories]
-    issue = c.create_issue(issue_params(
-        fake,
-        description="説明 & 詳細 = 100%",
-        categoryId=cats,  # no [] in the key: added by the client
-        **{"notifiedUserId[]": [102, 103], f"customField_{arn_field}": "arn:aws:inspector2:ap-northeast-1:1:finding/x"},
-        dueDate="2030-01-31",
-        assigneeId=None,  # None is left out
-    ))
+    issue = c.create_issue(
+        issue_params(
+            fake,
+            description="説明 & 詳細 = 100%",
+            categoryId=cats,  # no [] in the key: added by the client
+            **{
+                "notifiedUserId[]": [102, 103],
+                f"customField_{arn_field}": "arn:aws:inspector2:ap-northeast-1:1:finding/x",
+            },
+            dueDate="2030-01-31",
+            assigneeId=None,  # None is left out
+        )
+    )
     assert issue["issueKey"] == "SEC-1" and issue["status"]["name"] == "未対応"
     form = fake.requests_of("create_issue")[0].form
     assert form.count(("categoryId[]", str(cats[0]))) == 1 and ("categoryId[]", str(cats[1])) in form
@@ -108,17 +113,31 @@ def test_create_issue_encodes_lists_and_custom_fields(fake_backlog: FakeBacklog)
 
     multi = fake.projects["MULTI"]
     env_field = multi.custom_fields[0]["id"]
-    c.create_issue({"projectId": multi.id, "summary": "x", "issueTypeId": multi.issue_types[0]["id"], "priorityId": 3,
-                    f"customField_{env_field}": ["prod", "dev"]})
+    c.create_issue(
+        {
+            "projectId": multi.id,
+            "summary": "x",
+            "issueTypeId": multi.issue_types[0]["id"],
+            "priorityId": 3,
+            f"customField_{env_field}": ["prod", "dev"],
+        }
+    )
     form = fake.requests_of("create_issue")[-1].form
     assert (f"customField_{env_field}[0]", "prod") in form and (f"customField_{env_field}[1]", "dev") in form
     assert fake.issue("MULTI-1")["customFields"][0]["value"] == ["prod", "dev"]
 
 
 def test_encode_params_rules() -> None:
-    assert encode_params({"a": [1, 2], "b[]": ("x",), "customField_9": ["p", "q"], "n": None, "t": True, "f": False}) == [
-        ("a[]", "1"), ("a[]", "2"), ("b[]", "x"), ("customField_9[0]", "p"), ("customField_9[1]", "q"),
-        ("t", "true"), ("f", "false"),
+    assert encode_params(
+        {"a": [1, 2], "b[]": ("x",), "customField_9": ["p", "q"], "n": None, "t": True, "f": False}
+    ) == [
+        ("a[]", "1"),
+        ("a[]", "2"),
+        ("b[]", "x"),
+        ("customField_9[0]", "p"),
+        ("customField_9[1]", "q"),
+        ("t", "true"),
+        ("f", "false"),
     ]
     assert encode_params(None) == []
 
@@ -127,8 +146,12 @@ def test_update_get_list_count_and_comments(fake_backlog: FakeBacklog) -> None:
     fake = fake_backlog
     c = make_client(fake)
     arn_field = fake.custom_field_id("Finding ARN")
-    first = c.create_issue(issue_params(fake, description="marker: i2b:abc123", **{f"customField_{arn_field}": "arn:1"}))
-    c.create_issue(issue_params(fake, summary="別の課題", description="nothing", **{f"customField_{arn_field}": "arn:2"}))
+    first = c.create_issue(
+        issue_params(fake, description="marker: i2b:abc123", **{f"customField_{arn_field}": "arn:1"})
+    )
+    c.create_issue(
+        issue_params(fake, summary="別の課題", description="nothing", **{f"customField_{arn_field}": "arn:2"})
+    )
 
     assert c.get_issue("SEC-1")["id"] == first["id"]
     assert c.get_issue(first["id"])["issueKey"] == "SEC-1"
@@ -140,7 +163,11 @@ def test_update_get_list_count_and_comments(fake_backlog: FakeBacklog) -> None:
 
     updated = c.update_issue("SEC-1", {"statusId": 4, "resolutionId": 0, "comment": "Inspector で CLOSED になりました"})
     assert (updated["issueKey"], updated["status"]["id"], updated["status"]["name"], updated["resolution"]["id"]) == (
-        "SEC-1", 4, "完了", 0)
+        "SEC-1",
+        4,
+        "完了",
+        0,
+    )
     comments = fake.comments_of("SEC-1")
     assert comments[-1]["content"] == "Inspector で CLOSED になりました"
     assert {ch["field"] for ch in comments[-1]["changeLog"]} >= {"status", "resolution"}
@@ -173,15 +200,41 @@ def test_oauth_bearer_token_instead_of_api_key() -> None:
         (lambda c, f: c.project("NOPE"), NoResourceError, 404, "No project"),
         (lambda c, f: c.create_issue({"summary": "x"}), InvalidRequestError, 400, "projectId"),
         (lambda c, f: c.create_issue(issue_params(f, summary="あ" * 256)), InvalidRequestError, 400, "summary"),
-        (lambda c, f: c.create_issue(issue_params(f, description="a" * 100_001)), InvalidRequestError, 400, "description"),
-        (lambda c, f: c.create_issue(issue_params(f, description="ok 🔥")), InvalidRequestError, 400, "Incorrect String"),
-        (lambda c, f: c.add_comment(c.create_issue(issue_params(f))["issueKey"], "c" * 50_001), InvalidRequestError, 400,
-         "content"),
-        (lambda c, f: c.update_issue(c.create_issue(issue_params(f))["id"], {"statusId": 99}), InvalidRequestError, 400,
-         "status"),
+        (
+            lambda c, f: c.create_issue(issue_params(f, description="a" * 100_001)),
+            InvalidRequestError,
+            400,
+            "description",
+        ),
+        (
+            lambda c, f: c.create_issue(issue_params(f, description="ok 🔥")),
+            InvalidRequestError,
+            400,
+            "Incorrect String",
+        ),
+        (
+            lambda c, f: c.add_comment(c.create_issue(issue_params(f))["issueKey"], "c" * 50_001),
+            InvalidRequestError,
+            400,
+            "content",
+        ),
+        (
+            lambda c, f: c.update_issue(c.create_issue(issue_params(f))["id"], {"statusId": 99}),
+            InvalidRequestError,
+            400,
+            "status",
+        ),
     ],
-    ids=["no-issue", "no-project", "missing-params", "long-summary", "long-description", "emoji", "long-comment",
-         "bad-status"],
+    ids=[
+        "no-issue",
+        "no-project",
+        "missing-params",
+        "long-summary",
+        "long-description",
+        "emoji",
+        "long-comment",
+        "bad-status",
+    ],
 )
 def test_errors_are_typed_by_backlog_code(fake_backlog, call, error, status, needle) -> None:
     c = make_client(fake_backlog)
@@ -419,7 +472,9 @@ def test_https_is_required_except_loopback(url: str) -> None:
     assert "super-secret-key-123" not in str(info.value)
 
 
-@pytest.mark.parametrize("url", ["https://x.backlog.com", "http://127.0.0.1:8080", "http://localhost", "http://[::1]:9"])
+@pytest.mark.parametrize(
+    "url", ["https://x.backlog.com", "http://127.0.0.1:8080", "http://localhost", "http://[::1]:9"]
+)
 def test_https_or_loopback_is_accepted(url: str) -> None:
     c = BacklogClient(url, api_key="k" * 10)
     assert c.space_url == url.rstrip("/") and "kkkk" not in repr(c)
@@ -472,8 +527,14 @@ def test_project_context_resolves_names() -> None:
     with FakeBacklog(text_formatting_rule="backlog") as fake:
         c = make_client(fake)
         ctx = ProjectContext.load(
-            c, "SEC", issue_type_name="脆弱性", category_names=["AWS"], assignee="yamada@example.com",
-            notified_users=["sato", 102], arn_custom_field_name="Finding ARN", priority_names=["高", "中", "低"],
+            c,
+            "SEC",
+            issue_type_name="脆弱性",
+            category_names=["AWS"],
+            assignee="yamada@example.com",
+            notified_users=["sato", 102],
+            arn_custom_field_name="Finding ARN",
+            priority_names=["高", "中", "低"],
         )
         assert ctx.text_formatting_rule == "backlog" and not ctx.markdown
         assert ctx.issue_type.id == fake.issue_type_id("脆弱性")
@@ -490,15 +551,24 @@ def test_project_context_resolves_names() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "ja", "en"),
     [
-        ({"issue_type_name": "セキュリティ"}, '課題種別 "セキュリティ" がプロジェクト SEC にありません（存在するもの: バグ, タスク, 脆弱性）',
-         'Issue type "セキュリティ" does not exist in project SEC (existing: バグ, タスク, 脆弱性)'),
-        ({"closed_status_name": "クローズ"}, '状態 "クローズ" がプロジェクト SEC にありません（存在するもの: 未対応, 処理中, 処理済み, 完了）',
-         "Status"),
-        ({"arn_custom_field_name": "ARN"}, 'カスタム属性 "ARN" がプロジェクト SEC にありません（存在するもの: Finding ARN, 影響度）',
-         "Custom field"),
+        (
+            {"issue_type_name": "セキュリティ"},
+            '課題種別 "セキュリティ" がプロジェクト SEC にありません（存在するもの: バグ, タスク, 脆弱性）',
+            'Issue type "セキュリティ" does not exist in project SEC (existing: バグ, タスク, 脆弱性)',
+        ),
+        (
+            {"closed_status_name": "クローズ"},
+            '状態 "クローズ" がプロジェクト SEC にありません（存在するもの: 未対応, 処理中, 処理済み, 完了）',
+            "Status",
+        ),
+        (
+            {"arn_custom_field_name": "ARN"},
+            'カスタム属性 "ARN" がプロジェクト SEC にありません（存在するもの: Finding ARN, 影響度）',
+            "Custom field",
+        ),
         ({"arn_custom_field_name": "影響度"}, "SingleList", "must be Text or TextArea"),
         ({"assignee": "suzuki"}, 'ユーザー "suzuki" がプロジェクト SEC のメンバーにありません', "山田 太郎 (yamada)"),
-        ({"category_names": ["GCP"]}, "カテゴリー \"GCP\"", "existing: AWS, アプリ"),
+        ({"category_names": ["GCP"]}, 'カテゴリー "GCP"', "existing: AWS, アプリ"),
         ({"priority_names": ["緊急"]}, '優先度 "緊急" がスペースにありません（存在するもの: 高, 中, 低）', "Priority"),
         ({"suppressed_resolution_name": "却下"}, '完了理由 "却下"', "対応しない"),
     ],

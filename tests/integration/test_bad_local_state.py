@@ -54,8 +54,9 @@ COMMANDS = {
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_a_state_path_that_cannot_hold_the_store_is_a_configuration_error(tmp_path: Path, kind: str,
-                                                                           command: str) -> None:
+def test_a_state_path_that_cannot_hold_the_store_is_a_configuration_error(
+    tmp_path: Path, kind: str, command: str
+) -> None:
     state = bad_state(tmp_path, kind)
     cfg = config_with_state(tmp_path, state)
     r = CliRunner().invoke(app, [COMMANDS[command][0], "--config", str(cfg), *COMMANDS[command][1:]])
@@ -75,8 +76,13 @@ def test_a_state_path_that_cannot_hold_the_store_is_a_configuration_error(tmp_pa
 def test_the_real_process_exits_2_without_a_traceback(tmp_path: Path) -> None:
     state = bad_state(tmp_path, "not-sqlite")
     cfg = config_with_state(tmp_path, state)
-    r = subprocess.run([sys.executable, "-m", "inspector2backlog.cli", "send", "--dry-run", "--config", str(cfg),
-                        str(EVENT)], capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    r = subprocess.run(
+        [sys.executable, "-m", "inspector2backlog.cli", "send", "--dry-run", "--config", str(cfg), str(EVENT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr and f"[state] path: {state}: " in r.stderr
     assert state.read_text(encoding="utf-8").startswith("this is a text file")  # not overwritten
@@ -147,7 +153,9 @@ def test_doctor_round_trips_a_probe_record_in_an_existing_sqlite_file(tmp_path: 
     line = state_line(report)
     assert line.startswith("[OK]") and f"SQLite {state}" in line and "書き込み・読み出し・削除できました" in line, line
     with SQLiteStore(state) as store:
-        assert [r.key for r in store.records()] == ["finding:arn:aws:inspector2:ap-northeast-1:123456789012:finding/keep"]
+        assert [r.key for r in store.records()] == [
+            "finding:arn:aws:inspector2:ap-northeast-1:123456789012:finding/keep"
+        ]
 
 
 def test_doctor_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
@@ -171,8 +179,13 @@ def unprivileged() -> list[str]:
 
 
 def cli(prefix: list[str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "inspector2backlog.cli", *args], capture_output=True,
-                          text=True, timeout=120, env=os.environ.copy())
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "inspector2backlog.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
 
 
 def test_a_read_only_state_file_is_a_configuration_error_and_a_doctor_failure(tmp_path: Path) -> None:
@@ -209,15 +222,21 @@ def test_a_state_file_in_a_directory_we_may_not_write(tmp_path: Path) -> None:
 
 def test_doctor_checks_the_dynamodb_table(tmp_path: Path, moto_endpoint: str, monkeypatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_endpoint)
-    cfg = config_with_state(tmp_path, tmp_path / "unused.sqlite3", 'dynamodb_table = "i2b-state"',
-                            f'region = "{REGION}"')
+    cfg = config_with_state(
+        tmp_path, tmp_path / "unused.sqlite3", 'dynamodb_table = "i2b-state"', f'region = "{REGION}"'
+    )
     report = run_doctor(load_config(cfg, env={}), env={})
     line = state_line(report)
-    assert line.startswith("[NG]") and "DynamoDB テーブル i2b-state" in line and "ResourceNotFoundException" in line, line
+    assert line.startswith("[NG]") and "DynamoDB テーブル i2b-state" in line and "ResourceNotFoundException" in line, (
+        line
+    )
 
     aws_client("dynamodb", moto_endpoint).create_table(
-        TableName="i2b-state", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+        TableName="i2b-state",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     report = run_doctor(load_config(cfg, env={}), env={})
     line = state_line(report)
     assert line.startswith("[OK]") and f"DynamoDB table i2b-state (region {REGION})" in line, line

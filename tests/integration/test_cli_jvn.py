@@ -23,8 +23,11 @@ from tests.fakes.myjvn_server import MyJvnServer
 from ..conftest import EXAMPLES
 
 CLI = [sys.executable, "-m", "inspector2backlog.cli"]
-SAMPLES = {"01-ecr-critical-xz": "JVNDB-2024-001987", "02-ec2-high-openssh": "JVNDB-2024-003719",
-           "03-lambda-medium-requests": "JVNDB-2024-004102"}
+SAMPLES = {
+    "01-ecr-critical-xz": "JVNDB-2024-001987",
+    "02-ec2-high-openssh": "JVNDB-2024-003719",
+    "03-lambda-medium-requests": "JVNDB-2024-004102",
+}
 DEEPL_KEY = "0c0ffee0-dead-beef-cafe-123456789abc:fx"
 
 
@@ -44,18 +47,36 @@ def inputs(tmp: Path) -> Path:
 
 def render_config(tmp: Path, jvn_url: str, deepl_url: str) -> Path:
     cfg = tmp / "i2b.toml"
-    cfg.write_text("\n".join([
-        "[translate]", 'engine = "deepl"', f'deepl_server_url = "{deepl_url}"', 'deepl_auth_key_env = "I2B_TEST_DEEPL_KEY"',
-        "[jvn]", "enabled = true", f'endpoint_url = "{jvn_url}/myjvn"', "timeout_seconds = 1.0",
-        "[state]", f'path = "{tmp / "state.sqlite3"}"',
-    ]) + "\n", encoding="utf-8")
+    cfg.write_text(
+        "\n".join(
+            [
+                "[translate]",
+                'engine = "deepl"',
+                f'deepl_server_url = "{deepl_url}"',
+                'deepl_auth_key_env = "I2B_TEST_DEEPL_KEY"',
+                "[jvn]",
+                "enabled = true",
+                f'endpoint_url = "{jvn_url}/myjvn"',
+                "timeout_seconds = 1.0",
+                "[state]",
+                f'path = "{tmp / "state.sqlite3"}"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return cfg
 
 
 def render(cfg: Path, path: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
     env = dict(os.environ, I2B_TEST_DEEPL_KEY=DEEPL_KEY)
-    r = subprocess.run([*CLI, "render", str(path), "--config", str(cfg), "--format", "json", "--stats"],
-                       capture_output=True, text=True, timeout=120, env=env)
+    r = subprocess.run(
+        [*CLI, "render", str(path), "--config", str(cfg), "--format", "json", "--stats"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     return r, [json.loads(x) for x in r.stdout.splitlines()]
 
 
@@ -120,8 +141,14 @@ def test_send_files_issues_with_jvn_text_and_exits_0_when_the_server_is_down(tmp
     down = tmp_path / "down"
     down.mkdir()
     with FakeBacklog() as fake:
-        cfg = write_config(down, fake, "[jvn]", "enabled = true", f'endpoint_url = "{closed_port_url()}/myjvn"',
-                           "timeout_seconds = 1.0")
+        cfg = write_config(
+            down,
+            fake,
+            "[jvn]",
+            "enabled = true",
+            f'endpoint_url = "{closed_port_url()}/myjvn"',
+            "timeout_seconds = 1.0",
+        )
         r = runner.invoke(app, ["send", str(src), "--config", str(cfg), "--stats"])
         assert r.exit_code == 0, r.output
         issues = list(fake.issues.values())

@@ -77,14 +77,28 @@ def test_render_uses_the_engine_of_the_config_file(tmp_path: Path):
     key = "0c0ffee0-dead-beef-cafe-123456789abc:fx"
     with DeepLServer(key, mode="none") as srv:
         cfg = tmp_path / "i2b.toml"
-        cfg.write_text("\n".join([
-            "[translate]", 'engine = "deepl"', f'deepl_server_url = "{srv.url}"',
-            'deepl_auth_key_env = "I2B_TEST_DEEPL_KEY"',
-            "[state]", f'path = "{tmp_path / "state.sqlite3"}"',
-        ]) + "\n", encoding="utf-8")
+        cfg.write_text(
+            "\n".join(
+                [
+                    "[translate]",
+                    'engine = "deepl"',
+                    f'deepl_server_url = "{srv.url}"',
+                    'deepl_auth_key_env = "I2B_TEST_DEEPL_KEY"',
+                    "[state]",
+                    f'path = "{tmp_path / "state.sqlite3"}"',
+                ]
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         env = dict(os.environ, I2B_TEST_DEEPL_KEY=key)
-        r = subprocess.run([*CLI, "render", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--config", str(cfg),
-                            "--format", "json"], capture_output=True, text=True, timeout=120, env=env)
+        r = subprocess.run(
+            [*CLI, "render", str(EXAMPLES / "01-ecr-critical-xz.event.json"), "--config", str(cfg), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
     assert r.returncode == 0, r.stderr
     (doc,) = [json.loads(x) for x in r.stdout.splitlines()]
     assert PREFIX in doc["description"] and "未翻訳" not in doc["description"]

@@ -26,9 +26,17 @@ DAY1 = datetime(2024, 10, 5, 12, 0, tzinfo=JST).timestamp()
 
 
 def config(tmp: Path, fake: FakeBacklog, period: str = "day", group_by: str = "finding"):
-    cfg = backlog_config(tmp, fake, "[grouping]", f'group_by = "{group_by}"',
-                         "[digest]", 'below_severity = "MEDIUM"', f'period = "{period}"',
-                         min_severity="INFORMATIONAL", arn_custom_field=False)
+    cfg = backlog_config(
+        tmp,
+        fake,
+        "[grouping]",
+        f'group_by = "{group_by}"',
+        "[digest]",
+        'below_severity = "MEDIUM"',
+        f'period = "{period}"',
+        min_severity="INFORMATIONAL",
+        arn_custom_field=False,
+    )
     return load_config(cfg, env={})
 
 
@@ -100,7 +108,9 @@ def test_digest_day_lifecycle(tmp_path: Path, fake: FakeBacklog):
     dg = fake.issue(dg["issueKey"])
     assert "| 注意 (LOW) | 2 件 | 1 件 |" in dg["description"]  # 2 open (1, 4), 1 resolved (2)
     (comment,) = [c["content"] for c in fake.comments_of(dg["issueKey"])]
-    assert "新たに 1 件を追加しました（注意 1 件）" in comment and "1 件が Inspector で検出されなくなりました" in comment
+    assert (
+        "新たに 1 件を追加しました（注意 1 件）" in comment and "1 件が Inspector で検出されなくなりました" in comment
+    )
 
     # a digested finding whose severity rises leaves the digest and gets its own issue
     run(tmp_path, fake, [low(1, 3, severity="HIGH", score=7.5)], DAY1 + 7200)
@@ -125,8 +135,14 @@ def test_weekly_digest_closes_when_all_resolved(tmp_path: Path, fake: FakeBacklo
     run(tmp_path, fake, [low(1, 1), low(2, 1)], DAY1, period="week", group_by="vulnerability")
     (dg,) = fake.issues.values()
     assert "2024年 第40週" in dg["summary"]
-    run(tmp_path, fake, [low(1, 2, status="CLOSED"), low(2, 2, status="CLOSED")], DAY1 + 86400, period="week",
-        group_by="vulnerability")
+    run(
+        tmp_path,
+        fake,
+        [low(1, 2, status="CLOSED"), low(2, 2, status="CLOSED")],
+        DAY1 + 86400,
+        period="week",
+        group_by="vulnerability",
+    )
     dg = fake.issue(dg["issueKey"])
     assert dg["status"]["name"] == "完了"
     assert "すべての対象が Inspector で検出されなくなったため" in fake.comments_of(dg["issueKey"])[-1]["content"]

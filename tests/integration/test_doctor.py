@@ -42,7 +42,7 @@ def test_all_good(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     text = report.text()
     assert report.ok and report.exit_code == 0, text
     assert "[OK]   認証 (Authentication): inspector2backlog (i2b-bot) として接続しました" in text
-    assert "課題種別 (Issue type): \"脆弱性\"" in line_of(report, "Issue type")
+    assert '課題種別 (Issue type): "脆弱性"' in line_of(report, "Issue type")
     assert "Markdown（markdown）で課題を書きます" in line_of(report, "Text formatting rule")
     assert "read 5" in line_of(report, "Rate limit") and "update 150/150" in line_of(report, "Rate limit")
     assert "Finding ARN" in line_of(report, "ARN custom field") and "山田 太郎" in line_of(report, "Assignee")
@@ -60,14 +60,25 @@ def test_backlog_notation_project_is_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "name_en", "expected"),
     [
-        ({"issue_type": "セキュリティ"}, "Issue type",
-         '[NG]   課題種別 (Issue type): 課題種別 "セキュリティ" がプロジェクト SEC にありません（存在するもの: バグ, タスク, 脆弱性）'),
-        ({"closed_status": "Closed"}, "Closed status", '状態 "Closed" がプロジェクト SEC にありません（存在するもの: 未対応, 処理中, 処理済み, 完了）'),
-        ({"arn_custom_field": "ARN"}, "ARN custom field", 'カスタム属性 "ARN" がプロジェクト SEC にありません（存在するもの: Finding ARN, 影響度）'),
+        (
+            {"issue_type": "セキュリティ"},
+            "Issue type",
+            '[NG]   課題種別 (Issue type): 課題種別 "セキュリティ" がプロジェクト SEC にありません（存在するもの: バグ, タスク, 脆弱性）',
+        ),
+        (
+            {"closed_status": "Closed"},
+            "Closed status",
+            '状態 "Closed" がプロジェクト SEC にありません（存在するもの: 未対応, 処理中, 処理済み, 完了）',
+        ),
+        (
+            {"arn_custom_field": "ARN"},
+            "ARN custom field",
+            'カスタム属性 "ARN" がプロジェクト SEC にありません（存在するもの: Finding ARN, 影響度）',
+        ),
         ({"arn_custom_field": "影響度"}, "ARN custom field", "SingleList"),
         ({"assignee": "tanaka"}, "Assignee", 'ユーザー "tanaka"'),
-        ({"suppressed_resolution": "却下"}, "Resolution for suppressed", "完了理由 \"却下\""),
-        ({"closed_resolution": "解決"}, "Resolution for closed", "完了理由 \"解決\""),
+        ({"suppressed_resolution": "却下"}, "Resolution for suppressed", '完了理由 "却下"'),
+        ({"closed_resolution": "解決"}, "Resolution for closed", '完了理由 "解決"'),
         ({"category": "GCP"}, "Category", "existing: AWS, アプリ"),
     ],
 )
@@ -82,15 +93,22 @@ def test_missing_names_are_not_ok_with_a_clear_line(tmp_path, fake_backlog, over
 
 def test_unknown_priority_in_mapping(tmp_path: Path, fake_backlog: FakeBacklog) -> None:
     path = tmp_path / "c.toml"
-    path.write_text(f'[backlog]\nspace_url = "{fake_backlog.url}"\nproject_key = "SEC"\nissue_type = "脆弱性"\n'
-                    '[backlog.priority]\nCRITICAL = "緊急"\n', encoding="utf-8")
+    path.write_text(
+        f'[backlog]\nspace_url = "{fake_backlog.url}"\nproject_key = "SEC"\nissue_type = "脆弱性"\n'
+        '[backlog.priority]\nCRITICAL = "緊急"\n',
+        encoding="utf-8",
+    )
     report = run_doctor(load_config(path, env={}), env={"BACKLOG_API_KEY": fake_backlog.api_key})
-    assert not report.ok and '優先度 "緊急" がスペースにありません（存在するもの: 高, 中, 低）' in line_of(report, "Priority")
+    assert not report.ok and '優先度 "緊急" がスペースにありません（存在するもの: 高, 中, 低）' in line_of(
+        report, "Priority"
+    )
 
 
 def test_required_custom_field_we_do_not_fill(tmp_path: Path) -> None:
-    fields = [{"name": "Finding ARN", "typeId": 1}, {"name": "対応期限理由", "typeId": 2, "required": True,
-                                                    "applicableIssueTypes": ["脆弱性"]}]
+    fields = [
+        {"name": "Finding ARN", "typeId": 1},
+        {"name": "対応期限理由", "typeId": 2, "required": True, "applicableIssueTypes": ["脆弱性"]},
+    ]
     with FakeBacklog(custom_fields=fields) as fake:
         report = doctor(tmp_path, fake)
         assert not report.ok

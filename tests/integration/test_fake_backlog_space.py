@@ -54,15 +54,35 @@ def test_401_and_errors_carry_the_rate_limit_headers():
         assert r.status_code == 404 and all(h in r.headers for h in RATE)
 
 
-@pytest.mark.parametrize("language, names", [
-    ("en", (["Open", "In Progress", "Resolved", "Closed"], ["High", "Normal", "Low"],
-            ["Fixed", "Won't Fix", "Invalid", "Duplicate", "Cannot Reproduce"])),
-    ("ja", (["未対応", "処理中", "処理済み", "完了"], ["高", "中", "低"], ["対応済み", "対応しない", "無効", "重複", "再現しない"])),
-])
+@pytest.mark.parametrize(
+    "language, names",
+    [
+        (
+            "en",
+            (
+                ["Open", "In Progress", "Resolved", "Closed"],
+                ["High", "Normal", "Low"],
+                ["Fixed", "Won't Fix", "Invalid", "Duplicate", "Cannot Reproduce"],
+            ),
+        ),
+        (
+            "ja",
+            (
+                ["未対応", "処理中", "処理済み", "完了"],
+                ["高", "中", "低"],
+                ["対応済み", "対応しない", "無効", "重複", "再現しない"],
+            ),
+        ),
+    ],
+)
 def test_default_names_follow_the_api_users_language(language, names):
     with FakeBacklog(language=language) as fake:
         assert get(fake, "users/myself").json()["lang"] == language
         statuses = get(fake, "projects/SEC/statuses").json()
         assert [(s["id"], s["name"]) for s in statuses] == list(zip([1, 2, 3, 4], names[0], strict=True))
-        assert [(p["id"], p["name"]) for p in get(fake, "priorities").json()] == list(zip([2, 3, 4], names[1], strict=True))
-        assert [(r["id"], r["name"]) for r in get(fake, "resolutions").json()] == list(zip(range(5), names[2], strict=True))
+        assert [(p["id"], p["name"]) for p in get(fake, "priorities").json()] == list(
+            zip([2, 3, 4], names[1], strict=True)
+        )
+        assert [(r["id"], r["name"]) for r in get(fake, "resolutions").json()] == list(
+            zip(range(5), names[2], strict=True)
+        )

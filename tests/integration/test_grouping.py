@@ -43,9 +43,17 @@ def at(f: dict, day: int, **changes) -> dict:
     f.update(changes)
     stamp = f"2024-10-{day:02d}T00:00:00Z"
     f["updatedAt"] = f["lastObservedAt"] = stamp
-    return {"version": "0", "id": f"ev-{day}-{f['findingArn'][-8:]}", "detail-type": "Inspector2 Finding",
-            "source": "aws.inspector2", "account": f["awsAccountId"], "time": stamp, "region": "ap-northeast-1",
-            "resources": [], "detail": f}
+    return {
+        "version": "0",
+        "id": f"ev-{day}-{f['findingArn'][-8:]}",
+        "detail-type": "Inspector2 Finding",
+        "source": "aws.inspector2",
+        "account": f["awsAccountId"],
+        "time": stamp,
+        "region": "ap-northeast-1",
+        "resources": [],
+        "detail": f,
+    }
 
 
 SSH = detail("02-ec2-high-openssh")  # CVE-2024-6387, packages openssh-server + openssh, one fixed-in version
@@ -116,8 +124,15 @@ def test_vulnerability_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     monkeypatch.setenv(KEY_ENV, fake.api_key)
     writes = replay(tmp_path, fake, "vulnerability")
     # one write per changed group per run; noise and late events cost nothing
-    assert writes == {"open": 3, "noise": 0, "close-b": 1, "change-c+add-y": 2, "close-rest": 2, "reopen-b": 1,
-                      "late": 0}
+    assert writes == {
+        "open": 3,
+        "noise": 0,
+        "close-b": 1,
+        "change-c+add-y": 2,
+        "close-rest": 2,
+        "reopen-b": 1,
+        "late": 0,
+    }
     assert len(fake.issues) == 3
     ssh = by_summary(fake, r"CVE-2024-6387")
     ssh2 = by_summary(fake, r"CVE-2024-6409")
@@ -140,7 +155,10 @@ def test_vulnerability_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     assert len(c) == 4, c
     assert "1 件が Inspector で検出されなくなりました" in c[0] and "web-b" in c[0]
     assert "web-c" in c[1] and "深刻度: 重要 → 緊急" in c[1] and "スコア: 8.1 → 9.8" in c[1]
-    assert "すべての対象が Inspector で検出されなくなったため" in c[2] and "2 件が Inspector で検出されなくなりました" in c[2]
+    assert (
+        "すべての対象が Inspector で検出されなくなったため" in c[2]
+        and "2 件が Inspector で検出されなくなりました" in c[2]
+    )
     assert "再オープン" in c[3] and "再び検出された対象リソース（1 件）" in c[3] and "web-b" in c[3]
     cx = contents(fake, xz)
     assert len(cx) == 1 and "対象リソースが 1 件追加されました" in cx[0]
@@ -161,16 +179,22 @@ def test_fix_mode(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     assert srv["status"]["name"] == "未対応"
     c = contents(fake, srv)
     assert any("CVE-2024-6409" in x and "検出されなくなりました" in x for x in c)  # the second CVE's close was reported
-    assert "すべての対象が Inspector で検出されなくなったため、課題を完了にします（完了理由: 対応済み）" in c[-2] and "再オープン" in c[-1]
+    assert (
+        "すべての対象が Inspector で検出されなくなったため、課題を完了にします（完了理由: 対応済み）" in c[-2]
+        and "再オープン" in c[-1]
+    )
     liblzma = by_summary(fake, r"liblzma5 を .* に更新")
     assert "— 2 リソース" in liblzma["summary"] and liblzma["status"]["name"] == "未対応"
     assert "`liblzma5` を `0:5.6.1+really5.4.5-1` 以降に更新してください" in liblzma["description"]
     # every fix issue lists exactly its current resources, each with its own package and the version that fixes it
     ssh_pkg = by_summary(fake, r"^【重要 8\.1】openssh を ")
     xz_utils = by_summary(fake, r"xz-utils を .* に更新")
-    for issue, pkg, hosts in ((srv, "openssh-server 8.7p1", ["web-b"]), (ssh_pkg, "openssh 8.7p1", ["web-b"]),
-                              (liblzma, "liblzma5 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"]),
-                              (xz_utils, "xz-utils 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"])):
+    for issue, pkg, hosts in (
+        (srv, "openssh-server 8.7p1", ["web-b"]),
+        (ssh_pkg, "openssh 8.7p1", ["web-b"]),
+        (liblzma, "liblzma5 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"]),
+        (xz_utils, "xz-utils 5.6.0-1", ["v2.14.0", "v2.15.0-rc1"]),
+    ):
         rows = table_rows(issue["description"], "対象リソース")
         assert len(rows) == len(hosts) and all(h in r for h, r in zip(hosts, rows, strict=True)), rows
         assert all(f"`{pkg}" in r and "→" in r for r in rows)
@@ -276,11 +300,27 @@ def test_finding_mode_over_the_same_stream(tmp_path: Path, fake: FakeBacklog, mo
     """The baseline the grouping modes are measured against: one issue per finding, one write per change."""
     monkeypatch.setenv(KEY_ENV, fake.api_key)
     writes = replay(tmp_path, fake, "finding")
-    assert writes == {"open": 5, "noise": 0, "close-b": 1, "change-c+add-y": 2, "close-rest": 3, "reopen-b": 1,
-                      "late": 0}
+    assert writes == {
+        "open": 5,
+        "noise": 0,
+        "close-b": 1,
+        "change-c+add-y": 2,
+        "close-rest": 3,
+        "reopen-b": 1,
+        "late": 0,
+    }
     assert len(fake.issues) == 6
-    status = {f["findingArn"]: next(i for i in fake.issues.values() if f["findingArn"] in i["description"])
-              ["status"]["name"] for f in (A, B, C, A2, X, Y)}
-    assert [status[f["findingArn"]] for f in (A, B, C, A2, X, Y)] == ["完了", "未対応", "完了", "完了", "未対応", "未対応"]
+    status = {
+        f["findingArn"]: next(i for i in fake.issues.values() if f["findingArn"] in i["description"])["status"]["name"]
+        for f in (A, B, C, A2, X, Y)
+    }
+    assert [status[f["findingArn"]] for f in (A, B, C, A2, X, Y)] == [
+        "完了",
+        "未対応",
+        "完了",
+        "完了",
+        "未対応",
+        "未対応",
+    ]
     c_issue = next(i for i in fake.issues.values() if C["findingArn"] in i["description"])
     assert c_issue["summary"].startswith("【緊急 9.8】")  # the material change rewrote the summary

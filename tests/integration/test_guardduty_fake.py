@@ -33,8 +33,13 @@ def server():
 
 
 def client(srv):
-    return boto3.client("guardduty", endpoint_url=srv.url, region_name="us-east-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        "guardduty",
+        endpoint_url=srv.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def fetch_all(gd, detector: str, criterion: dict | None = None) -> list[dict]:
@@ -112,110 +117,287 @@ def test_limits_and_errors(server):
 def _every_block() -> dict:
     """A composed finding (test data, not a real sample) with every resource and action block, in wire camelCase."""
     tags = [{"key": "env", "value": "prod"}]
-    proc = {"name": "xmrig", "executablePath": "/tmp/xmrig", "executableSha256": "ab" * 32, "pid": 4242,
-            "namespacePid": 7, "pwd": "/tmp", "user": "root", "userId": 0, "euid": 0,
-            "startTime": "2024-05-01T00:00:00Z", "lineage": [{"executablePath": "/bin/bash", "pid": 1}]}
-    container = {"containerRuntime": "containerd", "id": "c-1", "name": "web", "image": "nginx:1.25",
-                 "imagePrefix": "nginx", "securityContext": {"privileged": True, "allowPrivilegeEscalation": True},
-                 "volumeMounts": [{"name": "host", "mountPath": "/host"}]}
+    proc = {
+        "name": "xmrig",
+        "executablePath": "/tmp/xmrig",
+        "executableSha256": "ab" * 32,
+        "pid": 4242,
+        "namespacePid": 7,
+        "pwd": "/tmp",
+        "user": "root",
+        "userId": 0,
+        "euid": 0,
+        "startTime": "2024-05-01T00:00:00Z",
+        "lineage": [{"executablePath": "/bin/bash", "pid": 1}],
+    }
+    container = {
+        "containerRuntime": "containerd",
+        "id": "c-1",
+        "name": "web",
+        "image": "nginx:1.25",
+        "imagePrefix": "nginx",
+        "securityContext": {"privileged": True, "allowPrivilegeEscalation": True},
+        "volumeMounts": [{"name": "host", "mountPath": "/host"}],
+    }
     return {
-        "id": "every-block", "type": "AttackSequence:EKS/CompromisedCluster", "severity": 9.5, "arn": "arn:x",
-        "accountId": "111122223333", "region": "ap-northeast-1", "createdAt": "2024-05-01T00:00:00.000Z",
+        "id": "every-block",
+        "type": "AttackSequence:EKS/CompromisedCluster",
+        "severity": 9.5,
+        "arn": "arn:x",
+        "accountId": "111122223333",
+        "region": "ap-northeast-1",
+        "createdAt": "2024-05-01T00:00:00.000Z",
         "updatedAt": "2024-05-01T00:10:00.000Z",
         "resource": {
             "resourceType": "EKSCluster",
-            "eksClusterDetails": {"name": "prod", "arn": "arn:eks", "vpcId": "vpc-1", "status": "ACTIVE",
-                                  "tags": tags, "createdAt": 1714521600},
+            "eksClusterDetails": {
+                "name": "prod",
+                "arn": "arn:eks",
+                "vpcId": "vpc-1",
+                "status": "ACTIVE",
+                "tags": tags,
+                "createdAt": 1714521600,
+            },
             "kubernetesDetails": {
-                "kubernetesUserDetails": {"username": "system:anonymous", "uid": "u-1", "groups": ["g1"],
-                                          "sessionName": ["s1"],
-                                          "impersonatedUser": {"username": "admin", "groups": ["system:masters"]}},
-                "kubernetesWorkloadDetails": {"name": "miner", "type": "pods", "uid": "w-1", "namespace": "default",
-                                              "hostNetwork": True, "hostIPC": True, "hostPID": False,
-                                              "serviceAccountName": "sa", "containers": [container],
-                                              "volumes": [{"name": "host", "hostPath": {"path": "/"}}]}},
-            "ecsClusterDetails": {"name": "ecs", "arn": "arn:ecs", "status": "ACTIVE", "activeServicesCount": 2,
-                                  "registeredContainerInstancesCount": 3, "runningTasksCount": 4, "tags": tags,
-                                  "taskDetails": {"arn": "arn:task", "definitionArn": "arn:def", "version": "3",
-                                                  "createdAt": 1714521600, "startedAt": 1714521660,
-                                                  "startedBy": "me", "group": "svc", "launchType": "FARGATE",
-                                                  "containers": [container], "tags": tags}},
+                "kubernetesUserDetails": {
+                    "username": "system:anonymous",
+                    "uid": "u-1",
+                    "groups": ["g1"],
+                    "sessionName": ["s1"],
+                    "impersonatedUser": {"username": "admin", "groups": ["system:masters"]},
+                },
+                "kubernetesWorkloadDetails": {
+                    "name": "miner",
+                    "type": "pods",
+                    "uid": "w-1",
+                    "namespace": "default",
+                    "hostNetwork": True,
+                    "hostIPC": True,
+                    "hostPID": False,
+                    "serviceAccountName": "sa",
+                    "containers": [container],
+                    "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
+                },
+            },
+            "ecsClusterDetails": {
+                "name": "ecs",
+                "arn": "arn:ecs",
+                "status": "ACTIVE",
+                "activeServicesCount": 2,
+                "registeredContainerInstancesCount": 3,
+                "runningTasksCount": 4,
+                "tags": tags,
+                "taskDetails": {
+                    "arn": "arn:task",
+                    "definitionArn": "arn:def",
+                    "version": "3",
+                    "createdAt": 1714521600,
+                    "startedAt": 1714521660,
+                    "startedBy": "me",
+                    "group": "svc",
+                    "launchType": "FARGATE",
+                    "containers": [container],
+                    "tags": tags,
+                },
+            },
             "containerDetails": container,
-            "lambdaDetails": {"functionArn": "arn:fn", "functionName": "fn", "description": "d",
-                              "lastModifiedAt": 1714521600, "revisionId": "r", "functionVersion": "$LATEST",
-                              "role": "arn:role", "vpcConfig": {"subnetIds": ["subnet-1"], "vpcId": "vpc-1",
-                                                                "securityGroups": [{"groupId": "sg-1",
-                                                                                    "groupName": "default"}]},
-                              "tags": tags},
-            "rdsDbInstanceDetails": {"dbInstanceIdentifier": "db1", "engine": "aurora-mysql",
-                                     "engineVersion": "3.04", "dbClusterIdentifier": "c1", "dbInstanceArn": "arn:db",
-                                     "dbiResourceId": "db-ABC", "tags": tags},
-            "rdsLimitlessDbDetails": {"dbShardGroupIdentifier": "sg", "dbShardGroupResourceId": "sgr",
-                                      "dbShardGroupArn": "arn:sg", "engine": "aurora-postgresql",
-                                      "engineVersion": "16.4", "dbClusterIdentifier": "lc", "tags": tags},
-            "rdsDbUserDetails": {"user": "admin", "application": "psql", "database": "app", "ssl": "yes",
-                                 "authMethod": "PASSWORD"},
-            "ebsVolumeDetails": {"scannedVolumeDetails": [{"volumeArn": "arn:vol", "volumeType": "gp3",
-                                                           "deviceName": "/dev/xvda", "volumeSizeInGB": 8,
-                                                           "encryptionType": "UNENCRYPTED"}],
-                                 "skippedVolumeDetails": [{"volumeArn": "arn:vol2"}]},
-            "s3BucketDetails": [{"name": "b", "arn": "arn:aws:s3:::b", "type": "Destination",
-                                 "s3ObjectDetails": [{"objectArn": "arn:obj", "key": "k", "eTag": "e",
-                                                      "versionId": "v", "hash": "h"}]}],
+            "lambdaDetails": {
+                "functionArn": "arn:fn",
+                "functionName": "fn",
+                "description": "d",
+                "lastModifiedAt": 1714521600,
+                "revisionId": "r",
+                "functionVersion": "$LATEST",
+                "role": "arn:role",
+                "vpcConfig": {
+                    "subnetIds": ["subnet-1"],
+                    "vpcId": "vpc-1",
+                    "securityGroups": [{"groupId": "sg-1", "groupName": "default"}],
+                },
+                "tags": tags,
+            },
+            "rdsDbInstanceDetails": {
+                "dbInstanceIdentifier": "db1",
+                "engine": "aurora-mysql",
+                "engineVersion": "3.04",
+                "dbClusterIdentifier": "c1",
+                "dbInstanceArn": "arn:db",
+                "dbiResourceId": "db-ABC",
+                "tags": tags,
+            },
+            "rdsLimitlessDbDetails": {
+                "dbShardGroupIdentifier": "sg",
+                "dbShardGroupResourceId": "sgr",
+                "dbShardGroupArn": "arn:sg",
+                "engine": "aurora-postgresql",
+                "engineVersion": "16.4",
+                "dbClusterIdentifier": "lc",
+                "tags": tags,
+            },
+            "rdsDbUserDetails": {
+                "user": "admin",
+                "application": "psql",
+                "database": "app",
+                "ssl": "yes",
+                "authMethod": "PASSWORD",
+            },
+            "ebsVolumeDetails": {
+                "scannedVolumeDetails": [
+                    {
+                        "volumeArn": "arn:vol",
+                        "volumeType": "gp3",
+                        "deviceName": "/dev/xvda",
+                        "volumeSizeInGB": 8,
+                        "encryptionType": "UNENCRYPTED",
+                    }
+                ],
+                "skippedVolumeDetails": [{"volumeArn": "arn:vol2"}],
+            },
+            "s3BucketDetails": [
+                {
+                    "name": "b",
+                    "arn": "arn:aws:s3:::b",
+                    "type": "Destination",
+                    "s3ObjectDetails": [
+                        {"objectArn": "arn:obj", "key": "k", "eTag": "e", "versionId": "v", "hash": "h"}
+                    ],
+                }
+            ],
         },
         "service": {
-            "serviceName": "guardduty", "detectorId": DETECTOR, "archived": False, "count": 3,
-            "eventFirstSeen": "2024-05-01T00:00:00.000Z", "eventLastSeen": "2024-05-01T00:05:00.000Z",
-            "featureName": "Correlation", "resourceRole": "TARGET",
+            "serviceName": "guardduty",
+            "detectorId": DETECTOR,
+            "archived": False,
+            "count": 3,
+            "eventFirstSeen": "2024-05-01T00:00:00.000Z",
+            "eventLastSeen": "2024-05-01T00:05:00.000Z",
+            "featureName": "Correlation",
+            "resourceRole": "TARGET",
             "action": {
                 "actionType": "KUBERNETES_API_CALL",
-                "kubernetesApiCallAction": {"requestUri": "/api/v1/pods", "verb": "create", "resource": "pods",
-                                            "namespace": "default", "resourceName": "miner",
-                                            "sourceIPs": ["203.0.113.7"], "userAgent": "kubectl",
-                                            "statusCode": 201, "parameters": "{}",
-                                            "remoteIpDetails": {"ipAddressV4": "203.0.113.7",
-                                                                "country": {"countryName": "Japan"}}},
-                "dnsRequestAction": {"domain": "pool.example", "protocol": "UDP", "blocked": False,
-                                     "domainWithSuffix": "pool.example"},
-                "portProbeAction": {"blocked": False, "portProbeDetails": [
-                    {"localPortDetails": {"port": 22, "portName": "SSH"}, "localIpDetails": {"ipAddressV4": "10.0.0.5"},
-                     "remoteIpDetails": {"ipAddressV4": "198.51.100.4", "ipAddressV6": "2001:db8::4",
-                                         "organization": {"asn": "64500", "asnOrg": "EX", "isp": "ISP",
-                                                          "org": "ORG"}}}]},
-                "rdsLoginAttemptAction": {"remoteIpDetails": {"ipAddressV4": "192.0.2.9"},
-                                          "LoginAttributes": [{"user": "admin", "application": "psql",
-                                                               "failedLoginAttempts": 5,
-                                                               "successfulLoginAttempts": 1}]},
+                "kubernetesApiCallAction": {
+                    "requestUri": "/api/v1/pods",
+                    "verb": "create",
+                    "resource": "pods",
+                    "namespace": "default",
+                    "resourceName": "miner",
+                    "sourceIPs": ["203.0.113.7"],
+                    "userAgent": "kubectl",
+                    "statusCode": 201,
+                    "parameters": "{}",
+                    "remoteIpDetails": {"ipAddressV4": "203.0.113.7", "country": {"countryName": "Japan"}},
+                },
+                "dnsRequestAction": {
+                    "domain": "pool.example",
+                    "protocol": "UDP",
+                    "blocked": False,
+                    "domainWithSuffix": "pool.example",
+                },
+                "portProbeAction": {
+                    "blocked": False,
+                    "portProbeDetails": [
+                        {
+                            "localPortDetails": {"port": 22, "portName": "SSH"},
+                            "localIpDetails": {"ipAddressV4": "10.0.0.5"},
+                            "remoteIpDetails": {
+                                "ipAddressV4": "198.51.100.4",
+                                "ipAddressV6": "2001:db8::4",
+                                "organization": {"asn": "64500", "asnOrg": "EX", "isp": "ISP", "org": "ORG"},
+                            },
+                        }
+                    ],
+                },
+                "rdsLoginAttemptAction": {
+                    "remoteIpDetails": {"ipAddressV4": "192.0.2.9"},
+                    "LoginAttributes": [
+                        {"user": "admin", "application": "psql", "failedLoginAttempts": 5, "successfulLoginAttempts": 1}
+                    ],
+                },
             },
-            "evidence": {"threatIntelligenceDetails": [{"threatListName": "ProofPoint", "threatNames": ["miner"],
-                                                        "threatFileSha256": "cd" * 32}]},
+            "evidence": {
+                "threatIntelligenceDetails": [
+                    {"threatListName": "ProofPoint", "threatNames": ["miner"], "threatFileSha256": "cd" * 32}
+                ]
+            },
             "ebsVolumeScanDetails": {
-                "scanId": "scan-1", "scanStartedAt": 1714521600, "scanCompletedAt": 1714521700,
-                "triggerFindingId": "t-1", "scanType": "GUARDDUTY_INITIATED",
+                "scanId": "scan-1",
+                "scanStartedAt": 1714521600,
+                "scanCompletedAt": 1714521700,
+                "triggerFindingId": "t-1",
+                "scanType": "GUARDDUTY_INITIATED",
                 "scanDetections": {
                     "scannedItemCount": {"totalGb": 8, "files": 1000, "volumes": 1},
                     "threatsDetectedItemCount": {"files": 1},
                     "highestSeverityThreatDetails": {"severity": "HIGH", "threatName": "EICAR", "count": 1},
-                    "threatDetectedByName": {"itemCount": 1, "uniqueThreatNameCount": 1, "threatNames": [
-                        {"name": "EICAR", "severity": "HIGH", "itemCount": 1,
-                         "filePaths": [{"filePath": "/tmp/eicar", "fileName": "eicar", "hash": "ef"}]}]}}},
-            "runtimeDetails": {"process": proc, "context": {"scriptPath": "/tmp/run.sh", "toolName": "xmrig",
-                                                             "flags": ["a", "b"], "modifyingProcess": proc}},
-            "detection": {"sequence": {
-                "uid": "seq-1", "description": "sequence",
-                "actors": [{"id": "actor-1", "user": {"name": "john", "uid": "AIDA", "type": "IAMUser"}}],
-                "resources": [{"uid": "arn:eks", "name": "prod", "resourceType": "EKSCluster",
-                               "accountId": "111122223333", "region": "ap-northeast-1"}],
-                "endpoints": [{"id": "ep-1", "ip": "203.0.113.7", "port": 443,
-                               "location": {"city": "Tokyo", "country": "Japan", "lat": 35.6, "lon": 139.7},
-                               "autonomousSystem": {"name": "EX", "number": 64500}}],
-                "signals": [{"uid": "sig-1", "type": "FINDING", "name": "Discovery:Kubernetes/X", "description": "d",
-                             "createdAt": 1714521600, "updatedAt": 1714521600, "firstSeenAt": 1714521600,
-                             "lastSeenAt": 1714521700, "severity": 5.0, "count": 2, "resourceUids": ["arn:eks"],
-                             "actorIds": ["actor-1"], "endpointIds": ["ep-1"],
-                             "signalIndicators": [{"key": "ATTACK_TECHNIQUE", "values": ["T1610"],
-                                                   "title": "MITRE ATT&CK technique"}]}],
-                "sequenceIndicators": [{"key": "ATTACK_TACTIC", "values": ["Execution"], "title": "Tactic"}]}},
+                    "threatDetectedByName": {
+                        "itemCount": 1,
+                        "uniqueThreatNameCount": 1,
+                        "threatNames": [
+                            {
+                                "name": "EICAR",
+                                "severity": "HIGH",
+                                "itemCount": 1,
+                                "filePaths": [{"filePath": "/tmp/eicar", "fileName": "eicar", "hash": "ef"}],
+                            }
+                        ],
+                    },
+                },
+            },
+            "runtimeDetails": {
+                "process": proc,
+                "context": {
+                    "scriptPath": "/tmp/run.sh",
+                    "toolName": "xmrig",
+                    "flags": ["a", "b"],
+                    "modifyingProcess": proc,
+                },
+            },
+            "detection": {
+                "sequence": {
+                    "uid": "seq-1",
+                    "description": "sequence",
+                    "actors": [{"id": "actor-1", "user": {"name": "john", "uid": "AIDA", "type": "IAMUser"}}],
+                    "resources": [
+                        {
+                            "uid": "arn:eks",
+                            "name": "prod",
+                            "resourceType": "EKSCluster",
+                            "accountId": "111122223333",
+                            "region": "ap-northeast-1",
+                        }
+                    ],
+                    "endpoints": [
+                        {
+                            "id": "ep-1",
+                            "ip": "203.0.113.7",
+                            "port": 443,
+                            "location": {"city": "Tokyo", "country": "Japan", "lat": 35.6, "lon": 139.7},
+                            "autonomousSystem": {"name": "EX", "number": 64500},
+                        }
+                    ],
+                    "signals": [
+                        {
+                            "uid": "sig-1",
+                            "type": "FINDING",
+                            "name": "Discovery:Kubernetes/X",
+                            "description": "d",
+                            "createdAt": 1714521600,
+                            "updatedAt": 1714521600,
+                            "firstSeenAt": 1714521600,
+                            "lastSeenAt": 1714521700,
+                            "severity": 5.0,
+                            "count": 2,
+                            "resourceUids": ["arn:eks"],
+                            "actorIds": ["actor-1"],
+                            "endpointIds": ["ep-1"],
+                            "signalIndicators": [
+                                {"key": "ATTACK_TECHNIQUE", "values": ["T1610"], "title": "MITRE ATT&CK technique"}
+                            ],
+                        }
+                    ],
+                    "sequenceIndicators": [{"key": "ATTACK_TACTIC", "values": ["Execution"], "title": "Tactic"}],
+                }
+            },
         },
     }
 
@@ -234,14 +416,14 @@ def test_every_block_survives_boto3_with_the_wire_names(server):
     assert r.kubernetes_workload.containers[0].privileged is True
     assert r.ecs_cluster.task.created_at is not None and r.ecs_cluster.running_tasks == 4
     assert r.container.volume_mounts == (("host", "/host"),) and r.lambda_function.security_groups == (
-        ("sg-1", "default"),)
+        ("sg-1", "default"),
+    )
     assert r.rds_instance.resource_id == "db-ABC" and r.rds_limitless.shard_group_arn == "arn:sg"
     assert r.rds_user.auth_method == "PASSWORD" and r.s3_buckets[0].objects[0].etag == "e"
     assert [v.skipped for v in r.ebs_volumes] == [False, True] and r.ebs_volumes[0].size_gb == 8
     assert a.kubernetes.source_ips == ("203.0.113.7",) and a.kubernetes.status_code == 201
     assert a.dns.domain == "pool.example" and a.port_probes[0].local_ip == "10.0.0.5"
-    assert a.rds_logins[0].failed == 5 and {x.address for x in a.remote} == {"203.0.113.7", "198.51.100.4",
-                                                                               "192.0.2.9"}
+    assert a.rds_logins[0].failed == 5 and {x.address for x in a.remote} == {"203.0.113.7", "198.51.100.4", "192.0.2.9"}
     assert direct.threat_intel[0].file_sha256 == "cd" * 32
     scan = direct.malware_scan
     assert scan.scanned_files == 1000 and scan.threats[0].file_paths == (("/tmp/eicar", "ef"),)
@@ -253,8 +435,17 @@ def test_every_block_survives_boto3_with_the_wire_names(server):
     assert seq.endpoints[0].country == "Japan" and seq.signals[0].indicators[0].values == ("T1610",)
     assert seq.signals[0].last_seen is not None and seq.indicators[0].key == "ATTACK_TACTIC"
     text = ja.explain(direct)
-    for row in (("EKS クラスター", "prod"), ("特権コンテナ", "はい"), ("プロセス", "xmrig"), ("DB シャードグループ", "sg"),
-                ("問い合わせたドメイン", "pool.example"), ("探査されたポート", "22 (SSH)"), ("脅威リスト", "ProofPoint"),
-                ("検出された脅威", "EICAR（/tmp/eicar）"), ("関連 IP アドレス", "203.0.113.7"), ("重要度", "緊急（Critical, 9.5）")):
+    for row in (
+        ("EKS クラスター", "prod"),
+        ("特権コンテナ", "はい"),
+        ("プロセス", "xmrig"),
+        ("DB シャードグループ", "sg"),
+        ("問い合わせたドメイン", "pool.example"),
+        ("探査されたポート", "22 (SSH)"),
+        ("脅威リスト", "ProofPoint"),
+        ("検出された脅威", "EICAR（/tmp/eicar）"),
+        ("関連 IP アドレス", "203.0.113.7"),
+        ("重要度", "緊急（Critical, 9.5）"),
+    ):
         assert row in text.facts, row
     assert text.summary[1] == "1 件のシグナルが一連の攻撃として相関付けられています。"

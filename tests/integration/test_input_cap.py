@@ -37,8 +37,9 @@ def ndjson_of_findings(path: Path, min_bytes: int) -> int:
     return n
 
 
-def test_an_oversized_file_is_refused_before_anything_is_sent(tmp_path: Path, fake_backlog: FakeBacklog,
-                                                             monkeypatch) -> None:
+def test_an_oversized_file_is_refused_before_anything_is_sent(
+    tmp_path: Path, fake_backlog: FakeBacklog, monkeypatch
+) -> None:
     monkeypatch.setenv(KEY_ENV, fake_backlog.api_key)
     cap = 160 * 1024
     cfg = write_config(tmp_path, fake_backlog, "[input]", f"max_bytes = {cap}")
@@ -48,8 +49,10 @@ def test_an_oversized_file_is_refused_before_anything_is_sent(tmp_path: Path, fa
     # a valid small input first: the refusal is for the whole run, so it is not sent either
     r = CliRunner().invoke(app, ["send", "--config", str(cfg), str(EVENT), str(big)])
     assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
-    assert f"{big}: 入力が大きすぎます: {size:,} バイト、上限は [input] max_bytes = {cap:,} バイト。何も処理していません" \
-        in r.stderr, r.stderr
+    assert (
+        f"{big}: 入力が大きすぎます: {size:,} バイト、上限は [input] max_bytes = {cap:,} バイト。何も処理していません"
+        in r.stderr
+    ), r.stderr
     assert f"input too large ({size:,} bytes; limit [input] max_bytes = {cap:,}): nothing was processed" in r.stderr
     assert fake_backlog.counts["create_issue"] == 0 and not fake_backlog.issues
     assert not (tmp_path / "state.sqlite3").exists() or not list(SQLiteStore(tmp_path / "state.sqlite3").records())
@@ -70,8 +73,10 @@ def test_the_default_cap_refuses_a_file_over_64_mib(tmp_path: Path) -> None:
         fh.truncate(64 * MiB + 1)
     r = CliRunner().invoke(app, ["render", str(huge)])
     assert r.exit_code == 2, r.output
-    assert f"{huge}: 入力が大きすぎます: {64 * MiB + 1:,} バイト（64.0 MiB）、上限は [input] max_bytes = 67,108,864 バイト" \
-        in r.stderr, r.stderr
+    assert (
+        f"{huge}: 入力が大きすぎます: {64 * MiB + 1:,} バイト（64.0 MiB）、上限は [input] max_bytes = 67,108,864 バイト"
+        in r.stderr
+    ), r.stderr
 
 
 def test_an_oversized_stdin_is_refused_by_the_real_process(tmp_path: Path) -> None:
@@ -80,15 +85,27 @@ def test_an_oversized_stdin_is_refused_by_the_real_process(tmp_path: Path) -> No
     event = EVENT.read_text(encoding="utf-8")
     assert len(event.encode()) > 4096
     cli = [sys.executable, "-m", "inspector2backlog.cli"]
-    r = subprocess.run([*cli, "send", "--dry-run", "--config", str(cfg), "-"], input=event + " " * 10 * MiB,
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [*cli, "send", "--dry-run", "--config", str(cfg), "-"],
+        input=event + " " * 10 * MiB,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2, r.stderr
-    assert "stdin: 入力が上限 [input] max_bytes = 4,096 バイト を超えています。何も処理していません" in r.stderr, r.stderr
+    assert "stdin: 入力が上限 [input] max_bytes = 4,096 バイト を超えています。何も処理していません" in r.stderr, (
+        r.stderr
+    )
     assert "Traceback" not in r.stderr and r.stdout == ""
     compact = json.dumps(json.loads(event), separators=(",", ":"))
     assert len(compact.encode()) <= 4096
-    r = subprocess.run([*cli, "render", "--config", str(cfg), "--format", "json", "-"], input=compact,
-                       capture_output=True, text=True, timeout=120)  # the same finding under the cap: rendered
+    r = subprocess.run(
+        [*cli, "render", "--config", str(cfg), "--format", "json", "-"],
+        input=compact,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # the same finding under the cap: rendered
     assert r.returncode == 0 and json.loads(r.stdout)["fallback"] is False, r.stderr
 
 
@@ -133,8 +150,9 @@ def test_within_the_cap_ndjson_and_arrays_read_as_before(tmp_path: Path) -> None
     nd = tmp_path / "f.ndjson"
     n = ndjson_of_findings(nd, 64 * 1024)
     arr = tmp_path / "f.json"
-    arr.write_text(json.dumps([json.loads(line) for line in nd.read_text(encoding="utf-8").splitlines()]),
-                   encoding="utf-8")
+    arr.write_text(
+        json.dumps([json.loads(line) for line in nd.read_text(encoding="utf-8").splitlines()]), encoding="utf-8"
+    )
     for path in (nd, arr):
         items = list(iter_paths([str(path)], max_bytes=path.stat().st_size))  # exactly at the cap: accepted
         assert len(items) == n and all(isinstance(i, Finding) for i in items)

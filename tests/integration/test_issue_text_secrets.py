@@ -41,8 +41,11 @@ def test_api_key_in_a_normal_finding_is_never_posted(tmp_path: Path, monkeypatch
         monkeypatch.setenv(KEY_ENV, fake.api_key)
         cfg = write_config(tmp_path, fake)
         runner = CliRunner()
-        steps = [_event(1), _event(2, severity="HIGH", inspectorScore=7.5, fixAvailable="NO"),
-                 _event(3, status="CLOSED")]
+        steps = [
+            _event(1),
+            _event(2, severity="HIGH", inspectorScore=7.5, fixAvailable="NO"),
+            _event(3, status="CLOSED"),
+        ]
         for n, ev in enumerate(steps):
             p = tmp_path / f"ev{n}.json"
             p.write_text(json.dumps(ev), encoding="utf-8")

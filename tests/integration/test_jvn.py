@@ -65,8 +65,17 @@ def closed_port_url() -> str:
 
 
 def test_prefetch_asks_once_per_cve_and_ten_ids_per_detail_call() -> None:
-    many = tuple(FakeEntry(f"JVNDB-2024-1{n:05d}", f"製品 {n} の脆弱性", f"製品 {n} には脆弱性が存在します。",
-                           "影響", "対策", (f"CVE-2024-9{n:04d}",)) for n in range(23))
+    many = tuple(
+        FakeEntry(
+            f"JVNDB-2024-1{n:05d}",
+            f"製品 {n} の脆弱性",
+            f"製品 {n} には脆弱性が存在します。",
+            "影響",
+            "対策",
+            (f"CVE-2024-9{n:04d}",),
+        )
+        for n in range(23)
+    )
     with MyJvnServer(many) as srv:
         stats = Stats()
         src = source(srv.url, MemoryStore(), stats)
@@ -117,7 +126,9 @@ def test_unconfirmed_and_withdrawn_entries_are_ignored() -> None:
 
 
 def test_marked_detail_is_ignored_even_when_the_overview_list_did_not_show_the_mark() -> None:
-    plain_title = FakeEntry("JVNDB-2025-000777", "Go の脆弱性", "** 未確定 ** 内容は確認中です。", "", "", ("CVE-2025-58183",))
+    plain_title = FakeEntry(
+        "JVNDB-2025-000777", "Go の脆弱性", "** 未確定 ** 内容は確認中です。", "", "", ("CVE-2025-58183",)
+    )
     with MyJvnServer((plain_title,)) as srv:
         srv.entries[plain_title.jvndb_id] = plain_title
         src = source(srv.url, MemoryStore())
@@ -205,14 +216,23 @@ def test_jvn_list_items_become_bullets_and_stock_solutions_are_left_out() -> Non
     with MyJvnServer() as srv:
         md = builder_with(source(srv.url, MemoryStore())).build(finding("02-ec2-high-openssh")).description("markdown")
     overview = md.split("## 概要", 1)[1].split("\n## ", 1)[0]
-    assert "\n- シグナルハンドラにおける競合状態 \\(CWE-364\\) \\- CVE-2024-6387" in overview or \
-           "\n- シグナルハンドラにおける競合状態 (CWE-364) - CVE-2024-6387" in overview, overview
+    assert (
+        "\n- シグナルハンドラにおける競合状態 \\(CWE-364\\) \\- CVE-2024-6387" in overview
+        or "\n- シグナルハンドラにおける競合状態 (CWE-364) - CVE-2024-6387" in overview
+    ), overview
     assert "対策（JVN iPedia）" not in overview  # 「ベンダ情報を参照して適切な対策を実施してください。」 adds nothing
 
 
 def test_jvn_text_goes_through_the_same_safety_path() -> None:
-    evil = FakeEntry("JVNDB-2024-001987", "題", "@channel 注意 #image(x.png) ![x](https://evil.example/a.png) "
-                     "<ul><li>[クリック](javascript:alert(1))</li></ul>😀", "", "", ("CVE-2024-3094",))
+    evil = FakeEntry(
+        "JVNDB-2024-001987",
+        "題",
+        "@channel 注意 #image(x.png) ![x](https://evil.example/a.png) "
+        "<ul><li>[クリック](javascript:alert(1))</li></ul>😀",
+        "",
+        "",
+        ("CVE-2024-3094",),
+    )
     with MyJvnServer((evil,)) as srv:
         issue = builder_with(source(srv.url, MemoryStore())).build(finding("01-ecr-critical-xz"))
     md, bl = issue.description("markdown"), issue.description("backlog")
@@ -239,8 +259,10 @@ def test_findings_without_a_cve_never_ask() -> None:
 
 
 def test_lookahead_batches_findings_of_a_stream() -> None:
-    items = [finding(n) for n in ("01-ecr-critical-xz", "02-ec2-high-openssh", "03-lambda-medium-requests",
-                                  "04-ec2-network-rdp")]
+    items = [
+        finding(n)
+        for n in ("01-ecr-critical-xz", "02-ec2-high-openssh", "03-lambda-medium-requests", "04-ec2-network-rdp")
+    ]
     with MyJvnServer() as srv:
         b = builder_with(source(srv.url, MemoryStore()))
         seen = [b.build(x) for x in b.lookahead(iter(items))]
@@ -252,8 +274,9 @@ def test_a_group_issue_shows_jvns_text_as_its_description() -> None:
     f = finding("01-ecr-critical-xz")
     data = {"lead": lead_info(f, "vulnerability", f.vulnerability_id), "members": {}}
     with MyJvnServer() as srv:
-        issue = build_group_issue("vuln:SEC:" + f.vulnerability_id, "vulnerability", data,
-                                  builder_with(source(srv.url, MemoryStore())))
+        issue = build_group_issue(
+            "vuln:SEC:" + f.vulnerability_id, "vulnerability", data, builder_with(source(srv.url, MemoryStore()))
+        )
     md = issue.description("markdown")
     section = md.split("## 説明", 1)[1].split("\n## ", 1)[0]
     assert "XZ Utils の 5.6.0 および 5.6.1" in section and "JVN iPedia JVNDB-2024-001987" in section

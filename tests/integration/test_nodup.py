@@ -74,11 +74,20 @@ def test_the_strict_fake_searches_by_words_and_lags(tmp_path: Path):
             assert client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-12345"}) == []  # not indexed yet
             assert [i["id"] for i in client.list_issues({"projectId[]": [pid]})] == [a["id"]]  # the list is
             fake.advance(31)
-            assert [i["id"] for i in client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-12345"})] == [a["id"]]
+            assert [i["id"] for i in client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-12345"})] == [
+                a["id"]
+            ]
             assert client.list_issues({"projectId[]": [pid], "keyword": "CVE-2024-1234"}) == []  # words, not substrings
             me = client.myself()["id"]
-            mine = client.list_issues({"projectId[]": [pid], "createdUserId[]": [me], "createdSince": "2000-01-01",
-                                       "sort": "created", "order": "desc"})
+            mine = client.list_issues(
+                {
+                    "projectId[]": [pid],
+                    "createdUserId[]": [me],
+                    "createdSince": "2000-01-01",
+                    "sort": "created",
+                    "order": "desc",
+                }
+            )
             assert [i["id"] for i in mine] == [a["id"]]
             assert client.list_issues({"projectId[]": [pid], "createdUserId[]": [me + 1]}) == []
             client.update_issue(a["id"], {"summary": "renamed"})  # the index keeps the old text until the lag passes
@@ -143,10 +152,12 @@ def test_a_create_that_did_not_land_is_filed_once_the_window_has_passed(tmp_path
         assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 2
 
 
-@pytest.mark.parametrize("strict, rule", [(False, "markdown"), (True, "markdown"), (False, "backlog")],
-                         ids=["substring-index", "word-index", "backlog-notation"])
-def test_group_keys_that_are_prefixes_of_each_other_each_get_their_own_issue(tmp_path: Path, monkeypatch, strict,
-                                                                              rule):
+@pytest.mark.parametrize(
+    "strict, rule",
+    [(False, "markdown"), (True, "markdown"), (False, "backlog")],
+    ids=["substring-index", "word-index", "backlog-notation"],
+)
+def test_group_keys_that_are_prefixes_of_each_other_each_get_their_own_issue(tmp_path: Path, monkeypatch, strict, rule):
     """CVE-2024-123, -1234, -12345, -123456 (group_by = "vulnerability"), every 2nd create's answer lost; the index
     matching substrings (the worst case for adoption) or words."""
     vulns = ["CVE-2024-123", "CVE-2024-1234", "CVE-2024-12345", "CVE-2024-123456"]
@@ -159,8 +170,14 @@ def test_group_keys_that_are_prefixes_of_each_other_each_get_their_own_issue(tmp
         # one group per run, longest key first: a lost answer's key is a prefix of keys filed before it
         for v in reversed(vulns):
             one = tmp_path / f"{v}.ndjson"
-            one.write_text("\n".join(json.dumps(e) for e in findings(8, vulns=vulns)
-                                     if e["detail"]["packageVulnerabilityDetails"]["vulnerabilityId"] == v) + "\n")
+            one.write_text(
+                "\n".join(
+                    json.dumps(e)
+                    for e in findings(8, vulns=vulns)
+                    if e["detail"]["packageVulnerabilityDetails"]["vulnerabilityId"] == v
+                )
+                + "\n"
+            )
             _send(cfg, one)
         for _ in range(3):
             r = _send(cfg, runner_input)

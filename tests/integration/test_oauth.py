@@ -40,7 +40,7 @@ def no_unrecovered_401(fake: FakeBacklog) -> int:
     for i, r in enumerate(reqs):
         if r.status == 401:
             n += 1
-            again = next((x for x in reqs[i + 1:] if (x.method, x.path) == (r.method, r.path)), None)
+            again = next((x for x in reqs[i + 1 :] if (x.method, x.path) == (r.method, r.path)), None)
             assert again is not None and again.status < 400, (r, again)
     return n
 
@@ -91,8 +91,14 @@ def test_a_revoked_access_token_is_renewed_once_on_401(tmp_path: Path):
         with BacklogClient(fake.url, oauth=oauth) as client:
             assert client.myself()["userId"] == "i2b-bot"
             fake.access_tokens.clear()  # revoked (or expired early): the next request is answered 401
-            created = client.create_issue({"projectId": fake.project.id, "summary": "s", "priorityId": 3,
-                                           "issueTypeId": fake.issue_type_id("脆弱性")})
+            created = client.create_issue(
+                {
+                    "projectId": fake.project.id,
+                    "summary": "s",
+                    "priorityId": 3,
+                    "issueTypeId": fake.issue_type_id("脆弱性"),
+                }
+            )
             assert created["issueKey"] == "SEC-1" and len(fake.issues) == 1
         creates = fake.requests_of("create_issue")
         assert [r.status for r in creates] == [401, 201]
@@ -102,8 +108,7 @@ def test_a_revoked_access_token_is_renewed_once_on_401(tmp_path: Path):
 def test_a_refused_refresh_fails_once_without_looping(tmp_path: Path):
     with oauth_fake() as fake:
         oauth = session(fake, EnvRefreshToken("RT", {"RT": "not-the-refresh-token"}))
-        with (BacklogClient(fake.url, oauth=oauth, max_retries=3) as client,
-              pytest.raises(AuthenticationError) as info):
+        with BacklogClient(fake.url, oauth=oauth, max_retries=3) as client, pytest.raises(AuthenticationError) as info:
             client.myself()
         assert "invalid_grant" in str(info.value) and "not-the-refresh-token" not in str(info.value)
         assert fake.counts["oauth_token"] == 1 and fake.counts["myself"] == 0
@@ -145,9 +150,15 @@ def test_doctor_reports_oauth(tmp_path: Path):
     token_file = tmp_path / "rt"
     token_file.write_text(FIRST_REFRESH)
     with oauth_fake() as fake:
-        env = {"I2B_BACKLOG_SPACE_URL": fake.url, "I2B_BACKLOG_PROJECT_KEY": "SEC", "I2B_BACKLOG_ISSUE_TYPE": "脆弱性",
-               "I2B_BACKLOG_OAUTH_CLIENT_ID": CLIENT[0], "I2B_BACKLOG_OAUTH_CLIENT_SECRET_ENV": "S", "S": CLIENT[1],
-               "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_FILE": str(token_file)}
+        env = {
+            "I2B_BACKLOG_SPACE_URL": fake.url,
+            "I2B_BACKLOG_PROJECT_KEY": "SEC",
+            "I2B_BACKLOG_ISSUE_TYPE": "脆弱性",
+            "I2B_BACKLOG_OAUTH_CLIENT_ID": CLIENT[0],
+            "I2B_BACKLOG_OAUTH_CLIENT_SECRET_ENV": "S",
+            "S": CLIENT[1],
+            "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_FILE": str(token_file),
+        }
         report = run_doctor(load_config(None, env=env), env=env)
         assert report.ok, report.text()
         assert f"OAuth 2.0 (client {CLIENT[0]}, refresh token from file {token_file})" in report.text()

@@ -47,8 +47,15 @@ def _sh_client(endpoint: str, *, validate: bool = True, **kwargs: Any) -> Any:
     """boto3 with its own parameter validation (off only to seed published samples exactly as they are)."""
     from botocore.config import Config
 
-    config = kwargs.pop("config", Config(connect_timeout=5, read_timeout=30, parameter_validation=validate,
-                                         retries={"max_attempts": 3, "mode": "standard"}))
+    config = kwargs.pop(
+        "config",
+        Config(
+            connect_timeout=5,
+            read_timeout=30,
+            parameter_validation=validate,
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    )
     return aws_client("securityhub", endpoint, config=config, **kwargs)
 
 
@@ -128,11 +135,24 @@ def test_get_findings_v2_pages_through_boto3() -> None:
 def test_get_findings_v2_filters_and_sorting() -> None:
     with SecurityHubV2Server(_many(6)) as srv:
         client = _sh_client(srv.url)
-        gd = client.get_findings_v2(Filters={"CompositeFilters": [{"StringFilters": [
-            {"FieldName": "metadata.product.name", "Filter": {"Value": "GuardDuty", "Comparison": "EQUALS"}}]}]})
+        gd = client.get_findings_v2(
+            Filters={
+                "CompositeFilters": [
+                    {
+                        "StringFilters": [
+                            {
+                                "FieldName": "metadata.product.name",
+                                "Filter": {"Value": "GuardDuty", "Comparison": "EQUALS"},
+                            }
+                        ]
+                    }
+                ]
+            }
+        )
         assert gd["Findings"] and all(product_of(d) == "guardduty" for d in parse_document(gd))
-        critical = client.get_findings_v2(Filters={"CompositeFilters": [{"NumberFilters": [
-            {"FieldName": "severity_id", "Filter": {"Gte": 5}}]}]})
+        critical = client.get_findings_v2(
+            Filters={"CompositeFilters": [{"NumberFilters": [{"FieldName": "severity_id", "Filter": {"Gte": 5}}]}]}
+        )
         assert {d.severity.label for d in parse_document(critical)} == {"CRITICAL"}
         ordered = client.get_findings_v2(SortCriteria=[{"Field": "finding_info.uid", "SortOrder": "desc"}])
         uids = [f["finding_info"]["uid"] for f in ordered["Findings"]]
@@ -147,8 +167,9 @@ def test_batch_update_findings_v2_changes_status_and_comment() -> None:
         before = parse_document(client.get_findings_v2())
         target = next(d for d in before if lifecycle_of(d).is_open)
         missing = {**_identifier(target), "FindingInfoUid": "arn:aws:securityhub:::nope"}
-        out = client.batch_update_findings_v2(FindingIdentifiers=[_identifier(target), missing], StatusId=4,
-                                              Comment="Backlog SEC-12 で対応済み")
+        out = client.batch_update_findings_v2(
+            FindingIdentifiers=[_identifier(target), missing], StatusId=4, Comment="Backlog SEC-12 で対応済み"
+        )
         assert out["ProcessedFindings"] == [{"FindingIdentifier": _identifier(target)}]
         assert out["UnprocessedFindings"][0]["ErrorCode"] == "ResourceNotFoundException"
         after = {d.id: d for d in parse_document(client.get_findings_v2())}
@@ -163,8 +184,7 @@ def test_batch_update_findings_v2_changes_status_and_comment() -> None:
         with pytest.raises(client.exceptions.ValidationException):
             client.batch_update_findings_v2(FindingIdentifiers=[_identifier(changed)], StatusId=42)
         with pytest.raises(client.exceptions.ValidationException):
-            client.batch_update_findings_v2(FindingIdentifiers=[_identifier(changed)], MetadataUids=["x"],
-                                            StatusId=3)
+            client.batch_update_findings_v2(FindingIdentifiers=[_identifier(changed)], MetadataUids=["x"], StatusId=3)
 
 
 def test_throttling_is_retried_by_boto3_and_surfaces_when_retries_are_exhausted() -> None:

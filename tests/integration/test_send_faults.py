@@ -15,8 +15,13 @@ from tests.fakes.backlog_server import FakeBacklog
 
 from .test_send_lifecycle import KEY_ENV, base_findings, stream, write_config
 
-FAST_RETRIES = {"timeout_seconds": "0.3", "max_retries": "2", "max_wait_seconds": "0.2", "retry_backoff_seconds": "0.01",
-                "index_lag_seconds": "0"}  # the fake's search shows an issue at once: no window to wait out
+FAST_RETRIES = {
+    "timeout_seconds": "0.3",
+    "max_retries": "2",
+    "max_wait_seconds": "0.2",
+    "retry_backoff_seconds": "0.01",
+    "index_lag_seconds": "0",
+}  # the fake's search shows an issue at once: no window to wait out
 
 
 def _cfg(tmp_path: Path, fake: FakeBacklog) -> Path:

@@ -29,8 +29,13 @@ def write_config(tmp: Path, fake: FakeBacklog, **extra: str) -> Path:
 
 def base_findings() -> list[dict]:
     out = []
-    for name in ("01-ecr-critical-xz", "02-ec2-high-openssh", "03-lambda-medium-requests", "04-ec2-network-rdp",
-                 "05-lambda-code-hardcoded-credentials"):
+    for name in (
+        "01-ecr-critical-xz",
+        "02-ec2-high-openssh",
+        "03-lambda-medium-requests",
+        "04-ec2-network-rdp",
+        "05-lambda-code-hardcoded-credentials",
+    ):
         out.append(json.loads((EXAMPLES / f"{name}.event.json").read_text())["detail"])
     return out
 
@@ -41,9 +46,17 @@ def event(f: dict, t: int, **changes) -> dict:
     stamp = f"2024-10-{t:02d}T00:00:00Z"
     f["updatedAt"] = stamp
     f["lastObservedAt"] = stamp
-    return {"version": "0", "id": f"ev-{t}-{f['findingArn'][-6:]}", "detail-type": "Inspector2 Finding",
-            "source": "aws.inspector2", "account": f["awsAccountId"], "time": stamp, "region": "ap-northeast-1",
-            "resources": [], "detail": f}
+    return {
+        "version": "0",
+        "id": f"ev-{t}-{f['findingArn'][-6:]}",
+        "detail-type": "Inspector2 Finding",
+        "source": "aws.inspector2",
+        "account": f["awsAccountId"],
+        "time": stamp,
+        "region": "ap-northeast-1",
+        "resources": [],
+        "detail": f,
+    }
 
 
 def stream() -> list[tuple[str, dict]]:
@@ -191,18 +204,25 @@ def test_doctor_command(tmp_path: Path, fake: FakeBacklog, monkeypatch):
 def test_close_uses_the_configured_resolutions_and_says_why(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     monkeypatch.setenv(KEY_ENV, fake.api_key)
     cfg = write_config(tmp_path, fake)
-    cfg.write_text(cfg.read_text().replace('issue_type = "脆弱性"\n', 'issue_type = "脆弱性"\n'
-                                           'closed_resolution = "再現しない"\nsuppressed_resolution = "無効"\n'))
+    cfg.write_text(
+        cfg.read_text().replace(
+            'issue_type = "脆弱性"\n',
+            'issue_type = "脆弱性"\nclosed_resolution = "再現しない"\nsuppressed_resolution = "無効"\n',
+        )
+    )
     _a, b, _c, network, _e = base_findings()
     runner = CliRunner()
-    for n, ev in enumerate([event(network, 1), event(b, 1), event(network, 2, status="CLOSED"),
-                            event(b, 2, status="SUPPRESSED")]):
+    for n, ev in enumerate(
+        [event(network, 1), event(b, 1), event(network, 2, status="CLOSED"), event(b, 2, status="SUPPRESSED")]
+    ):
         p = tmp_path / f"ev{n}.json"
         p.write_text(json.dumps(ev))
         r = send(runner, cfg, p)
         assert r.exit_code == 0, r.output
-    by_arn = {f["findingArn"]: next(i for i in fake.issues.values() if f["findingArn"] in i["description"])
-              for f in (network, b)}
+    by_arn = {
+        f["findingArn"]: next(i for i in fake.issues.values() if f["findingArn"] in i["description"])
+        for f in (network, b)
+    }
     net, vuln = by_arn[network["findingArn"]], by_arn[b["findingArn"]]
     assert net["status"]["name"] == "完了" and net["resolution"]["name"] == "再現しない"
     (closing,) = [x["content"] for x in fake.comments_of(net["issueKey"])]

@@ -41,8 +41,11 @@ def test_entries_are_read_until_they_expire(store: StateStore) -> None:
     store.cache_put_many({"jvn1:CVE-2024-3094": '{"a":1}', "jvn1:CVE-2024-6387": "二"}, 86400, now=T0)
     store.cache_put_many({"jvn1:CVE-2099-0001": '{"miss":1}'}, 3600, now=T0)
     keys = ["jvn1:CVE-2024-3094", "jvn1:CVE-2024-6387", "jvn1:CVE-2099-0001", "jvn1:other"]
-    assert store.cache_get_many(keys, now=T0 + 60) == {"jvn1:CVE-2024-3094": '{"a":1}', "jvn1:CVE-2024-6387": "二",
-                                                       "jvn1:CVE-2099-0001": '{"miss":1}'}
+    assert store.cache_get_many(keys, now=T0 + 60) == {
+        "jvn1:CVE-2024-3094": '{"a":1}',
+        "jvn1:CVE-2024-6387": "二",
+        "jvn1:CVE-2099-0001": '{"miss":1}',
+    }
     assert set(store.cache_get_many(keys, now=T0 + 7200)) == {"jvn1:CVE-2024-3094", "jvn1:CVE-2024-6387"}
     assert store.cache_get_many(keys, now=T0 + 86400) == {}
     store.cache_put_many({"jvn1:CVE-2024-3094": "新"}, 86400, now=T0 + 86400)  # replaced, with a new expiry
@@ -91,5 +94,6 @@ def test_dynamodb_cache_items_carry_the_ttl_attribute(moto_endpoint: str) -> Non
     s.create_table()
     s.cache_put_many({"jvn1:CVE-2024-3094": "{}"}, 30 * 86400)
     item = aws_client("dynamodb", moto_endpoint).get_item(
-        TableName=TABLE, Key={"pk": {"S": "cache#jvn1:CVE-2024-3094"}})["Item"]
+        TableName=TABLE, Key={"pk": {"S": "cache#jvn1:CVE-2024-3094"}}
+    )["Item"]
     assert abs(int(item["ttl"]["N"]) - (time.time() + 30 * 86400)) < 120 and item["text"] == {"S": "{}"}

@@ -31,9 +31,7 @@ def store(moto_endpoint: str) -> DynamoDBStore:
     return s
 
 
-def test_create_table_matches_the_sam_template_and_is_idempotent(
-    store: DynamoDBStore, moto_endpoint: str
-) -> None:
+def test_create_table_matches_the_sam_template_and_is_idempotent(store: DynamoDBStore, moto_endpoint: str) -> None:
     client = aws_client("dynamodb", moto_endpoint)
     table = client.describe_table(TableName=TABLE)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
@@ -67,7 +65,8 @@ def test_a_record_with_expires_at_gets_the_ttl_attribute(store: DynamoDBStore, m
     item = aws_client("dynamodb", moto_endpoint).get_item(TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:gone"}})
     assert item["Item"]["ttl"] == {"N": "1900000000"}
     assert "ttl" not in aws_client("dynamodb", moto_endpoint).get_item(
-        TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:x"}}).get("Item", {})
+        TableName=TABLE, Key={"pk": {"S": "rec#finding:arn:x"}}
+    ).get("Item", {})
 
 
 def test_translation_ttl_can_be_switched_off(moto_endpoint: str) -> None:
@@ -79,11 +78,24 @@ def test_translation_ttl_can_be_switched_off(moto_endpoint: str) -> None:
 
 
 def _member(i: int) -> dict[str, Any]:  # the shape policy.grouping.member_entry writes
-    return {"s": "ACTIVE", "v": "HIGH", "sc": 8.1, "x": "NO", "fx": "YES", "ep": 0.00043, "id": "CVE-2024-6387",
-            "r": f"i-0{i:016x} (web-{i})", "k": f"{i * 2654435761 % 16**10:010x}", "rt": "EC2",
-            "a": f"{111122220000 + i % 50}", "g": "ap-northeast-1", "u": 1718000000.0 + i,
-            "p": [["openssh-server", "0:8.7p1-8.amzn2023.0.10", "0:8.7p1-8.amzn2023.0.11"]],
-            "ws": "ACTIVE", "wf": f"{i:08x}"}
+    return {
+        "s": "ACTIVE",
+        "v": "HIGH",
+        "sc": 8.1,
+        "x": "NO",
+        "fx": "YES",
+        "ep": 0.00043,
+        "id": "CVE-2024-6387",
+        "r": f"i-0{i:016x} (web-{i})",
+        "k": f"{i * 2654435761 % 16**10:010x}",
+        "rt": "EC2",
+        "a": f"{111122220000 + i % 50}",
+        "g": "ap-northeast-1",
+        "u": 1718000000.0 + i,
+        "p": [["openssh-server", "0:8.7p1-8.amzn2023.0.10", "0:8.7p1-8.amzn2023.0.11"]],
+        "ws": "ACTIVE",
+        "wf": f"{i:08x}",
+    }
 
 
 def test_a_group_with_thousands_of_members_fits_compressed(store: DynamoDBStore, moto_endpoint: str) -> None:
@@ -94,7 +106,8 @@ def test_a_group_with_thousands_of_members_fits_compressed(store: DynamoDBStore,
     store.save(Record(**{**asdict(rec), "phase": "synced", "data": data}))
     assert store.get("group:vulnerability:CVE-2024-6387").data == data
     item = aws_client("dynamodb", moto_endpoint).get_item(
-        TableName=TABLE, Key={"pk": {"S": "rec#group:vulnerability:CVE-2024-6387"}})["Item"]
+        TableName=TABLE, Key={"pk": {"S": "rec#group:vulnerability:CVE-2024-6387"}}
+    )["Item"]
     assert "data" not in item and len(item["data_z"]["B"]) < MAX_ITEM_BYTES
 
 

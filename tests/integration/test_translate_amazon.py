@@ -47,7 +47,12 @@ def test_translates_with_protected_spans_restored(server, session) -> None:
     out = engine(server, session, terminology="inspector-terms").translate_batch([TEXT, "   "])
     assert out[1] == "   "
     assert out[0].startswith(PREFIX)
-    for span in ("libssh2 v1.9.0", "SSH_MSG_DISCONNECT", "CVE-2019-17498", "https://github.com/libssh2/libssh2/pull/402"):
+    for span in (
+        "libssh2 v1.9.0",
+        "SSH_MSG_DISCONNECT",
+        "CVE-2019-17498",
+        "https://github.com/libssh2/libssh2/pull/402",
+    ):
         assert span in out[0]
     assert "& may crash <b>clients</b>" in out[0]  # escaped on the way, unescaped on the way back
     [req] = server.requests
@@ -64,7 +69,12 @@ def test_translates_with_protected_spans_restored(server, session) -> None:
 def test_restoration_survives_engine_layouts(server, session, mode: str) -> None:
     server.mode = mode
     [out] = engine(server, session).translate_batch([TEXT])
-    for span in ("libssh2 v1.9.0", "SSH_MSG_DISCONNECT", "CVE-2019-17498", "https://github.com/libssh2/libssh2/pull/402"):
+    for span in (
+        "libssh2 v1.9.0",
+        "SSH_MSG_DISCONNECT",
+        "CVE-2019-17498",
+        "https://github.com/libssh2/libssh2/pull/402",
+    ):
         assert span in out
     assert "<span" not in out and "</span" not in out.replace("</b>", "")
 

@@ -83,8 +83,9 @@ def test_wrong_key_is_an_authorization_error(server) -> None:
 def test_quota_exhaustion_through_the_service(server, caplog) -> None:
     server.fail(None, 456)
     stats = Stats()
-    service = make_translator("deepl", store=MemoryStore(), stats=stats, auth_key=KEY, server_url=server.url,
-                              max_retries=0)
+    service = make_translator(
+        "deepl", store=MemoryStore(), stats=stats, auth_key=KEY, server_url=server.url, max_retries=0
+    )
     with caplog.at_level(logging.DEBUG):
         out = service.translate_many([TEXT, "Another."])
         again = service.translate("Third.")

@@ -24,17 +24,34 @@ def fake():
 
 def config(tmp_path: Path, fake: FakeBacklog, *extra: str):
     path = tmp_path / "c.toml"
-    path.write_text("\n".join([
-        "[backlog]", f'space_url = "{fake.url}"', 'project_key = "SEC"', 'issue_type = "脆弱性"',
-        "[two_way]", "enabled = true", 'webhook_secret_env = "I2B_TEST_HOOK"', f'webhook_url = "{URL}"', *extra,
-    ]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                "[backlog]",
+                f'space_url = "{fake.url}"',
+                'project_key = "SEC"',
+                'issue_type = "脆弱性"',
+                "[two_way]",
+                "enabled = true",
+                'webhook_secret_env = "I2B_TEST_HOOK"',
+                f'webhook_url = "{URL}"',
+                *extra,
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return load_config(path, env={})
 
 
 def register(fake: FakeBacklog, hook_url: str, types=(2, 14)) -> None:
     with BacklogClient(fake.url, api_key=fake.api_key) as c:
-        c._request("POST", "projects/SEC/webhooks", data={"name": "i2b", "hookUrl": hook_url, "allEvent": "false",
-                                                          "activityTypeIds[]": list(types)}, idempotent=False)
+        c._request(
+            "POST",
+            "projects/SEC/webhooks",
+            data={"name": "i2b", "hookUrl": hook_url, "allEvent": "false", "activityTypeIds[]": list(types)},
+            idempotent=False,
+        )
 
 
 def lines(tmp_path, fake, *extra) -> list[str]:

@@ -74,8 +74,9 @@ def test_project_context_and_doctor(client: BacklogClient, tmp_path) -> None:
     ctx = ProjectContext.load(client, PROJECT, issue_type_name=issue_type, priority_names=["高", "中", "低"])
     assert ctx.text_formatting_rule in ("markdown", "backlog")
     path = tmp_path / "live.toml"
-    path.write_text(f'[backlog]\nspace_url = "{SPACE}"\nproject_key = "{PROJECT}"\nissue_type = "{issue_type}"\n',
-                    encoding="utf-8")
+    path.write_text(
+        f'[backlog]\nspace_url = "{SPACE}"\nproject_key = "{PROJECT}"\nissue_type = "{issue_type}"\n', encoding="utf-8"
+    )
     report = run_doctor(load_config(path, env={}), client=client)
     assert report.ok, report.text()
     assert KEY not in report.text()
@@ -85,20 +86,25 @@ def test_project_context_and_doctor(client: BacklogClient, tmp_path) -> None:
 def test_create_comment_and_close_one_issue(client: BacklogClient) -> None:
     ctx = ProjectContext.load(client, PROJECT, issue_type_name=_issue_type_name(client))
     marker = f"i2b-live-{int(time.time())}"
-    issue = client.create_issue({
-        **ctx.base_issue_params(),
-        "summary": f"[inspector2backlog live test] {marker}",
-        "description": f"inspector2backlog の自動テストで作成した課題です。すぐに完了にします。\n{marker}",
-        "priorityId": ctx.priority_id("低"),
-    })
+    issue = client.create_issue(
+        {
+            **ctx.base_issue_params(),
+            "summary": f"[inspector2backlog live test] {marker}",
+            "description": f"inspector2backlog の自動テストで作成した課題です。すぐに完了にします。\n{marker}",
+            "priorityId": ctx.priority_id("低"),
+        }
+    )
     key = issue["issueKey"]
     try:
         client.add_comment(key, "コメントのテスト")
-        closed = client.update_issue(key, {
-            "statusId": ctx.closed_status.id,
-            "resolutionId": ctx.resolutions.get("対応済み", 0),
-            "comment": "テスト完了のため閉じます",
-        })
+        closed = client.update_issue(
+            key,
+            {
+                "statusId": ctx.closed_status.id,
+                "resolutionId": ctx.resolutions.get("対応済み", 0),
+                "comment": "テスト完了のため閉じます",
+            },
+        )
         assert closed["status"]["id"] == ctx.closed_status.id
         assert client.get_issue(key)["status"]["id"] == ctx.closed_status.id
     except Exception:

@@ -14,7 +14,9 @@ import pytest
 from inspector2backlog.jvn.client import DEFAULT_ENDPOINT, MyJvnClient
 from inspector2backlog.jvn.parse import JVNDB_ID
 
-pytestmark = pytest.mark.skipif(os.environ.get("I2B_JVN_LIVE") != "1", reason="set I2B_JVN_LIVE=1 to ask the real MyJVN API")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("I2B_JVN_LIVE") != "1", reason="set I2B_JVN_LIVE=1 to ask the real MyJVN API"
+)
 
 
 @pytest.fixture(scope="module")

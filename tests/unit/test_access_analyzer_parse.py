@@ -74,8 +74,11 @@ def test_every_sample_parses_with_resource_principal_and_status(samples):
 
 
 def test_previews_are_recognised_and_skipped(samples):
-    for name in ("accessanalyzer-accesspreview-completed.event.json", "accessanalyzer-accesspreview-creating.event.json",
-                 "accessanalyzer-accesspreview-failed.event.json"):
+    for name in (
+        "accessanalyzer-accesspreview-completed.event.json",
+        "accessanalyzer-accesspreview-creating.event.json",
+        "accessanalyzer-accesspreview-failed.event.json",
+    ):
         parsed = parse_document(samples[name])
         assert parsed.kind == "event" and parsed.findings == ()
         assert "access preview" in parsed.skipped[0].reason
@@ -84,19 +87,26 @@ def test_previews_are_recognised_and_skipped(samples):
 
 
 def test_shapes_are_recognised(samples):
-    assert recognise(samples["accessanalyzer-external-iamrole-cognito.awscli-getfinding.response.json"]) == "get_finding"
-    assert recognise(samples["accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json"]) \
+    assert (
+        recognise(samples["accessanalyzer-external-iamrole-cognito.awscli-getfinding.response.json"]) == "get_finding"
+    )
+    assert (
+        recognise(samples["accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json"])
         == "get_finding_v2"
+    )
     assert recognise(samples["accessanalyzer-external-iamroles.awscli-listfindingsv2.response.json"]) == "list_findings"
-    assert recognise(samples["accessanalyzer-external-sqs-public.custodian-placebo-listfindings.json"]) \
-        == "list_findings"
+    assert (
+        recognise(samples["accessanalyzer-external-sqs-public.custodian-placebo-listfindings.json"]) == "list_findings"
+    )
     assert recognise(samples["accessanalyzer-unused-permission-iamrole-active.event.json"]) == "event"
     assert recognise({"hello": 1}) is None and recognise([]) is None
 
 
 def test_v1_and_v2_of_the_same_finding_agree(samples):
     v1 = parse_document(samples["accessanalyzer-external-iamrole-cognito.awscli-getfinding.response.json"]).findings[0]
-    v2 = parse_document(samples["accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json"]).findings[0]
+    v2 = parse_document(samples["accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json"]).findings[
+        0
+    ]
     assert v1 == v2
 
 
@@ -109,10 +119,12 @@ def _pascal(node, keep=("principal", "condition", "Principal", "Condition")):
 
 
 def test_pascal_case_gives_equal_details(samples):
-    for name in ("accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json",
-                 "accessanalyzer-external-iamroles.awscli-listfindings.response.json",
-                 "accessanalyzer-external-iamroles.awscli-listfindingsv2.response.json",
-                 "accessanalyzer-internal-s3bucket-iamrole-active.event.json"):
+    for name in (
+        "accessanalyzer-external-iamrole-cognito.awscli-getfindingv2.response.json",
+        "accessanalyzer-external-iamroles.awscli-listfindings.response.json",
+        "accessanalyzer-external-iamroles.awscli-listfindingsv2.response.json",
+        "accessanalyzer-internal-s3bucket-iamrole-active.event.json",
+    ):
         doc = samples[name]
         doc = doc.get("detail", doc)
         assert parse_document(_pascal(doc)).findings == parse_document(doc).findings, name
@@ -121,39 +133,82 @@ def test_pascal_case_gives_equal_details(samples):
 def test_status_mapping_and_is_deleted(samples):
     detail = copy.deepcopy(samples["accessanalyzer-external-s3bucket-active.event.json"]["detail"])
     assert lifecycle_status(parse_finding(detail)) == "active"
-    for status, expected in (("ARCHIVED", "archived"), ("RESOLVED", "resolved"), ("ACTIVE", "active"),
-                             ("SOMETHING_NEW", "active")):
+    for status, expected in (
+        ("ARCHIVED", "archived"),
+        ("RESOLVED", "resolved"),
+        ("ACTIVE", "active"),
+        ("SOMETHING_NEW", "active"),
+    ):
         detail["status"] = status
         assert lifecycle_status(parse_finding(detail)) == expected
     detail["status"], detail["isDeleted"] = "ACTIVE", True
     assert lifecycle_status(parse_finding(detail)) == "deleted"
-    resolved = parse_document(samples["accessanalyzer-external-iamrole-resolved-active.custodian-placebo-listfindings"
-                                      ".json"]).findings
+    resolved = parse_document(
+        samples["accessanalyzer-external-iamrole-resolved-active.custodian-placebo-listfindings.json"]
+    ).findings
     assert [lifecycle_status(d) for d in resolved] == ["resolved", "resolved", "active", "active"]
 
 
 def test_unused_details_from_v2():
-    d = parse_finding({
-        "id": "u1", "findingType": "UnusedPermission", "status": "ACTIVE", "resource": "arn:aws:iam::1:role/R",
-        "resourceType": "AWS::IAM::Role", "findingDetails": [
-            {"unusedPermissionDetails": {"serviceNamespace": "s3", "lastAccessed": "2024-01-02T03:04:05Z",
-                                         "actions": [{"action": "s3:GetObject", "lastAccessed": None}]}},
-            {"unusedPermissionDetails": {"serviceNamespace": "ec2"}}]})
+    d = parse_finding(
+        {
+            "id": "u1",
+            "findingType": "UnusedPermission",
+            "status": "ACTIVE",
+            "resource": "arn:aws:iam::1:role/R",
+            "resourceType": "AWS::IAM::Role",
+            "findingDetails": [
+                {
+                    "unusedPermissionDetails": {
+                        "serviceNamespace": "s3",
+                        "lastAccessed": "2024-01-02T03:04:05Z",
+                        "actions": [{"action": "s3:GetObject", "lastAccessed": None}],
+                    }
+                },
+                {"unusedPermissionDetails": {"serviceNamespace": "ec2"}},
+            ],
+        }
+    )
     assert d.kind == "unused" and [p.service_namespace for p in d.unused_permissions] == ["s3", "ec2"]
     assert d.unused_permissions[0].actions[0].action == "s3:GetObject"
     assert material_snapshot(d).unused == ("ec2:*", "s3:s3:GetObject")
-    key = parse_finding({"id": "k", "findingType": "UnusedIAMUserAccessKey", "resourceType": "AWS::IAM::User",
-                         "resource": "arn:aws:iam::1:user/u", "status": "ACTIVE", "findingDetails": [
-                             {"unusedIamUserAccessKeyDetails": {"accessKeyId": "AKIAEXAMPLE",
-                                                                "lastAccessed": "2024-01-01T00:00:00Z"}}]})
+    key = parse_finding(
+        {
+            "id": "k",
+            "findingType": "UnusedIAMUserAccessKey",
+            "resourceType": "AWS::IAM::User",
+            "resource": "arn:aws:iam::1:user/u",
+            "status": "ACTIVE",
+            "findingDetails": [
+                {
+                    "unusedIamUserAccessKeyDetails": {
+                        "accessKeyId": "AKIAEXAMPLE",
+                        "lastAccessed": "2024-01-01T00:00:00Z",
+                    }
+                }
+            ],
+        }
+    )
     assert key.unused_access_key_id == "AKIAEXAMPLE" and key.unused_last_accessed.year == 2024
     text = ja.explain(key)
     assert "AKIAEXAMPLE" in text.summary[0] and any("削除" in s for s in text.respond)
 
 
-GARBAGE = ["", "{", "nope", "null", "[]", "{}", "[1]", '{"findings": "x"}', '{"id": 5, "resourceType": "x"}',
-           '{"source": "aws.access-analyzer", "detail-type": "Access Analyzer Finding", "detail": []}',
-           b"\xff", "[" * 100_000, "z" * 100_000]
+GARBAGE = [
+    "",
+    "{",
+    "nope",
+    "null",
+    "[]",
+    "{}",
+    "[1]",
+    '{"findings": "x"}',
+    '{"id": 5, "resourceType": "x"}',
+    '{"source": "aws.access-analyzer", "detail-type": "Access Analyzer Finding", "detail": []}',
+    b"\xff",
+    "[" * 100_000,
+    "z" * 100_000,
+]
 
 
 @pytest.mark.parametrize("bad", GARBAGE, ids=lambda b: repr(b[:20]))

@@ -17,7 +17,7 @@ class Loader:
     def __call__(self):
         self.calls += 1
         if self.calls <= self.failures:
-            raise ConfigLookupError("課題種別 \"セキュリティ\" がありません", "issue type not found")
+            raise ConfigLookupError('課題種別 "セキュリティ" がありません', "issue type not found")
         return type("Project", (), {"text_formatting_rule": "backlog"})()
 
 

@@ -19,7 +19,10 @@ def test_opens_after_the_threshold_and_logs_each_reason_once(caplog: pytest.LogC
         b.failure("timed out")
         b.failure("HTTP 503")
     assert b.broken
-    assert [r.getMessage() for r in caplog.records] == ["lookup failed: timed out", "lookup failed: HTTP 503 — giving up"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "lookup failed: timed out",
+        "lookup failed: HTTP 503 — giving up",
+    ]
 
 
 def test_without_retry_after_it_stays_open() -> None:

@@ -86,7 +86,11 @@ def test_full_file_is_read_into_frozen_dataclasses(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, FULL), env={})
     b = c.backlog
     assert (b.space_url, b.project_key, b.issue_type, b.api_key_env) == (
-        "https://yourspace.backlog.jp", "SEC", "脆弱性", "MY_BACKLOG_KEY")
+        "https://yourspace.backlog.jp",
+        "SEC",
+        "脆弱性",
+        "MY_BACKLOG_KEY",
+    )
     assert b.notified_users == ("sato", "suzuki") and b.categories == ("AWS",)
     assert b.priority["CRITICAL"] == "高" and b.priority["LOW"] == "中" and b.priority["MEDIUM"] == "中"  # merged
     assert b.priority_for("low") == "中" and b.priority_for("unknown") == "中"
@@ -146,7 +150,11 @@ def test_environment_overrides(tmp_path: Path) -> None:
         ("[filter]\nmin_severiti = 'HIGH'\n", {}, "[filter] min_severiti: unknown key"),
         ("[filters]\nmin_severity = 'HIGH'\n", {}, "[filters]: unknown section"),
         ("[filter]\nmin_severity = 'SEVERE'\n", {}, "[filter] min_severity: 'SEVERE'"),
-        ("[backlog]\nspace_url = 'http://example.backlog.jp'\n", {}, "[backlog] space_url: Backlog space URL must use https"),
+        (
+            "[backlog]\nspace_url = 'http://example.backlog.jp'\n",
+            {},
+            "[backlog] space_url: Backlog space URL must use https",
+        ),
         ("[backlog.priority]\nURGENT = '高'\n", {}, "[backlog.priority] URGENT: unknown severity"),
         ("[backlog.due_days]\nHIGH = 'soon'\n", {}, "[backlog] due_days.HIGH: expected an integer"),
         ("[filter]\nmin_epss = 'high'\n", {}, "[filter] min_epss: expected a number"),
@@ -221,7 +229,10 @@ def test_api_key_from_ssm_securestring(tmp_path: Path, moto_endpoint: str) -> No
 
 @pytest.mark.parametrize(
     ("secret", "expected"),
-    [("plain-secret-key-9", "plain-secret-key-9"), (json.dumps({"apiKey": "json-secret-key-9", "x": 1}), "json-secret-key-9")],
+    [
+        ("plain-secret-key-9", "plain-secret-key-9"),
+        (json.dumps({"apiKey": "json-secret-key-9", "x": 1}), "json-secret-key-9"),
+    ],
 )
 def test_api_key_from_secrets_manager(tmp_path: Path, moto_endpoint: str, secret: str, expected: str) -> None:
     sm = aws_client("secretsmanager", moto_endpoint)

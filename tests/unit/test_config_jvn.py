@@ -17,18 +17,23 @@ def test_off_by_default_with_the_public_endpoint() -> None:
 
 def test_file_and_environment(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[jvn]\nenabled = true\nendpoint_url = "http://127.0.0.1:9/myjvn"\ncache_days = 7\n', encoding="utf-8")
+    cfg.write_text(
+        '[jvn]\nenabled = true\nendpoint_url = "http://127.0.0.1:9/myjvn"\ncache_days = 7\n', encoding="utf-8"
+    )
     j = load_config(cfg, env={"I2B_JVN_TIMEOUT_SECONDS": "2.5"}).jvn
     assert (j.enabled, j.endpoint_url, j.cache_days, j.timeout_seconds) == (True, "http://127.0.0.1:9/myjvn", 7, 2.5)
 
 
-@pytest.mark.parametrize("line, place", [
-    ('endpoint_url = "ftp://x"', "endpoint_url"),
-    ("timeout_seconds = 0", "[jvn]"),
-    ("miss_cache_days = 0", "[jvn]"),
-    ("enabled = 1", "enabled"),
-    ("cache_ttl = 3", "cache_ttl"),
-])
+@pytest.mark.parametrize(
+    "line, place",
+    [
+        ('endpoint_url = "ftp://x"', "endpoint_url"),
+        ("timeout_seconds = 0", "[jvn]"),
+        ("miss_cache_days = 0", "[jvn]"),
+        ("enabled = 1", "enabled"),
+        ("cache_ttl = 3", "cache_ttl"),
+    ],
+)
 def test_bad_values_name_the_key(tmp_path: Path, line: str, place: str) -> None:
     cfg = tmp_path / "c.toml"
     head = "" if line.startswith("enabled") else "enabled = true\n"

@@ -117,8 +117,7 @@ def test_v40_sample_vector_shows_only_base_metrics():
 
 def test_v40_threat_environmental_and_supplemental_metrics():
     e = explain(
-        "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:A/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A/MSI:S/MAV:A"
-        "/S:P/AU:Y/R:I/V:C/RE:H/U:Red"
+        "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:A/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A/MSI:S/MAV:A/S:P/AU:Y/R:I/V:C/RE:H/U:Red"
     )
     assert e.valid, e.error
     assert e.group_names == ("基本評価基準", "脅威評価基準", "環境評価基準", "補足評価基準")
@@ -230,8 +229,39 @@ def test_explain_is_cached():
 
 
 _FRAGMENTS = st.sampled_from(
-    ["CVSS:3.1/", "CVSS:4.0/", "CVSS:3.0/", "CVSS:2.0/", "(", ")", "/", ":", "AV", "AC", "Au", "PR", "UI", "S",
-     "C", "I", "A", "E", "MAV", "MSI", "U", "X", "ND", "N", "L", "H", "P", "Red", "AV:N", "AC:L", "AT:N"]
+    [
+        "CVSS:3.1/",
+        "CVSS:4.0/",
+        "CVSS:3.0/",
+        "CVSS:2.0/",
+        "(",
+        ")",
+        "/",
+        ":",
+        "AV",
+        "AC",
+        "Au",
+        "PR",
+        "UI",
+        "S",
+        "C",
+        "I",
+        "A",
+        "E",
+        "MAV",
+        "MSI",
+        "U",
+        "X",
+        "ND",
+        "N",
+        "L",
+        "H",
+        "P",
+        "Red",
+        "AV:N",
+        "AC:L",
+        "AT:N",
+    ]
 )
 
 

@@ -29,12 +29,32 @@ if not _SEEDS:  # without ../shared, mutate the repo's own examples
 BUILDER = IssueBuilder(make_translator("offline"))
 
 json_leaf = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**12, 10**15), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=40), st.sampled_from(["", "None Provided", "NotAvailable", "CVSS:3.1/AV:Q", "AV:N/AC:Z",
-                                           "CVSS:4.0/AV:N", "Dec 33, 2021, 6:02:30 PM", "@all", "{/code}", "```", "😀"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**15),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "None Provided",
+            "NotAvailable",
+            "CVSS:3.1/AV:Q",
+            "AV:N/AC:Z",
+            "CVSS:4.0/AV:N",
+            "Dec 33, 2021, 6:02:30 PM",
+            "@all",
+            "{/code}",
+            "```",
+            "😀",
+        ]
+    ),
 )
-json_value = st.recursive(json_leaf, lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=12), c, max_size=4)),
-                          max_leaves=12)
+json_value = st.recursive(
+    json_leaf,
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=12), c, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _paths(v, prefix=()):
@@ -93,7 +113,9 @@ def test_mutated_findings_never_crash(doc):
 
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(json_value.map(lambda v: json.dumps(v, allow_nan=True)), st.text(max_size=200), st.binary(max_size=200)))
+@given(
+    st.one_of(json_value.map(lambda v: json.dumps(v, allow_nan=True)), st.text(max_size=200), st.binary(max_size=200))
+)
 def test_arbitrary_input_yields_an_issue_or_a_reasoned_skip(data):
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     items = list(iter_text(text, "fuzz"))

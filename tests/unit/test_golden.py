@@ -18,8 +18,12 @@ from inspector2backlog.translate import make_translator
 from ..conftest import EXAMPLES
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-CASES = ["01-ecr-critical-xz.event.json", "04-ec2-network-rdp.event.json", "05-lambda-code-hardcoded-credentials.event.json",
-         "08-broken.event.json"]
+CASES = [
+    "01-ecr-critical-xz.event.json",
+    "04-ec2-network-rdp.event.json",
+    "05-lambda-code-hardcoded-credentials.event.json",
+    "08-broken.event.json",
+]
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -235,6 +235,8 @@ def test_the_file_ships_as_package_data():
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     package_data = pyproject["tool"]["setuptools"]["package-data"]
     patterns = package_data.get("inspector2backlog.sources.guardduty", []) + [
-        p.removeprefix("sources/guardduty/").removeprefix("sources/*/") for p in package_data.get("inspector2backlog", [])
-        if p.startswith(("sources/guardduty/", "sources/*/"))]
+        p.removeprefix("sources/guardduty/").removeprefix("sources/*/")
+        for p in package_data.get("inspector2backlog", [])
+        if p.startswith(("sources/guardduty/", "sources/*/"))
+    ]
     assert "*.toml" in patterns

@@ -103,9 +103,9 @@ def test_every_sample_parses_with_resource_actor_and_severity(samples):
             assert (d.resource.access_key.access_key_id if d.resource.access_key else None) == key_id, name
             buckets = ci(raw, "resource", "s3BucketDetails") or []
             assert [b.name for b in d.resource.s3_buckets] == [ci(b, "name") for b in buckets], name
-            country = ci(raw, "service", "action", "networkConnectionAction", "remoteIpDetails", "country",
-                         "countryName") or ci(raw, "service", "action", "awsApiCallAction", "remoteIpDetails",
-                                              "country", "countryName")
+            country = ci(
+                raw, "service", "action", "networkConnectionAction", "remoteIpDetails", "country", "countryName"
+            ) or ci(raw, "service", "action", "awsApiCallAction", "remoteIpDetails", "country", "countryName")
             assert (d.actors[0].country if d.actors else None) == country, name
     assert sample_count >= 4  # the samples README marks four as GuardDuty sample findings
 
@@ -115,7 +115,8 @@ def test_specific_details_from_samples(samples):
     probe = parse_document(by_name["guardduty-ec2-recon-portprobe-2017-schema.sumologic.finding.json"]).findings[0]
     inst = probe.resource.instance
     assert inst.public_ips == ("54.89.171.133",) and inst.network_interfaces[0].security_groups == (
-        ("sg-67e3bb1d", "nodes.k8s.travellogic.info"),)
+        ("sg-67e3bb1d", "nodes.k8s.travellogic.info"),
+    )
     assert inst.launch_time.year == 2016 and probe.first_seen.isoformat() == "2017-11-01T21:31:05.542000+00:00"
     assert probe.action.network.local_port.port == 22 and probe.actors[0].asn == "9318"
     assert probe.actors[0].country_code == "KR" and probe.actors[0].lat == 37.7415
@@ -124,8 +125,9 @@ def test_specific_details_from_samples(samples):
     assert bucket.public_access.effective_permission == "NOT_PUBLIC"
     assert bucket.public_access.bucket_block.block_public_acls is False and bucket.tags == (("foo", "bar"),)
     assert s3.findings[0].action.api_call.error_code == "AccessDenied"
-    rds = parse_document(by_name["guardduty-rds-credentialaccess-maliciousipcaller-failedlogin.stixshifter-boto3"
-                                 ".finding.json"]).findings[0]
+    rds = parse_document(
+        by_name["guardduty-rds-credentialaccess-maliciousipcaller-failedlogin.stixshifter-boto3.finding.json"]
+    ).findings[0]
     assert rds.threat_intel[0].list_name == "GeneratedFindingThreatListName"
     assert rds.threat_intel[0].names == ("GeneratedFindingThreatName",)
     seq = parse_document(by_name["guardduty-attacksequence-iam-compromisedcredentials.panther.finding.json"])
@@ -134,10 +136,23 @@ def test_specific_details_from_samples(samples):
 
 @pytest.mark.parametrize(
     "value, band, level",
-    [(1.0, "Low", "LOW"), (3.9, "Low", "LOW"), (4.0, "Medium", "MEDIUM"), (6.9, "Medium", "MEDIUM"),
-     (7.0, "High", "HIGH"), (8.9, "High", "HIGH"), (9.0, "Critical", "CRITICAL"), (10, "Critical", "CRITICAL"),
-     ("5", "Medium", "MEDIUM"), ("8.0", "High", "HIGH"), (0.5, "", "INFORMATIONAL"), (None, "", "UNTRIAGED"),
-     ("high", "", "UNTRIAGED"), (True, "", "UNTRIAGED"), (float("nan"), "", "UNTRIAGED")],
+    [
+        (1.0, "Low", "LOW"),
+        (3.9, "Low", "LOW"),
+        (4.0, "Medium", "MEDIUM"),
+        (6.9, "Medium", "MEDIUM"),
+        (7.0, "High", "HIGH"),
+        (8.9, "High", "HIGH"),
+        (9.0, "Critical", "CRITICAL"),
+        (10, "Critical", "CRITICAL"),
+        ("5", "Medium", "MEDIUM"),
+        ("8.0", "High", "HIGH"),
+        (0.5, "", "INFORMATIONAL"),
+        (None, "", "UNTRIAGED"),
+        ("high", "", "UNTRIAGED"),
+        (True, "", "UNTRIAGED"),
+        (float("nan"), "", "UNTRIAGED"),
+    ],
 )
 def test_severity_bands(value, band, level):
     s = severity(value)
@@ -146,8 +161,15 @@ def test_severity_bands(value, band, level):
 
 
 def _event(finding: dict, detail_type: str = "GuardDuty Finding") -> dict:
-    return {"version": "0", "id": "e1", "detail-type": detail_type, "source": "aws.guardduty",
-            "account": "123456789012", "region": "ap-northeast-1", "detail": finding}
+    return {
+        "version": "0",
+        "id": "e1",
+        "detail-type": detail_type,
+        "source": "aws.guardduty",
+        "account": "123456789012",
+        "region": "ap-northeast-1",
+        "detail": finding,
+    }
 
 
 def test_recognisers(samples):
@@ -170,9 +192,23 @@ def test_event_envelope_fills_account_and_region(samples):
 
 
 GARBAGE = [
-    "", "   ", "{", '{"id": "a", "type": "Recon:EC2/X", "service": {', "not json", "null", "42", '"text"', "[]",
-    "{}", "[1, 2]", '{"id": 1, "type": "Recon:EC2/X", "service": {}}', '{"Findings": 5}',
-    '{"source": "aws.guardduty", "detail": "x"}', b"\xff\xfe\x00", "[" * 100_000, "x" * 100_000,
+    "",
+    "   ",
+    "{",
+    '{"id": "a", "type": "Recon:EC2/X", "service": {',
+    "not json",
+    "null",
+    "42",
+    '"text"',
+    "[]",
+    "{}",
+    "[1, 2]",
+    '{"id": 1, "type": "Recon:EC2/X", "service": {}}',
+    '{"Findings": 5}',
+    '{"source": "aws.guardduty", "detail": "x"}',
+    b"\xff\xfe\x00",
+    "[" * 100_000,
+    "x" * 100_000,
     '{"a": "' + "y" * 100_000 + '"}',
 ]
 
@@ -224,8 +260,14 @@ def test_mistyped_fields_never_raise_anything_but_a_parse_error(samples):
 
 
 def test_out_of_range_numbers_are_none():
-    d = parse_finding({"id": "f", "type": "Recon:EC2/X", "severity": 10**400,
-                       "service": {"count": 10**30, "eventFirstSeen": 10**400, "archived": 1}})
+    d = parse_finding(
+        {
+            "id": "f",
+            "type": "Recon:EC2/X",
+            "severity": 10**400,
+            "service": {"count": 10**30, "eventFirstSeen": 10**400, "archived": 1},
+        }
+    )
     assert d.severity.level == "UNTRIAGED" and d.count is None and d.first_seen is None and d.archived is False
 
 
@@ -234,14 +276,25 @@ def test_absent_fields_are_none_or_empty():
     assert d.severity.level == "UNTRIAGED" and d.count is None and d.actors == () and d.action is None
     assert d.resource.instance is None and d.resource.s3_buckets == () and d.first_seen is None
     assert lifecycle_status(d) == "active" and not d.sample
-    text = parse_finding({"id": "f2", "type": "Recon:EC2/X", "severity": "8", "service": {
-        "count": "43", "archived": "false", "additionalInfo": {"value": '{"sample":true}', "type": "default"}}})
+    text = parse_finding(
+        {
+            "id": "f2",
+            "type": "Recon:EC2/X",
+            "severity": "8",
+            "service": {
+                "count": "43",
+                "archived": "false",
+                "additionalInfo": {"value": '{"sample":true}', "type": "default"},
+            },
+        }
+    )
     assert (text.count, text.archived, text.sample, text.severity.level) == (43, False, True, "HIGH")
 
 
 def test_material_snapshot_ignores_count_and_last_seen(samples):
-    raw = copy.deepcopy(raw_findings(dict(samples)["guardduty-ec2-unauthorizedaccess-rdpbruteforce.stixshifter"
-                                                   "-boto3.finding.json"])[0])
+    raw = copy.deepcopy(
+        raw_findings(dict(samples)["guardduty-ec2-unauthorizedaccess-rdpbruteforce.stixshifter-boto3.finding.json"])[0]
+    )
     before = material_snapshot(parse_finding(raw))
     again = copy.deepcopy(raw)
     again["Service"]["Count"] = 500
@@ -267,8 +320,9 @@ def test_material_snapshot_ignores_count_and_last_seen(samples):
 
 
 def test_lifecycle_status_follows_archived(samples):
-    raw = copy.deepcopy(raw_findings(dict(samples)["guardduty-accesskey-recon-userpermissions.awscli-getfindings"
-                                                   ".response.json"])[0])
+    raw = copy.deepcopy(
+        raw_findings(dict(samples)["guardduty-accesskey-recon-userpermissions.awscli-getfindings.response.json"])[0]
+    )
     assert lifecycle_status(parse_finding(raw)) == "active"
     raw["Service"]["Archived"] = True
     assert lifecycle_status(parse_finding(raw)) == "archived"
@@ -298,9 +352,15 @@ def test_japanese_text_for_every_sample(samples):
 
 
 def test_japanese_for_an_unknown_type_is_still_japanese():
-    d = parse_finding({"id": "f", "type": "Impact:Lambda/SomethingNew", "severity": 5,
-                       "resource": {"resourceType": "Lambda", "lambdaDetails": {"functionName": "fn-1"}},
-                       "service": {"action": {"actionType": "DNS_REQUEST", "dnsRequestAction": {"domain": "x.test"}}}})
+    d = parse_finding(
+        {
+            "id": "f",
+            "type": "Impact:Lambda/SomethingNew",
+            "severity": 5,
+            "resource": {"resourceType": "Lambda", "lambdaDetails": {"functionName": "fn-1"}},
+            "service": {"action": {"actionType": "DNS_REQUEST", "dnsRequestAction": {"domain": "x.test"}}},
+        }
+    )
     text = ja.explain(d)
     assert text.generic and all(_JA.search(s) for s in text.summary) and text.respond
     assert ("Lambda 関数", "fn-1") in text.facts and ("問い合わせたドメイン", "x.test") in text.facts

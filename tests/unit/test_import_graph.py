@@ -21,12 +21,27 @@ ROOT = "inspector2backlog"
 
 # Rank of each top-level module or package of ROOT (its first name component): an import may not go upward.
 RANKS: dict[str, int] = {
-    "cli": 5, "aws_lambda": 5, "doctor": 5, "doctor_two_way": 5, "twoway": 5,  # twoway: webhook / pull entry points (issue 15)
-    "pipeline": 4, "runtime": 4,
+    "cli": 5,
+    "aws_lambda": 5,
+    "doctor": 5,
+    "doctor_two_way": 5,
+    "twoway": 5,  # twoway: webhook / pull entry points (issue 15)
+    "pipeline": 4,
+    "runtime": 4,
     "policy": 3,
-    "render": 2, "deliver": 2, "state": 2, "translate": 2, "backlog": 2, "jvn": 2,  # jvn: JVN iPedia text (issue 14)
-    "config": 1, "config_checks": 1,
-    "findings": 0, "logs": 0, "redaction": 0, "stats": 0, "": 0,  # "": the package itself (its __version__)
+    "render": 2,
+    "deliver": 2,
+    "state": 2,
+    "translate": 2,
+    "backlog": 2,
+    "jvn": 2,  # jvn: JVN iPedia text (issue 14)
+    "config": 1,
+    "config_checks": 1,
+    "findings": 0,
+    "logs": 0,
+    "redaction": 0,
+    "stats": 0,
+    "": 0,  # "": the package itself (its __version__)
 }
 SOURCES = "sources"  # sources.<name>: checked by its own rule, not by rank
 SOURCE_ALLOWED = ("findings", "render.doc")  # besides its own package
@@ -181,7 +196,8 @@ def test_every_module_is_read() -> None:
     graph = imports(SRC)
     assert f"{ROOT}.policy.lifecycle" in graph and f"{ROOT}.cli" in graph
     assert f"{ROOT}.policy.lifecycle" in graph[f"{ROOT}.pipeline"] or any(
-        t.startswith(f"{ROOT}.policy") for t in graph[f"{ROOT}.pipeline"])
+        t.startswith(f"{ROOT}.policy") for t in graph[f"{ROOT}.pipeline"]
+    )
 
 
 def _tree(tmp_path: Path, files: Mapping[str, str]) -> Path:
@@ -195,17 +211,20 @@ def _tree(tmp_path: Path, files: Mapping[str, str]) -> Path:
 
 
 def test_checker_finds_upward_lazy_relative_and_cycles(tmp_path: Path) -> None:
-    src = _tree(tmp_path, {
-        "findings/model.py": "X = 1\n",
-        "render/issue.py": "def f():\n    from ..policy import risk  # lazy, relative, upward\n",
-        "policy/risk.py": "from pkg.render.issue import f\nfrom ..findings.model import X\n",
-        "policy/grouping.py": "from . import risk\n",
-        "sources/demo/parse.py": "from ...findings import model\nfrom ...render.doc import Para\nfrom ..demo import x\n",
-        "sources/demo/x.py": "import pkg.policy.risk\n",
-        "render/doc.py": "Para = 1\n",
-        "cli.py": "from .sources.demo import parse\nfrom .policy import grouping\n",
-        "newthing.py": "from .findings import model\n",
-    })
+    src = _tree(
+        tmp_path,
+        {
+            "findings/model.py": "X = 1\n",
+            "render/issue.py": "def f():\n    from ..policy import risk  # lazy, relative, upward\n",
+            "policy/risk.py": "from pkg.render.issue import f\nfrom ..findings.model import X\n",
+            "policy/grouping.py": "from . import risk\n",
+            "sources/demo/parse.py": "from ...findings import model\nfrom ...render.doc import Para\nfrom ..demo import x\n",
+            "sources/demo/x.py": "import pkg.policy.risk\n",
+            "render/doc.py": "Para = 1\n",
+            "cli.py": "from .sources.demo import parse\nfrom .policy import grouping\n",
+            "newthing.py": "from .findings import model\n",
+        },
+    )
     graph = imports(src, "pkg")
     assert graph["pkg.render.issue"] == {"pkg.policy.risk"}
     assert graph["pkg.policy.grouping"] == {"pkg.policy.risk"}
@@ -220,12 +239,15 @@ def test_checker_finds_upward_lazy_relative_and_cycles(tmp_path: Path) -> None:
 
 
 def test_checker_passes_a_tree_that_follows_the_rules(tmp_path: Path) -> None:
-    src = _tree(tmp_path, {
-        "findings/model.py": "X = 1\n",
-        "render/doc.py": "from ..findings.model import X\n",
-        "policy/risk.py": "from ..render import doc\nfrom ..findings.model import X\n",
-        "sources/demo/parse.py": "from ...findings.model import X\nfrom ...render.doc import X as Y\n",
-        "sources/__init__.py": "def load():\n    from .demo import parse  # the registry: a source only when needed\n",
-        "cli.py": "from .policy import risk\nfrom .sources import load\n",
-    })
+    src = _tree(
+        tmp_path,
+        {
+            "findings/model.py": "X = 1\n",
+            "render/doc.py": "from ..findings.model import X\n",
+            "policy/risk.py": "from ..render import doc\nfrom ..findings.model import X\n",
+            "sources/demo/parse.py": "from ...findings.model import X\nfrom ...render.doc import X as Y\n",
+            "sources/__init__.py": "def load():\n    from .demo import parse  # the registry: a source only when needed\n",
+            "cli.py": "from .policy import risk\nfrom .sources import load\n",
+        },
+    )
     assert violations(imports(src, "pkg"), "pkg") == set()

@@ -106,8 +106,14 @@ def _with_package(name: str, **extra) -> dict:
     f.update(title="CVE-2024-0001 - x", description="A plain description.", **extra)
     f["remediation"] = {"recommendation": {"text": "None Provided"}}
     f["packageVulnerabilityDetails"]["vulnerablePackages"] = [
-        {"name": name, "version": "1.0", "fixedInVersion": "1.1", "packageManager": "NPM",
-         "remediation": f"npm install {name}@1.1"}]
+        {
+            "name": name,
+            "version": "1.0",
+            "fixedInVersion": "1.1",
+            "packageManager": "NPM",
+            "remediation": f"npm install {name}@1.1",
+        }
+    ]
     return f
 
 
@@ -166,7 +172,9 @@ def test_lone_surrogates_become_replacement_characters_not_crashes():
     from inspector2backlog.findings.parse import iter_text
 
     event = {"detail-type": "Inspector2 Finding", "source": "aws.inspector2", "detail": copy.deepcopy(BASE)}
-    text = json.dumps(event).replace('"description": "', '"description": "\\ud83d lone \\udc00, pair \\ud83d\\ude00 ', 1)
+    text = json.dumps(event).replace(
+        '"description": "', '"description": "\\ud83d lone \\udc00, pair \\ud83d\\ude00 ', 1
+    )
     (f,) = iter_text(text, "surrogates")
     assert isinstance(f, Finding) and f.description.startswith("\ufffd lone \ufffd, pair \U0001f600 ")
     issue = IssueBuilder(make_translator("offline")).build(f)

@@ -48,9 +48,11 @@ DETAIL = """<?xml version="1.0" encoding="UTF-8"?>
 def test_detail_entry_fields_and_html_as_lines() -> None:
     (e,) = parse_detail(DETAIL)
     assert e.jvndb_id == "JVNDB-2022-000097" and e.url == "https://jvndb.jvn.jp/jvndb/JVNDB-2022-000097"
-    assert e.overview.split("\n") == ["電子入札コアシステムには、次の複数の脆弱性が存在します。",
-                                      "・クロスサイトスクリプティング (CWE-79) - CVE-2022-41993",
-                                      "・オープンリダイレクト (CWE-601) - CVE-2022-46288"]
+    assert e.overview.split("\n") == [
+        "電子入札コアシステムには、次の複数の脆弱性が存在します。",
+        "・クロスサイトスクリプティング (CWE-79) - CVE-2022-41993",
+        "・オープンリダイレクト (CWE-601) - CVE-2022-46288",
+    ]
     assert e.impact == "任意のスクリプトを実行される可能性があります。"
     assert e.solution.startswith("[パッチを適用する]")
     assert e.cves == ("CVE-2022-41993", "CVE-2022-46288")  # CWE ids and duplicates left out
@@ -74,28 +76,37 @@ def test_overview_list_keeps_items_naming_the_cve_exactly_and_drops_marked_ones(
 
 
 def test_an_empty_answer_is_a_result_node_with_the_status_only() -> None:
-    body = (b'<?xml version="1.0" encoding="UTF-8"?><Result version="3.3" xmlns="http://jvndb.jvn.jp/myjvn/Results"'
-            b' xmlns:status="http://jvndb.jvn.jp/myjvn/Status"><status:Status version="3.3" retCd="0" errCd=""'
-            b' errMsg="" totalRes="0" /></Result>')
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Result version="3.3" xmlns="http://jvndb.jvn.jp/myjvn/Results"'
+        b' xmlns:status="http://jvndb.jvn.jp/myjvn/Status"><status:Status version="3.3" retCd="0" errCd=""'
+        b' errMsg="" totalRes="0" /></Result>'
+    )
     assert parse_overview_list(body, "CVE-2024-3094") == [] and parse_detail(body) == []
 
 
 def test_error_status_and_missing_status_are_errors() -> None:
-    err = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:status="http://jvndb.jvn.jp/myjvn/'
-           'Status"><status:Status retCd="1" errCd="VL01020003" errMsg="startItemは正の整数値のみ指定可能です。"/>'
-           '</rdf:RDF>').encode()
+    err = (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:status="http://jvndb.jvn.jp/myjvn/'
+        'Status"><status:Status retCd="1" errCd="VL01020003" errMsg="startItemは正の整数値のみ指定可能です。"/>'
+        "</rdf:RDF>"
+    ).encode()
     with pytest.raises(JvnApiError, match="VL01020003"):
         parse_overview_list(err, "CVE-2024-3094")
     with pytest.raises(JvnParseError, match="status"):
         parse_detail(b'<VULDEF-Document xmlns="http://jvn.jp/vuldef/"></VULDEF-Document>')
 
 
-@pytest.mark.parametrize("body", [
-    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-     b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>'),
-    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
-    b'<?xml version="1.0"?><!DOCTYPE html><html></html>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        (
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c;</r>'
+        ),
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+        b'<?xml version="1.0"?><!DOCTYPE html><html></html>',
+    ],
+)
 def test_document_type_declarations_are_refused(body: bytes) -> None:
     with pytest.raises(JvnParseError, match="document type"):
         safe_xml(body)

@@ -104,8 +104,13 @@ def test_tombstones_expire_and_are_only_kept_for_findings_the_filter_accepts():
 
     now = [1_800_000_000.0]
     sink = RecordingSink()
-    lc = Lifecycle(store=MemoryStore(), sink=sink, builder=IssueBuilder(make_translator("offline")),
-                   clock=lambda: now[0], filters=FilterConfig(min_severity="CRITICAL"))
+    lc = Lifecycle(
+        store=MemoryStore(),
+        sink=sink,
+        builder=IssueBuilder(make_translator("offline")),
+        clock=lambda: now[0],
+        filters=FilterConfig(min_severity="CRITICAL"),
+    )
     lc.handle(_finding(5, status="CLOSED"))  # HIGH, below the CRITICAL floor: nothing to remember
     assert list(lc.store.records("finding:")) == []
     lc.filters = FilterConfig(min_severity="LOW")

@@ -35,9 +35,15 @@ def test_message_extra_and_traceback_are_redacted(json_logger):
     try:
         raise RuntimeError(f"GET https://x.backlog.jp/api/v2/issues?apiKey={SECRET}&count=1 failed")
     except RuntimeError:
-        logger.exception("delivery failed for %s", f"key {SECRET}",
-                         extra={"error": f"token={SECRET}", "url": f"/api/v2/space?apiKey={SECRET}",
-                                "finding_arn": "arn:aws:inspector2:ap-northeast-1:111122223333:finding/abc"})
+        logger.exception(
+            "delivery failed for %s",
+            f"key {SECRET}",
+            extra={
+                "error": f"token={SECRET}",
+                "url": f"/api/v2/space?apiKey={SECRET}",
+                "finding_arn": "arn:aws:inspector2:ap-northeast-1:111122223333:finding/abc",
+            },
+        )
     line = buf.getvalue().strip()
     assert SECRET not in line
     doc = json.loads(line)

@@ -31,8 +31,13 @@ def test_no_refresh_token_source_means_no_oauth():
 
 
 def test_env_secret_and_env_refresh_token():
-    env = {**BASE, "I2B_BACKLOG_OAUTH_CLIENT_SECRET_ENV": "SEC", "SEC": "s3cr3t-value",
-           "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_ENV": "RT", "RT": "rt-value-1234"}
+    env = {
+        **BASE,
+        "I2B_BACKLOG_OAUTH_CLIENT_SECRET_ENV": "SEC",
+        "SEC": "s3cr3t-value",
+        "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_ENV": "RT",
+        "RT": "rt-value-1234",
+    }
     s = session_from_config(backlog(env), env=env)
     assert isinstance(s.store, EnvRefreshToken) and s.store.load() == "rt-value-1234"
     assert s.token_url == "https://example.backlog.com/api/v2/oauth2/token"
@@ -40,8 +45,10 @@ def test_env_secret_and_env_refresh_token():
 
 
 def test_a_missing_client_id_or_secret_is_a_configuration_error(tmp_path):
-    env = {"I2B_BACKLOG_SPACE_URL": "https://example.backlog.com",
-           "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_FILE": str(tmp_path / "rt")}
+    env = {
+        "I2B_BACKLOG_SPACE_URL": "https://example.backlog.com",
+        "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_FILE": str(tmp_path / "rt"),
+    }
     with pytest.raises(SecretResolutionError, match="client id"):
         session_from_config(backlog(env), env=env)
     env["I2B_BACKLOG_OAUTH_CLIENT_ID_ENV"] = "CID"
@@ -66,8 +73,11 @@ def test_ssm_secret_and_secrets_manager_refresh_token(moto_endpoint):
     ssm.put_parameter(Name="/i2b/oauth-secret", Value="ssm-client-secret", Type="SecureString")
     sm = aws_client("secretsmanager", moto_endpoint)
     arn = sm.create_secret(Name="i2b/rt", SecretString="plain-refresh-token")["ARN"]
-    env = {**BASE, "I2B_BACKLOG_OAUTH_CLIENT_SECRET_SSM_PARAMETER": "/i2b/oauth-secret",
-           "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_SECRET_ARN": arn}
+    env = {
+        **BASE,
+        "I2B_BACKLOG_OAUTH_CLIENT_SECRET_SSM_PARAMETER": "/i2b/oauth-secret",
+        "I2B_BACKLOG_OAUTH_REFRESH_TOKEN_SECRET_ARN": arn,
+    }
     s = session_from_config(backlog(env), env=env, ssm_client=ssm, secrets_client=sm)
     assert s._client_secret == "ssm-client-secret"
     assert isinstance(s.store, SecretsManagerRefreshToken) and s.store.load() == "plain-refresh-token"
@@ -81,8 +91,10 @@ def test_ssm_secret_and_secrets_manager_refresh_token(moto_endpoint):
 
 
 def test_token_fields_are_redacted():
-    text = ('grant_type=refresh_token&client_secret=abc123&refresh_token=def456 '
-            '{"access_token": "ghi789", "refresh_token":"jkl012", "clientSecret": "mno345"}')
+    text = (
+        "grant_type=refresh_token&client_secret=abc123&refresh_token=def456 "
+        '{"access_token": "ghi789", "refresh_token":"jkl012", "clientSecret": "mno345"}'
+    )
     clean = redact(text)
     assert all(v not in clean for v in ("abc123", "def456", "ghi789", "jkl012", "mno345")), clean
     assert "grant_type=refresh_token" in clean

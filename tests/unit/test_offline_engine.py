@@ -60,9 +60,12 @@ def test_network_description_range_and_other_sources():
         "インスタンス i-0a1b2c3d のポート範囲 1024-65535 は、アタッチされた ENI eni-0aa11bb22 を経由して"
         "仮想プライベートゲートウェイ vgw-0f1e2d3c から到達可能です。"
     )
-    assert translate_text(
-        "On the instance i-0a1b2c3d, the port range 3306-3306 is reachable from the VpcPeeringConnection pcx-0123."
-    ) == "インスタンス i-0a1b2c3d のポート 3306 は、VPC ピアリング接続 pcx-0123 から到達可能です。"
+    assert (
+        translate_text(
+            "On the instance i-0a1b2c3d, the port range 3306-3306 is reachable from the VpcPeeringConnection pcx-0123."
+        )
+        == "インスタンス i-0a1b2c3d のポート 3306 は、VPC ピアリング接続 pcx-0123 から到達可能です。"
+    )
     assert "トランジットゲートウェイ tgw-0abc から到達可能です。" in translate_text(
         "On the instance i-1, the port range 443-443 is reachable from the TransitGateway tgw-0abc "
         "from an attached ENI eni-1."
@@ -77,14 +80,32 @@ def test_network_description_unknown_source_type_keeps_the_type_name():
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("Port 22 is reachable from an Internet Gateway - TCP", "ポート 22/TCP がインターネットゲートウェイから到達可能"),
-        ("Port 31699 is reachable from an Internet Gateway - TCP", "ポート 31699/TCP がインターネットゲートウェイから到達可能"),
+        (
+            "Port 22 is reachable from an Internet Gateway - TCP",
+            "ポート 22/TCP がインターネットゲートウェイから到達可能",
+        ),
+        (
+            "Port 31699 is reachable from an Internet Gateway - TCP",
+            "ポート 31699/TCP がインターネットゲートウェイから到達可能",
+        ),
         ("Port 53 is reachable from a Peered VPC - UDP", "ポート 53/UDP がピアリング接続された VPC から到達可能"),
-        ("Port 3389 is reachable from a Virtual Private Gateway - TCP", "ポート 3389/TCP が仮想プライベートゲートウェイから到達可能"),
+        (
+            "Port 3389 is reachable from a Virtual Private Gateway - TCP",
+            "ポート 3389/TCP が仮想プライベートゲートウェイから到達可能",
+        ),
         ("Port 443 is reachable from a Transit Gateway - TCP", "ポート 443/TCP がトランジットゲートウェイから到達可能"),
-        ("Port 80 is reachable from an Elastic Load Balancer - TCP", "ポート 80/TCP が Elastic Load Balancer から到達可能"),
-        ("Port range 1024-65535 is reachable from an Internet Gateway - TCP", "ポート範囲 1024-65535/TCP がインターネットゲートウェイから到達可能"),
-        ("Port range 22-22 is reachable from an Internet Gateway - TCP", "ポート 22/TCP がインターネットゲートウェイから到達可能"),
+        (
+            "Port 80 is reachable from an Elastic Load Balancer - TCP",
+            "ポート 80/TCP が Elastic Load Balancer から到達可能",
+        ),
+        (
+            "Port range 1024-65535 is reachable from an Internet Gateway - TCP",
+            "ポート範囲 1024-65535/TCP がインターネットゲートウェイから到達可能",
+        ),
+        (
+            "Port range 22-22 is reachable from an Internet Gateway - TCP",
+            "ポート 22/TCP がインターネットゲートウェイから到達可能",
+        ),
     ],
 )
 def test_network_titles(title, expected):
@@ -200,7 +221,11 @@ def test_every_stereotyped_sample_text_is_translated_with_ids_intact():
             title = translate_text(f["title"])
             assert desc is not None and title is not None, f["description"]
             for step in nrd["networkPath"]["steps"]:
-                if step["componentType"] in ("AWS::EC2::InternetGateway", "AWS::EC2::NetworkInterface", "AWS::EC2::Instance"):
+                if step["componentType"] in (
+                    "AWS::EC2::InternetGateway",
+                    "AWS::EC2::NetworkInterface",
+                    "AWS::EC2::Instance",
+                ):
                     assert step["componentId"] in desc
             assert f"ポート {begin} は" in desc and desc.endswith("から到達可能です。")
             assert title == f"ポート {begin}/{nrd['protocol']} がインターネットゲートウェイから到達可能"
@@ -217,8 +242,13 @@ def test_package_descriptions_in_samples_stay_untranslated():
 
 def test_repeated_batches_give_the_same_answer():
     """The hot path is deterministic across calls (its cost per text is printed by ``bench/micro.py``)."""
-    texts = [DESCRIPTION_DOC, "None Provided", "Port 22 is reachable from an Internet Gateway - TCP",
-             "apt-get update && apt-get upgrade", "A heap overflow in libfoo allows remote attackers to run code. " * 3]
+    texts = [
+        DESCRIPTION_DOC,
+        "None Provided",
+        "Port 22 is reachable from an Internet Gateway - TCP",
+        "apt-get update && apt-get upgrade",
+        "A heap overflow in libfoo allows remote attackers to run code. " * 3,
+    ]
     engine = OfflineEngine()
     first = engine.translate_batch(texts)
     assert all(engine.translate_batch(texts) == first for _ in range(50))
@@ -255,9 +285,15 @@ def test_description_ids_are_copied_byte_identically(inst, a, b, igw, eni):
 
 
 def test_latin_source_names_are_spaced_from_kana():
-    assert translate_text(
-        "On the instance i-1, the port range 80-80 is reachable from the LoadBalancer lb-1 from an attached ENI eni-2."
-    ) == "インスタンス i-1 のポート 80 は、アタッチされた ENI eni-2 を経由してロードバランサー lb-1 から到達可能です。"
-    assert translate_text(
-        "On the instance i-1, the port range 80-80 is reachable from the FutureThing ft-1 from an attached ENI eni-2."
-    ) == "インスタンス i-1 のポート 80 は、アタッチされた ENI eni-2 を経由して FutureThing ft-1 から到達可能です。"
+    assert (
+        translate_text(
+            "On the instance i-1, the port range 80-80 is reachable from the LoadBalancer lb-1 from an attached ENI eni-2."
+        )
+        == "インスタンス i-1 のポート 80 は、アタッチされた ENI eni-2 を経由してロードバランサー lb-1 から到達可能です。"
+    )
+    assert (
+        translate_text(
+            "On the instance i-1, the port range 80-80 is reachable from the FutureThing ft-1 from an attached ENI eni-2."
+        )
+        == "インスタンス i-1 のポート 80 は、アタッチされた ENI eni-2 を経由して FutureThing ft-1 から到達可能です。"
+    )

@@ -19,14 +19,31 @@ FINDING = {
     "packageVulnerabilityDetails": {
         "vulnerabilityId": "CVE-2024-0001",
         "source": "NVD",
-        "cvss": [{"baseScore": 9.8, "scoringVector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "version": "3.1", "source": "NVD"}],
-        "vulnerablePackages": [{"name": "openssl", "version": "3.0.2", "fixedInVersion": "NotAvailable", "packageManager": "OS"}],
+        "cvss": [
+            {
+                "baseScore": 9.8,
+                "scoringVector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                "version": "3.1",
+                "source": "NVD",
+            }
+        ],
+        "vulnerablePackages": [
+            {"name": "openssl", "version": "3.0.2", "fixedInVersion": "NotAvailable", "packageManager": "OS"}
+        ],
     },
     "remediation": {"recommendation": {"text": "None Provided", "Url": "https://example.com/fix"}},
     "resources": [{"type": "AWS_EC2_INSTANCE", "id": "i-0123", "tags": {"Name": "web"}}],
 }
-EVENT = {"version": "0", "id": "e1", "detail-type": "Inspector2 Finding", "source": "aws.inspector2",
-         "account": "111122223333", "time": "2024-09-04T16:50:37Z", "region": "ap-northeast-1", "detail": FINDING}
+EVENT = {
+    "version": "0",
+    "id": "e1",
+    "detail-type": "Inspector2 Finding",
+    "source": "aws.inspector2",
+    "account": "111122223333",
+    "time": "2024-09-04T16:50:37Z",
+    "region": "ap-northeast-1",
+    "detail": FINDING,
+}
 
 
 def _only(items):
@@ -53,7 +70,15 @@ def test_bare_finding_fields():
         ({"findings": [FINDING, FINDING], "nextToken": "x"}, 2),
         ([EVENT, FINDING], 2),
         ({"findings": []}, 0),
-        ({"Records": [{"messageId": "m1", "body": json.dumps(EVENT)}, {"messageId": "m2", "body": json.dumps(EVENT)}]}, 2),
+        (
+            {
+                "Records": [
+                    {"messageId": "m1", "body": json.dumps(EVENT)},
+                    {"messageId": "m2", "body": json.dumps(EVENT)},
+                ]
+            },
+            2,
+        ),
         ({"messageId": "m1", "receiptHandle": "r", "body": json.dumps(EVENT)}, 1),
         ({"Type": "Notification", "Message": json.dumps(EVENT)}, 1),
     ],
@@ -75,7 +100,9 @@ def test_ndjson_keeps_good_lines_and_reports_bad_ones():
     assert items[1].origin == "f.ndjson:2" and "2 行目" in items[1].error
 
 
-@pytest.mark.parametrize("dt", ["Inspector2 Scan", "Inspector2 Coverage", "Inspector2 AutoEnable", "Inspector2 OnDemand Scan Complete"])
+@pytest.mark.parametrize(
+    "dt", ["Inspector2 Scan", "Inspector2 Coverage", "Inspector2 AutoEnable", "Inspector2 OnDemand Scan Complete"]
+)
 def test_other_inspector_detail_types_are_skipped_with_a_reason(dt):
     item = _only(iter_items({"detail-type": dt, "source": "aws.inspector2", "detail": {"scan-status": "x"}}))
     assert isinstance(item, Skipped) and item.detail_type == dt and "検出結果ではありません" in item.reason
@@ -101,8 +128,13 @@ def test_bad_input_becomes_unparsed_with_a_clear_error(text, fragment):
 
 
 def test_sqs_batch_with_one_poisoned_record_keeps_the_others():
-    doc = {"Records": [{"messageId": "ok", "body": json.dumps(EVENT)}, {"messageId": "bad", "body": "{"},
-                       {"messageId": "ok2", "body": json.dumps(FINDING)}]}
+    doc = {
+        "Records": [
+            {"messageId": "ok", "body": json.dumps(EVENT)},
+            {"messageId": "bad", "body": "{"},
+            {"messageId": "ok2", "body": json.dumps(FINDING)},
+        ]
+    }
     items = list(iter_items(doc, "batch"))
     assert [type(i).__name__ for i in items] == ["Finding", "Unparsed", "Finding"]
     assert "messageId=bad" in items[1].origin
@@ -114,15 +146,23 @@ def test_wrongly_typed_optional_fields_are_ignored_not_fatal():
     assert item.epss is None and item.inspector_score is None and item.resources == () and item.packages == ()
 
 
-@pytest.mark.parametrize("score, port, line", [
-    (10**400, "²", "¹²"),  # float(10**400) overflows; "²".isdigit() is True, int("²") raises
-    ("1e999", "٣", "३"),  # an infinite score; non-ASCII decimal digits
-    (float("nan"), " 22x", "-5"),
-], ids=["overflow-superscript", "infinite-non-ascii", "nan-junk"])
+@pytest.mark.parametrize(
+    "score, port, line",
+    [
+        (10**400, "²", "¹²"),  # float(10**400) overflows; "²".isdigit() is True, int("²") raises
+        ("1e999", "٣", "३"),  # an infinite score; non-ASCII decimal digits
+        (float("nan"), " 22x", "-5"),
+    ],
+    ids=["overflow-superscript", "infinite-non-ascii", "nan-junk"],
+)
 def test_odd_numbers_are_absent_values_not_crashes(score, port, line):
-    f = dict(FINDING, inspectorScore=score, type="NETWORK_REACHABILITY",
-             networkReachabilityDetails={"openPortRange": {"begin": port, "end": port}, "protocol": "TCP"},
-             codeVulnerabilityDetails={"filePath": {"filePath": "a.py", "startLine": line, "endLine": line}})
+    f = dict(
+        FINDING,
+        inspectorScore=score,
+        type="NETWORK_REACHABILITY",
+        networkReachabilityDetails={"openPortRange": {"begin": port, "end": port}, "protocol": "TCP"},
+        codeVulnerabilityDetails={"filePath": {"filePath": "a.py", "startLine": line, "endLine": line}},
+    )
     item = _only(iter_text(json.dumps(dict(EVENT, detail=f)), "odd"))  # an event carrying them, as JSON text
     assert isinstance(item, Finding), item
     assert item.inspector_score is None
@@ -130,8 +170,14 @@ def test_odd_numbers_are_absent_values_not_crashes(score, port, line):
 
 
 def test_numbers_given_as_text_are_read():
-    f = parse_finding(dict(FINDING, inspectorScore=" 7.5", type="NETWORK_REACHABILITY",
-                           networkReachabilityDetails={"openPortRange": {"begin": " 22", "end": "22"}}))
+    f = parse_finding(
+        dict(
+            FINDING,
+            inspectorScore=" 7.5",
+            type="NETWORK_REACHABILITY",
+            networkReachabilityDetails={"openPortRange": {"begin": " 22", "end": "22"}},
+        )
+    )
     assert f.inspector_score == 7.5 and (f.network.port_begin, f.network.port_end) == (22, 22)
 
 

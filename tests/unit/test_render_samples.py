@@ -50,8 +50,16 @@ def test_every_sample_in_every_format(path, builder):
 
 def test_cvss_31_explained_in_japanese(samples_dir, builder):
     md = builder.build(_one(samples_dir, "lambda-package-vulnerability.event.json")).description("markdown")
-    for label in ("攻撃元区分 (AV)", "攻撃条件の複雑さ (AC)", "必要な特権レベル (PR)", "ユーザ関与レベル (UI)", "スコープ (S)",
-                  "機密性への影響 (C)", "完全性への影響 (I)", "可用性への影響 (A)"):
+    for label in (
+        "攻撃元区分 (AV)",
+        "攻撃条件の複雑さ (AC)",
+        "必要な特権レベル (PR)",
+        "ユーザ関与レベル (UI)",
+        "スコープ (S)",
+        "機密性への影響 (C)",
+        "完全性への影響 (I)",
+        "可用性への影響 (A)",
+    ):
         assert label in md
     assert "| 攻撃元区分 (AV) | ネットワーク |" in md
     assert "| 機密性への影響 (C) | 高 |" in md
@@ -66,7 +74,9 @@ def test_cvss_30_chosen_from_adjusted_and_others_listed(samples_dir, builder):
 
 
 def test_cvss_20_only_finding_explained_with_v2_terms(samples_dir, builder):
-    f = next(x for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json") if x.vulnerability_id == "CVE-2015-8035")
+    f = next(
+        x for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json") if x.vulnerability_id == "CVE-2015-8035"
+    )
     issue = builder.build(f)
     md = issue.description("markdown")
     assert "CVSS 2.0 基本評価基準" in md and "攻撃前の認証要否 (Au)" in md and "| 可用性への影響 (A) | 部分的 |" in md
@@ -74,8 +84,11 @@ def test_cvss_20_only_finding_explained_with_v2_terms(samples_dir, builder):
 
 
 def test_cvss_40_only_finding_explained_with_v4_terms(samples_dir, builder):
-    fs = [f for f in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json")
-          if f.cvss and all(c.version == "4.0" for c in f.cvss) and f.inspector_score is None]
+    fs = [
+        f
+        for f in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json")
+        if f.cvss and all(c.version == "4.0" for c in f.cvss) and f.inspector_score is None
+    ]
     assert fs, "the sample has a finding whose only CVSS is 4.0"
     md = builder.build(fs[0]).description("markdown")
     assert "CVSS 4.0 基本評価基準" in md and "攻撃要件 (AT)" in md and "脆弱なシステムの完全性への影響 (VI)" in md
@@ -113,7 +126,11 @@ def test_network_path_with_arns_and_epoch_dates(samples_dir, builder):
 
 
 def test_code_vulnerability(samples_dir, builder):
-    f = next(x for x in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json") if x.type == "CODE_VULNERABILITY")
+    f = next(
+        x
+        for x in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json")
+        if x.type == "CODE_VULNERABILITY"
+    )
     md = builder.build(f).description("markdown")
     assert "## コードの脆弱性" in md
     assert "[CWE-117](https://cwe.mitre.org/data/definitions/117.html)" in md and "CWE-93" in md
@@ -136,7 +153,14 @@ def test_closed_status_is_stated(samples_dir, builder):
 def test_email_rendering_carries_what_the_seed_carried(samples_dir, builder):
     subject, body = builder.build(_one(samples_dir, "lambda-package-vulnerability.event.json")).email()
     assert subject.startswith("【重要 7.5】CVE-2023-30861 flask 2.0.0")
-    for needle in ("■ 深刻度とスコア", "攻撃元区分 (AV): ネットワーク", "flask", "2.3.2", "EPSS", "https://nvd.nist.gov/vuln/detail/CVE-2023-30861",
-                   "Flask is a lightweight WSGI web application framework"):
+    for needle in (
+        "■ 深刻度とスコア",
+        "攻撃元区分 (AV): ネットワーク",
+        "flask",
+        "2.3.2",
+        "EPSS",
+        "https://nvd.nist.gov/vuln/detail/CVE-2023-30861",
+        "Flask is a lightweight WSGI web application framework",
+    ):
         assert needle in body
     assert "**" not in body and "|---|" not in body  # plain text, no markup

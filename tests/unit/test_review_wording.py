@@ -42,24 +42,49 @@ def _finding(**over: Any) -> dict[str, Any]:
         "updatedAt": "2024-10-02T11:20:00Z",
         "remediation": {"recommendation": {"text": "None Provided"}},
         "packageVulnerabilityDetails": {
-            "vulnerabilityId": "CVE-2024-47081", "source": "NVD", "cvss": [],
-            "vulnerablePackages": [{"name": "requests", "version": "2.32.0", "fixedInVersion": "2.32.4",
-                                    "packageManager": "PYTHON", "filePath": "requirements.txt"}],
+            "vulnerabilityId": "CVE-2024-47081",
+            "source": "NVD",
+            "cvss": [],
+            "vulnerablePackages": [
+                {
+                    "name": "requests",
+                    "version": "2.32.0",
+                    "fixedInVersion": "2.32.4",
+                    "packageManager": "PYTHON",
+                    "filePath": "requirements.txt",
+                }
+            ],
         },
-        "resources": [{"type": "AWS_LAMBDA_FUNCTION", "id": FN, "region": "ap-northeast-1",
-                       "details": {"awsLambdaFunction": {"functionName": "billing", "runtime": "PYTHON_3_12"}}}],
+        "resources": [
+            {
+                "type": "AWS_LAMBDA_FUNCTION",
+                "id": FN,
+                "region": "ap-northeast-1",
+                "details": {"awsLambdaFunction": {"functionName": "billing", "runtime": "PYTHON_3_12"}},
+            }
+        ],
     }
     d.update(over)
     return d
 
 
 def _code_finding(**over: Any) -> dict[str, Any]:
-    d = _finding(type="CODE_VULNERABILITY", title="CWE-798 - Hardcoded credentials", severity="CRITICAL",
-                 codeVulnerabilityDetails={
-                     "cwes": ["CWE-798"], "detectorId": "python/hardcoded-credentials@v1.0",
-                     "detectorName": "Hardcoded credentials",
-                     "filePath": {"fileName": "lambda_function.py", "filePath": "lambda_function.py",
-                                  "startLine": 6, "endLine": 6}})
+    d = _finding(
+        type="CODE_VULNERABILITY",
+        title="CWE-798 - Hardcoded credentials",
+        severity="CRITICAL",
+        codeVulnerabilityDetails={
+            "cwes": ["CWE-798"],
+            "detectorId": "python/hardcoded-credentials@v1.0",
+            "detectorName": "Hardcoded credentials",
+            "filePath": {
+                "fileName": "lambda_function.py",
+                "filePath": "lambda_function.py",
+                "startLine": 6,
+                "endLine": 6,
+            },
+        },
+    )
     d.pop("packageVulnerabilityDetails")
     d.update(over)
     return d
@@ -96,9 +121,11 @@ def _group(builder: IssueBuilder, ds: list[dict], kind: str = "vulnerability"):
 
 
 # 1 --------------------------------------------------------------------------------------------------------------
-REC = ("Sanitize inputs. [Learn more](https://cwe.mitre.org/data/definitions/117.html) "
-       "[https://boto3.amazonaws.com/v1/documentation](https://boto3.amazonaws.com/v1/documentation) "
-       "[click](javascript:alert%281%29)")
+REC = (
+    "Sanitize inputs. [Learn more](https://cwe.mitre.org/data/definitions/117.html) "
+    "[https://boto3.amazonaws.com/v1/documentation](https://boto3.amazonaws.com/v1/documentation) "
+    "[click](javascript:alert%281%29)"
+)
 
 
 def test_1_markdown_links_in_quoted_recommendations(builder):
@@ -106,7 +133,10 @@ def test_1_markdown_links_in_quoted_recommendations(builder):
     issue = builder.build(parse_finding(d))
     md, bl = issue.description("markdown"), issue.description("backlog")
     assert "> Sanitize inputs. Learn more \\[1\\] https://boto3.amazonaws.com/v1/documentation \\[2\\] click" in md
-    assert "- \\[1\\] [https://cwe.mitre.org/data/definitions/117.html](https://cwe.mitre.org/data/definitions/117.html)" in md
+    assert (
+        "- \\[1\\] [https://cwe.mitre.org/data/definitions/117.html](https://cwe.mitre.org/data/definitions/117.html)"
+        in md
+    )
     assert "[[https://boto3.amazonaws.com/v1/documentation>https://boto3.amazonaws.com/v1/documentation]]" in bl
     assert "](https://" not in md.split("> Sanitize", 1)[1].split("\n", 1)[0]  # no raw markup in the quote
     assert "javascript" not in md and "javascript" not in bl
@@ -119,8 +149,10 @@ def test_1_markdown_links_in_quoted_recommendations(builder):
 
 
 # 2 --------------------------------------------------------------------------------------------------------------
-V4 = ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:X/CR:X/IR:X/AR:X/MAV:X/MAC:X/MAT:X/MPR:X"
-      "/MUI:X/MVC:X/MVI:X/MVA:X/MSC:X/MSI:X/MSA:X/S:X/AU:X/R:X/V:X/RE:X/U:X")
+V4 = (
+    "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:X/CR:X/IR:X/AR:X/MAV:X/MAC:X/MAT:X/MPR:X"
+    "/MUI:X/MVC:X/MVI:X/MVA:X/MSC:X/MSI:X/MSA:X/S:X/AU:X/R:X/V:X/RE:X/U:X"
+)
 
 
 def _long_cell_runs(text: str) -> list[str]:
@@ -133,8 +165,9 @@ def _long_cell_runs(text: str) -> list[str]:
 
 def test_2_cvss4_vector_base_metrics_only_and_no_long_cells(builder):
     d = _finding()
-    d["packageVulnerabilityDetails"]["cvss"] = [{"baseScore": 9.3, "scoringVector": V4, "version": "4.0",
-                                                 "source": "NVD"}]
+    d["packageVulnerabilityDetails"]["cvss"] = [
+        {"baseScore": 9.3, "scoringVector": V4, "version": "4.0", "source": "NVD"}
+    ]
     long_path = "python/lib/" + "/".join(f"vendored_package_{i}" for i in range(8)) + "/METADATA"
     d["packageVulnerabilityDetails"]["vulnerablePackages"][0]["filePath"] = long_path
     md = _md(builder, d)
@@ -151,8 +184,10 @@ _BAD_SPACING = re.compile(r"[）」】] (?=[^\s|\-—])|(?<=\S) （")
 
 def test_3_no_space_after_full_width_brackets(builder):
     md = _md(builder, _code_finding())
-    assert ("Lambda 関数 billing のコード `lambda_function.py` の 6 行目で、ハードコードされた認証情報（CWE-798）が"
-            "検出されました（深刻度: 緊急）。") in md
+    assert (
+        "Lambda 関数 billing のコード `lambda_function.py` の 6 行目で、ハードコードされた認証情報（CWE-798）が"
+        "検出されました（深刻度: 緊急）。"
+    ) in md
     assert "`lambda_function.py` の 6 行目を確認し、" in md
     assert _BAD_SPACING.search("`lambda_function.py`（6 行目） で Hardcoded credentials（CWE-798） が")
 
@@ -174,19 +209,35 @@ def test_3_every_template_over_the_samples(builder, samples_dir):
 # 4 --------------------------------------------------------------------------------------------------------------
 def test_4_same_package_at_two_paths_is_one_row(builder):
     layer = f"arn:aws:lambda:ap-northeast-1:{ACCOUNT}:layer:deps:12"
-    d = _pkgs(_finding(), [
-        {"name": "requests", "version": "2.32.0", "fixedInVersion": "2.32.4", "packageManager": "PYTHON",
-         "filePath": "python/requests-2.32.0.dist-info/METADATA", "sourceLambdaLayerArn": layer},
-        {"name": "requests", "version": "2.32.0", "fixedInVersion": "2.32.4", "packageManager": "PYTHON",
-         "filePath": "requirements.txt"},
-    ])
+    d = _pkgs(
+        _finding(),
+        [
+            {
+                "name": "requests",
+                "version": "2.32.0",
+                "fixedInVersion": "2.32.4",
+                "packageManager": "PYTHON",
+                "filePath": "python/requests-2.32.0.dist-info/METADATA",
+                "sourceLambdaLayerArn": layer,
+            },
+            {
+                "name": "requests",
+                "version": "2.32.0",
+                "fixedInVersion": "2.32.4",
+                "packageManager": "PYTHON",
+                "filePath": "requirements.txt",
+            },
+        ],
+    )
     issue = builder.build(parse_finding(d))
     md = issue.description("markdown")
     assert "他 1 件" not in issue.summary and "requests 2.32.0 — Lambda billing" in issue.summary
     assert "`requests 2.32.0`、`requests 2.32.0`" not in md
     rows = [ln for ln in md.splitlines() if ln.startswith("| `requests`")]
-    assert rows == ["| `requests` | `2.32.0` | `2.32.4` | PYTHON | レイヤー `deps:12` の "
-                    "`python/requests-2.32.0.dist-info/METADATA`、`requirements.txt` |"]
+    assert rows == [
+        "| `requests` | `2.32.0` | `2.32.4` | PYTHON | レイヤー `deps:12` の "
+        "`python/requests-2.32.0.dist-info/METADATA`、`requirements.txt` |"
+    ]
     assert md.count("`requests` を `2.32.4` 以降に更新してください。") == 1
 
 
@@ -225,8 +276,13 @@ def test_6_no_brackets_in_brackets_over_the_samples(builder, samples_dir):
                 issue = builder.build(item)
                 for line in (issue.summary + "\n" + issue.description("email")).splitlines():
                     # quotes are Inspector's own English; URLs and ARNs are values, not prose
-                    if not line.startswith(">") and "http" not in line and "ARN" not in line and "ID:" not in line \
-                            and _nested(line):
+                    if (
+                        not line.startswith(">")
+                        and "http" not in line
+                        and "ARN" not in line
+                        and "ID:" not in line
+                        and _nested(line)
+                    ):
                         bad.append((path.name, line))
     assert not bad, bad[:5]
 
@@ -241,8 +297,9 @@ def test_7_digest_says_received(builder):
 
 
 # 8 --------------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("d", [_finding(), _code_finding(),
-                               _finding(type="NETWORK_REACHABILITY", packageVulnerabilityDetails=None)])
+@pytest.mark.parametrize(
+    "d", [_finding(), _code_finding(), _finding(type="NETWORK_REACHABILITY", packageVulnerabilityDetails=None)]
+)
 def test_8_close_and_reopen_comments(d):
     f = parse_finding(d)
     close = markdown.render(_close_comment(f, "2024-10-03 10:00 JST", False, [], "対応済み"))
@@ -268,14 +325,37 @@ def test_9_grouped_code_vulnerability_keeps_file_and_line(builder):
 def test_10_email_body(builder):
     from inspector2backlog.deliver.sns_email import END_MARKER, SUBJECT_LIMIT, SnsEmailSink
 
-    d = _finding(packageVulnerabilityDetails={
-        "vulnerabilityId": "CVE-2024-47081", "source": "NVD",
-        "cvss": [{"baseScore": 5.3, "scoringVector": "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N",
-                  "version": "3.1", "source": "NVD"}],
-        "vulnerablePackages": [{"name": "requests", "version": "2.32.0", "fixedInVersion": "2.32.4",
-                                "packageManager": "PYTHON", "filePath": "app/vendor/requests / old/METADATA"}]},
-        resources=[{"type": "AWS_LAMBDA_FUNCTION", "id": FN.replace("billing", "b" * 120), "region": "ap-northeast-1",
-                    "details": {"awsLambdaFunction": {"functionName": "b" * 120}}}])
+    d = _finding(
+        packageVulnerabilityDetails={
+            "vulnerabilityId": "CVE-2024-47081",
+            "source": "NVD",
+            "cvss": [
+                {
+                    "baseScore": 5.3,
+                    "scoringVector": "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N",
+                    "version": "3.1",
+                    "source": "NVD",
+                }
+            ],
+            "vulnerablePackages": [
+                {
+                    "name": "requests",
+                    "version": "2.32.0",
+                    "fixedInVersion": "2.32.4",
+                    "packageManager": "PYTHON",
+                    "filePath": "app/vendor/requests / old/METADATA",
+                }
+            ],
+        },
+        resources=[
+            {
+                "type": "AWS_LAMBDA_FUNCTION",
+                "id": FN.replace("billing", "b" * 120),
+                "region": "ap-northeast-1",
+                "details": {"awsLambdaFunction": {"functionName": "b" * 120}},
+            }
+        ],
+    )
     issue = builder.build(parse_finding(d))
     subject, body = SnsEmailSink.message(issue)
     assert "    場所: app/vendor/requests / old/METADATA" in body and "・パッケージ: requests" in body
@@ -287,7 +367,8 @@ def test_10_email_body(builder):
     # a huge body is cut by bytes, and the ARN survives
     big = copy.deepcopy(d)
     big["packageVulnerabilityDetails"]["vulnerablePackages"] = [
-        {"name": f"パッケージ{i}" * 20, "version": "1", "filePath": "ー" * 400} for i in range(150)]
+        {"name": f"パッケージ{i}" * 20, "version": "1", "filePath": "ー" * 400} for i in range(150)
+    ]
     _, body = SnsEmailSink.message(builder.build(parse_finding(big)))
     assert len(body.encode()) < 256 * 1024 and f"Finding ARN: {issue.finding_arn}" in body
 
@@ -304,9 +385,19 @@ def test_11_description_cut_by_inspector_is_marked(builder):
 @pytest.mark.parametrize("account,third", [(ACCOUNT, False), ("999988887777", True)])
 def test_12_lambda_layer_packages(builder, account, third):
     layer = f"arn:aws:lambda:ap-northeast-1:{account}:layer:otel-collector:3"
-    d = _pkgs(_finding(), [{"name": "requests", "version": "2.32.0", "fixedInVersion": "2.32.4",
-                            "packageManager": "PYTHON", "filePath": "python/requests/__init__.py",
-                            "sourceLambdaLayerArn": layer}])
+    d = _pkgs(
+        _finding(),
+        [
+            {
+                "name": "requests",
+                "version": "2.32.0",
+                "fixedInVersion": "2.32.4",
+                "packageManager": "PYTHON",
+                "filePath": "python/requests/__init__.py",
+                "sourceLambdaLayerArn": layer,
+            }
+        ],
+    )
     md = _md(builder, d)
     where = "サードパーティのレイヤー `otel-collector:3`" if third else "レイヤー `otel-collector:3`"
     assert f"| {where} の `python/requests/__init__.py` |" in md
@@ -327,16 +418,19 @@ def test_13_almost_empty_finding_says_what_is_missing(builder):
 
 
 # 14 -------------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("word,source,shown", [
-    ("unimportant", "DEBIAN_CVE", "影響は軽微 (unimportant、Debian)"),
-    ("not yet assigned", "DEBIAN_CVE", "未評価 (not yet assigned、Debian)"),
-    ("negligible", "UBUNTU_CVE", "影響は軽微 (negligible、Ubuntu)"),
-    ("medium", "UBUNTU_CVE", "警告 (medium、Ubuntu)"),
-    ("Moderate", "REDHAT_CVE", "警告 (Moderate、Red Hat)"),
-    ("Important", "AMAZON_CVE", "重要 (Important、Amazon Linux)"),
-    ("moderate", "GITHUB", "警告 (moderate、GitHub)"),
-    ("weird", "GITHUB", "weird (GitHub)"),
-])
+@pytest.mark.parametrize(
+    "word,source,shown",
+    [
+        ("unimportant", "DEBIAN_CVE", "影響は軽微 (unimportant、Debian)"),
+        ("not yet assigned", "DEBIAN_CVE", "未評価 (not yet assigned、Debian)"),
+        ("negligible", "UBUNTU_CVE", "影響は軽微 (negligible、Ubuntu)"),
+        ("medium", "UBUNTU_CVE", "警告 (medium、Ubuntu)"),
+        ("Moderate", "REDHAT_CVE", "警告 (Moderate、Red Hat)"),
+        ("Important", "AMAZON_CVE", "重要 (Important、Amazon Linux)"),
+        ("moderate", "GITHUB", "警告 (moderate、GitHub)"),
+        ("weird", "GITHUB", "weird (GitHub)"),
+    ],
+)
 def test_14_vendor_severity_japanese_first(builder, word, source, shown):
     assert vendor_severity_text(word, source) == shown
     d = _finding()
@@ -354,8 +448,13 @@ def test_15_samples_say_other_n_and_percent_without_space(builder, samples_dir):
 
 
 def test_15_consistency(builder):
-    assert [percent(x) for x in (0.00075, 0.0021, 0.94407, 0.00043, 0.0)] == ["0.075%", "0.21%", "94.4%",
-                                                                              "0.043%", "0%"]
+    assert [percent(x) for x in (0.00075, 0.0021, 0.94407, 0.00043, 0.0)] == [
+        "0.075%",
+        "0.21%",
+        "94.4%",
+        "0.043%",
+        "0%",
+    ]
     d = _finding(epss={"score": 0.00075})
     md = _md(builder, d)
     assert "悪用可能性 (EPSS): 0.075%（" in md
@@ -363,29 +462,61 @@ def test_15_consistency(builder):
     md = _md(builder, many)
     assert "他 5 件のリソース" in md and "ほか" not in md
     # Go standard library / Go binaries: rebuild with a fixed toolchain
-    go = _pkgs(_finding(), [{"name": "stdlib", "version": "go1.22.1", "fixedInVersion": "1.22.5",
-                             "packageManager": "GOBINARY", "filePath": "usr/local/bin/app"},
-                            {"name": "golang.org/x/net", "version": "v0.1.0", "fixedInVersion": "0.17.0",
-                             "packageManager": "GOBINARY", "filePath": "usr/local/bin/app"}])
+    go = _pkgs(
+        _finding(),
+        [
+            {
+                "name": "stdlib",
+                "version": "go1.22.1",
+                "fixedInVersion": "1.22.5",
+                "packageManager": "GOBINARY",
+                "filePath": "usr/local/bin/app",
+            },
+            {
+                "name": "golang.org/x/net",
+                "version": "v0.1.0",
+                "fixedInVersion": "0.17.0",
+                "packageManager": "GOBINARY",
+                "filePath": "usr/local/bin/app",
+            },
+        ],
+    )
     md = _md(builder, go)
     assert "Go の標準ライブラリの脆弱性です。Go `1.22.5` 以降のツールチェーンでバイナリを再ビルドしてください" in md
-    assert "`golang.org/x/net` を `0.17.0` 以降に更新し、修正済みの Go ツールチェーンでバイナリを再ビルドしてください" in md
+    assert (
+        "`golang.org/x/net` を `0.17.0` 以降に更新し、修正済みの Go ツールチェーンでバイナリを再ビルドしてください"
+        in md
+    )
     # group-by-fix never proposes a pre-release
-    pre = parse_finding(_pkgs(_finding(), [{"name": "go/stdlib", "version": "1.24.4", "fixedInVersion": "1.26.0-rc.3"}]))
-    both = parse_finding(_pkgs(_finding(), [{"name": "go/stdlib", "version": "1.24.4",
-                                             "fixedInVersion": "1.25.7, 1.26.0-rc.3"}]))
+    pre = parse_finding(
+        _pkgs(_finding(), [{"name": "go/stdlib", "version": "1.24.4", "fixedInVersion": "1.26.0-rc.3"}])
+    )
+    both = parse_finding(
+        _pkgs(_finding(), [{"name": "go/stdlib", "version": "1.24.4", "fixedInVersion": "1.25.7, 1.26.0-rc.3"}])
+    )
     assert fix_ids(pre) == ["go/stdlib@1.26.0"] and fix_ids(both) == ["go/stdlib@1.25.7"]
-    g = _group(builder, [_pkgs(_finding(), [{"name": "go/stdlib", "version": "1.24.4",
-                                             "fixedInVersion": "1.26.0-rc.3"}])], kind="fix")
+    g = _group(
+        builder,
+        [_pkgs(_finding(), [{"name": "go/stdlib", "version": "1.24.4", "fixedInVersion": "1.26.0-rc.3"}])],
+        kind="fix",
+    )
     text = g.summary + g.description("markdown")
     assert "rc" not in text and "go/stdlib を 1.26.0 に更新" in g.summary
     # 「、」 in Japanese lists, 「他 N 件」 in group summaries
     two = _finding()
     two["packageVulnerabilityDetails"]["vulnerablePackages"] += [
-        {"name": n, "version": "1", "fixedInVersion": "2"} for n in ("urllib3", "idna")]
+        {"name": n, "version": "1", "fixedInVersion": "2"} for n in ("urllib3", "idna")
+    ]
     assert "requests、urllib3 他 1 件" in _group(builder, [two]).summary
-    assert "タグ: secrets、security" in _md(builder, _code_finding(codeVulnerabilityDetails={
-        **_code_finding()["codeVulnerabilityDetails"], "detectorTags": ["secrets", "security"]}))
+    assert "タグ: secrets、security" in _md(
+        builder,
+        _code_finding(
+            codeVulnerabilityDetails={
+                **_code_finding()["codeVulnerabilityDetails"],
+                "detectorTags": ["secrets", "security"],
+            }
+        ),
+    )
 
 
 def test_email_renders_every_sample_without_the_old_separators(builder, samples_dir):

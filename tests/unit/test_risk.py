@@ -27,8 +27,9 @@ def finding(name: str, **changes):
     return f
 
 
-ALL_ON = RiskConfig(exploit_priority="高", epss_threshold=0.1, epss_priority="高", internet_reachable_priority="高",
-                    raised_due_days=7)
+ALL_ON = RiskConfig(
+    exploit_priority="高", epss_threshold=0.1, epss_priority="高", internet_reachable_priority="高", raised_due_days=7
+)
 
 
 def test_rules_are_off_by_default():
@@ -88,8 +89,9 @@ def test_finding_issue_shows_why_priority_was_raised():
 
     import io
 
-    lc = Lifecycle(store=store, sink=Capture(io.StringIO()), builder=IssueBuilder(make_translator("offline")),
-                   risk=ALL_ON)
+    lc = Lifecycle(
+        store=store, sink=Capture(io.StringIO()), builder=IssueBuilder(make_translator("offline")), risk=ALL_ON
+    )
     f = finding("03-lambda-medium-requests", exploitAvailable="YES", epss={"score": 0.2})
     assert lc.handle(f).action == "created"
     issue = out[0]
@@ -107,13 +109,16 @@ def test_risk_config_section(tmp_path: Path):
     p = tmp_path / "c.toml"
     p.write_text('[risk]\nexploit_priority = "高"\nepss_threshold = 0.2\nraised_due_days = 5\n', encoding="utf-8")
     c = load_config(p, env={"I2B_RISK_INTERNET_REACHABLE_PRIORITY": "中"})
-    assert c.risk == RiskConfig(exploit_priority="高", epss_threshold=0.2, internet_reachable_priority="中",
-                                raised_due_days=5)
+    assert c.risk == RiskConfig(
+        exploit_priority="高", epss_threshold=0.2, internet_reachable_priority="中", raised_due_days=5
+    )
     assert c.risk.enabled
-    for bad, where in (('exploit_priority = "最高"', "[risk] exploit_priority"),
-                       ("epss_threshold = 1.5", "[risk] epss_threshold"),
-                       ("raised_due_days = -1", "[risk] raised_due_days"),
-                       ("epss = 0.1", "[risk] epss")):
+    for bad, where in (
+        ('exploit_priority = "最高"', "[risk] exploit_priority"),
+        ("epss_threshold = 1.5", "[risk] epss_threshold"),
+        ("raised_due_days = -1", "[risk] raised_due_days"),
+        ("epss = 0.1", "[risk] epss"),
+    ):
         p.write_text(f"[risk]\n{bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=r"c\.toml: " + where.replace("[", r"\[").replace("]", r"\]")):
             load_config(p, env={})

@@ -279,7 +279,9 @@ def test_standard_labels() -> None:
     assert sh.standard_label_ja("AWS FSBP v1.0.0") == "AWS 基礎セキュリティのベストプラクティス v1.0.0"
     assert sh.standard_label_ja("CIS v1.2.0 (2.1)") == "CIS AWS Foundations Benchmark v1.2.0 (2.1)"
     assert sh.standard_label_ja("arn:aws:securityhub:::standards/nist-800-53/v/5.0.0") == "NIST SP 800-53 Rev. 5"
-    assert sh.standard_label_ja("ruleset/cis-aws-foundations-benchmark/v/1.2.0") == "CIS AWS Foundations Benchmark v1.2.0"
+    assert (
+        sh.standard_label_ja("ruleset/cis-aws-foundations-benchmark/v/1.2.0") == "CIS AWS Foundations Benchmark v1.2.0"
+    )
     assert sh.standard_label_ja("standards/pci-dss/v/3.2.1") == "PCI DSS v3.2.1"
     assert sh.standard_label_ja("Some Partner Standard") == "Some Partner Standard"
     labels = {sh.standard_label_ja(s) for c in sh.all_controls() for s in c.standards}

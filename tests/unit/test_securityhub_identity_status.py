@@ -46,8 +46,15 @@ def _all(folder: str) -> list[Path]:
 
 
 def test_product_of_every_sample_follows_its_product_arn() -> None:
-    slug_to_product = {"inspector": "inspector2", "guardduty": "guardduty", "access-analyzer": "access-analyzer",
-                       "securityhub": "securityhub-control", "macie": "macie", "config": "config", "health": "health"}
+    slug_to_product = {
+        "inspector": "inspector2",
+        "guardduty": "guardduty",
+        "access-analyzer": "access-analyzer",
+        "securityhub": "securityhub-control",
+        "macie": "macie",
+        "config": "config",
+        "health": "health",
+    }
     seen = set()
     for path in _all("securityhub"):
         for d in parse_text(path.read_bytes()):
@@ -63,11 +70,19 @@ def test_product_of_every_sample_follows_its_product_arn() -> None:
 def test_product_of_without_product_arn_uses_the_name() -> None:
     assert product_of(parse_asff({"Id": "x", "SchemaVersion": "1", "ProductName": "GuardDuty"})) == "guardduty"
     assert product_of(parse_asff({"Id": "x", "SchemaVersion": "1", "ProductName": "Partner"})) == "other"
-    ocsf_gd = parse_ocsf({"finding_info": {"uid": "u"}, "metadata": {"product": {
-        "uid": "arn:aws:securityhub:us-east-1::productv2/aws/guardduty"}}})
+    ocsf_gd = parse_ocsf(
+        {
+            "finding_info": {"uid": "u"},
+            "metadata": {"product": {"uid": "arn:aws:securityhub:us-east-1::productv2/aws/guardduty"}},
+        }
+    )
     assert product_of(ocsf_gd) == "guardduty"
-    risk = parse_ocsf({"finding_info": {"uid": "u"}, "metadata": {"product": {
-        "uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub-risk"}}})
+    risk = parse_ocsf(
+        {
+            "finding_info": {"uid": "u"},
+            "metadata": {"product": {"uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub-risk"}},
+        }
+    )
     assert product_of(risk) == "other"
 
 
@@ -118,14 +133,22 @@ def test_guardduty_asff_keys_by_the_detector_finding_arn() -> None:
 def test_guardduty_docs_misprinted_arn_is_normalised() -> None:
     (d,) = parse_text(_sample("securityhub", "securityhub-asff-guardduty-ec2-sshbruteforce-docs.finding.json"))
     assert d.id.startswith("arn:aws::guardduty:")
-    assert identity_of(d).key == ("arn:aws:guardduty:us-east-1:193043430472:detector/"
-                                  "d4b040365221be2b54a6264dc9a4bc64/finding/46ba0ac2845071e23ccdeb2ae03bfdea")
+    assert identity_of(d).key == (
+        "arn:aws:guardduty:us-east-1:193043430472:detector/"
+        "d4b040365221be2b54a6264dc9a4bc64/finding/46ba0ac2845071e23ccdeb2ae03bfdea"
+    )
 
 
 def test_guardduty_key_from_product_fields_when_id_is_not_an_arn() -> None:
-    d = parse_asff({"Id": "46ba0ac2", "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guardduty",
-                    "AwsAccountId": "111122223333", "Region": "eu-west-1",
-                    "ProductFields": {"aws/guardduty/service/detectorId": "d4b0"}})
+    d = parse_asff(
+        {
+            "Id": "46ba0ac2",
+            "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+            "AwsAccountId": "111122223333",
+            "Region": "eu-west-1",
+            "ProductFields": {"aws/guardduty/service/detectorId": "d4b0"},
+        }
+    )
     assert identity_of(d).key == "arn:aws:guardduty:eu-west-1:111122223333:detector/d4b0/finding/46ba0ac2"
 
 
@@ -133,15 +156,20 @@ def test_access_analyzer_keys_like_the_native_event() -> None:
     native = json.loads(_sample("access-analyzer", "accessanalyzer-unused-permission-iamrole-active.event.json"))
     native_key = access_analyzer_key(native["resources"][0], native["detail"]["findingId"])
     assert native_key.startswith("arn:aws:access-analyzer:us-west-2:123456789012:analyzer/")
-    (unused,) = parse_text(_sample("securityhub", "securityhub-asff-accessanalyzer-unused-permission-iamrole-"
-                                                  "archived-docs.getfindings.json"))
+    (unused,) = parse_text(
+        _sample(
+            "securityhub", "securityhub-asff-accessanalyzer-unused-permission-iamrole-archived-docs.getfindings.json"
+        )
+    )
     ident = identity_of(unused)
     assert ident.native and ident.key == access_analyzer_key(
         "arn:aws:access-analyzer:us-west-2:111122223333:analyzer/integTestAnalyzer-DO-NOT-DELETE",
-        "DEMO24d8d-0d3f-4d3d-99f4-299fc8a62ee7")
+        "DEMO24d8d-0d3f-4d3d-99f4-299fc8a62ee7",
+    )
     (external,) = parse_text(_sample("securityhub", "securityhub-asff-accessanalyzer-s3bucket.finding.json"))
     assert identity_of(external).key == access_analyzer_key(
-        "arn:aws:access-analyzer:us-west-2:111122223333:analyzer/my-analyzer", "dad90d5d-63b4-6575-b0fa-ef9c556ge798")
+        "arn:aws:access-analyzer:us-west-2:111122223333:analyzer/my-analyzer", "dad90d5d-63b4-6575-b0fa-ef9c556ge798"
+    )
     # the same external finding without SourceUrl: no finding id → the ASFF Id, not a native key
     raw = json.loads(_sample("securityhub", "securityhub-asff-accessanalyzer-s3bucket.finding.json"))
     del raw["SourceUrl"]
@@ -150,26 +178,38 @@ def test_access_analyzer_keys_like_the_native_event() -> None:
 
 
 def test_control_identity_is_per_control_and_resource_across_standards() -> None:
-    names = ["securityhub-asff-control-fsbp-cloudtrail2.finding.json",
-             "securityhub-asff-control-consolidated-securitycontrol-cloudtrail2.finding.json",
-             "securityhub-asff-control-cis120-2.7.finding.json",
-             "securityhub-asff-control-pcidss-pci-cloudtrail1.finding.json"]
+    names = [
+        "securityhub-asff-control-fsbp-cloudtrail2.finding.json",
+        "securityhub-asff-control-consolidated-securitycontrol-cloudtrail2.finding.json",
+        "securityhub-asff-control-cis120-2.7.finding.json",
+        "securityhub-asff-control-pcidss-pci-cloudtrail1.finding.json",
+    ]
     keys = {identity_of(parse_text(_sample("securityhub", n))[0]).key for n in names}
     assert len(keys) == 1  # one trail, one control (CloudTrail.2), four ways of reporting it
     (key,) = keys
     assert key.startswith("securityhub-control:123456789012:us-east-2:CloudTrail.2:arn:aws:cloudtrail:")
-    iam6, rds4 = parse_text(_sample("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test."
-                                                   "event.json"))
+    iam6, rds4 = parse_text(
+        _sample("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test.event.json")
+    )
     assert identity_of(iam6).key != identity_of(rds4).key
-    no_control = parse_asff({"Id": "sh-1", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
-                             "Compliance": {"Status": "FAILED"}, "GeneratorId": "custom/thing"})
+    no_control = parse_asff(
+        {
+            "Id": "sh-1",
+            "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+            "Compliance": {"Status": "FAILED"},
+            "GeneratorId": "custom/thing",
+        }
+    )
     assert identity_of(no_control).key == "sh-1" and not identity_of(no_control).native
 
 
 def test_others_key_by_the_asff_id() -> None:
-    for name in ("securityhub-asff-macie-policy-s3blockpublicaccessdisabled-docs.finding.json",
-                 "securityhub-asff-health-ses.finding.json", "securityhub-asff-config-rule.finding.json",
-                 "securityhub-asff-inspector-classic-docs.finding.json"):
+    for name in (
+        "securityhub-asff-macie-policy-s3blockpublicaccessdisabled-docs.finding.json",
+        "securityhub-asff-health-ses.finding.json",
+        "securityhub-asff-config-rule.finding.json",
+        "securityhub-asff-inspector-classic-docs.finding.json",
+    ):
         (d,) = parse_text(_sample("securityhub", name))
         ident = identity_of(d)
         assert ident.key == d.id and not ident.native
@@ -197,10 +237,14 @@ def _expected(record: str | None, workflow: str | None, compliance: str | None) 
 
 
 @pytest.mark.parametrize("record,workflow,compliance", list(itertools.product(RECORD_STATES, WORKFLOWS, COMPLIANCE)))
-def test_asff_lifecycle_for_every_state_combination(record: str | None, workflow: str | None,
-                                                    compliance: str | None) -> None:
-    raw: dict[str, Any] = {"Id": "x", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
-                           "GeneratorId": "security-control/S3.1"}
+def test_asff_lifecycle_for_every_state_combination(
+    record: str | None, workflow: str | None, compliance: str | None
+) -> None:
+    raw: dict[str, Any] = {
+        "Id": "x",
+        "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+        "GeneratorId": "security-control/S3.1",
+    }
     if record:
         raw["RecordState"] = record
     if workflow:
@@ -212,11 +256,18 @@ def test_asff_lifecycle_for_every_state_combination(record: str | None, workflow
     assert life.is_open == (life.state == "open") and life.reason
 
 
-@pytest.mark.parametrize("inspector_status,want", [("ACTIVE", ("open", None)), ("CLOSED", ("closed", "fixed")),
-                                                    ("SUPPRESSED", ("closed", "suppressed"))])
+@pytest.mark.parametrize(
+    "inspector_status,want",
+    [("ACTIVE", ("open", None)), ("CLOSED", ("closed", "fixed")), ("SUPPRESSED", ("closed", "suppressed"))],
+)
 def test_inspector_finding_status_in_product_fields(inspector_status: str, want: tuple[str, str | None]) -> None:
-    raw = {"Id": "arn:aws:inspector2:us-east-1:111122223333:finding/abc", "ProductArn": "p", "RecordState": "ACTIVE",
-           "Workflow": {"Status": "NEW"}, "ProductFields": {"aws/inspector/FindingStatus": inspector_status}}
+    raw = {
+        "Id": "arn:aws:inspector2:us-east-1:111122223333:finding/abc",
+        "ProductArn": "p",
+        "RecordState": "ACTIVE",
+        "Workflow": {"Status": "NEW"},
+        "ProductFields": {"aws/inspector/FindingStatus": inspector_status},
+    }
     life = lifecycle_of(parse_asff(raw))
     assert (life.state, life.resolution) == want
 
@@ -226,10 +277,13 @@ def test_deprecated_workflow_state_is_read_when_workflow_is_absent() -> None:
     assert d.workflow_status == "SUPPRESSED" and lifecycle_of(d).resolution == "suppressed"
 
 
-@pytest.mark.parametrize("status_id,activity,compliance", list(itertools.product(
-    [None, 1, 2, 3, 4, 5, 99], [None, "Create", "Update", "Close"], [None, "Fail", "Pass"])))
-def test_ocsf_lifecycle_for_every_state_combination(status_id: int | None, activity: str | None,
-                                                    compliance: str | None) -> None:
+@pytest.mark.parametrize(
+    "status_id,activity,compliance",
+    list(itertools.product([None, 1, 2, 3, 4, 5, 99], [None, "Create", "Update", "Close"], [None, "Fail", "Pass"])),
+)
+def test_ocsf_lifecycle_for_every_state_combination(
+    status_id: int | None, activity: str | None, compliance: str | None
+) -> None:
     raw: dict[str, Any] = {"finding_info": {"uid": "u"}, "metadata": {}}
     if status_id is not None:
         raw["status_id"] = status_id
@@ -257,8 +311,12 @@ def test_sample_lifecycles() -> None:
     for name, want in expected.items():
         (d,) = parse_text(_sample("securityhub", name))
         assert (lifecycle_of(d).state, lifecycle_of(d).resolution) == want, name
-    (gd,) = parse_text(_sample("securityhub-ocsf", "securityhub-v2-findings-imported-guardduty-stealth-"
-                                                   "cloudtraildisabled-suppressed.sumologic.event.json"))
+    (gd,) = parse_text(
+        _sample(
+            "securityhub-ocsf",
+            "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic.event.json",
+        )
+    )
     assert lifecycle_of(gd).resolution == "suppressed"
 
 
@@ -282,39 +340,48 @@ def test_updated_at_only_and_notified_echo_are_not_material() -> None:
     assert material_snapshot(base) == material_snapshot(parse_asff(echo))
     assert material_digest(base) == material_digest(parse_asff(echo))
     # the published NOTIFIED sample is the same finding after such an echo
-    notified = parse_text(_sample("securityhub", "securityhub-customaction-fsbp-ec2.8-failed-active-notified."
-                                                 "jira-sample.event.json"))[0]
+    notified = parse_text(
+        _sample("securityhub", "securityhub-customaction-fsbp-ec2.8-failed-active-notified.jira-sample.event.json")
+    )[0]
     assert not is_material_change(base, notified)
 
 
 def test_material_changes_are_seen() -> None:
     new = _jira("securityhub-imported-fsbp-ec2.8-failed-active-new.jira-sample.event.json")
     base = parse_asff(new)
-    archived = parse_text(_sample("securityhub", "securityhub-imported-fsbp-ec2.8-failed-archived-new.jira-sample."
-                                                 "event.json"))[0]
+    archived = parse_text(
+        _sample("securityhub", "securityhub-imported-fsbp-ec2.8-failed-archived-new.jira-sample.event.json")
+    )[0]
     assert is_material_change(base, archived) and material_digest(base) != material_digest(archived)
-    for change in ({"Severity": {"Label": "CRITICAL"}}, {"Compliance": {"Status": "PASSED"}},
-                   {"Workflow": {"Status": "SUPPRESSED"}}, {"Title": "other"}):
+    for change in (
+        {"Severity": {"Label": "CRITICAL"}},
+        {"Compliance": {"Status": "PASSED"}},
+        {"Workflow": {"Status": "SUPPRESSED"}},
+        {"Title": "other"},
+    ):
         assert is_material_change(base, parse_asff({**new, **change})), change
     assert is_material_change(None, base)
 
 
 def test_control_text_in_japanese() -> None:
-    (cis,) = parse_text(_sample("securityhub", "securityhub-imported-cis1.22-iampolicy-failed-active-new.jira-sample."
-                                               "event.json"))
+    (cis,) = parse_text(
+        _sample("securityhub", "securityhub-imported-cis1.22-iampolicy-failed-active-new.jira-sample.event.json")
+    )
     text = control_text(cis)
     assert text is not None and text.control_id == "IAM.1" and text.title_is_japanese
     assert "IAM.1" in text.headline and "不合格" in text.headline and "AdminAccessCustom" in text.headline
     assert text.why and text.fix and text.remediation_url.endswith("#iam-1")
     assert any("CIS AWS Foundations Benchmark v1.2.0" in s for s in text.standards)
     assert ("準拠状況", "不合格") in text.rows and ("重要度", "重要") in text.rows
-    _iam6, rds4 = parse_text(_sample("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test."
-                                                    "event.json"))
+    _iam6, rds4 = parse_text(
+        _sample("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test.event.json")
+    )
     english = control_text(rds4)
     assert english is not None and not english.title_is_japanese and english.title.endswith("（英語）")
     assert not english.title.startswith("RDS.4")
-    (passed,) = parse_text(_sample("securityhub", "securityhub-asff-control-fsbp-s3.2-s3bucket-passed.asr-simdata."
-                                                  "finding.json"))
+    (passed,) = parse_text(
+        _sample("securityhub", "securityhub-asff-control-fsbp-s3.2-s3bucket-passed.asr-simdata.finding.json")
+    )
     assert "合格しました" in control_text(passed).headline
     (gd,) = parse_text(_sample("securityhub", "securityhub-asff-guardduty-ec2-sshbruteforce-docs.finding.json"))
     assert control_text(gd) is None

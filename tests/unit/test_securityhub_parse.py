@@ -94,16 +94,18 @@ def test_typed_resource_details_are_read() -> None:
     (v,) = d.vulnerabilities
     assert v.vendor.name == "BOTTLEROCKET" and v.packages[0].fixed_in_version == "0:1.14.2-0"
     assert v.related == ("GHSA-p98r-538v-jgw5", "CVE-2023-34256") and v.exploit_available == "NO"
-    ecr = parse_text((ASFF_DIR / "securityhub-asff-inspector-ecr-archived.custodian-placebo-getfindings.json")
-                     .read_bytes())[0]
+    ecr = parse_text(
+        (ASFF_DIR / "securityhub-asff-inspector-ecr-archived.custodian-placebo-getfindings.json").read_bytes()
+    )[0]
     image = ecr.resources[0].details
     assert image.repository_name == "jenkins" and image.image_tags == ("saasmon",)
     assert [c.base_score for c in ecr.vulnerabilities[0].cvss] == [5.0, 7.5, 7.5]
     aa = parse_text((ASFF_DIR / "securityhub-asff-accessanalyzer-s3bucket.finding.json").read_bytes())[0]
     assert aa.resources[0].details is None  # only "Other" details: kept as key/value pairs
     assert ("External Principal", "444455556666") in aa.resources[0].other
-    account = parse_text((ASFF_DIR / "securityhub-asff-control-fsbp-s3.1-failed-account.asr-simdata.finding.json")
-                         .read_bytes())[0]
+    account = parse_text(
+        (ASFF_DIR / "securityhub-asff-control-fsbp-s3.1-failed-account.asr-simdata.finding.json").read_bytes()
+    )[0]
     assert account.resources[0].details.account_id == "111111111111"
 
 
@@ -133,8 +135,11 @@ def test_every_ocsf_sample_parses_into_typed_details(name: str) -> None:
 
 
 def test_ocsf_common_kinds_map_to_the_asff_kind() -> None:
-    path = shared_file("samples", "securityhub-ocsf",
-                       "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic.event.json")
+    path = shared_file(
+        "samples",
+        "securityhub-ocsf",
+        "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic.event.json",
+    )
     (d,) = parse_text(path.read_bytes())
     key = d.resources[0]
     assert key.type == "AWS::IAM::AccessKey" and key.kind == "AwsIamAccessKey"
@@ -144,13 +149,29 @@ def test_ocsf_common_kinds_map_to_the_asff_kind() -> None:
 
 def test_ocsf_compliance_and_vulnerabilities() -> None:
     finding = {
-        "finding_info": {"uid": "arn:aws:securityhub:us-east-1:111122223333:security-control/S3.1/finding/x",
-                         "title": "S3 general purpose buckets should have block public access settings enabled"},
-        "metadata": {"product": {"name": "Security Hub", "uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub"}},
-        "compliance": {"control": "S3.1", "status": "Fail", "status_id": 3, "standards": ["standards/aws-foundational-security-best-practices/v/1.0.0"]},
-        "vulnerabilities": [{"cve": {"uid": "CVE-2024-1", "cvss": [{"version": "3.1", "base_score": 9.8}]},
-                             "is_fix_available": True, "affected_packages": [{"name": "openssl", "fixed_in_version": "3.0.8"}]}],
-        "severity_id": 6, "status_id": 1, "cloud": {"account": {"uid": "111122223333"}, "region": "us-east-1"},
+        "finding_info": {
+            "uid": "arn:aws:securityhub:us-east-1:111122223333:security-control/S3.1/finding/x",
+            "title": "S3 general purpose buckets should have block public access settings enabled",
+        },
+        "metadata": {
+            "product": {"name": "Security Hub", "uid": "arn:aws:securityhub:us-east-1::productv2/aws/securityhub"}
+        },
+        "compliance": {
+            "control": "S3.1",
+            "status": "Fail",
+            "status_id": 3,
+            "standards": ["standards/aws-foundational-security-best-practices/v/1.0.0"],
+        },
+        "vulnerabilities": [
+            {
+                "cve": {"uid": "CVE-2024-1", "cvss": [{"version": "3.1", "base_score": 9.8}]},
+                "is_fix_available": True,
+                "affected_packages": [{"name": "openssl", "fixed_in_version": "3.0.8"}],
+            }
+        ],
+        "severity_id": 6,
+        "status_id": 1,
+        "cloud": {"account": {"uid": "111122223333"}, "region": "us-east-1"},
     }
     d = parse_ocsf(finding)
     assert d.compliance.status == "FAILED" and d.control_id == "S3.1" and d.severity.label == "CRITICAL"
@@ -166,10 +187,24 @@ def test_absent_fields_are_none_or_empty() -> None:
     d = parse_asff({"Id": "x", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/macie"})
     assert d.title is None and d.resources == () and d.compliance is None and d.vulnerabilities == ()
     assert d.severity.label == "INFORMATIONAL" and not d.severity.declared and d.region == "us-east-1"
-    d = parse_asff({"Id": "x", "SchemaVersion": 1, "Severity": [], "Resources": {"a": 1}, "Compliance": "x",
-                    "Types": 5, "Remediation": {"Recommendation": 3}, "Vulnerabilities": [None, 1, {"Id": 7}],
-                    "ProductFields": [], "Note": "n", "UpdatedAt": {"__class__": "datetime", "year": "x"},
-                    "Workflow": None, "RecordState": 9, "Title": {"a": 1}})
+    d = parse_asff(
+        {
+            "Id": "x",
+            "SchemaVersion": 1,
+            "Severity": [],
+            "Resources": {"a": 1},
+            "Compliance": "x",
+            "Types": 5,
+            "Remediation": {"Recommendation": 3},
+            "Vulnerabilities": [None, 1, {"Id": 7}],
+            "ProductFields": [],
+            "Note": "n",
+            "UpdatedAt": {"__class__": "datetime", "year": "x"},
+            "Workflow": None,
+            "RecordState": 9,
+            "Title": {"a": 1},
+        }
+    )
     assert d.title is None and d.resources == () and d.compliance is None and d.updated_at is None
     assert [v.id for v in d.vulnerabilities] == ["7"] and d.record_state == "9"
     d = parse_ocsf({"finding_info": {"uid": "u"}, "metadata": None, "resources": "x", "severity_id": "no"})
@@ -177,16 +212,42 @@ def test_absent_fields_are_none_or_empty() -> None:
 
 
 def test_placebo_datetime_objects_are_read() -> None:
-    d = parse_asff({"Id": "x", "ProductArn": "p", "UpdatedAt": {"__class__": "datetime", "year": 2022, "month": 1,
-                                                                  "day": 14, "hour": 22, "minute": 16, "second": 10,
-                                                                  "microsecond": 0}})
+    d = parse_asff(
+        {
+            "Id": "x",
+            "ProductArn": "p",
+            "UpdatedAt": {
+                "__class__": "datetime",
+                "year": 2022,
+                "month": 1,
+                "day": 14,
+                "hour": 22,
+                "minute": 16,
+                "second": 10,
+                "microsecond": 0,
+            },
+        }
+    )
     assert d.updated_at is not None and d.updated_at.isoformat() == "2022-01-14T22:16:10+00:00"
 
 
 GARBAGE: list[Any] = [
-    "", "not json", "[1, 2", "null", "42", '"text"', "{}", "[]x", '{"Findings": 5}', '{"detail-type": 1}',
-    '{"Id": 5, "ProductArn": "p"}', '{"finding_info": {"uid": 5}, "metadata": {}}', '[{"a": 1}]',
-    "\ud800", b"\xff\xfe\x00", '{"Findings": [{"Id": "", "ProductArn": "p"}]}',
+    "",
+    "not json",
+    "[1, 2",
+    "null",
+    "42",
+    '"text"',
+    "{}",
+    "[]x",
+    '{"Findings": 5}',
+    '{"detail-type": 1}',
+    '{"Id": 5, "ProductArn": "p"}',
+    '{"finding_info": {"uid": 5}, "metadata": {}}',
+    '[{"a": 1}]',
+    "\ud800",
+    b"\xff\xfe\x00",
+    '{"Findings": [{"Id": "", "ProductArn": "p"}]}',
 ]
 
 
@@ -229,7 +290,9 @@ def test_100_kb_inputs_are_parsed_or_refused_with_a_typed_error(kind: str) -> No
 
 def test_a_number_beyond_a_float_reads_as_absent() -> None:
     huge = "1" + "0" * 400
-    (d,) = parse_text(f'{{"Id": "x", "SchemaVersion": "2018-10-08", "Severity": {{"Normalized": {huge}, "Product": {huge}}}}}')
+    (d,) = parse_text(
+        f'{{"Id": "x", "SchemaVersion": "2018-10-08", "Severity": {{"Normalized": {huge}, "Product": {huge}}}}}'
+    )
     assert d.severity.normalized is None and d.severity.product is None and d.severity.label == "INFORMATIONAL"
 
 
@@ -251,14 +314,19 @@ def _mutations(doc: Any, depth: int = 0) -> Iterator[Any]:
             yield [inner, *doc[1:]]
 
 
-@pytest.mark.parametrize("folder,name", [
-    ("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test.event.json"),
-    ("securityhub", "securityhub-asff-inspector2-ec2-ghsa.defectdojo.getfindings.json"),
-    ("securityhub", "securityhub-asff-guardduty-ec2-sshbruteforce-docs.finding.json"),
-    ("securityhub-ocsf", "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic."
-                         "event.json"),
-    ("securityhub-ocsf", "securityhub-v2-ocsf-exposure-finding-lambda-critical-docs.finding.json"),
-])
+@pytest.mark.parametrize(
+    "folder,name",
+    [
+        ("securityhub", "securityhub-customaction-fsbp-iam.6-and-rds.4-failed.asr-test.event.json"),
+        ("securityhub", "securityhub-asff-inspector2-ec2-ghsa.defectdojo.getfindings.json"),
+        ("securityhub", "securityhub-asff-guardduty-ec2-sshbruteforce-docs.finding.json"),
+        (
+            "securityhub-ocsf",
+            "securityhub-v2-findings-imported-guardduty-stealth-cloudtraildisabled-suppressed.sumologic.event.json",
+        ),
+        ("securityhub-ocsf", "securityhub-v2-ocsf-exposure-finding-lambda-critical-docs.finding.json"),
+    ],
+)
 def test_wrongly_typed_values_anywhere_give_details_or_a_typed_error(folder: str, name: str) -> None:
     from inspector2backlog.sources.securityhub.identity import identity_of
     from inspector2backlog.sources.securityhub.ja import control_text

@@ -30,8 +30,10 @@ def spans_of(text: str) -> list[str]:
     ("text", "expected"),
     [
         ("similar with the older CVE-2019-18808.", ["CVE-2019-18808"]),
-        ("see GHSA-m5vv-6r4h-3vj9, ALAS2-2024-2536, ALAS-2023-1234 and USN-6700-1",
-         ["GHSA-m5vv-6r4h-3vj9", "ALAS2-2024-2536", "ALAS-2023-1234", "USN-6700-1"]),
+        (
+            "see GHSA-m5vv-6r4h-3vj9, ALAS2-2024-2536, ALAS-2023-1234 and USN-6700-1",
+            ["GHSA-m5vv-6r4h-3vj9", "ALAS2-2024-2536", "ALAS-2023-1234", "USN-6700-1"],
+        ),
         ("fixed by RHSA-2023:7877 and DSA-5532-1", ["RHSA-2023:7877", "DSA-5532-1"]),
         ("upgrade openssl 3.0.13 and flask 2.0.0 now", ["openssl 3.0.13", "flask 2.0.0"]),
         ("In libssh2 v1.9.0 and earlier versions", ["libssh2 v1.9.0"]),
@@ -41,19 +43,38 @@ def spans_of(text: str) -> list[str]:
         ("tag v0.1.0 released", ["v0.1.0"]),
         ("in drivers/crypto/ccp/ccp-ops.c, which", ["drivers/crypto/ccp/ccp-ops.c"]),
         ("the file /usr/lib/x86_64-linux-gnu/libssl.so.3.", ["/usr/lib/x86_64-linux-gnu/libssl.so.3"]),
-        ("path vol-0abc1234def567890:/p1:/usr/local/bin/kubelet here",
-         ["vol-0abc1234def567890:/p1:/usr/local/bin/kubelet"]),
+        (
+            "path vol-0abc1234def567890:/p1:/usr/local/bin/kubelet here",
+            ["vol-0abc1234def567890:/p1:/usr/local/bin/kubelet"],
+        ),
         ("see https://nvd.nist.gov/vuln/detail/CVE-2024-1234).", ["https://nvd.nist.gov/vuln/detail/CVE-2024-1234"]),
-        ("fn arn:aws:lambda:us-east-1:123456789012:function:my-fn:$LATEST, done",
-         ["arn:aws:lambda:us-east-1:123456789012:function:my-fn:$LATEST"]),
-        ("On the instance i-0cc555cfcdf60a48f, from igw-0164390e83f9a0f6b via eni-07db2a50cfa018a03.",
-         ["i-0cc555cfcdf60a48f", "igw-0164390e83f9a0f6b", "eni-07db2a50cfa018a03"]),
-        ("groups sg-0123456789abcdef0 vpc-0a1b2c3d subnet-0a1b2c3d4e5f6a7b8 acl-0a1b2c3d ami-0a1b2c3d4e5f6a7b8",
-         ["sg-0123456789abcdef0", "vpc-0a1b2c3d", "subnet-0a1b2c3d4e5f6a7b8", "acl-0a1b2c3d", "ami-0a1b2c3d4e5f6a7b8"]),
-        ("caches `Set-Cookie` headers and the 'session_id' or \"PATH\" value",
-         ["`Set-Cookie`", "'session_id'", '"PATH"']),
+        (
+            "fn arn:aws:lambda:us-east-1:123456789012:function:my-fn:$LATEST, done",
+            ["arn:aws:lambda:us-east-1:123456789012:function:my-fn:$LATEST"],
+        ),
+        (
+            "On the instance i-0cc555cfcdf60a48f, from igw-0164390e83f9a0f6b via eni-07db2a50cfa018a03.",
+            ["i-0cc555cfcdf60a48f", "igw-0164390e83f9a0f6b", "eni-07db2a50cfa018a03"],
+        ),
+        (
+            "groups sg-0123456789abcdef0 vpc-0a1b2c3d subnet-0a1b2c3d4e5f6a7b8 acl-0a1b2c3d ami-0a1b2c3d4e5f6a7b8",
+            [
+                "sg-0123456789abcdef0",
+                "vpc-0a1b2c3d",
+                "subnet-0a1b2c3d4e5f6a7b8",
+                "acl-0a1b2c3d",
+                "ami-0a1b2c3d4e5f6a7b8",
+            ],
+        ),
+        (
+            "caches `Set-Cookie` headers and the 'session_id' or \"PATH\" value",
+            ["`Set-Cookie`", "'session_id'", '"PATH"'],
+        ),
         ("image sha256:" + "ab" * 32 + " pushed", ["sha256:" + "ab" * 32]),
-        ("the ccp_run_aes_gcm_cmd() function and SSH_MSG_DISCONNECT logic", ["ccp_run_aes_gcm_cmd()", "SSH_MSG_DISCONNECT"]),
+        (
+            "the ccp_run_aes_gcm_cmd() function and SSH_MSG_DISCONNECT logic",
+            ["ccp_run_aes_gcm_cmd()", "SSH_MSG_DISCONNECT"],
+        ),
         ("the net/http.Request.ParseForm method", ["net/http.Request.ParseForm"]),
         ("open from 0.0.0.0/0 on port 22", ["0.0.0.0/0"]),
     ],
@@ -76,7 +97,7 @@ def test_ordinary_english_is_not_protected(text: str) -> None:
 
 
 def test_markup_escapes_text_and_wraps_spans() -> None:
-    markup, values = protect("a < b & CVE-2024-0001 \"x y\" \nnext", HTML)
+    markup, values = protect('a < b & CVE-2024-0001 "x y" \nnext', HTML)
     assert markup == 'a &lt; b &amp; <span translate="no" data-p="0">CVE-2024-0001</span> "x y" <br/>next'
     assert values == ["CVE-2024-0001"]
     markup, _ = protect("a < b & CVE-2024-0001", XML)
@@ -86,15 +107,55 @@ def test_markup_escapes_text_and_wraps_spans() -> None:
 # ---- property: any engine layout ------------------------------------------------------------------------------------
 TOKENS = st.sampled_from(
     [
-        "CVE-2024-3094", "GHSA-m5vv-6r4h-3vj9", "USN-6700-1", "RHSA-2023:7877", "openssl 3.0.13", "flask 2.0.0",
-        "v0.1.0", "0:2.63+22.04ubuntu0.1", "/usr/lib/libssl.so.3", "a/b/c.py", "https://example.com/a?b=1&c=2",
-        "arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890", "i-0abcdef1234567890",
-        "sg-0123456789abcdef0", "vol-0abc1234def567890:/p1:/usr/bin/x", "`a<b>&c`", "'x_y'", "sha256:" + "0f" * 32,
+        "CVE-2024-3094",
+        "GHSA-m5vv-6r4h-3vj9",
+        "USN-6700-1",
+        "RHSA-2023:7877",
+        "openssl 3.0.13",
+        "flask 2.0.0",
+        "v0.1.0",
+        "0:2.63+22.04ubuntu0.1",
+        "/usr/lib/libssl.so.3",
+        "a/b/c.py",
+        "https://example.com/a?b=1&c=2",
+        "arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890",
+        "i-0abcdef1234567890",
+        "sg-0123456789abcdef0",
+        "vol-0abc1234def567890:/p1:/usr/bin/x",
+        "`a<b>&c`",
+        "'x_y'",
+        "sha256:" + "0f" * 32,
     ]
 )
 WORDS = st.sampled_from(
-    ["the", "attacker", "may", "cause", "a", "denial", "of", "service", "in", "and", "<b>", "&", "&amp;", "\"q\"",
-     "x > y", "\n", "it's", "é", "日本", ".", ",", "(", ")", "<br/>", "</span>", "<x>"]
+    [
+        "the",
+        "attacker",
+        "may",
+        "cause",
+        "a",
+        "denial",
+        "of",
+        "service",
+        "in",
+        "and",
+        "<b>",
+        "&",
+        "&amp;",
+        '"q"',
+        "x > y",
+        "\n",
+        "it's",
+        "é",
+        "日本",
+        ".",
+        ",",
+        "(",
+        ")",
+        "<br/>",
+        "</span>",
+        "<x>",
+    ]
 )
 TEXTS = st.lists(st.one_of(TOKENS, WORDS), min_size=1, max_size=25).map(" ".join)
 DIALECTS = {"html": (HTML, "span"), "xml": (XML, "x"), "placeholder": (PLACEHOLDER, "")}
@@ -174,8 +235,10 @@ def test_split_without_sentences_falls_back_to_whitespace_then_hard() -> None:
 
 def test_find_spans_on_a_long_text_finds_every_repetition() -> None:
     """A long text's identifiers are all found (its speed is printed by ``bench/micro.py``)."""
-    text = ("In snapd versions prior to 2.62, snapd failed to check /usr/lib/x and CVE-2024-1234 on i-0123456789abcdef0."
-            " Ordinary words follow for a while to make the text long. ") * 50
+    text = (
+        "In snapd versions prior to 2.62, snapd failed to check /usr/lib/x and CVE-2024-1234 on i-0123456789abcdef0."
+        " Ordinary words follow for a while to make the text long. "
+    ) * 50
     found = [text[s:e] for s, e in find_spans(text)]
     assert found.count("CVE-2024-1234") == 50, found[:6]
     assert found.count("i-0123456789abcdef0") == 50, found[:6]
@@ -199,8 +262,20 @@ def test_every_identifier_in_a_text_is_inside_a_protected_span(parts: list[str])
 
 
 _IDENTIFIER_TOKENS = {
-    "CVE-2024-3094", "GHSA-m5vv-6r4h-3vj9", "USN-6700-1", "RHSA-2023:7877", "openssl 3.0.13", "flask 2.0.0",
-    "v0.1.0", "0:2.63+22.04ubuntu0.1", "/usr/lib/libssl.so.3", "a/b/c.py", "https://example.com/a?b=1&c=2",
-    "arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890", "i-0abcdef1234567890",
-    "sg-0123456789abcdef0", "vol-0abc1234def567890:/p1:/usr/bin/x", "sha256:" + "0f" * 32,
+    "CVE-2024-3094",
+    "GHSA-m5vv-6r4h-3vj9",
+    "USN-6700-1",
+    "RHSA-2023:7877",
+    "openssl 3.0.13",
+    "flask 2.0.0",
+    "v0.1.0",
+    "0:2.63+22.04ubuntu0.1",
+    "/usr/lib/libssl.so.3",
+    "a/b/c.py",
+    "https://example.com/a?b=1&c=2",
+    "arn:aws:ec2:us-east-1:123456789012:instance/i-0abcdef1234567890",
+    "i-0abcdef1234567890",
+    "sg-0123456789abcdef0",
+    "vol-0abc1234def567890:/p1:/usr/bin/x",
+    "sha256:" + "0f" * 32,
 }

@@ -154,7 +154,9 @@ def test_in_memory_database(tmp_path: Path) -> None:
     assert not (Path.cwd() / ":memory:").exists()
 
 
-def test_open_store_defaults_to_sqlite_in_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_store_defaults_to_sqlite_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with open_store() as store:
         assert isinstance(store, SQLiteStore)

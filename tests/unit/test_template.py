@@ -37,8 +37,11 @@ NO_VALUE = {"Ref": "AWS::NoValue"}
 
 # Actions that have no resource types, so Resource "*" is the only option — but only with a Condition.
 # value = a condition key that must appear (None: any condition will do).
-STAR_ALLOWED: dict[str, str | None] = {"translate:TranslateText": None, "cloudwatch:PutMetricData": "cloudwatch:namespace",
-                                       "inspector2:ListFilters": "aws:RequestedRegion"}
+STAR_ALLOWED: dict[str, str | None] = {
+    "translate:TranslateText": None,
+    "cloudwatch:PutMetricData": "cloudwatch:namespace",
+    "inspector2:ListFilters": "aws:RequestedRegion",
+}
 # Actions on resources whose id AWS picks (an Inspector filter's id): "*" only as the last path segment of an ARN fixed
 # to this partition, region and account, e.g. arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:owner/
 # ${AWS::AccountId}/filter/*.
@@ -95,7 +98,7 @@ def resolve(node: Any, tpl: dict[str, Any], params: dict[str, str]) -> Any:
 
 def condition(name_or_expr: Any, tpl: dict[str, Any], params: dict[str, str]) -> bool:
     expr = tpl["Conditions"][name_or_expr] if isinstance(name_or_expr, str) else name_or_expr
-    (fn, args), = expr.items()
+    ((fn, args),) = expr.items()
     if fn == "Condition":
         return condition(args, tpl, params)
     if fn == "Fn::Equals":
@@ -120,7 +123,11 @@ def defaults(tpl: dict[str, Any], **overrides: str) -> dict[str, str]:
 def cfn_lint(path: Path) -> tuple[int, list[str]]:
     """Run the venv's cfn-lint (errors + warnings, the default rule set) on ``path``."""
     exe = Path(sys.executable).with_name("cfn-lint")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "import sys, cfnlint.runner; sys.exit(cfnlint.runner.main())"]
+    cmd = (
+        [str(exe)]
+        if exe.exists()
+        else [sys.executable, "-c", "import sys, cfnlint.runner; sys.exit(cfnlint.runner.main())"]
+    )
     proc = subprocess.run(
         [*cmd, "--format", "parseable", "--", str(path)], capture_output=True, text=True, timeout=120, check=False
     )
@@ -218,7 +225,12 @@ def iam_problems(tpl: dict[str, Any]) -> list[str]:
 
 def _id_wildcard_ok(resource: Any, actions: set[str]) -> bool:
     sub = resource.get("Fn::Sub") if isinstance(resource, dict) else None
-    return bool(actions) and actions <= ID_WILDCARD_ALLOWED and isinstance(sub, str) and bool(_ID_WILDCARD_ARN.fullmatch(sub))
+    return (
+        bool(actions)
+        and actions <= ID_WILDCARD_ALLOWED
+        and isinstance(sub, str)
+        and bool(_ID_WILDCARD_ARN.fullmatch(sub))
+    )
 
 
 def _has_wildcard(resource: Any) -> bool:
@@ -247,14 +259,20 @@ def test_every_iam_statement_is_scoped() -> None:
     grants = granted_actions(tpl)
     # the statements the function needs are there, on the right resources
     assert grants["dynamodb:PutItem"] == [{"Fn::GetAtt": ["StateTable", "Arn"]}]
-    assert grants["secretsmanager:GetSecretValue"] == [{"Ref": n} for n in ("BacklogApiKeySecretArn", "BacklogOAuthSecretArn",
-                                                                            "WebhookSecretArn")]
+    assert grants["secretsmanager:GetSecretValue"] == [
+        {"Ref": n} for n in ("BacklogApiKeySecretArn", "BacklogOAuthSecretArn", "WebhookSecretArn")
+    ]
     assert grants["secretsmanager:PutSecretValue"] == [{"Ref": "BacklogOAuthSecretArn"}]
     assert grants["sns:Publish"] == [{"Ref": "MailToIssueTopic"}]
     assert grants["sqs:ReceiveMessage"] == [{"Fn::GetAtt": ["FindingsQueue", "Arn"]}]
-    assert grants["logs:PutLogEvents"] == [{"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}, {"Fn::GetAtt": ["WebhookLogGroup", "Arn"]}]
+    assert grants["logs:PutLogEvents"] == [
+        {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]},
+        {"Fn::GetAtt": ["WebhookLogGroup", "Arn"]},
+    ]
     assert grants["translate:TranslateText"] == ["*"]
-    assert not any(a.startswith(("dynamodb:Create", "dynamodb:Delete", "iam:")) and a != "dynamodb:DeleteItem" for a in grants)
+    assert not any(
+        a.startswith(("dynamodb:Create", "dynamodb:Delete", "iam:")) and a != "dynamodb:DeleteItem" for a in grants
+    )
 
 
 def test_optional_statements_are_conditional() -> None:
@@ -274,7 +292,11 @@ def test_optional_statements_are_conditional() -> None:
 
 def _role_with(*statements: dict[str, Any]) -> dict[str, Any]:
     doc = {"Version": "2012-10-17", "Statement": list(statements)}
-    return {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": doc}]}}}}
+    return {
+        "Resources": {
+            "R": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [{"PolicyName": "p", "PolicyDocument": doc}]}}
+        }
+    }
 
 
 @pytest.mark.parametrize(
@@ -283,15 +305,45 @@ def _role_with(*statements: dict[str, Any]) -> dict[str, Any]:
         {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"},
         {"Effect": "Allow", "Action": "dynamodb:*", "Resource": {"Fn::GetAtt": ["T", "Arn"]}},
         {"Effect": "Allow", "Action": "translate:TranslateText", "Resource": "*"},  # no Condition
-        {"Effect": "Allow", "Action": ["translate:TranslateText", "s3:GetObject"], "Resource": "*", "Condition": {"a": {"b": "c"}}},
-        {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "x"}}},
-        {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": {"Fn::Sub": "arn:aws:logs:*:${AWS::AccountId}:*"}},
+        {
+            "Effect": "Allow",
+            "Action": ["translate:TranslateText", "s3:GetObject"],
+            "Resource": "*",
+            "Condition": {"a": {"b": "c"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "x"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "logs:PutLogEvents",
+            "Resource": {"Fn::Sub": "arn:aws:logs:*:${AWS::AccountId}:*"},
+        },
         {"Fn::If": ["C", {"Effect": "Allow", "Action": "sns:Publish", "Resource": ["arn:x", "*"]}, NO_VALUE]},
         {"Effect": "Allow", "Action": "sns:Publish", "NotResource": "arn:x"},
         {"Effect": "Allow", "Action": "inspector2:ListFilters", "Resource": "*"},  # no Condition
-        {"Effect": "Allow", "Action": "inspector2:DeleteFilter", "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:*:${AWS::AccountId}:owner/${AWS::AccountId}/filter/*"}},
-        {"Effect": "Allow", "Action": "inspector2:DeleteFilter", "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:*"}},
-        {"Effect": "Allow", "Action": ["inspector2:CreateFilter", "inspector2:BatchGetFindingDetails"], "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:owner/${AWS::AccountId}/filter/*"}},
+        {
+            "Effect": "Allow",
+            "Action": "inspector2:DeleteFilter",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:inspector2:*:${AWS::AccountId}:owner/${AWS::AccountId}/filter/*"
+            },
+        },
+        {
+            "Effect": "Allow",
+            "Action": "inspector2:DeleteFilter",
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:*"},
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["inspector2:CreateFilter", "inspector2:BatchGetFindingDetails"],
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:owner/${AWS::AccountId}/filter/*"
+            },
+        },
     ],
 )
 def test_iam_checker_flags_unscoped_statements(bad: dict[str, Any]) -> None:
@@ -300,12 +352,26 @@ def test_iam_checker_flags_unscoped_statements(bad: dict[str, Any]) -> None:
 
 def test_iam_checker_accepts_the_allowed_exceptions_and_flags_opaque_roles() -> None:
     ok = _role_with(
-        {"Effect": "Allow", "Action": "translate:TranslateText", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": "r"}}},
-        {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*", "Condition": {"StringEquals": {"cloudwatch:namespace": "I2B"}}},
+        {
+            "Effect": "Allow",
+            "Action": "translate:TranslateText",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "r"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": "I2B"}},
+        },
         {"Effect": "Deny", "Action": "*", "Resource": "*"},
     )
     assert iam_problems(ok) == []
-    sam = {"Resources": {"F": {"Type": "AWS::Serverless::Function", "Properties": {"Policies": ["AmazonDynamoDBFullAccess"]}}}}
+    sam = {
+        "Resources": {
+            "F": {"Type": "AWS::Serverless::Function", "Properties": {"Policies": ["AmazonDynamoDBFullAccess"]}}
+        }
+    }
     assert len(iam_problems(sam)) == 2  # generated role + opaque managed policy
 
 
@@ -345,8 +411,10 @@ def store_client_calls(source: str, skip_functions: tuple[str, ...] = ("create_t
 
 
 def test_store_call_scanner_sees_new_calls() -> None:
-    src = "class S:\n    def q(self):\n        self.client.query(); self.client.get_paginator('scan')\n" \
-          "    def create_table(self):\n        self.client.create_table()\n"
+    src = (
+        "class S:\n    def q(self):\n        self.client.query(); self.client.get_paginator('scan')\n"
+        "    def create_table(self):\n        self.client.create_table()\n"
+    )
     assert store_client_calls(src) == {"Query", "Scan"}
 
 
@@ -386,14 +454,20 @@ class EventBus:
         self.events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
         self.queues[name] = url
 
-    def put(self, detail: dict[str, Any], *, source: str = "aws.inspector2", detail_type: str = "Inspector2 Finding") -> None:
-        resp = self.events.put_events(Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}])
+    def put(
+        self, detail: dict[str, Any], *, source: str = "aws.inspector2", detail_type: str = "Inspector2 Finding"
+    ) -> None:
+        resp = self.events.put_events(
+            Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}]
+        )
         assert resp["FailedEntryCount"] == 0
 
     def received(self, name: str) -> set[str]:
         arns: set[str] = set()
         while True:
-            msgs = self.sqs.receive_message(QueueUrl=self.queues[name], MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            msgs = self.sqs.receive_message(QueueUrl=self.queues[name], MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+                "Messages", []
+            )
             if not msgs:
                 return arns
             for m in msgs:
@@ -500,7 +574,9 @@ def test_function_environment_is_valid_configuration(mail_to_issue: str) -> None
         tpl,
         BacklogSpaceUrl="https://example.backlog.jp",
         BacklogProjectKey="SEC",
-        BacklogApiKeySecretArn="" if mail_to_issue == "true" else f"arn:aws:secretsmanager:{REGION}:123456789012:secret:k",
+        BacklogApiKeySecretArn=""
+        if mail_to_issue == "true"
+        else f"arn:aws:secretsmanager:{REGION}:123456789012:secret:k",
         EnableMailToIssue=mail_to_issue,
         MailToIssueAddress="sec@example.backlog.jp" if mail_to_issue == "true" else "",
         MinimumSeverity="HIGH",
@@ -559,7 +635,10 @@ def test_sqs_event_source_reports_batch_item_failures() -> None:
 def test_dead_letter_queue_and_alarms() -> None:
     tpl = template()
     queue = tpl["Resources"]["FindingsQueue"]["Properties"]
-    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}, "maxReceiveCount": 5}
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
     dlq = tpl["Resources"]["DeadLetterQueue"]["Properties"]
     assert dlq["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
     alarms = resources_of(tpl, "AWS::CloudWatch::Alarm")
@@ -667,8 +746,16 @@ def test_sam_transform_yields_the_expected_cloudformation() -> None:
     roles = [n for n, r in out["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
     assert roles == ["FunctionRole"]
     assert iam_problems(out) == []
-    fn = [r["Properties"] for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::Function" and "Condition" not in r]
-    assert len(fn) == 1 and fn[0]["Architectures"] == ["arm64"] and fn[0]["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+    fn = [
+        r["Properties"]
+        for r in out["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and "Condition" not in r
+    ]
+    assert (
+        len(fn) == 1
+        and fn[0]["Architectures"] == ["arm64"]
+        and fn[0]["Role"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+    )
 
 
 # ---- optional customer managed KMS key -----------------------------------------------------------------------------
@@ -693,8 +780,10 @@ def _drop_no_value(node: Any) -> Any:
 
 def resolved_properties(tpl: dict[str, Any], params: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
     """name → (type, its properties as CloudFormation would see them with ``params``)."""
-    return {name: (r["Type"], _drop_no_value(resolve(r.get("Properties", {}), tpl, params)))
-            for name, r in tpl["Resources"].items()}
+    return {
+        name: (r["Type"], _drop_no_value(resolve(r.get("Properties", {}), tpl, params)))
+        for name, r in tpl["Resources"].items()
+    }
 
 
 def kms_problems(tpl: dict[str, Any]) -> list[str]:
@@ -727,7 +816,9 @@ def test_kms_key_parameter_is_optional_and_a_key_arn() -> None:
     assert pattern.fullmatch("") and pattern.fullmatch(KMS_ARN)
     assert not pattern.fullmatch(f"arn:aws:kms:{REGION}:123456789012:alias/i2b")  # log groups and Lambda need a key ARN
     assert tpl["Conditions"]["HasKmsKey"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "KmsKeyArn"}, ""]}]}
-    assert any("KmsKeyArn" in g["Parameters"] for g in tpl["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"])
+    assert any(
+        "KmsKeyArn" in g["Parameters"] for g in tpl["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    )
 
 
 def test_kms_key_is_wired_into_every_encryptable_resource() -> None:
@@ -744,7 +835,11 @@ def test_kms_key_switches_sse_modes_cleanly() -> None:
     tpl = template()
     with_key = resolved_properties(tpl, defaults(tpl, KmsKeyArn=KMS_ARN))
     without = resolved_properties(tpl, defaults(tpl))
-    assert with_key["StateTable"][1]["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KMS_ARN}
+    assert with_key["StateTable"][1]["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": KMS_ARN,
+    }
     assert without["StateTable"][1]["SSESpecification"] == {"SSEEnabled": True}
     for queue in ("FindingsQueue", "DeadLetterQueue"):
         assert "SqsManagedSseEnabled" not in with_key[queue][1]
@@ -755,14 +850,21 @@ def test_kms_permissions_only_when_a_key_is_set_and_only_on_it() -> None:
     tpl = template()
     _, role = one(tpl, "AWS::IAM::Role")
     statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    kms = [st for st in statements if isinstance(st, dict) and "Fn::If" in st and st["Fn::If"][1].get("Sid") == "UseKmsKey"]
+    kms = [
+        st for st in statements if isinstance(st, dict) and "Fn::If" in st and st["Fn::If"][1].get("Sid") == "UseKmsKey"
+    ]
     assert len(kms) == 1
     cond, yes, no = kms[0]["Fn::If"]
     assert cond == "HasKmsKey" and no == NO_VALUE
     assert (sorted(yes["Action"]), yes["Resource"]) == (["kms:Decrypt", "kms:GenerateDataKey"], {"Ref": "KmsKeyArn"})
     # no other statement grants kms:*
-    others = [a for st in _statements(role["Properties"]["Policies"][0]["PolicyDocument"]) if st is not yes
-              for a in _as_list(st.get("Action", [])) if str(a).startswith("kms:")]
+    others = [
+        a
+        for st in _statements(role["Properties"]["Policies"][0]["PolicyDocument"])
+        if st is not yes
+        for a in _as_list(st.get("Action", []))
+        if str(a).startswith("kms:")
+    ]
     assert others == []
 
 
@@ -788,8 +890,15 @@ POLL_ONLY = {"EnableTwoWay": "true"}
 WEBHOOK = {"EnableTwoWay": "true", "WebhookSecretArn": WEBHOOK_SECRET}
 OAUTH = {"BacklogApiKeySecretArn": "", "BacklogOAuthSecretArn": OAUTH_SECRET, "BacklogOAuthClientId": "i2b-client"}
 TWO_WAY_RESOURCES = {"PullRule", "PullPermission"}
-WEBHOOK_RESOURCES = {"WebhookLogGroup", "WebhookFunction", "WebhookFunctionUrl", "WebhookUrlPermission",
-                     "WebhookInvokePermission", "WebhookErrorsAlarm"}
+WEBHOOK_RESOURCES = {
+    "WebhookLogGroup",
+    "WebhookFunction",
+    "WebhookFunctionUrl",
+    "WebhookUrlPermission",
+    "WebhookInvokePermission",
+    "WebhookErrorsAlarm",
+}
+
 
 def params_for(tpl: dict[str, Any], *choices: dict[str, str]) -> dict[str, str]:
     merged: dict[str, str] = dict(BASE)
@@ -805,7 +914,9 @@ def active(tpl: dict[str, Any], params: dict[str, str]) -> set[str]:
 
 def statements_for(tpl: dict[str, Any], params: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Sid → the role's statement as CloudFormation sees it with ``params``."""
-    doc = _drop_no_value(resolve(tpl["Resources"]["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"], tpl, params))
+    doc = _drop_no_value(
+        resolve(tpl["Resources"]["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"], tpl, params)
+    )
     return {st["Sid"]: st for st in doc["Statement"]}
 
 
@@ -869,8 +980,15 @@ def test_schedule_parameters() -> None:
         for bad in ("", "5 minutes", "rate(0 minutes)", "rate(5 fortnights)", "rate(5 minutes) "):
             assert not pattern.fullmatch(bad), (name, bad)
     groups = {p for g in tpl["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"] for p in g["Parameters"]}
-    assert {"SweepSchedule", "PullSchedule", "EnableTwoWay", "WebhookSecretArn", "WebhookAllowedSourceIps",
-            "BacklogOAuthSecretArn", "BacklogOAuthClientId"} <= groups
+    assert {
+        "SweepSchedule",
+        "PullSchedule",
+        "EnableTwoWay",
+        "WebhookSecretArn",
+        "WebhookAllowedSourceIps",
+        "BacklogOAuthSecretArn",
+        "BacklogOAuthClientId",
+    } <= groups
     assert set(tpl["Parameters"]) <= groups  # every parameter has its place in the console
 
 
@@ -886,8 +1004,12 @@ def test_sweep_runs_on_the_one_writer_function_every_schedule() -> None:
     assert target["Arn"] == {"Fn::GetAtt": ["Function", "Arn"]}
     assert json.loads(target["Input"]) == {"inspector2backlog": "sweep"}
     perm = tpl["Resources"]["SweepPermission"]["Properties"]
-    assert perm == {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": "Function"},
-                    "Principal": "events.amazonaws.com", "SourceArn": {"Fn::GetAtt": ["SweepRule", "Arn"]}}
+    assert perm == {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": {"Ref": "Function"},
+        "Principal": "events.amazonaws.com",
+        "SourceArn": {"Fn::GetAtt": ["SweepRule", "Arn"]},
+    }
     fn = tpl["Resources"]["Function"]["Properties"]
     assert fn["ReservedConcurrentExecutions"] == 1
     assert fn["EventInvokeConfig"]["MaximumRetryAttempts"] == 0  # the next schedule is the retry
@@ -903,14 +1025,21 @@ def test_the_errors_alarm_fires_on_a_failed_sweep() -> None:
     assert issubclass(aws_lambda.SweepFailed, Exception)
     assert aws_lambda.SCHEDULED_TASKS["sweep"] == "sweep_handler"
     alarm = template()["Resources"]["FunctionErrorsAlarm"]["Properties"]
-    assert (alarm["MetricName"], alarm["Dimensions"]) == ("Errors", [{"Name": "FunctionName", "Value": {"Ref": "Function"}}])
+    assert (alarm["MetricName"], alarm["Dimensions"]) == (
+        "Errors",
+        [{"Name": "FunctionName", "Value": {"Ref": "Function"}}],
+    )
     assert "sweep" in alarm["AlarmDescription"]
 
 
 @pytest.mark.parametrize(
     ("choice", "expected"),
-    [(OFF, set()), (POLL_ONLY, TWO_WAY_RESOURCES), (WEBHOOK, TWO_WAY_RESOURCES | WEBHOOK_RESOURCES),
-     ({"WebhookSecretArn": WEBHOOK_SECRET}, set())],  # a webhook secret alone switches nothing on (and a Rule refuses it)
+    [
+        (OFF, set()),
+        (POLL_ONLY, TWO_WAY_RESOURCES),
+        (WEBHOOK, TWO_WAY_RESOURCES | WEBHOOK_RESOURCES),
+        ({"WebhookSecretArn": WEBHOOK_SECRET}, set()),
+    ],  # a webhook secret alone switches nothing on (and a Rule refuses it)
     ids=["off", "poll-only", "webhook", "secret-without-two-way"],
 )
 def test_two_way_resources_follow_the_parameters(choice: dict[str, str], expected: set[str]) -> None:
@@ -931,14 +1060,21 @@ def test_two_way_iam_only_when_enabled_and_only_on_its_resources(choice: dict[st
     granted = [a for st in sts.values() for a in _as_list(st["Action"])]
     if two_way:
         filters = sts["InspectorSuppressionFilters"]
-        assert sorted(filters["Action"]) == ["inspector2:CreateFilter", "inspector2:DeleteFilter", "inspector2:UpdateFilter"]
-        assert filters["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}"
-                                                  ":owner/${AWS::AccountId}/filter/*"}
+        assert sorted(filters["Action"]) == [
+            "inspector2:CreateFilter",
+            "inspector2:DeleteFilter",
+            "inspector2:UpdateFilter",
+        ]
+        assert filters["Resource"] == {
+            "Fn::Sub": "arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}"
+            ":owner/${AWS::AccountId}/filter/*"
+        }
         listing = sts["InspectorListFilters"]
         assert (listing["Action"], listing["Resource"]) == ("inspector2:ListFilters", "*")
         assert listing["Condition"] == {"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}}
         assert sorted(a for a in granted if a.startswith("inspector2:")) == sorted(
-            ["inspector2:CreateFilter", "inspector2:UpdateFilter", "inspector2:DeleteFilter", "inspector2:ListFilters"])
+            ["inspector2:CreateFilter", "inspector2:UpdateFilter", "inspector2:DeleteFilter", "inspector2:ListFilters"]
+        )
     else:
         assert not [a for a in granted if a.startswith("inspector2:")]
     if "WebhookSecretArn" in choice:
@@ -946,18 +1082,31 @@ def test_two_way_iam_only_when_enabled_and_only_on_its_resources(choice: dict[st
         assert (st["Action"], st["Resource"]) == ("secretsmanager:GetSecretValue", WEBHOOK_SECRET)
     logs = sts["WriteOwnLogs"]["Resource"]
     assert logs == [{"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}] + (
-        [{"Fn::GetAtt": ["WebhookLogGroup", "Arn"]}] if "WebhookSecretArn" in choice else [])
+        [{"Fn::GetAtt": ["WebhookLogGroup", "Arn"]}] if "WebhookSecretArn" in choice else []
+    )
 
 
 def test_webhook_function_url_is_public_but_guarded_by_the_secret() -> None:
     tpl = template()
     url = tpl["Resources"]["WebhookFunctionUrl"]["Properties"]
-    assert url == {"TargetFunctionArn": {"Fn::GetAtt": ["WebhookFunction", "Arn"]}, "AuthType": "NONE", "InvokeMode": "BUFFERED"}
+    assert url == {
+        "TargetFunctionArn": {"Fn::GetAtt": ["WebhookFunction", "Arn"]},
+        "AuthType": "NONE",
+        "InvokeMode": "BUFFERED",
+    }
     url_perm = tpl["Resources"]["WebhookUrlPermission"]["Properties"]
-    assert (url_perm["Action"], url_perm["Principal"], url_perm["FunctionUrlAuthType"]) == ("lambda:InvokeFunctionUrl", "*", "NONE")
+    assert (url_perm["Action"], url_perm["Principal"], url_perm["FunctionUrlAuthType"]) == (
+        "lambda:InvokeFunctionUrl",
+        "*",
+        "NONE",
+    )
     invoke = tpl["Resources"]["WebhookInvokePermission"]["Properties"]
     # lambda:InvokeFunction for everyone, but only through the URL (never a direct Invoke API call)
-    assert (invoke["Action"], invoke["Principal"], invoke["InvokedViaFunctionUrl"]) == ("lambda:InvokeFunction", "*", True)
+    assert (invoke["Action"], invoke["Principal"], invoke["InvokedViaFunctionUrl"]) == (
+        "lambda:InvokeFunction",
+        "*",
+        True,
+    )
     for perm in (url_perm, invoke):
         assert perm["FunctionName"] == {"Ref": "WebhookFunction"}
     # nothing else in the stack is public
@@ -1010,7 +1159,10 @@ def test_oauth_secret_wiring_and_permissions(oauth: bool) -> None:
     if oauth:
         b = cfg.backlog
         assert (b.oauth_client_id, b.oauth_client_secret_secret_arn, b.oauth_refresh_token_secret_arn) == (
-            "i2b-client", OAUTH_SECRET, OAUTH_SECRET)
+            "i2b-client",
+            OAUTH_SECRET,
+            OAUTH_SECRET,
+        )
         st = sts["BacklogOAuthSecret"]
         assert sorted(st["Action"]) == ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
         assert st["Resource"] == OAUTH_SECRET
@@ -1032,7 +1184,15 @@ def test_oauth_secret_wiring_and_permissions(oauth: bool) -> None:
         (POLL_ONLY, []),
         ({"WebhookSecretArn": WEBHOOK_SECRET}, ["WebhookSecretArn is used only with EnableTwoWay"]),
     ],
-    ids=["api-key", "no-credentials", "oauth", "oauth-without-client-id", "webhook", "poll-only", "webhook-without-two-way"],
+    ids=[
+        "api-key",
+        "no-credentials",
+        "oauth",
+        "oauth-without-client-id",
+        "webhook",
+        "poll-only",
+        "webhook-without-two-way",
+    ],
 )
 def test_rules_refuse_incomplete_parameter_sets(choice: dict[str, str], refused: list[str]) -> None:
     tpl = template()

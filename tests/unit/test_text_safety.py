@@ -38,9 +38,13 @@ def test_bidi_controls_are_visible_in_bodies_and_gone_from_summaries() -> None:
     evil = "evil\u202egpj.exe \u2066x\u2069 \u200f\u200e\u061c\u202a\u202b\u202c\u202d\u2067\u2068"
     details = _finding().raw["packageVulnerabilityDetails"]
     pkg = details["vulnerablePackages"][0]  # the summary names the first package
-    issue = BUILDER.build(_finding(description="Before " + evil + " after.", title="T " + evil,
-                                   packageVulnerabilityDetails={**details, "vulnerablePackages": [
-                                       {**pkg, "name": "lib" + evil}]}))
+    issue = BUILDER.build(
+        _finding(
+            description="Before " + evil + " after.",
+            title="T " + evil,
+            packageVulnerabilityDetails={**details, "vulnerablePackages": [{**pkg, "name": "lib" + evil}]},
+        )
+    )
     assert not any(c in issue.summary for c in BIDI_CONTROLS)
     assert "libevilgpj.exe" in issue.summary and "U+202E" not in issue.summary
     for fmt in ("markdown", "backlog", "email"):

@@ -25,8 +25,23 @@ def test_every_form_inspector_sends(raw, expected):
     assert parse_timestamp(raw) == expected
 
 
-@pytest.mark.parametrize("bad", ["", "yesterday", "Foo 3, 2021, 6:02:30 PM", "2024-13-45T00:00:00Z", True, None, [], {},
-                                 float("nan"), float("inf"), 10**30, 10**400])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "yesterday",
+        "Foo 3, 2021, 6:02:30 PM",
+        "2024-13-45T00:00:00Z",
+        True,
+        None,
+        [],
+        {},
+        float("nan"),
+        float("inf"),
+        10**30,
+        10**400,
+    ],
+)
 def test_bad_values_raise_a_clear_error_or_none(bad):
     with pytest.raises(TimestampError):
         parse_timestamp(bad)

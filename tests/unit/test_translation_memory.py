@@ -74,7 +74,9 @@ def test_same_text_across_findings_is_sent_once(tmp_path: Path) -> None:
 
 def test_texts_differing_only_in_protected_spans_share_one_call() -> None:
     engine, stats, store = CountingEngine(), Stats(), MemoryStore()
-    tmpl = "On the instance {i}, the port range 22-22 is reachable from the InternetGateway {g} from an attached ENI {i}."
+    tmpl = (
+        "On the instance {i}, the port range 22-22 is reachable from the InternetGateway {g} from an attached ENI {i}."
+    )
     a = tmpl.format(i="i-0aaaaaaaaaaaaaaaa", g="igw-0aaaaaaaaaaaaaaaa")
     b = tmpl.format(i="i-0bbbbbbbbbbbbbbbb", g="igw-0bbbbbbbbbbbbbbbb")
     c = tmpl.format(i="i-0cccccccccccccccc", g="igw-0cccccccccccccccc")

@@ -23,18 +23,24 @@ def test_defaults_and_file(tmp_path):
     assert c.two_way.enabled is False and dict(c.two_way.actions)["対応しない"] == "suppress"
     assert c.two_way.max_body_bytes == 65536
     p = tmp_path / "c.toml"
-    p.write_text('[two_way]\nenabled = true\nallowed_source_ips = ["52.199.190.133/32"]\n'
-                 '[two_way.actions]\n"重複" = "suppress"\n', encoding="utf-8")
+    p.write_text(
+        '[two_way]\nenabled = true\nallowed_source_ips = ["52.199.190.133/32"]\n'
+        '[two_way.actions]\n"重複" = "suppress"\n',
+        encoding="utf-8",
+    )
     c = load_config(p, env={"I2B_TWO_WAY_MAX_BODY_BYTES": "1000"})
     assert dict(c.two_way.actions) == {"重複": "suppress"} and c.two_way.max_body_bytes == 1000
 
 
-@pytest.mark.parametrize("body,where", [
-    ('[two_way]\nenabled = true\n[two_way.actions]\n"無効" = "archive"\n', "[two_way.actions] 無効"),
-    ('[two_way]\nenabled = true\nallowed_source_ips = ["not-an-ip"]\n', "allowed_source_ips"),
-    ('[two_way]\nenabled = true\nmax_body_bytes = 0\n', "max_body_bytes"),
-    ('[two_way]\nenabld = true\n', "enabld"),
-])
+@pytest.mark.parametrize(
+    "body,where",
+    [
+        ('[two_way]\nenabled = true\n[two_way.actions]\n"無効" = "archive"\n', "[two_way.actions] 無効"),
+        ('[two_way]\nenabled = true\nallowed_source_ips = ["not-an-ip"]\n', "allowed_source_ips"),
+        ("[two_way]\nenabled = true\nmax_body_bytes = 0\n", "max_body_bytes"),
+        ("[two_way]\nenabld = true\n", "enabld"),
+    ],
+)
 def test_invalid_values_are_named(tmp_path, body, where):
     p = tmp_path / "c.toml"
     p.write_text(body, encoding="utf-8")
@@ -52,8 +58,13 @@ def test_resolution_by_name_and_by_default_id():
 
 
 def _event(body: str, *, path="/hook/" + "s" * 20, ip="127.0.0.1", b64=False) -> dict:
-    return {"rawPath": path, "rawQueryString": "", "body": body, "isBase64Encoded": b64,
-            "requestContext": {"http": {"method": "POST", "sourceIp": ip}}}
+    return {
+        "rawPath": path,
+        "rawQueryString": "",
+        "body": body,
+        "isBase64Encoded": b64,
+        "requestContext": {"http": {"method": "POST", "sourceIp": ip}},
+    }
 
 
 def test_check_order_and_limits():
@@ -77,18 +88,29 @@ def test_check_order_and_limits():
 def test_hints_only_updates_of_our_project_bounded():
     assert hints({"type": 3, "project": {"projectKey": "SEC"}, "content": {"id": 1}}, "SEC") == ()
     assert hints({"type": 2, "project": {"projectKey": "OPS"}, "content": {"id": 1}}, "SEC") == ()
-    bulk = {"type": 14, "project": {"projectKey": "SEC"},
-            "content": {"tx_id": 1, "link": [{"id": i, "key_id": i} for i in range(1, 500)] + [{"id": "9"}]}}
+    bulk = {
+        "type": 14,
+        "project": {"projectKey": "SEC"},
+        "content": {"tx_id": 1, "link": [{"id": i, "key_id": i} for i in range(1, 500)] + [{"id": "9"}]},
+    }
     assert hints(bulk, "SEC") == tuple(range(1, 101))
     assert hints({"type": 2, "project": {"projectKey": "SEC"}, "content": {"id": True}}, "SEC") == ()
 
 
 def _project(with_field: bool) -> ProjectContext:
     t = Named(1, "脆弱性")
-    return ProjectContext(project_id=1, project_key="SEC", project_name="s", text_formatting_rule="markdown",
-                          issue_type=t, open_status=Named(1, "未対応"), closed_status=Named(4, "完了"),
-                          suppressed_resolution=Named(1, "対応しない"), statuses=(),
-                          arn_custom_field=CustomField(9, "Finding ARN", 1) if with_field else None)
+    return ProjectContext(
+        project_id=1,
+        project_key="SEC",
+        project_name="s",
+        text_formatting_rule="markdown",
+        issue_type=t,
+        open_status=Named(1, "未対応"),
+        closed_status=Named(4, "完了"),
+        suppressed_resolution=Named(1, "対応しない"),
+        statuses=(),
+        arn_custom_field=CustomField(9, "Finding ARN", 1) if with_field else None,
+    )
 
 
 def test_issue_arn_field_first_then_last_marker():

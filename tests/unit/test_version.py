@@ -17,8 +17,13 @@ def test_version_comes_from_pyproject() -> None:
 
 
 def test_no_other_copy_of_the_version() -> None:
-    copies = [p for p in (REPO / "src").rglob("*.py")
-              if re.search(r"^__version__\s*=", p.read_text(encoding="utf-8"), re.M)]
-    copies += [p for d in ("deploy", "bench") for p in (REPO / d).rglob("*.py")
-               if re.search(r"^\s*(__version__|VERSION)\s*=\s*[\"']\d", p.read_text(encoding="utf-8"), re.M)]
+    copies = [
+        p for p in (REPO / "src").rglob("*.py") if re.search(r"^__version__\s*=", p.read_text(encoding="utf-8"), re.M)
+    ]
+    copies += [
+        p
+        for d in ("deploy", "bench")
+        for p in (REPO / d).rglob("*.py")
+        if re.search(r"^\s*(__version__|VERSION)\s*=\s*[\"']\d", p.read_text(encoding="utf-8"), re.M)
+    ]
     assert copies == []

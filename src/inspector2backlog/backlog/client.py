@@ -320,16 +320,24 @@ class BacklogClient:
             self._last_request_at = started
             sent = {**(headers or {}), "Authorization": f"Bearer {token}"} if token else headers
             try:
-                response = self._http.request(method, self._base + path, params=tuple(pairs), content=body,
-                                              headers=sent)
+                response = self._http.request(
+                    method, self._base + path, params=tuple(pairs), content=body, headers=sent
+                )
             except httpx.TransportError as exc:
                 self._notify(method, shown, 0)
                 err = self._transport_error(method, shown, exc, idempotent)
                 if err.maybe_applied or attempt >= self.max_retries:
                     raise err from None
                 delay = self._backoff(attempt)
-                log.warning("Backlog %s %s: %s; retry %d/%d in %.1f s", method, shown, type(exc).__name__,
-                            attempt + 1, self.max_retries, delay)
+                log.warning(
+                    "Backlog %s %s: %s; retry %d/%d in %.1f s",
+                    method,
+                    shown,
+                    type(exc).__name__,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
+                )
                 self._sleep(delay)
                 attempt += 1
                 continue
@@ -351,8 +359,14 @@ class BacklogClient:
                 if attempt >= self.max_retries:
                     raise self._http_error(response, method, shown)
                 delay = self._rate_limit_wait(response.headers)
-                log.warning("Backlog %s %s: 429 rate limited; waiting %.1f s (retry %d/%d)", method, shown, delay,
-                            attempt + 1, self.max_retries)
+                log.warning(
+                    "Backlog %s %s: 429 rate limited; waiting %.1f s (retry %d/%d)",
+                    method,
+                    shown,
+                    delay,
+                    attempt + 1,
+                    self.max_retries,
+                )
                 self._sleep(delay)
                 attempt += 1
                 continue
@@ -360,7 +374,10 @@ class BacklogClient:
                 if status == 504 and not idempotent:
                     raise BacklogTimeoutError(
                         f"Backlog {method} {shown}: HTTP 504 gateway timeout; the request may have been applied",
-                        maybe_applied=True, status=504, method=method, path=shown,
+                        maybe_applied=True,
+                        status=504,
+                        method=method,
+                        path=shown,
                     )
                 if status != 503 and not idempotent:
                     # a 500/502 may come after the issue or comment was stored: retrying blindly could file it twice
@@ -370,8 +387,15 @@ class BacklogClient:
                 if attempt >= self.max_retries:
                     raise self._http_error(response, method, shown)
                 delay = self._retry_after(response.headers) or self._backoff(attempt)
-                log.warning("Backlog %s %s: HTTP %d; retry %d/%d in %.1f s", method, shown, status, attempt + 1,
-                            self.max_retries, delay)
+                log.warning(
+                    "Backlog %s %s: HTTP %d; retry %d/%d in %.1f s",
+                    method,
+                    shown,
+                    status,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
+                )
                 self._sleep(delay)
                 attempt += 1
                 continue
@@ -426,7 +450,9 @@ class BacklogClient:
         except ValueError:
             raise UnexpectedResponseError(
                 f"Backlog {method} {shown}: HTTP {response.status_code} with a body that is not JSON",
-                status=response.status_code, method=method, path=shown,
+                status=response.status_code,
+                method=method,
+                path=shown,
             ) from None
 
     def _http_error(self, response: httpx.Response, method: str, shown: str) -> BacklogError:
@@ -448,7 +474,12 @@ class BacklogClient:
         label = f"{cls.name} code {code}" if code is not None else cls.name
         return cls(
             f"Backlog {method} {shown}: HTTP {status} {label}" + (f": {detail}" if detail else ""),
-            status=status, code=code, messages=messages, method=method, path=shown, more_info="; ".join(more),
+            status=status,
+            code=code,
+            messages=messages,
+            method=method,
+            path=shown,
+            more_info="; ".join(more),
         )
 
     def _transport_error(
@@ -463,7 +494,9 @@ class BacklogClient:
         note = "; the request may have been applied" if maybe_applied else ""
         return cls(
             f"Backlog {method} {shown} {what}: {type(exc).__name__}: {redact(str(exc))}{note}",
-            maybe_applied=maybe_applied, method=method, path=shown,
+            maybe_applied=maybe_applied,
+            method=method,
+            path=shown,
         )
 
 

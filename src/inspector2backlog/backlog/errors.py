@@ -208,8 +208,8 @@ class ConfigLookupError(LookupError):
         listed = ", ".join(existing) if existing else "なし"
         listed_en = ", ".join(existing) if existing else "none"
         return cls(
-            f"{kind_ja} \"{name}\" が{where_ja}にありません（存在するもの: {listed}）",
-            f"{kind_en} \"{name}\" does not exist in {where_en} (existing: {listed_en})",
+            f'{kind_ja} "{name}" が{where_ja}にありません（存在するもの: {listed}）',
+            f'{kind_en} "{name}" does not exist in {where_en} (existing: {listed_en})',
             kind=kind_en,
             name=name,
             existing=existing,

@@ -24,7 +24,12 @@ TEXT_CUSTOM_FIELD_TYPES = (1, 2)
 
 #: Backlog's default statuses, priorities and resolutions: id → (Japanese name, English name). The API answers
 #: their names in the API user's language; the ids are the same in every space (custom statuses have ids ≥ 100).
-DEFAULT_STATUSES = {1: ("未対応", "Open"), 2: ("処理中", "In Progress"), 3: ("処理済み", "Resolved"), 4: ("完了", "Closed")}
+DEFAULT_STATUSES = {
+    1: ("未対応", "Open"),
+    2: ("処理中", "In Progress"),
+    3: ("処理済み", "Resolved"),
+    4: ("完了", "Closed"),
+}
 DEFAULT_PRIORITIES = {2: ("高", "High"), 3: ("中", "Normal"), 4: ("低", "Low")}
 DEFAULT_RESOLUTIONS = {
     0: ("対応済み", "Fixed"),

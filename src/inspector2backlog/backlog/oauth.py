@@ -80,8 +80,11 @@ class EnvRefreshToken(RefreshTokenStore):
         warned, self._current = self._current is not None, token
         if warned:
             return
-        log.warning("OAuth: the rotated refresh token cannot be written to %s; it is kept for this process only "
-                    "(use oauth_refresh_token_file or oauth_refresh_token_secret_arn to keep it)", self.source)
+        log.warning(
+            "OAuth: the rotated refresh token cannot be written to %s; it is kept for this process only "
+            "(use oauth_refresh_token_file or oauth_refresh_token_secret_arn to keep it)",
+            self.source,
+        )
 
 
 class FileRefreshToken(RefreshTokenStore):
@@ -171,7 +174,9 @@ class OAuthSession:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not client_id or not client_secret:
-            raise ValueError("OAuth needs a client id and a client secret / OAuth にはクライアント ID とシークレットが必要です")
+            raise ValueError(
+                "OAuth needs a client id and a client secret / OAuth にはクライアント ID とシークレットが必要です"
+            )
         install_log_redaction(client_secret)
         self.token_url = space_url.rstrip("/") + TOKEN_PATH
         self.client_id, self._client_secret, self.store = client_id, client_secret, store
@@ -218,8 +223,11 @@ class OAuthSession:
                 response = self._post(old)
         if response.status_code != 200:
             error = _oauth_error(response) or f"HTTP {response.status_code}"
-            hint = "（リフレッシュトークンを発行し直してください / re-authorize to get a new refresh token）" \
-                if error == "invalid_grant" else ""
+            hint = (
+                "（リフレッシュトークンを発行し直してください / re-authorize to get a new refresh token）"
+                if error == "invalid_grant"
+                else ""
+            )
             raise OAuthError(f"OAuth token refresh refused: {error}{hint}", status=response.status_code)
         try:
             data = response.json()
@@ -234,8 +242,11 @@ class OAuthSession:
             try:
                 self.store.save(new)
             except (OSError, OAuthError) as exc:  # keep going with the token in memory; say where it was lost
-                log.error("OAuth: the rotated refresh token could not be stored in %s (%s); this process keeps it",
-                          self.store.source, exc if isinstance(exc, OAuthError) else type(exc).__name__)
+                log.error(
+                    "OAuth: the rotated refresh token could not be stored in %s (%s); this process keeps it",
+                    self.store.source,
+                    exc if isinstance(exc, OAuthError) else type(exc).__name__,
+                )
         self._access = access
         self._expires_at = started + expires_in
         self._margin = min(MAX_RENEW_MARGIN, expires_in / 4)
@@ -243,8 +254,12 @@ class OAuthSession:
         log.info("OAuth: access token renewed (valid %.0f s)", expires_in)
 
     def _post(self, refresh_token: str) -> httpx.Response:
-        form = {"grant_type": "refresh_token", "client_id": self.client_id, "client_secret": self._client_secret,
-                "refresh_token": refresh_token}
+        form = {
+            "grant_type": "refresh_token",
+            "client_id": self.client_id,
+            "client_secret": self._client_secret,
+            "refresh_token": refresh_token,
+        }
         try:
             return self._http.post(self.token_url, data=form, headers={"Accept": "application/json"})
         except httpx.TransportError as exc:
@@ -277,13 +292,17 @@ def session_from_config(
     env = os.environ if env is None else env
     client_id = b.oauth_client_id or ((env.get(b.oauth_client_id_env) or "").strip() if b.oauth_client_id_env else "")
     if not client_id:
-        raise SecretResolutionError("OAuth のクライアント ID がありません / no OAuth client id: set [backlog] "
-                                    "oauth_client_id or oauth_client_id_env")
+        raise SecretResolutionError(
+            "OAuth のクライアント ID がありません / no OAuth client id: set [backlog] "
+            "oauth_client_id or oauth_client_id_env"
+        )
     secret = _client_secret(b, env, ssm_client, secrets_client)
     if not secret:
-        raise SecretResolutionError("OAuth のクライアントシークレットがありません / no OAuth client secret: set [backlog] "
-                                    "oauth_client_secret_env, oauth_client_secret_ssm_parameter or "
-                                    "oauth_client_secret_secret_arn")
+        raise SecretResolutionError(
+            "OAuth のクライアントシークレットがありません / no OAuth client secret: set [backlog] "
+            "oauth_client_secret_env, oauth_client_secret_ssm_parameter or "
+            "oauth_client_secret_secret_arn"
+        )
     if b.oauth_refresh_token_secret_arn:
         store: RefreshTokenStore = SecretsManagerRefreshToken(b.oauth_refresh_token_secret_arn, secrets_client)
     elif b.oauth_refresh_token_file:

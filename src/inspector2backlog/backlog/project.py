@@ -71,7 +71,7 @@ _DEFAULTS = {"status": DEFAULT_STATUSES, "priority": DEFAULT_PRIORITIES, "resolu
 
 
 def infer_language(*lists: Sequence[Named]) -> str:
-    """"ja" or "en" when the default names in ``lists`` (statuses, priorities, resolutions) are in that language,
+    """ "ja" or "en" when the default names in ``lists`` (statuses, priorities, resolutions) are in that language,
     else "" (renamed or unknown)."""
     votes = {"ja": 0, "en": 0}
     for items in lists:
@@ -112,9 +112,9 @@ class ProjectCatalog:
             project = client.project(project_key)
         except NoResourceError:
             raise ConfigLookupError(
-                f"プロジェクト \"{project_key}\" が見つかりません（キーを確認し、API キーの利用者がプロジェクトに"
+                f'プロジェクト "{project_key}" が見つかりません（キーを確認し、API キーの利用者がプロジェクトに'
                 "参加しているか確認してください）",
-                f"Project \"{project_key}\" not found (check the key and that the API key's user is a member)",
+                f'Project "{project_key}" not found (check the key and that the API key\'s user is a member)',
                 kind="Project",
                 name=project_key,
             ) from None
@@ -134,18 +134,34 @@ class ProjectCatalog:
         )
 
     # ---- lookups -----------------------------------------------------------------------------------------------
-    def _in_project(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str,
-                    defaults: Mapping[int, tuple[str, ...]] | None = None) -> Named:
+    def _in_project(
+        self,
+        items: Sequence[Named],
+        name: str,
+        kind_ja: str,
+        kind_en: str,
+        defaults: Mapping[int, tuple[str, ...]] | None = None,
+    ) -> Named:
         found, _ = match_named(items, name, defaults)
         if found is None:
             raise ConfigLookupError.missing(
-                kind_ja, kind_en, name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
+                kind_ja,
+                kind_en,
+                name,
+                f"プロジェクト {self.project_key} ",
+                f"project {self.project_key}",
                 [i.name for i in items],
             )
         return found
 
-    def _in_space(self, items: Sequence[Named], name: str, kind_ja: str, kind_en: str,
-                  defaults: Mapping[int, tuple[str, ...]] | None = None) -> Named:
+    def _in_space(
+        self,
+        items: Sequence[Named],
+        name: str,
+        kind_ja: str,
+        kind_en: str,
+        defaults: Mapping[int, tuple[str, ...]] | None = None,
+    ) -> Named:
         found, _ = match_named(items, name, defaults)
         if found is None:
             raise ConfigLookupError.missing(kind_ja, kind_en, name, "スペース", "the space", [i.name for i in items])
@@ -179,8 +195,10 @@ class ProjectCatalog:
         """A project member by numeric id, userId, name or mail address."""
         text = str(who).strip()
         for u in self.users:
-            if (text.isdigit() and u.id == int(text)) or text in (u.user_id, u.name) or (
-                u.mail_address and _norm(text) == _norm(u.mail_address)
+            if (
+                (text.isdigit() and u.id == int(text))
+                or text in (u.user_id, u.name)
+                or (u.mail_address and _norm(text) == _norm(u.mail_address))
             ):
                 return u
         wanted = _norm(text)
@@ -188,7 +206,11 @@ class ProjectCatalog:
             if wanted in (_norm(u.user_id), _norm(u.name)):
                 return u
         raise ConfigLookupError.missing(
-            "ユーザー", "User", text, f"プロジェクト {self.project_key} のメンバー", f"the members of project {self.project_key}",
+            "ユーザー",
+            "User",
+            text,
+            f"プロジェクト {self.project_key} のメンバー",
+            f"the members of project {self.project_key}",
             [u.label() for u in self.users],
         )
 
@@ -198,21 +220,25 @@ class ProjectCatalog:
         )
         if found is None:
             raise ConfigLookupError.missing(
-                "カスタム属性", "Custom field", name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
+                "カスタム属性",
+                "Custom field",
+                name,
+                f"プロジェクト {self.project_key} ",
+                f"project {self.project_key}",
                 [f.name for f in self.custom_fields],
             )
         if text_only and found.type_id not in TEXT_CUSTOM_FIELD_TYPES:
             raise ConfigLookupError(
-                f"カスタム属性 \"{name}\" は種別 {found.type_name} です。文字列（Text）または文章（TextArea）にしてください",
-                f"Custom field \"{name}\" is of type {found.type_name}; it must be Text or TextArea",
+                f'カスタム属性 "{name}" は種別 {found.type_name} です。文字列（Text）または文章（TextArea）にしてください',
+                f'Custom field "{name}" is of type {found.type_name}; it must be Text or TextArea',
                 kind="Custom field",
                 name=name,
             )
         if issue_type is not None and not found.applies_to(issue_type.id):
             raise ConfigLookupError(
-                f"カスタム属性 \"{name}\" は課題種別 \"{issue_type.name}\" で使えません（プロジェクト設定で対象の課題種別に"
+                f'カスタム属性 "{name}" は課題種別 "{issue_type.name}" で使えません（プロジェクト設定で対象の課題種別に'
                 "追加してください）",
-                f"Custom field \"{name}\" is not enabled for issue type \"{issue_type.name}\"",
+                f'Custom field "{name}" is not enabled for issue type "{issue_type.name}"',
                 kind="Custom field",
                 name=name,
             )
@@ -265,7 +291,11 @@ class ProjectContext:
         found, _ = match_named(self.statuses, name, DEFAULT_STATUSES)
         if found is None:
             raise ConfigLookupError.missing(
-                "状態", "Status", name, f"プロジェクト {self.project_key} ", f"project {self.project_key}",
+                "状態",
+                "Status",
+                name,
+                f"プロジェクト {self.project_key} ",
+                f"project {self.project_key}",
                 [s.name for s in self.statuses],
             )
         return found.id

@@ -47,9 +47,14 @@ class ProjectSetupError(DeliveryError):
 class BacklogSink(Sink):
     name = "backlog"
 
-    def __init__(self, client: BacklogClient,
-                 project: ProjectContext | Callable[[], ProjectContext], *,
-                 today: Callable[[], datetime] | None = None, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        client: BacklogClient,
+        project: ProjectContext | Callable[[], ProjectContext],
+        *,
+        today: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.client = client
         self._project = None if callable(project) else project
         self._load = project if callable(project) else None
@@ -101,8 +106,13 @@ class BacklogSink(Sink):
             return None
         from .lookup import find_issue
 
-        found = find_issue(lambda params: self._call(self.client.list_issues, params), self.project, finding_key,
-                           since=since, myself=self._myself)
+        found = find_issue(
+            lambda params: self._call(self.client.list_issues, params),
+            self.project,
+            finding_key,
+            since=since,
+            myself=self._myself,
+        )
         return IssueRef(str(found["issueKey"]), int(found["id"])) if found is not None else None
 
     def _myself(self) -> int:

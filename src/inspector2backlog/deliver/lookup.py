@@ -57,8 +57,14 @@ def _first(items: Iterable[dict], key: str) -> dict | None:
     return next((i for i in items if matches(i, key)), None)
 
 
-def find_issue(list_issues: Callable[[dict], list], project: ProjectContext, key: str, *,
-               since: float | None, myself: Callable[[], int]) -> dict | None:
+def find_issue(
+    list_issues: Callable[[dict], list],
+    project: ProjectContext,
+    key: str,
+    *,
+    since: float | None,
+    myself: Callable[[], int],
+) -> dict | None:
     """The issue filed for ``key`` (every route, exact comparison), or ``None`` when no route has it. ``since``:
     the earliest moment the create can have happened (``None``: skip route 2). Raises :class:`DeliveryError` when
     route 2 cannot reach back that far (more than ``MAX_PAGES`` pages of our own issues since then)."""
@@ -72,15 +78,22 @@ def find_issue(list_issues: Callable[[dict], list], project: ProjectContext, key
         hit = _recent(list_issues, pid, myself(), key, since)
         if hit is not None:
             return hit
-    return _first(list_issues({"projectId[]": [pid], "keyword": key, "count": PAGE, "sort": "created",
-                               "order": "desc"}), key)
+    return _first(
+        list_issues({"projectId[]": [pid], "keyword": key, "count": PAGE, "sort": "created", "order": "desc"}), key
+    )
 
 
 def _recent(list_issues: Callable[[dict], list], pid: int, me: int, key: str, since: float) -> dict | None:
     floor = since - CLOCK_SKEW_SECONDS
     day = datetime.fromtimestamp(floor - 86400, UTC).strftime("%Y-%m-%d")  # the space's zone is unknown
-    params: dict[str, Any] = {"projectId[]": [pid], "createdUserId[]": [me], "createdSince": day, "sort": "created",
-                              "order": "desc", "count": PAGE}
+    params: dict[str, Any] = {
+        "projectId[]": [pid],
+        "createdUserId[]": [me],
+        "createdSince": day,
+        "sort": "created",
+        "order": "desc",
+        "count": PAGE,
+    }
     for page in range(MAX_PAGES):
         params["offset"] = page * PAGE
         items = list_issues(dict(params))
@@ -90,5 +103,8 @@ def _recent(list_issues: Callable[[dict], list], pid: int, me: int, key: str, si
         oldest = _created(items[-1]) if items else None
         if len(items) < PAGE or (oldest is not None and oldest < floor):
             return None
-    raise DeliveryError(f"{key}: 確認すべき自分の課題が {MAX_PAGES * PAGE} 件を超えています（作成済みか判断できません）"
-                        f" / too many own issues since the create to check", maybe_applied=True)
+    raise DeliveryError(
+        f"{key}: 確認すべき自分の課題が {MAX_PAGES * PAGE} 件を超えています（作成済みか判断できません）"
+        f" / too many own issues since the create to check",
+        maybe_applied=True,
+    )

@@ -37,13 +37,21 @@ def check_sns_subscriptions(add: AddCheck, topic_arn: str, client: Any = None) -
             if not token or len(subs) > 1000:
                 break
     except Exception as e:  # noqa: BLE001 - botocore ClientError (AccessDenied, NotFound) or no credentials
-        add(*_NAME, "warn", f"購読を確認できませんでした: {type(e).__name__}: {e}",
-            f"could not read the subscriptions: {type(e).__name__}")
+        add(
+            *_NAME,
+            "warn",
+            f"購読を確認できませんでした: {type(e).__name__}: {e}",
+            f"could not read the subscriptions: {type(e).__name__}",
+        )
         return
     mails = [s for s in subs if s.get("Protocol") in _MAIL]
     if not mails:
-        add(*_NAME, "error", f"トピック {topic_arn} にメールの購読がありません（メールによる課題登録のアドレスを購読させてください）",
-            "no e-mail subscription on the topic")
+        add(
+            *_NAME,
+            "error",
+            f"トピック {topic_arn} にメールの購読がありません（メールによる課題登録のアドレスを購読させてください）",
+            "no e-mail subscription on the topic",
+        )
         return
     for s in mails:
         _check_one(add, client, s)
@@ -53,26 +61,46 @@ def _check_one(add: AddCheck, client: Any, sub: dict) -> None:
     endpoint = str(sub.get("Endpoint") or "?")
     arn = str(sub.get("SubscriptionArn") or "")
     if arn in ("", "PendingConfirmation", "Deleted") or arn.count(":") < 6:
-        add(*_NAME, "error", f"{endpoint} の購読が確認されていません。deploy/README.md の手順で、"
+        add(
+            *_NAME,
+            "error",
+            f"{endpoint} の購読が確認されていません。deploy/README.md の手順で、"
             "AuthenticateOnUnsubscribe=true を付けて ConfirmSubscription を呼んでください",
-            f"{endpoint}: subscription not confirmed (confirm it with AuthenticateOnUnsubscribe=true)")
+            f"{endpoint}: subscription not confirmed (confirm it with AuthenticateOnUnsubscribe=true)",
+        )
         return
     try:
         attrs = client.get_subscription_attributes(SubscriptionArn=arn).get("Attributes") or {}
     except Exception as e:  # noqa: BLE001
-        add(*_NAME, "warn", f"{endpoint} の購読属性を確認できませんでした: {type(e).__name__}",
-            f"{endpoint}: could not read the subscription attributes: {type(e).__name__}")
+        add(
+            *_NAME,
+            "warn",
+            f"{endpoint} の購読属性を確認できませんでした: {type(e).__name__}",
+            f"{endpoint}: could not read the subscription attributes: {type(e).__name__}",
+        )
         return
     if _true(attrs.get("PendingConfirmation")):
-        add(*_NAME, "error", f"{endpoint} の購読が確認待ちです。AuthenticateOnUnsubscribe=true を付けて確認してください",
-            f"{endpoint}: subscription pending confirmation")
+        add(
+            *_NAME,
+            "error",
+            f"{endpoint} の購読が確認待ちです。AuthenticateOnUnsubscribe=true を付けて確認してください",
+            f"{endpoint}: subscription pending confirmation",
+        )
     elif _true(attrs.get("ConfirmationWasAuthenticated")):
-        add(*_NAME, "ok", f"{endpoint} は認証付きで確認済みです（配信停止リンクは AWS の認証なしでは使えません）",
-            f"{endpoint}: confirmed with AuthenticateOnUnsubscribe")
+        add(
+            *_NAME,
+            "ok",
+            f"{endpoint} は認証付きで確認済みです（配信停止リンクは AWS の認証なしでは使えません）",
+            f"{endpoint}: confirmed with AuthenticateOnUnsubscribe",
+        )
     else:
-        add(*_NAME, "error", f"{endpoint} の購読は認証なしで確認されています。課題に載る配信停止リンクを誰でも押せます。"
+        add(
+            *_NAME,
+            "error",
+            f"{endpoint} の購読は認証なしで確認されています。課題に載る配信停止リンクを誰でも押せます。"
             "購読を作り直し、AuthenticateOnUnsubscribe=true を付けて確認してください（deploy/README.md）",
-            f"{endpoint}: confirmed without authentication: anyone reading an issue can unsubscribe it")
+            f"{endpoint}: confirmed without authentication: anyone reading an issue can unsubscribe it",
+        )
 
 
 def _true(v: Any) -> bool:

@@ -28,7 +28,7 @@ def shorten_middle(text: str, limit: int = SUBJECT_LIMIT) -> str:
     tail_start = text.rfind(" — ")
     if tail_start < 0 or len(text) - tail_start > limit // 2:
         tail_start = text.rfind(" (")
-    tail = text[tail_start:] if tail_start > 0 and len(text) - tail_start <= limit // 2 else text[-(limit // 3):]
+    tail = text[tail_start:] if tail_start > 0 and len(text) - tail_start <= limit // 2 else text[-(limit // 3) :]
     head = text[: limit - len(tail) - 1]
     return head.rstrip() + "…" + tail
 
@@ -38,7 +38,9 @@ class SnsEmailSink(Sink):
     supports_lifecycle = False
     text_format = "email"
 
-    def __init__(self, topic_arn: str, *, client: Any = None, region: str | None = None, endpoint_url: str | None = None):
+    def __init__(
+        self, topic_arn: str, *, client: Any = None, region: str | None = None, endpoint_url: str | None = None
+    ):
         if not topic_arn:
             raise ValueError("[delivery] sns_topic_arn is required for the sns sink / SNS トピック ARN が必要です")
         if client is None:
@@ -46,9 +48,12 @@ class SnsEmailSink(Sink):
             from botocore.config import Config
 
             region = region or (topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None)
-            client = boto3.client("sns", region_name=region, endpoint_url=endpoint_url,
-                                  config=Config(retries={"mode": "standard", "max_attempts": 5},
-                                                connect_timeout=5, read_timeout=15))
+            client = boto3.client(
+                "sns",
+                region_name=region,
+                endpoint_url=endpoint_url,
+                config=Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=15),
+            )
         self.topic_arn = topic_arn
         self.client = client
 

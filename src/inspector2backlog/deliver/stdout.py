@@ -34,8 +34,10 @@ class StdoutSink(Sink):
         self._print(f"[更新 / update] {ref.key}\n{markdown.render(comment).strip()}")
 
     def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
-        self._print(f"[{'抑制で完了 / close (suppressed)' if suppressed else '完了 / close'}] {ref.key}\n"
-                    f"{markdown.render(comment).strip()}")
+        self._print(
+            f"[{'抑制で完了 / close (suppressed)' if suppressed else '完了 / close'}] {ref.key}\n"
+            f"{markdown.render(comment).strip()}"
+        )
 
     def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         self._print(f"[再オープン / reopen] {ref.key}\n{markdown.render(comment).strip()}")

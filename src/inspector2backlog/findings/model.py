@@ -210,8 +210,10 @@ class Finding:
         if not self.cvss:
             return None
         own = self.vulnerability_source
-        return min(self.cvss, key=lambda c: (CVSS_PREFERENCE.get(c.version, 9),
-                                             0 if c.source == own else 1 if c.source == "NVD" else 2))
+        return min(
+            self.cvss,
+            key=lambda c: (CVSS_PREFERENCE.get(c.version, 9), 0 if c.source == own else 1 if c.source == "NVD" else 2),
+        )
 
     @property
     def headline_score(self) -> float | None:

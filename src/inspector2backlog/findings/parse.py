@@ -203,8 +203,9 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
     yield Unparsed(origin, f"Inspector 以外のイベントです（source={source!r}, detail-type={detail_type!r}）", ev)
 
 
-def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None,
-                        envelope: dict | None = None) -> Finding | Unparsed:
+def finding_or_unparsed(
+    obj: Any, origin: str, meta: EventMeta | None = None, envelope: dict | None = None
+) -> Finding | Unparsed:
     """``parse_finding``, except that whatever goes wrong becomes an :class:`Unparsed` (→ a fallback issue)."""
     try:
         return parse_finding(obj, origin=origin, event=meta)

@@ -32,12 +32,17 @@ class InputTooLargeError(InputError):
     def __init__(self, origin: str, limit: int, size: int | None = None) -> None:
         self.origin, self.limit, self.size = origin, limit, size
         cap = f"[input] max_bytes = {_size(limit)}"
-        ja = f"入力が大きすぎます: {_size(size)}、上限は {cap}" if size is not None else f"入力が上限 {cap} を超えています"
+        ja = (
+            f"入力が大きすぎます: {_size(size)}、上限は {cap}"
+            if size is not None
+            else f"入力が上限 {cap} を超えています"
+        )
         en = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
         super().__init__(
             f"{origin}: {ja}。何も処理していません。入力を分割する（NDJSON なら split -l）か、上限を上げてください / "
             f"input too large ({en}; limit [input] max_bytes = {limit:,}): nothing was processed; "
-            "split the input (NDJSON: split -l) or raise the limit")
+            "split the input (NDJSON: split -l) or raise the limit"
+        )
 
 
 def _size(n: int) -> str:
@@ -118,8 +123,10 @@ class Inputs:
                 try:
                     data = read_bytes(f, self.max_bytes)
                 except InputTooLargeError as e:  # it grew after check_sizes measured it
-                    raise InputError(f"{f}: 確認した後で上限 [input] max_bytes = {e.limit:,} バイトを超えました / "
-                                     f"grew past [input] max_bytes = {e.limit:,} after it was checked") from e
+                    raise InputError(
+                        f"{f}: 確認した後で上限 [input] max_bytes = {e.limit:,} バイトを超えました / "
+                        f"grew past [input] max_bytes = {e.limit:,} after it was checked"
+                    ) from e
                 yield from iter_text(data, f)
 
 

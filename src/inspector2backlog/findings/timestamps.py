@@ -17,7 +17,9 @@ from functools import lru_cache
 
 JST = timezone(timedelta(hours=9), "JST")
 
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 
 # "Wed Sep 04 16:59:44.356 UTC 2024" (the zone may be another abbreviation; only UTC/GMT/Z are trusted)
 _JAVA_DATE = re.compile(

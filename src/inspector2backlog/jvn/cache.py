@@ -21,8 +21,9 @@ log = logging.getLogger("inspector2backlog.jvn")
 
 
 class JvnCache:
-    def __init__(self, store: Any, *, hit_ttl_seconds: float, miss_ttl_seconds: float,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, store: Any, *, hit_ttl_seconds: float, miss_ttl_seconds: float, clock: Callable[[], float] = time.time
+    ) -> None:
         self.store = store
         self.hit_ttl = hit_ttl_seconds
         self.miss_ttl = miss_ttl_seconds
@@ -53,7 +54,9 @@ class JvnCache:
         now = self._clock()
         try:
             if found:
-                self.store.cache_put_many({KEY_PREFIX + c: e.to_json() for c, e in found.items()}, self.hit_ttl, now=now)
+                self.store.cache_put_many(
+                    {KEY_PREFIX + c: e.to_json() for c, e in found.items()}, self.hit_ttl, now=now
+                )
             misses = {KEY_PREFIX + c: _MISS for c in missing}
             if misses:
                 self.store.cache_put_many(misses, self.miss_ttl, now=now)

@@ -51,7 +51,10 @@ class MyJvnClient:
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
             transport=transport,
-            headers={"User-Agent": f"inspector2backlog/{__version__} (+JVN iPedia lookup)", "Accept": "application/xml"},
+            headers={
+                "User-Agent": f"inspector2backlog/{__version__} (+JVN iPedia lookup)",
+                "Accept": "application/xml",
+            },
             follow_redirects=False,
         )
 
@@ -59,8 +62,16 @@ class MyJvnClient:
         """JVNDB ids of the entries for ``cve`` (empty: JVN iPedia has none)."""
         if not CVE_ID.fullmatch(cve):
             raise ValueError(f"not a CVE id: {cve!r}")
-        query = urlencode({"method": "getVulnOverviewList", "feed": "hnd", "keyword": cve, "lang": "ja",
-                           "maxCountItem": "50", **_NO_DATE_RANGE})
+        query = urlencode(
+            {
+                "method": "getVulnOverviewList",
+                "feed": "hnd",
+                "keyword": cve,
+                "lang": "ja",
+                "maxCountItem": "50",
+                **_NO_DATE_RANGE,
+            }
+        )
         return self._call("getVulnOverviewList", query, lambda body: parse_overview_list(body, cve))
 
     def details(self, ids: Sequence[str]) -> list[JvnEntry]:
@@ -70,8 +81,9 @@ class MyJvnClient:
             return []
         if len(ids) > MAX_DETAIL_IDS or not all(JVNDB_ID.fullmatch(i) for i in ids):
             raise ValueError(f"getVulnDetailInfo takes 1–{MAX_DETAIL_IDS} JVNDB ids")
-        query = urlencode({"method": "getVulnDetailInfo", "feed": "hnd", "lang": "ja",
-                           "maxCountItem": str(MAX_DETAIL_IDS)})
+        query = urlencode(
+            {"method": "getVulnDetailInfo", "feed": "hnd", "lang": "ja", "maxCountItem": str(MAX_DETAIL_IDS)}
+        )
         return self._call("getVulnDetailInfo", query + "&vulnId=" + "+".join(ids), parse_detail)
 
     def _call(self, method: str, query: str, parse: Callable[[bytes], Any]) -> Any:

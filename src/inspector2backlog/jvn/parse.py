@@ -71,8 +71,15 @@ class JvnEntry:
     def from_json(cls, text: str) -> JvnEntry:
         d = json.loads(text)
         s = {k: str(d.get(k) or "") for k in ("jvndb_id", "title", "overview", "impact", "solution", "updated")}
-        entry = cls(s["jvndb_id"], s["title"], s["overview"], s["impact"], s["solution"],
-                    tuple(str(c) for c in d.get("cves") or ()), s["updated"])
+        entry = cls(
+            s["jvndb_id"],
+            s["title"],
+            s["overview"],
+            s["impact"],
+            s["solution"],
+            tuple(str(c) for c in d.get("cves") or ()),
+            s["updated"],
+        )
         if not JVNDB_ID.fullmatch(entry.jvndb_id):
             raise ValueError("not a JVNDB id")
         return entry
@@ -144,6 +151,7 @@ def plain_text(raw: str) -> str:
     """JVN's escaped HTML (``<ul><li>…</li></ul>``, ``<br>``) as plain lines; list items start with 「・」."""
     raw = raw[: MAX_TEXT * 2]
     if "<" in raw:
+
         def tag(m: re.Match[str]) -> str:
             closing, name = m.group(1), m.group(2).lower()
             if name == "li":
@@ -204,15 +212,17 @@ def parse_detail(data: bytes) -> list[JvnEntry]:
             rid = _text(_child(rel, "VulinfoID")).upper()
             if CVE_ID.fullmatch(rid) and rid not in cves:
                 cves.append(rid)
-        out.append(JvnEntry(
-            jvndb_id=jid,
-            title=plain_text(_text(_child(data_el, "Title"))),
-            overview=plain_text(_text(_child(data_el, "VulinfoDescription", "Overview"))),
-            impact=plain_text(impact),
-            solution=plain_text(solution),
-            cves=tuple(cves),
-            updated=_text(_child(data_el, "DateLastUpdated"))[:40],
-        ))
+        out.append(
+            JvnEntry(
+                jvndb_id=jid,
+                title=plain_text(_text(_child(data_el, "Title"))),
+                overview=plain_text(_text(_child(data_el, "VulinfoDescription", "Overview"))),
+                impact=plain_text(impact),
+                solution=plain_text(solution),
+                cves=tuple(cves),
+                updated=_text(_child(data_el, "DateLastUpdated"))[:40],
+            )
+        )
     return out
 
 

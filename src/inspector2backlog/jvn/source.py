@@ -41,13 +41,25 @@ class JvnText(Translation):
 
 
 class JvnSource:
-    def __init__(self, client: MyJvnClient, cache: JvnCache, stats: Stats | None = None, *,
-                 failure_threshold: int = 3, retry_after: float = RETRY_AFTER) -> None:
+    def __init__(
+        self,
+        client: MyJvnClient,
+        cache: JvnCache,
+        stats: Stats | None = None,
+        *,
+        failure_threshold: int = 3,
+        retry_after: float = RETRY_AFTER,
+    ) -> None:
         self.client = client
         self.cache = cache
         self.stats = stats if stats is not None else Stats()
-        self.breaker = CircuitBreaker(failure_threshold, log, "JVN iPedia lookup",
-                                      " — the rest of this run uses the translation engine", retry_after=retry_after)
+        self.breaker = CircuitBreaker(
+            failure_threshold,
+            log,
+            "JVN iPedia lookup",
+            " — the rest of this run uses the translation engine",
+            retry_after=retry_after,
+        )
         self._retry_after = retry_after
         self._clock = time.monotonic
         # CVE -> JvnEntry | None (a miss) | float (when a lookup failed: not asked again for ``retry_after``)
@@ -106,8 +118,13 @@ class JvnSource:
             self.stats.add("jvn_failures")
 
     def _prefetch(self, vulnerability_ids: Iterable[str]) -> None:
-        want = list(dict.fromkeys(c for c in (str(v or "").strip().upper() for v in vulnerability_ids)
-                                  if CVE_ID.fullmatch(c) and not self._known(c)))
+        want = list(
+            dict.fromkeys(
+                c
+                for c in (str(v or "").strip().upper() for v in vulnerability_ids)
+                if CVE_ID.fullmatch(c) and not self._known(c)
+            )
+        )
         if not want:
             return
         if len(self._memo) > 50_000:  # a long-lived process (a warm Lambda container): the cache still has them

@@ -47,7 +47,11 @@ def take(dec: dict, members: dict, arn: str, entry: dict) -> bool:
         if old is None or entry.get("u", 0) >= old.get("u", 0):
             members[arn] = written(dict(entry))
         return True
-    if entry.get("s") == "ACTIVE" and arn not in (dec.get("arns") or ()) and (old is None or not grouping.is_active(old)):
+    if (
+        entry.get("s") == "ACTIVE"
+        and arn not in (dec.get("arns") or ())
+        and (old is None or not grouping.is_active(old))
+    ):
         dec["joined"] = {**(dec.get("joined") or {}), arn: entry}
         return True
     return False

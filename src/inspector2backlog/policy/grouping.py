@@ -74,8 +74,8 @@ def group_keys(f: Finding, mode: str, project: str) -> list[str]:
 
 
 def group_kind(key: str) -> str:
-    """"vulnerability" | "fix" | "digest" from a group key."""
-    kind = key[len(GROUP_PREFIX):].split(":", 1)[0]
+    """ "vulnerability" | "fix" | "digest" from a group key."""
+    kind = key[len(GROUP_PREFIX) :].split(":", 1)[0]
     return {"vuln": "vulnerability"}.get(kind, kind)
 
 
@@ -131,8 +131,14 @@ def _short_subject(f: Finding) -> str:
 
 def material(m: dict[str, Any]) -> dict[str, Any]:
     """The fields whose change is worth a comment, in :func:`.changes.describe`'s snapshot shape."""
-    return {"severity": m.get("v"), "score": m.get("sc"), "exploit": m.get("x"), "fix": m.get("fx"),
-            "packages": sorted(m.get("p") or []), "ports": m.get("net", "")}
+    return {
+        "severity": m.get("v"),
+        "score": m.get("sc"),
+        "exploit": m.get("x"),
+        "fix": m.get("fx"),
+        "packages": sorted(m.get("p") or []),
+        "ports": m.get("net", ""),
+    }
 
 
 def fp(m: dict[str, Any]) -> str:

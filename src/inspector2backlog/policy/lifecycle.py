@@ -66,8 +66,16 @@ log = logging.getLogger("inspector2backlog.lifecycle")
 #: how long a finding closed before it ever had an issue is remembered, so that an older ACTIVE event delivered late
 #: (SQS redelivery, EventBridge retries) does not open an issue for it; DynamoDB expires it through its TTL
 TOMBSTONE_SECONDS = 30 * 86400.0
-_ACTION_RANK = {"failed": 0, "created": 1, "reopened": 2, "closed": 3, "updated": 4, "touched": 5, "grouped": 6,
-                "skipped": 7}
+_ACTION_RANK = {
+    "failed": 0,
+    "created": 1,
+    "reopened": 2,
+    "closed": 3,
+    "updated": 4,
+    "touched": 5,
+    "grouped": 6,
+    "skipped": 7,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +191,9 @@ class Lifecycle:
                 continue
             if rec is False:
                 failed.add(gkey)
-                outcomes.append(self._skip(gkey, "グループの記録が競合し続けたため見送りました（次回の配信で再処理されます）"))
+                outcomes.append(
+                    self._skip(gkey, "グループの記録が競合し続けたため見送りました（次回の配信で再処理されます）")
+                )
             elif rec is not None and rec.phase == "pending":
                 dirty.append(gkey)
         for old, new in staged.values():
@@ -207,7 +217,7 @@ class Lifecycle:
         if not groups or rec.status != "ACTIVE":
             return self._skip(rec.key, "グループに属する有効な検出結果ではありません")
         when = self.clock() if when is None else when
-        arn = rec.key[len("finding:"):]
+        arn = rec.key[len("finding:") :]
         for g in groups:
             self._ops.setdefault(g, []).append(("close", arn, when))
         self._stage(rec.key, self._stored(rec), replace(rec, status="CLOSED"))
@@ -284,12 +294,21 @@ class Lifecycle:
                 fp, when = fingerprint(snap), f.updated_epoch
         # decided in Backlog (two-way): the echo of our own action writes nothing
         if rec.data.get("decision") and (kept := absorb(rec, f)) is not None:
-            self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
-                                    data={**kept, "snapshot": snap}))
+            self.store.save(
+                replace(
+                    rec,
+                    phase="synced",
+                    status=f.status,
+                    updated_at=when,
+                    fingerprint=fp,
+                    data={**kept, "snapshot": snap},
+                )
+            )
             return self._skip(rec.key, "Backlog での判断を AWS に反映した結果の通知です（Backlog への書き込みなし）")
         if not self.sink.supports_lifecycle:
-            self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
-                                    data={"snapshot": snap}))
+            self.store.save(
+                replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp, data={"snapshot": snap})
+            )
             return self._skip(rec.key, f"{self.sink.name} は作成のみ対応のため送信しません")
         ref = IssueRef(rec.issue_key or "", rec.issue_id)
         old_snap = rec.data.get("snapshot") or {}
@@ -298,8 +317,11 @@ class Lifecycle:
         try:
             if f.status in ("CLOSED", "SUPPRESSED") and rec.status == "ACTIVE":
                 suppressed = f.status == "SUPPRESSED"
-                self.sink.close(ref, _close_comment(f, stamp, suppressed, changes, self.resolutions[suppressed]),
-                                suppressed=suppressed)
+                self.sink.close(
+                    ref,
+                    _close_comment(f, stamp, suppressed, changes, self.resolutions[suppressed]),
+                    suppressed=suppressed,
+                )
                 action = "closed"
             elif f.status == "ACTIVE" and rec.status in ("CLOSED", "SUPPRESSED"):
                 self.sink.reopen(ref, self._build(f), _reopen_comment(stamp, changes))
@@ -312,9 +334,19 @@ class Lifecycle:
         except DeliveryError as e:
             self._pend(rec, f, "follow", e)
             return self._fail(rec.key, e)
-        self.stats.add({"closed": "closed", "reopened": "reopened", "updated": "comments"}.get(action, "timestamp_only"))
-        self.store.save(replace(rec, phase="synced", status=f.status, updated_at=when, fingerprint=fp,
-                                data={"snapshot": snap, **_decision(rec.data)}))
+        self.stats.add(
+            {"closed": "closed", "reopened": "reopened", "updated": "comments"}.get(action, "timestamp_only")
+        )
+        self.store.save(
+            replace(
+                rec,
+                phase="synced",
+                status=f.status,
+                updated_at=when,
+                fingerprint=fp,
+                data={"snapshot": snap, **_decision(rec.data)},
+            )
+        )
         return Outcome(action, rec.key, rec.issue_key)
 
     # ---- grouped findings: routing and per-finding decisions --------------------------------------------------
@@ -345,8 +377,14 @@ class Lifecycle:
         for g in groups:
             self._queue_put(g, f, reach)
         snap = snapshot(f)
-        new = Record(key=key, phase="synced", status=f.status, updated_at=f.updated_epoch,
-                     fingerprint=fingerprint(snap), data={"snapshot": snap, "groups": groups})
+        new = Record(
+            key=key,
+            phase="synced",
+            status=f.status,
+            updated_at=f.updated_epoch,
+            fingerprint=fingerprint(snap),
+            data={"snapshot": snap, "groups": groups},
+        )
         self._stage(key, old, new)
         self.stats.add("grouped")
         return Outcome("grouped", key, reason="、".join(groups), groups=tuple(groups))
@@ -370,8 +408,16 @@ class Lifecycle:
                 self._ops.setdefault(g, []).append(("gone", f.arn, when))
         if groups is None:  # out of the digest into its own issue (finding mode)
             base = self._persist_staged(rec)
-            claimed = self.store.save(replace(base, phase="claimed", claimed_at=self.clock(), issue_key=None, issue_id=None,
-                                              data=recovery.claim_data(f, self.clock(), self.claim_timeout)))
+            claimed = self.store.save(
+                replace(
+                    base,
+                    phase="claimed",
+                    claimed_at=self.clock(),
+                    issue_key=None,
+                    issue_id=None,
+                    data=recovery.claim_data(f, self.clock(), self.claim_timeout),
+                )
+            )
             return self._create(f, claimed)
         return self._join(f, rec.key, self._stored(rec), groups)
 
@@ -445,8 +491,13 @@ class Lifecycle:
             try:
                 if rec is None:
                     rec = self.store.claim(gkey, now=self.clock())
-                data = {**rec.data, "kind": grouping.group_kind(gkey), "members": members, "lead": lead or {},
-                        **({"decision": dec} if dec else {})}
+                data = {
+                    **rec.data,
+                    "kind": grouping.group_kind(gkey),
+                    "members": members,
+                    "lead": lead or {},
+                    **({"decision": dec} if dec else {}),
+                }
                 phase = "pending" if grouping.needs_write(members) else "synced"
                 updated = max((m.get("u", 0.0) for m in members.values()), default=rec.updated_at)
                 saved = self.store.save(replace(rec, phase=phase, data=data, updated_at=updated))
@@ -463,8 +514,9 @@ class Lifecycle:
         from ..render.group import build_group_issue
 
         below = self.digest.below_severity if self.digest is not None else ""
-        return build_group_issue(gkey, grouping.group_kind(gkey), data, self.builder, risk=self.risk,
-                                 digest_below=below)
+        return build_group_issue(
+            gkey, grouping.group_kind(gkey), data, self.builder, risk=self.risk, digest_below=below
+        )
 
     def _write_group(self, gkey: str) -> Outcome | None:
         """Bring one group's Backlog issue in line with its members: create, update, close or reopen — one write."""
@@ -531,13 +583,16 @@ class Lifecycle:
                     if not self.sink.supports_lifecycle:
                         action = "touched"
                     elif rec.status == "ACTIVE" and not active:
-                        self.sink.close(ref, change_comment(kind, d, transition="close",
-                                                            resolution=self.resolutions[d.all_suppressed]),
-                                        suppressed=d.all_suppressed)
+                        self.sink.close(
+                            ref,
+                            change_comment(kind, d, transition="close", resolution=self.resolutions[d.all_suppressed]),
+                            suppressed=d.all_suppressed,
+                        )
                         action = "closed"
                     elif rec.status != "ACTIVE" and active:
-                        self.sink.reopen(ref, self._group_issue(gkey, rec.data),
-                                         change_comment(kind, d, transition="reopen"))
+                        self.sink.reopen(
+                            ref, self._group_issue(gkey, rec.data), change_comment(kind, d, transition="reopen")
+                        )
                         action = "reopened"
                     elif active:
                         self.sink.update(ref, self._group_issue(gkey, rec.data), change_comment(kind, d))
@@ -568,8 +623,12 @@ class Lifecycle:
                 if arn not in members and m.get("s") in ("CLOSED", "SUPPRESSED"):
                     sev = m.get("v") or "UNTRIAGED"
                     resolved[sev] = resolved.get(sev, 0) + 1
-            data = {**_without(rec.data, "lock", "error", recovery.UNVERIFIED), "members": members, "resolved": resolved,
-                    "written_at": self.clock()}
+            data = {
+                **_without(rec.data, "lock", "error", recovery.UNVERIFIED),
+                "members": members,
+                "resolved": resolved,
+                "written_at": self.clock(),
+            }
             actives = grouping.active_members(members)
             if actives:
                 from ..render.group import top_severity
@@ -625,7 +684,9 @@ class Lifecycle:
         groups = self.group_by != "finding" or self.digest is not None  # else groups left by an earlier mode wait
         stuck = []
         for rec in list(self.store.records("" if groups else "finding:")):
-            if rec.phase == "pending" or (rec.phase == "claimed" and not recovery.claim_live(rec, now, self.claim_timeout)):
+            if rec.phase == "pending" or (
+                rec.phase == "claimed" and not recovery.claim_live(rec, now, self.claim_timeout)
+            ):
                 stuck.append(rec)
             elif rec.data.get("tombstone") and rec.data.get("expires_at", 0) <= now:
                 self.store.delete(rec.key)  # the sweep also forgets expired tombstones (DynamoDB's TTL does too)
@@ -640,17 +701,30 @@ class Lifecycle:
     # ---- helpers ---------------------------------------------------------------------------------------------
     def _synced(self, rec: Record, f: Finding, ref: IssueRef, status: str | None = None) -> Record:
         snap = snapshot(f)
-        return self.store.save(replace(
-            rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status=status or f.status,
-            updated_at=f.updated_epoch, fingerprint=fingerprint(snap), data={"snapshot": snap},
-        ))
+        return self.store.save(
+            replace(
+                rec,
+                phase="synced",
+                issue_key=ref.key,
+                issue_id=ref.id,
+                status=status or f.status,
+                updated_at=f.updated_epoch,
+                fingerprint=fingerprint(snap),
+                data={"snapshot": snap},
+            )
+        )
 
     def _pend(self, rec: Record, f: Finding, what: str, err: Exception, *, started: float | None = None) -> None:
         data = dict(rec.data)
-        data.update({"pending_finding": json.dumps(f.raw, ensure_ascii=False, default=str), "error": str(err)[:500],
-                     "pending_action": what,
-                     # sticky: once a write may have landed, the retry must look for it before writing again
-                     "maybe_applied": bool(data.get("maybe_applied")) or bool(getattr(err, "maybe_applied", True))})
+        data.update(
+            {
+                "pending_finding": json.dumps(f.raw, ensure_ascii=False, default=str),
+                "error": str(err)[:500],
+                "pending_action": what,
+                # sticky: once a write may have landed, the retry must look for it before writing again
+                "maybe_applied": bool(data.get("maybe_applied")) or bool(getattr(err, "maybe_applied", True)),
+            }
+        )
         if started is not None and getattr(err, "maybe_applied", True):  # a create that may have landed
             data = recovery.note_unverified(data, started, self.clock())
         try:
@@ -676,8 +750,18 @@ class Lifecycle:
         data = {"tombstone": True, "expires_at": int(self.clock() + TOMBSTONE_SECONDS)}
         try:
             rec = rec or self.store.claim(record_key(f), now=self.clock())
-            self.store.save(replace(rec, phase="synced", issue_key=None, issue_id=None, status=f.status,
-                                    updated_at=f.updated_epoch, fingerprint="", data=data))
+            self.store.save(
+                replace(
+                    rec,
+                    phase="synced",
+                    issue_key=None,
+                    issue_id=None,
+                    status=f.status,
+                    updated_at=f.updated_epoch,
+                    fingerprint="",
+                    data=data,
+                )
+            )
         except ConflictError:  # someone else recorded this finding meanwhile: their state wins
             pass
 
@@ -717,8 +801,11 @@ def _change_lines(changes: list[str]) -> list[Block]:
 
 
 def _change_comment(stamp: str, changes: list[str]) -> list[Block]:
-    return [Para([f"Inspector の検出結果が更新されました（{stamp}）。変更点:"]), *_change_lines(changes),
-            Para(["課題の説明を最新の内容に更新しました。"])]
+    return [
+        Para([f"Inspector の検出結果が更新されました（{stamp}）。変更点:"]),
+        *_change_lines(changes),
+        Para(["課題の説明を最新の内容に更新しました。"]),
+    ]
 
 
 def _close_comment(f: Finding, stamp: str, suppressed: bool, changes: list[str], resolution: str) -> list[Block]:
@@ -728,11 +815,15 @@ def _close_comment(f: Finding, stamp: str, suppressed: bool, changes: list[str],
     else:
         # Inspector closes a finding when the problem is fixed, but also when the resource is deleted or no longer
         # scanned: the comment says only what is known
-        head = (f"Inspector でこの検出結果がクローズされました（{stamp}）。Inspector で検出されなくなったため、{done}"
-                "修正の反映のほか、リソースの削除やスキャン対象外への変更でもクローズされます。")
+        head = (
+            f"Inspector でこの検出結果がクローズされました（{stamp}）。Inspector で検出されなくなったため、{done}"
+            "修正の反映のほか、リソースの削除やスキャン対象外への変更でもクローズされます。"
+        )
     return [Para([head]), *_change_lines(changes)]
 
 
 def _reopen_comment(stamp: str, changes: list[str]) -> list[Block]:
-    return [Para([f"Inspector で同じ問題が再び検出されました（{stamp}）。課題を再オープンします。"]),
-            *_change_lines(changes)]
+    return [
+        Para([f"Inspector で同じ問題が再び検出されました（{stamp}）。課題を再オープンします。"]),
+        *_change_lines(changes),
+    ]

@@ -83,16 +83,24 @@ def held(lc: Lifecycle, key: str, until: float) -> Outcome:
     from .lifecycle import Outcome
 
     lc.stats.add("claims_held")
-    return Outcome("skipped", key, reason=f"別の処理が課題を作成中です（{_hhmm(until)} まで待ってから再処理します）",
-                   unfinished="held")
+    return Outcome(
+        "skipped",
+        key,
+        reason=f"別の処理が課題を作成中です（{_hhmm(until)} まで待ってから再処理します）",
+        unfinished="held",
+    )
 
 
 def waiting(lc: Lifecycle, key: str, ready: float) -> Outcome:
     from .lifecycle import Outcome
 
     lc.stats.add("unverified_waits")
-    return Outcome("skipped", key, reason=f"前回の作成が反映されたか確認中です（{_hhmm(ready)} 以降に再確認し、"
-                                          "なければ作成します）", unfinished="waiting")
+    return Outcome(
+        "skipped",
+        key,
+        reason=f"前回の作成が反映されたか確認中です（{_hhmm(ready)} 以降に再確認し、なければ作成します）",
+        unfinished="waiting",
+    )
 
 
 def _hhmm(ts: float) -> str:
@@ -115,8 +123,18 @@ def recover_create(lc: Lifecycle, f: Finding, rec: Record) -> Outcome:
         f = pending  # the newer state wins
     span = span_of(rec, lc.claim_timeout)
     data = claim_data(f, now, lc.claim_timeout)
-    rec = lc.store.save(replace(rec, phase="claimed", claimed_at=now, data={  # a conflict: someone moved first
-        **rec.data, **data, **({UNVERIFIED: list(span)} if span else {})}))
+    rec = lc.store.save(
+        replace(
+            rec,
+            phase="claimed",
+            claimed_at=now,
+            data={  # a conflict: someone moved first
+                **rec.data,
+                **data,
+                **({UNVERIFIED: list(span)} if span else {}),
+            },
+        )
+    )
     if span is not None:
         ready = span[1] + lc.index_lag
         try:
@@ -194,8 +212,18 @@ def file_fallback(lc: Lifecycle, key: str, build: Callable[[], Any]) -> Outcome:
             return held(lc, key, deadline(rec, lc.claim_timeout))
         else:
             span = span_of(rec, lc.claim_timeout)
-            rec = store.save(replace(rec, phase="claimed", claimed_at=now, data={
-                **rec.data, **claim_data(None, now, lc.claim_timeout), **({UNVERIFIED: list(span)} if span else {})}))
+            rec = store.save(
+                replace(
+                    rec,
+                    phase="claimed",
+                    claimed_at=now,
+                    data={
+                        **rec.data,
+                        **claim_data(None, now, lc.claim_timeout),
+                        **({UNVERIFIED: list(span)} if span else {}),
+                    },
+                )
+            )
     except ConflictError:
         return held(lc, key, now + lc.claim_timeout)
     try:
@@ -204,8 +232,9 @@ def file_fallback(lc: Lifecycle, key: str, build: Callable[[], Any]) -> Outcome:
         return held(lc, key, now + lc.claim_timeout)
 
 
-def _fallback_claimed(lc: Lifecycle, key: str, rec: Record, span: tuple[float, float] | None,
-                      build: Callable[[], Any]) -> Outcome:
+def _fallback_claimed(
+    lc: Lifecycle, key: str, rec: Record, span: tuple[float, float] | None, build: Callable[[], Any]
+) -> Outcome:
     from .lifecycle import Outcome
 
     store, now, started = lc.store, lc.clock(), None
@@ -220,8 +249,11 @@ def _fallback_claimed(lc: Lifecycle, key: str, rec: Record, span: tuple[float, f
             lc.stats.add("issues_created")
     except DeliveryError as e:
         if started is not None and e.maybe_applied:
-            store.save(replace(rec, phase="pending", data=note_unverified(
-                {**rec.data, "error": str(e)[:500]}, started, lc.clock())))
+            store.save(
+                replace(
+                    rec, phase="pending", data=note_unverified({**rec.data, "error": str(e)[:500]}, started, lc.clock())
+                )
+            )
         elif span:  # an earlier create may still be out there: keep the record, so the next attempt looks first
             store.save(replace(rec, phase="pending", data={**rec.data, "error": str(e)[:500]}))
         else:
@@ -231,4 +263,3 @@ def _fallback_claimed(lc: Lifecycle, key: str, rec: Record, span: tuple[float, f
         return Outcome("failed", key, reason=str(e))
     store.save(replace(rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status="FALLBACK", data={}))
     return Outcome("created", key, ref.key, "fallback")
-

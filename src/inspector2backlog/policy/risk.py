@@ -29,8 +29,18 @@ if TYPE_CHECKING:
 
 PRIORITY_RANK = {"低": 0, "中": 1, "高": 2}
 REACH_PREFIX = "reach:"
-_NOT_PUBLIC = tuple(ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8"))
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "0.0.0.0/8",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +79,32 @@ def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: RiskConfi
         return RiskDecision(priority, due_days)
     reasons: list[str] = []
     new = priority
-    if cfg.exploit_priority and facts.exploit and PRIORITY_RANK.get(cfg.exploit_priority, 0) > PRIORITY_RANK.get(new, 1):
+    if (
+        cfg.exploit_priority
+        and facts.exploit
+        and PRIORITY_RANK.get(cfg.exploit_priority, 0) > PRIORITY_RANK.get(new, 1)
+    ):
         new = cfg.exploit_priority
-        reasons.append(f"既知の悪用があります（exploitAvailable = YES）: 優先度を「{cfg.exploit_priority}」にしました。")
-    if (cfg.epss_threshold > 0 and cfg.epss_priority and facts.epss is not None and facts.epss >= cfg.epss_threshold
-            and PRIORITY_RANK.get(cfg.epss_priority, 0) > PRIORITY_RANK.get(new, 1)):
+        reasons.append(
+            f"既知の悪用があります（exploitAvailable = YES）: 優先度を「{cfg.exploit_priority}」にしました。"
+        )
+    if (
+        cfg.epss_threshold > 0
+        and cfg.epss_priority
+        and facts.epss is not None
+        and facts.epss >= cfg.epss_threshold
+        and PRIORITY_RANK.get(cfg.epss_priority, 0) > PRIORITY_RANK.get(new, 1)
+    ):
         new = cfg.epss_priority
-        reasons.append(f"悪用可能性 (EPSS) が {percent(facts.epss)} で、しきい値 {percent(cfg.epss_threshold)} 以上です:"
-                       f" 優先度を「{cfg.epss_priority}」にしました。")
-    if (cfg.internet_reachable_priority and facts.reachable
-            and PRIORITY_RANK.get(cfg.internet_reachable_priority, 0) > PRIORITY_RANK.get(new, 1)):
+        reasons.append(
+            f"悪用可能性 (EPSS) が {percent(facts.epss)} で、しきい値 {percent(cfg.epss_threshold)} 以上です:"
+            f" 優先度を「{cfg.epss_priority}」にしました。"
+        )
+    if (
+        cfg.internet_reachable_priority
+        and facts.reachable
+        and PRIORITY_RANK.get(cfg.internet_reachable_priority, 0) > PRIORITY_RANK.get(new, 1)
+    ):
         new = cfg.internet_reachable_priority
         reasons.append(f"{facts.reachable}: 優先度を「{cfg.internet_reachable_priority}」にしました。")
     if not reasons:
@@ -87,8 +113,11 @@ def decide(facts: RiskFacts, priority: str, due_days: int | None, cfg: RiskConfi
     if cfg.raised_due_days > 0:
         due = cfg.raised_due_days if due is None else min(due, cfg.raised_due_days)
         if due != due_days:
-            reasons.append(f"対応期限の目安を {due} 日に短縮しました（元は {due_days} 日）。" if due_days
-                           else f"対応期限の目安を {due} 日にしました。")
+            reasons.append(
+                f"対応期限の目安を {due} 日に短縮しました（元は {due_days} 日）。"
+                if due_days
+                else f"対応期限の目安を {due} 日にしました。"
+            )
     return RiskDecision(new, due, tuple(reasons))
 
 

@@ -79,8 +79,11 @@ class SyncOptions:
     @classmethod
     def from_config(cls, sync: Any, **overrides: Any) -> SyncOptions:
         """From ``[sync]``; ``overrides`` with value ``None`` (or an empty tuple) keep the configured value."""
-        values: dict[str, Any] = {"regions": tuple(sync.regions), "accounts": tuple(sync.accounts),
-                                  "filter_criteria": _plain(dict(sync.filter_criteria))}
+        values: dict[str, Any] = {
+            "regions": tuple(sync.regions),
+            "accounts": tuple(sync.accounts),
+            "filter_criteria": _plain(dict(sync.filter_criteria)),
+        }
         values.update({k: v for k, v in overrides.items() if v is not None and v != ()})
         return cls(**values)
 
@@ -166,15 +169,20 @@ class Scope:
 def listing_scope(criteria: Mapping[str, Any]) -> Scope:
     narrowed = sorted(k for k in criteria if k != "awsAccountId")
     if narrowed:
-        return Scope(False, note=f"[sync] filter_criteria（{', '.join(narrowed)}）で一覧を絞り込んでいるため、"
-                                 "一覧にない検出結果の課題は完了にしていません")
+        return Scope(
+            False,
+            note=f"[sync] filter_criteria（{', '.join(narrowed)}）で一覧を絞り込んでいるため、"
+            "一覧にない検出結果の課題は完了にしていません",
+        )
     conds = criteria.get("awsAccountId")
     if not conds:
         return Scope(True)
     accounts = []
     for c in conds if isinstance(conds, list) else [conds]:
         if not isinstance(c, Mapping) or str(c.get("comparison", "")).upper() != "EQUALS":
-            return Scope(False, note="awsAccountId の条件が EQUALS 以外のため、一覧にない検出結果の課題は完了にしていません")
+            return Scope(
+                False, note="awsAccountId の条件が EQUALS 以外のため、一覧にない検出結果の課題は完了にしていません"
+            )
         accounts.append(str(c.get("value", "")))
     return Scope(True, frozenset(accounts))
 
@@ -190,8 +198,15 @@ def _arn_region_account(arn: str) -> tuple[str, str]:
 class PacedSink(Sink):
     """Wraps the real sink: keeps writes ``min_interval`` apart and waits out an exhausted ``update`` bucket."""
 
-    def __init__(self, inner: Sink, *, min_interval: float = 0.0, max_wait: float = 120.0,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        inner: Sink,
+        *,
+        min_interval: float = 0.0,
+        max_wait: float = 120.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.inner = inner
         self.name = inner.name
         self.supports_lifecycle = inner.supports_lifecycle
@@ -297,7 +312,9 @@ class Syncer:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not options.regions:
-            raise SyncError("一覧するリージョンがありません: [sync] regions か AWS_REGION を設定してください / no region")
+            raise SyncError(
+                "一覧するリージョンがありません: [sync] regions か AWS_REGION を設定してください / no region"
+            )
         self.lifecycle = lifecycle
         self.options = options
         self.client_for = client_for
@@ -319,9 +336,13 @@ class Syncer:
         if self.options.restart:
             self.clear_checkpoints()
         original = self.lifecycle.sink
-        self.lifecycle.sink = PacedSink(original, min_interval=self.options.pace_seconds,
-                                        max_wait=self.options.max_rate_wait_seconds, clock=self.clock,
-                                        sleep=self.sleep)
+        self.lifecycle.sink = PacedSink(
+            original,
+            min_interval=self.options.pace_seconds,
+            max_wait=self.options.max_rate_wait_seconds,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
         try:
             report.outcomes += self.lifecycle.retry_pending()  # what an earlier run left pending, as `send` does
             for region in dict.fromkeys(self.options.regions):
@@ -386,15 +407,18 @@ class Syncer:
             self._pages_this_run += 1
             token = resp.get("nextToken") or None
             self._put(SEEN_PREFIX + f"{region}:{rr.pages:06d}", {"arns": sorted(set(page_arns))})
-            self._put(CHECKPOINT_PREFIX + region, {"next_token": token, "pages": rr.pages, "started_at": started,
-                                                    "done": False})
+            self._put(
+                CHECKPOINT_PREFIX + region,
+                {"next_token": token, "pages": rr.pages, "started_at": started, "done": False},
+            )
             listed_all = token is None
         rr.complete = True
         if self.scope.gone_check:
             report.outcomes += self._close_gone(region, started)
             rr.gone_checked = True
-        self._put(CHECKPOINT_PREFIX + region, {"next_token": None, "pages": rr.pages, "started_at": started,
-                                                "done": True})
+        self._put(
+            CHECKPOINT_PREFIX + region, {"next_token": None, "pages": rr.pages, "started_at": started, "done": True}
+        )
         return rr
 
     def _list_page(self, client: Any, token: str | None) -> Mapping[str, Any]:
@@ -420,8 +444,11 @@ class Syncer:
             return None
         self._seen.add(f.arn)
         out = self.lifecycle.handle(f)
-        log.log(logging.ERROR if out.failed else logging.INFO, out.action,
-                extra={"finding_arn": f.arn, "issue_key": out.issue_key, "reason": out.reason})
+        log.log(
+            logging.ERROR if out.failed else logging.INFO,
+            out.action,
+            extra={"finding_arn": f.arn, "issue_key": out.issue_key, "reason": out.reason},
+        )
         return out
 
     # ---- gone ----------------------------------------------------------------------------------------------------
@@ -432,7 +459,7 @@ class Syncer:
                 continue
             if not rec.issue_key and not self.lifecycle.groups_of(rec):  # neither its own issue nor a group's
                 continue
-            arn = rec.key[len(FINDING_PREFIX):]
+            arn = rec.key[len(FINDING_PREFIX) :]
             rec_region, account = _arn_region_account(arn)
             if rec_region != region or arn in self._seen:
                 continue
@@ -515,8 +542,12 @@ class Syncer:
 
 def gone_comment(stamp: str, region: str) -> list[Block]:
     return [
-        Para([f"Inspector の検出結果一覧（{region}、{stamp} 時点）にこの検出結果が見つからなくなりました。"
-              "対象のリソースが削除されたか、検出結果が Inspector から削除されたと考えられるため、課題を完了にします。"]),
+        Para(
+            [
+                f"Inspector の検出結果一覧（{region}、{stamp} 時点）にこの検出結果が見つからなくなりました。"
+                "対象のリソースが削除されたか、検出結果が Inspector から削除されたと考えられるため、課題を完了にします。"
+            ]
+        ),
         Para(["再び検出された場合は、この課題を再オープンします。"]),
     ]
 
@@ -524,40 +555,64 @@ def gone_comment(stamp: str, region: str) -> list[Block]:
 # ---- plan / summary -----------------------------------------------------------------------------------------------
 
 
-def plan_text(report: SyncReport, *, dry_run: bool, per_minute: int | None = None, pace_seconds: float = 0.0,
-              details: bool = False) -> str:
+def plan_text(
+    report: SyncReport,
+    *,
+    dry_run: bool,
+    per_minute: int | None = None,
+    pace_seconds: float = 0.0,
+    details: bool = False,
+) -> str:
     """The plan (``--dry-run``) or the summary of a run, in Japanese, with one machine-readable line."""
     c = report.counts()
     lines = [f"inspector2backlog sync{'（dry-run: 計画のみ）' if dry_run else ''}"]
     for r in report.regions:
         state = "完了" if r.complete else "エラー" if r.error else "途中で中断、次回ここから再開"
         extra = "、前回の中断位置から再開" if r.resumed else ""
-        lines.append(f"  リージョン {r.region}: {r.pages} ページ、今回 {r.listed:,} 件を一覧（{state}{extra}）"
-                     + (f": {r.error}" if r.error else ""))
+        lines.append(
+            f"  リージョン {r.region}: {r.pages} ページ、今回 {r.listed:,} 件を一覧（{state}{extra}）"
+            + (f": {r.error}" if r.error else "")
+        )
     if report.duplicates:
         lines.append(f"  重複して一覧された検出結果: {report.duplicates:,} 件（1 回だけ処理）")
     verb = "予定" if dry_run else "実施"
-    lines.append(f"  課題の作成 {c['created']:,} 件 / 更新 {c['updated']:,} 件 / 完了 {c['closed']:,} 件 / "
-                 f"再オープン {c['reopened']:,} 件 / 一覧から消えたため完了 {c[GONE]:,} 件（{verb}）")
-    lines.append(f"  対象外・変更なし {c['skipped']:,} 件 / 時刻のみの更新 {c['touched']:,} 件 / 失敗 {c['failed']:,} 件")
+    lines.append(
+        f"  課題の作成 {c['created']:,} 件 / 更新 {c['updated']:,} 件 / 完了 {c['closed']:,} 件 / "
+        f"再オープン {c['reopened']:,} 件 / 一覧から消えたため完了 {c[GONE]:,} 件（{verb}）"
+    )
+    lines.append(
+        f"  対象外・変更なし {c['skipped']:,} 件 / 時刻のみの更新 {c['touched']:,} 件 / 失敗 {c['failed']:,} 件"
+    )
     if report.gone_note:
         lines.append(f"  注意: {report.gone_note}")
     if report.interrupted:
-        lines.append("  注意: ページ数の上限で中断しました。次回の実行で続きから再開します"
-                     "（一覧が最後まで終わったリージョンだけ、一覧にない検出結果の課題を完了にします）。")
+        lines.append(
+            "  注意: ページ数の上限で中断しました。次回の実行で続きから再開します"
+            "（一覧が最後まで終わったリージョンだけ、一覧にない検出結果の課題を完了にします）。"
+        )
     lines.append("  " + estimate_text(report.writes, per_minute=per_minute, pace_seconds=pace_seconds))
     if dry_run:
         lines.append("  状態ストアと Backlog は変更していません。")
     if details:
-        names = {"created": "作成", "updated": "更新", "closed": "完了", "reopened": "再オープン", GONE: "消滅で完了",
-                 "failed": "失敗"}
+        names = {
+            "created": "作成",
+            "updated": "更新",
+            "closed": "完了",
+            "reopened": "再オープン",
+            GONE: "消滅で完了",
+            "failed": "失敗",
+        }
         for o in report.outcomes:
             if o.action in names:
                 lines.append(f"    [{names[o.action]}] {o.issue_key or '-'} {o.key}")
-    lines.append("plan: " + " ".join(f"{k}={c[k]}" for k in (
-        "created", "updated", "closed", "reopened", GONE, "skipped", "touched", "failed"))
+    lines.append(
+        "plan: "
+        + " ".join(
+            f"{k}={c[k]}" for k in ("created", "updated", "closed", "reopened", GONE, "skipped", "touched", "failed")
+        )
         + f" duplicates={report.duplicates} writes={report.writes}"
-        + f" complete={'yes' if report.complete else 'no'}")
+        + f" complete={'yes' if report.complete else 'no'}"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -616,8 +671,14 @@ def rich_progress(enabled: bool) -> Iterator[SyncProgress]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,.0f} 件"),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} 件"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("Inspector の検出結果を一覧中", total=None)
 
         class _Rich:

@@ -111,8 +111,13 @@ class Writer:
     def __init__(self) -> None:
         self._cache = RenderCache()
         self._methods: dict[type, Callable[[Any], str]] = {
-            Heading: self.heading, Para: self.para, Bullets: self.bullets, Table: self.table,
-            CodeBlock: self.code_block, Quote: self.quote}
+            Heading: self.heading,
+            Para: self.para,
+            Bullets: self.bullets,
+            Table: self.table,
+            CodeBlock: self.code_block,
+            Quote: self.quote,
+        }
 
     def render(self, blocks: Iterable[Block]) -> str:
         return "\n\n".join(self._parts(blocks)) + "\n"

@@ -40,12 +40,24 @@ def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
     if kind == "fix" and "@" in gid:
         name, fixed = gid.rsplit("@", 1)
         p = next((p for p in f.packages if p.name == name), None)
-        lead.update({"pkg": name, "fixed": "" if fixed == "none" else fixed,
-                     "cmd": p.remediation if p and p.remediation not in ("", "NotAvailable") else "",
-                     "pm": p.package_manager if p else ""})
+        lead.update(
+            {
+                "pkg": name,
+                "fixed": "" if fixed == "none" else fixed,
+                "cmd": p.remediation if p and p.remediation not in ("", "NotAvailable") else "",
+                "pm": p.package_manager if p else "",
+            }
+        )
         return lead
-    lead.update({"desc": f.description[:4000], "rec": f.recommendation[:2000], "rec_url": f.recommendation_url,
-                 "src": f.source_url, "refs": list(f.reference_urls[:10])})
+    lead.update(
+        {
+            "desc": f.description[:4000],
+            "rec": f.recommendation[:2000],
+            "rec_url": f.recommendation_url,
+            "src": f.source_url,
+            "refs": list(f.reference_urls[:10]),
+        }
+    )
     if f.network is not None:
         lead["net"] = f.network.port_label
     if f.code is not None:
@@ -169,8 +181,16 @@ def _where(m: Mapping[str, Any]) -> str:
     return " / ".join(x for x in (m.get("a"), m.get("g")) if x) or "不明"
 
 
-def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[dict], sev: str, score: float | None,
-                  reasons: Sequence[str], tr: Mapping) -> list[Block]:
+def _group_blocks(
+    key: str,
+    kind: str,
+    lead: Mapping[str, Any],
+    members: list[dict],
+    sev: str,
+    score: float | None,
+    reasons: Sequence[str],
+    tr: Mapping,
+) -> list[Block]:
     n_res = resources_of(members)
     blocks: list[Block] = [Heading("概要")]
     if not members:
@@ -178,46 +198,97 @@ def _group_blocks(key: str, kind: str, lead: Mapping[str, Any], members: list[di
     elif kind == "fix":
         ids = sorted({str(m.get("id")) for m in members if m.get("id")})
         if lead.get("fixed"):
-            blocks.append(Para(["パッケージ ", Code(lead.get("pkg") or "?"), " を ", Code(lead["fixed"]),
-                                f" 以降に更新すると、{len(ids)} 件の脆弱性が {n_res} 件のリソースで解消されます"
-                                f"（最大深刻度: {severity_ja(sev)}）。"]))
+            blocks.append(
+                Para(
+                    [
+                        "パッケージ ",
+                        Code(lead.get("pkg") or "?"),
+                        " を ",
+                        Code(lead["fixed"]),
+                        f" 以降に更新すると、{len(ids)} 件の脆弱性が {n_res} 件のリソースで解消されます"
+                        f"（最大深刻度: {severity_ja(sev)}）。",
+                    ]
+                )
+            )
         else:
-            blocks.append(Para(["パッケージ ", Code(lead.get("pkg") or "?"),
-                                f" に修正バージョンがまだ提供されていない脆弱性が {len(ids)} 件、{n_res} 件のリソースにあります"
-                                f"（最大深刻度: {severity_ja(sev)}）。"]))
+            blocks.append(
+                Para(
+                    [
+                        "パッケージ ",
+                        Code(lead.get("pkg") or "?"),
+                        f" に修正バージョンがまだ提供されていない脆弱性が {len(ids)} 件、{n_res} 件のリソースにあります"
+                        f"（最大深刻度: {severity_ja(sev)}）。",
+                    ]
+                )
+            )
     elif lead.get("net"):
-        blocks.append(Para(["ポート ", Code(lead["net"]), f" への外部からの到達性が {n_res} 件のリソースで検出されています"
-                            f"（最大深刻度: {severity_ja(sev)}）。"]))
+        blocks.append(
+            Para(
+                [
+                    "ポート ",
+                    Code(lead["net"]),
+                    f" への外部からの到達性が {n_res} 件のリソースで検出されています"
+                    f"（最大深刻度: {severity_ja(sev)}）。",
+                ]
+            )
+        )
     else:
         what = lead.get("code") or lead.get("vid") or lead.get("title") or ""
         label = "コードの脆弱性 " if lead.get("code") else "脆弱性 "
-        blocks.append(Para([label, Code(what), f" が {n_res} 件のリソースで検出されています（最大深刻度: {severity_ja(sev)}"
-                            + (f"、最高スコア {score:.1f}" if score is not None else "") + "）。"]))
-    blocks.append(Para(["この課題は Inspector の検出結果を", KIND_JA.get(kind, "まとめ"),
-                        "として 1 件にしたものです。対象リソースの一覧は検出結果の変化に合わせて書き換えられ、"
-                        "すべて検出されなくなると完了になります。"]))
+        blocks.append(
+            Para(
+                [
+                    label,
+                    Code(what),
+                    f" が {n_res} 件のリソースで検出されています（最大深刻度: {severity_ja(sev)}"
+                    + (f"、最高スコア {score:.1f}" if score is not None else "")
+                    + "）。",
+                ]
+            )
+        )
+    blocks.append(
+        Para(
+            [
+                "この課題は Inspector の検出結果を",
+                KIND_JA.get(kind, "まとめ"),
+                "として 1 件にしたものです。対象リソースの一覧は検出結果の変化に合わせて書き換えられ、"
+                "すべて検出されなくなると完了になります。",
+            ]
+        )
+    )
     if reasons:
         blocks += [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])]
     blocks += _score_table(members, sev, score)
     if kind != "fix" and lead.get("desc", "").strip():
         line, ok = _tr_line(tr.get(lead["desc"]), lead["desc"])
         text = plain(line) + (INSPECTOR_CUT_MARK if inspector_cut(lead["desc"]) else "")
-        blocks += [Heading("説明"), *(jvn_blocks(tr.get(lead["desc"])) or
-                                     ([Para(inline_links(text))] if ok else quoted(text)))]
+        blocks += [
+            Heading("説明"),
+            *(jvn_blocks(tr.get(lead["desc"])) or ([Para(inline_links(text))] if ok else quoted(text))),
+        ]
     if kind == "fix" and members:
         blocks += _fixed_vulns(members)
     blocks += _resource_table(kind, members, lead)
     blocks += _remediation(kind, lead, members, tr)
     if kind != "fix":
         blocks += _references(lead)
-    blocks += [Heading("管理情報"), Bullets([["グループキー: ", Code(key)],
-                                          ["種別: ", FINDING_TYPE_JA.get(lead.get("type", ""), lead.get("type", "") or "—")]])]
+    blocks += [
+        Heading("管理情報"),
+        Bullets(
+            [
+                ["グループキー: ", Code(key)],
+                ["種別: ", FINDING_TYPE_JA.get(lead.get("type", ""), lead.get("type", "") or "—")],
+            ]
+        ),
+    ]
     return blocks
 
 
 def _score_table(members: Sequence[dict], sev: str, score: float | None) -> list[Block]:
-    rows: list[list[Line]] = [[["最大深刻度"], [f"{severity_ja(sev)} ({sev})"]],
-                              [["最高スコア"], ["—" if score is None else f"{score:.1f}"]]]
+    rows: list[list[Line]] = [
+        [["最大深刻度"], [f"{severity_ja(sev)} ({sev})"]],
+        [["最高スコア"], ["—" if score is None else f"{score:.1f}"]],
+    ]
     exploits = {m.get("x") for m in members if m.get("x")}
     if exploits:
         rows.append([["既知の悪用"], [Strong("あり") if "YES" in exploits else "なし"]])
@@ -235,14 +306,19 @@ def _fixed_vulns(members: Sequence[dict]) -> list[Block]:
     for m in members:
         by_id.setdefault(str(m.get("id") or "?"), []).append(m)
     rows = []
-    worst_first = sorted(by_id.items(),
-                         key=lambda kv: (-severity_rank(top_severity(kv[1])), -(top_score(kv[1]) or 0), kv[0]))
+    worst_first = sorted(
+        by_id.items(), key=lambda kv: (-severity_rank(top_severity(kv[1])), -(top_score(kv[1]) or 0), kv[0])
+    )
     for vid, ms in worst_first:
         sc = top_score(ms)
         cell: Line = [Link(vid, f"https://nvd.nist.gov/vuln/detail/{vid}")] if vid.startswith("CVE-") else [Code(vid)]
-        rows.append([cell, [severity_ja(top_severity(ms))], ["—" if sc is None else f"{sc:.1f}"],
-                     [f"{resources_of(ms)} 件"]])
-    return [Heading(f"この更新で解消される脆弱性（{len(by_id)} 件）"), Table(["脆弱性", "最大深刻度", "最高スコア", "対象リソース"], rows[:MAX_ROWS])]
+        rows.append(
+            [cell, [severity_ja(top_severity(ms))], ["—" if sc is None else f"{sc:.1f}"], [f"{resources_of(ms)} 件"]]
+        )
+    return [
+        Heading(f"この更新で解消される脆弱性（{len(by_id)} 件）"),
+        Table(["脆弱性", "最大深刻度", "最高スコア", "対象リソース"], rows[:MAX_ROWS]),
+    ]
 
 
 def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any]) -> list[Block]:
@@ -256,7 +332,9 @@ def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any])
         row += [member_cell(m), [severity_ja(m.get("v") or "")], [_score(m)]]
         rows.append(row)
     detail = "ポート" if lead.get("net") else "ファイル" if lead.get("code") else "パッケージ（現在 → 修正）"
-    header = ["リソース", "アカウント / リージョン"] + (["脆弱性"] if kind == "fix" else []) + [detail, "深刻度", "スコア"]
+    header = (
+        ["リソース", "アカウント / リージョン"] + (["脆弱性"] if kind == "fix" else []) + [detail, "深刻度", "スコア"]
+    )
     blocks: list[Block] = [Heading(f"対象リソース（{resources_of(members)} 件）"), Table(header, rows)]
     if len(members) > MAX_ROWS:
         blocks.append(Para([f"他 {len(members) - MAX_ROWS} 件（スコアの高い順に {MAX_ROWS} 件を表示）"]))
@@ -281,7 +359,11 @@ def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[dict], tr
     rec = (lead.get("rec") or "").strip()
     if rec and rec != NONE_PROVIDED:
         line, ok = _tr_line(tr.get(lead["rec"]), lead["rec"])
-        blocks += [Para(["Inspector の推奨: ", *inline_links(line[0])])] if ok else quoted(plain(line), (lead.get("rec_url") or "",))
+        blocks += (
+            [Para(["Inspector の推奨: ", *inline_links(line[0])])]
+            if ok
+            else quoted(plain(line), (lead.get("rec_url") or "",))
+        )
     if lead.get("rec_url"):
         blocks.append(Para(["詳細: ", Link(lead["rec_url"], lead["rec_url"])]))
     return blocks if len(blocks) > 1 else []
@@ -309,8 +391,11 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
     sevs = sorted(set(active) | set(resolved), key=severity_rank, reverse=True)
     rows = [[[f"{severity_ja(s)} ({s})"], [f"{active.get(s, 0)} 件"], [f"{resolved.get(s, 0)} 件"]] for s in sevs]
     scope = f"深刻度「{severity_ja(below)}」未満の検出結果"
-    about = (f"{scope}をまとめる常設のダイジェストです。" if pid == "standing"
-             else f"{period_label(pid)}に受信した、{scope}のまとめです。")
+    about = (
+        f"{scope}をまとめる常設のダイジェストです。"
+        if pid == "standing"
+        else f"{period_label(pid)}に受信した、{scope}のまとめです。"
+    )
     blocks: list[Block] = [
         Heading("概要"),
         Para([f"{about}個別の課題は作成していません。未解決は {len(members)} 件です。"]),
@@ -320,10 +405,19 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
     if members:
         top: list[list[Line]] = []
         for m in members[:TOP_DIGEST]:
-            top.append([[severity_ja(m.get("v") or "")], [_score(m)], [Code(str(m.get("id") or "?"))],
-                        [str(m.get("r") or "—")], [_where(m)]])
-        blocks += [Heading(f"スコアの高い順（上位 {min(TOP_DIGEST, len(members))} 件）"),
-                   Table(["深刻度", "スコア", "脆弱性・内容", "リソース", "アカウント / リージョン"], top)]
+            top.append(
+                [
+                    [severity_ja(m.get("v") or "")],
+                    [_score(m)],
+                    [Code(str(m.get("id") or "?"))],
+                    [str(m.get("r") or "—")],
+                    [_where(m)],
+                ]
+            )
+        blocks += [
+            Heading(f"スコアの高い順（上位 {min(TOP_DIGEST, len(members))} 件）"),
+            Table(["深刻度", "スコア", "脆弱性・内容", "リソース", "アカウント / リージョン"], top),
+        ]
         if len(members) > TOP_DIGEST:
             blocks.append(Para([f"他 {len(members) - TOP_DIGEST} 件"]))
     blocks += [Heading("管理情報"), Bullets([["グループキー: ", Code(key)]])]
@@ -348,7 +442,9 @@ def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str =
     if d.added:
         if kind == "digest":
             counts = counts_by(m.get("v") or "UNTRIAGED" for m in d.added)
-            parts = "、".join(f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=severity_rank, reverse=True))
+            parts = "、".join(
+                f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=severity_rank, reverse=True)
+            )
             lines.append([f"新たに {len(d.added)} 件を追加しました（{parts}）: {_names(d.added, kind)}"])
         elif transition == "reopen":
             lines.append([f"再び検出された{target}（{len(d.added)} 件）: {_names(d.added, kind)}"])
@@ -362,7 +458,11 @@ def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str =
         if suppressed:
             lines.append([f"{len(suppressed)} 件が抑制されました: {_names(suppressed, kind)}"])
     if d.moved:
-        lines.append([f"{len(d.moved)} 件がこの課題の対象外になりました（修正バージョンや深刻度の変更）: {_names(d.moved, kind)}"])
+        lines.append(
+            [
+                f"{len(d.moved)} 件がこの課題の対象外になりました（修正バージョンや深刻度の変更）: {_names(d.moved, kind)}"
+            ]
+        )
     for m, changes in d.changed[:MAX_NAMES_IN_COMMENT]:
         lines.append([f"{member_label(m, kind)} の内容が更新されました: " + "、".join(changes)])
     if len(d.changed) > MAX_NAMES_IN_COMMENT:

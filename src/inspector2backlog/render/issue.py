@@ -187,27 +187,72 @@ class IssueBuilder:
         rec_t = tr.get(f.recommendation)
         code_refs = f.code.reference_urls if f.code else ()
         blocks: list[Block] = _overview(f, tr)
-        blocks.append(self._section(
-            ("scores", f.type, f.severity, f.inspector_score, f.adjusted_cvss, f.cvss, f.vendor_severity,
-             f.vulnerability_source), lambda: _scores(f, score_label)))
-        blocks.append(self._section(("exploit", f.exploit_available, f.last_known_exploit, f.epss, f.fix_available),
-                                    lambda: _exploit_and_fix(f)))
+        blocks.append(
+            self._section(
+                (
+                    "scores",
+                    f.type,
+                    f.severity,
+                    f.inspector_score,
+                    f.adjusted_cvss,
+                    f.cvss,
+                    f.vendor_severity,
+                    f.vulnerability_source,
+                ),
+                lambda: _scores(f, score_label),
+            )
+        )
+        blocks.append(
+            self._section(
+                ("exploit", f.exploit_available, f.last_known_exploit, f.epss, f.fix_available),
+                lambda: _exploit_and_fix(f),
+            )
+        )
         blocks += _resources(f)
         if f.packages:
-            blocks.append(self._section(("packages", f.packages, _fn_account(f)), lambda: _packages(f.packages, _fn_account(f))))
+            blocks.append(
+                self._section(("packages", f.packages, _fn_account(f)), lambda: _packages(f.packages, _fn_account(f)))
+            )
         if f.network:
             blocks += _network(f)
         if f.code:
             blocks += _code(f)
-        blocks.append(self._section(("remediation", f.packages, _fn_account(f), f.network, f.code, f.recommendation,
-                                     f.recommendation_url, rec_t),
-                                    lambda: _remediation(f, tr)))
-        blocks.append(self._section(
-            ("references", f.source_url, f.reference_urls, f.recommendation_url, code_refs, f.vulnerability_id,
-             f.related_vulnerabilities), lambda: _references(f)))
+        blocks.append(
+            self._section(
+                (
+                    "remediation",
+                    f.packages,
+                    _fn_account(f),
+                    f.network,
+                    f.code,
+                    f.recommendation,
+                    f.recommendation_url,
+                    rec_t,
+                ),
+                lambda: _remediation(f, tr),
+            )
+        )
+        blocks.append(
+            self._section(
+                (
+                    "references",
+                    f.source_url,
+                    f.reference_urls,
+                    f.recommendation_url,
+                    code_refs,
+                    f.vulnerability_id,
+                    f.related_vulnerabilities,
+                ),
+                lambda: _references(f),
+            )
+        )
         blocks += _detection(f)
-        blocks.append(self._section(("original", f.title, f.description, f.recommendation, tr.get(f.description), rec_t),
-                                    lambda: _original(f, tr)))
+        blocks.append(
+            self._section(
+                ("original", f.title, f.description, f.recommendation, tr.get(f.description), rec_t),
+                lambda: _original(f, tr),
+            )
+        )
         return Issue(
             finding_arn=f.arn,
             summary=summary_for(f, score, tr),
@@ -321,7 +366,7 @@ def _long_label(r: Resource | None) -> str:
     short = resource_label(r)
     prefix = RESOURCE_SHORT.get(r.type, "")
     if prefix and short.startswith(prefix + " "):
-        short = short[len(prefix) + 1:]
+        short = short[len(prefix) + 1 :]
     return f"{resource_type_ja(r.type)} {short}"
 
 
@@ -333,8 +378,15 @@ def _lead_sentence(f: Finding) -> Line:
     if f.packages:
         merged = merge_packages(f.packages)
         names = codes([m.label for m in merged[:3]])
-        return [where, " のパッケージ ", *names, others(len(merged) - 3), " に脆弱性 ",
-                Code(f.vulnerability_id or f.title), f"（深刻度: {sev}）が見つかりました。"]
+        return [
+            where,
+            " のパッケージ ",
+            *names,
+            others(len(merged) - 3),
+            " に脆弱性 ",
+            Code(f.vulnerability_id or f.title),
+            f"（深刻度: {sev}）が見つかりました。",
+        ]
     if f.network:
         n = f.network
         src = _network_source(f)
@@ -343,8 +395,15 @@ def _lead_sentence(f: Finding) -> Line:
         c = f.code
         loc = c.file_path or c.file_name or "ソースコード"
         at = f" の {line_range(c.start_line, c.end_line)}で、" if c.start_line is not None else " で、"
-        return [where, " のコード ", Code(loc), at, detector_ja(c.detector_name) if c.detector_name else "問題",
-                "（" + "、".join(c.cwes) + "）" if c.cwes else "", f"が検出されました（深刻度: {sev}）。"]
+        return [
+            where,
+            " のコード ",
+            Code(loc),
+            at,
+            detector_ja(c.detector_name) if c.detector_name else "問題",
+            "（" + "、".join(c.cwes) + "）" if c.cwes else "",
+            f"が検出されました（深刻度: {sev}）。",
+        ]
     return [where, f" で Inspector の検出結果があります（深刻度: {sev}）。"]
 
 
@@ -421,13 +480,25 @@ def _scores(f: Finding, score_label: str) -> list[Block]:
         if best is not None:
             src = SOURCE_JA.get(best.source, best.source)
             label = "Inspector スコア" if f.inspector_score is not None else score_label
-            rows.append([[label], [f"{_fmt(f.inspector_score if f.inspector_score is not None else best.base_score)}"
-                                   f"（CVSS {best.version}、出典 {src}）"]])
+            rows.append(
+                [
+                    [label],
+                    [
+                        f"{_fmt(f.inspector_score if f.inspector_score is not None else best.base_score)}"
+                        f"（CVSS {best.version}、出典 {src}）"
+                    ],
+                ]
+            )
             rows.append([["ベクター"], cell_code(shown_vector(best.vector))])
             vector, version = best.vector, best.version
         else:
             na = f.type in ("NETWORK_REACHABILITY", "CODE_VULNERABILITY") and f.inspector_score is None
-            rows.append([["CVSS スコア"], ["対象外（この種類の検出結果には CVSS スコアがありません）" if na else "提供されていません"]])
+            rows.append(
+                [
+                    ["CVSS スコア"],
+                    ["対象外（この種類の検出結果には CVSS スコアがありません）" if na else "提供されていません"],
+                ]
+            )
             vector = version = ""
     if f.vendor_severity:
         rows.append([["ベンダーの深刻度"], [vendor_severity_text(f.vendor_severity, f.vulnerability_source)]])
@@ -440,8 +511,10 @@ def _scores(f: Finding, score_label: str) -> list[Block]:
     shown = (vector, version)
     others = [c for c in f.cvss if (c.vector, c.version) != shown]
     if others:
-        rows2 = [[[c.version], [SOURCE_JA.get(c.source, c.source)], [_fmt(c.base_score)], cell_code(shown_vector(c.vector))]
-                 for c in others]
+        rows2 = [
+            [[c.version], [SOURCE_JA.get(c.source, c.source)], [_fmt(c.base_score)], cell_code(shown_vector(c.vector))]
+            for c in others
+        ]
         blocks.append(Para(["そのほかの CVSS 評価:"]))
         blocks.append(Table(["バージョン", "出典", "基本値", "ベクター"], rows2))
     return blocks
@@ -530,8 +603,12 @@ def _resource_lines(f: Finding, r: Resource) -> list[Line]:
     elif r.type == "AWS_LAMBDA_FUNCTION":
         d = r.detail("awsLambdaFunction") or r.detail("serverlessFunction")
         name = _str(d.get("functionName") or d.get("serverlessFunctionName")) or r.id
-        facts = _join(_str(d.get("version")), _str(d.get("runtime")), ", ".join(_strs(d.get("architectures"))),
-                      _str(d.get("packageType")))
+        facts = _join(
+            _str(d.get("version")),
+            _str(d.get("runtime")),
+            ", ".join(_strs(d.get("architectures"))),
+            _str(d.get("packageType")),
+        )
         lines.append([f"種類: {kind} ", Code(name), f"（{facts}）" if facts else ""])
         layers = _strs(d.get("layers"))
         if layers:
@@ -575,9 +652,19 @@ def _packages(pkgs: Sequence[Package], account: str = "") -> list[Block]:
     for m in merged[:MAX_PACKAGES]:
         p = m.pkg
         fixed: Line = [Code(fixed_version(p))] if p.fix_known else ["未提供" if p.fixed_in == "NotAvailable" else "—"]
-        rows.append([cell_code(p.name), cell_code(p.full_version or "?"), fixed, [p.package_manager or "—"],
-                     locations(m, account)])
-    blocks: list[Block] = [Heading("影響を受けるパッケージ"), Table(["パッケージ", "現在のバージョン", "修正バージョン", "種別", "場所"], rows)]
+        rows.append(
+            [
+                cell_code(p.name),
+                cell_code(p.full_version or "?"),
+                fixed,
+                [p.package_manager or "—"],
+                locations(m, account),
+            ]
+        )
+    blocks: list[Block] = [
+        Heading("影響を受けるパッケージ"),
+        Table(["パッケージ", "現在のバージョン", "修正バージョン", "種別", "場所"], rows),
+    ]
     if len(merged) > MAX_PACKAGES:
         blocks.append(Para([f"他 {len(merged) - MAX_PACKAGES} 件のパッケージ"]))
     return blocks
@@ -605,8 +692,14 @@ def _network(f: Finding) -> list[Block]:
     blocks: list[Block] = [Heading("ネットワーク到達性"), Bullets(items)]
     if n.steps:
         rows: list[list[Line]] = [
-            [[str(i)], [COMPONENT_JA.get(s.component_type, s.component_type)], [Code(s.component_id)],
-             [Code(s.component_type)]] for i, s in enumerate(n.steps, 1)]
+            [
+                [str(i)],
+                [COMPONENT_JA.get(s.component_type, s.component_type)],
+                [Code(s.component_id)],
+                [Code(s.component_type)],
+            ]
+            for i, s in enumerate(n.steps, 1)
+        ]
         blocks.append(Table(["順", "コンポーネント", "ID", "種別"], rows))
     return blocks
 
@@ -653,8 +746,13 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
     if f.code:
         c = f.code
         at = f" の {line_range(c.start_line, c.end_line)}" if c.start_line is not None else " "
-        items.append([Code(c.file_path or c.file_name or "ソースコード"), at,
-                      f"を確認し、検出ルール「{c.detector_name or c.detector_id}」の指摘に沿って修正してください。"])
+        items.append(
+            [
+                Code(c.file_path or c.file_name or "ソースコード"),
+                at,
+                f"を確認し、検出ルール「{c.detector_name or c.detector_id}」の指摘に沿って修正してください。",
+            ]
+        )
         items.append(["修正をデプロイすると Inspector が再スキャンし、解消されていれば検出結果はクローズされます。"])
     blocks: list[Block] = [Heading("推奨対応")]
     if items:
@@ -667,7 +765,15 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
         if ok:
             blocks.append(Para(["Inspector の推奨: ", *inline_links(line[0])]))
         else:
-            blocks.append(Para(["Inspector の推奨（未翻訳・原文）:" if line[0].startswith("【未") else "Inspector の推奨（翻訳失敗・原文）:"]))
+            blocks.append(
+                Para(
+                    [
+                        "Inspector の推奨（未翻訳・原文）:"
+                        if line[0].startswith("【未")
+                        else "Inspector の推奨（翻訳失敗・原文）:"
+                    ]
+                )
+            )
             blocks += quoted(f.recommendation, skip=(f.recommendation_url,))
     if f.recommendation_url:
         blocks.append(Para(["詳細: ", Link(f.recommendation_url, f.recommendation_url)]))
@@ -677,7 +783,7 @@ def _remediation(f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
 _REMOTE_ADMIN_ADVICE = {
     22: "SSH の管理接続は、インターネットに公開せず AWS Systems Manager Session Manager 経由に切り替えることを検討してください。",
     3389: "RDP の管理接続は、インターネットに公開せず AWS Systems Manager Fleet Manager（または Session Manager のポート"
-          "フォワーディング）経由に切り替えることを検討してください。",
+    "フォワーディング）経由に切り替えることを検討してください。",
 }
 
 
@@ -689,20 +795,32 @@ def _network_advice(f: Finding) -> list[Line]:
     port = f"{n.ports}/{n.protocol}" if n.protocol else n.ports
     out: list[Line] = []
     if sgs:
-        out.append(["セキュリティグループ ", *codes(sgs), " のインバウンドルールで ", Code(port),
-                    " の送信元（0.0.0.0/0 など）を必要な範囲に限定するか、不要ならルールを削除してください。"])
+        out.append(
+            [
+                "セキュリティグループ ",
+                *codes(sgs),
+                " のインバウンドルールで ",
+                Code(port),
+                " の送信元（0.0.0.0/0 など）を必要な範囲に限定するか、不要ならルールを削除してください。",
+            ]
+        )
     if acls:
         out.append(["あわせてネットワーク ACL ", *codes(acls), " でも不要な通信を拒否できます。"])
-    advice = (_REMOTE_ADMIN_ADVICE.get(n.port_begin)
-              if n.port_begin is not None and n.port_end in (None, n.port_begin) else None)
+    advice = (
+        _REMOTE_ADMIN_ADVICE.get(n.port_begin)
+        if n.port_begin is not None and n.port_end in (None, n.port_begin)
+        else None
+    )
     if advice:
         out.append([advice])
     return out
 
 
 def _references(f: Finding) -> list[Block]:
-    seen = reference_urls([f.source_url, *f.reference_urls, f.recommendation_url,
-                           *(f.code.reference_urls if f.code else ())], f.vulnerability_id)
+    seen = reference_urls(
+        [f.source_url, *f.reference_urls, f.recommendation_url, *(f.code.reference_urls if f.code else ())],
+        f.vulnerability_id,
+    )
     if not seen and not f.related_vulnerabilities:
         return []
     items: list[Line] = [[Link(u, u)] for u in seen[:MAX_LINKS]]
@@ -783,25 +901,34 @@ def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = (), key: str = "")
         except (ValueError, RecursionError):
             pass
     try:
-        shown = json.dumps(_clean_strings(redact_value(raw, secrets)), ensure_ascii=False, indent=2, default=str) \
-            if not isinstance(raw, str) else redact_value(raw, secrets)
+        shown = (
+            json.dumps(_clean_strings(redact_value(raw, secrets)), ensure_ascii=False, indent=2, default=str)
+            if not isinstance(raw, str)
+            else redact_value(raw, secrets)
+        )
     except (ValueError, RecursionError, TypeError):
         shown = redact_value(repr(raw)[:_RAW_LIMIT], secrets)
     shown = truncate(str(shown), _RAW_LIMIT, "\n…（長さの上限のため省略）")
     arn = ""
     if isinstance(raw, dict):
-        for cand in (raw.get("findingArn"), (raw.get("detail") or {}).get("findingArn") if isinstance(raw.get("detail"), dict) else None):
+        for cand in (
+            raw.get("findingArn"),
+            (raw.get("detail") or {}).get("findingArn") if isinstance(raw.get("detail"), dict) else None,
+        ):
             if isinstance(cand, str) and cand:
                 arn = cand
                 break
     id_line: list[Line] = [["管理用 ID: ", Code(key)]] if key else []
     blocks: list[Block] = [
         Heading("概要"),
-        Para(["Inspector からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
-              "元の入力を下に示します（秘密情報と思われる値は伏せています）。"]),
+        Para(
+            [
+                "Inspector からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
+                "元の入力を下に示します（秘密情報と思われる値は伏せています）。"
+            ]
+        ),
         Heading("エラー"),
-        Bullets([["内容: ", item.error], ["入力元: ", Code(item.origin or "不明")],
-                 *id_line]),
+        Bullets([["内容: ", item.error], ["入力元: ", Code(item.origin or "不明")], *id_line]),
         Heading("受信した内容"),
         CodeBlock(str(shown), "json"),
     ]

@@ -46,8 +46,11 @@ def _cap(v: Any, depth: int) -> Any:
         return {changed[k][0] if k in changed else k: changed[k][1] if k in changed else x for k, x in v.items()}
     names = _FIELDS.get(t)
     if names is None:
-        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(v) if f.name not in _SKIP) \
-            if dataclasses.is_dataclass(v) and not isinstance(v, type) else ()
+        names = _FIELDS[t] = (
+            tuple(f.name for f in dataclasses.fields(v) if f.name not in _SKIP)
+            if dataclasses.is_dataclass(v) and not isinstance(v, type)
+            else ()
+        )
     if not names:
         return v
     updates = {}

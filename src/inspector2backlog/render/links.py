@@ -31,7 +31,7 @@ def inline_links(text: str) -> Line:
     for m in _MD_LINK.finditer(text):
         label, url = m.group(1), m.group(2)
         if m.start() > pos:
-            out.append(text[pos:m.start()])
+            out.append(text[pos : m.start()])
         out.append(Link(label, url) if _web(url) else label)
         pos = m.end()
     if pos < len(text):
@@ -51,7 +51,7 @@ def strip_links(text: str, skip: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     parts: list[str] = []
     pos = 0
     for m, url in found:
-        parts.append(text[pos:m.start()])
+        parts.append(text[pos : m.start()])
         parts.append(m.group(1) + (f" [{number[url]}]" if url in number else ""))
         pos = m.end()
     parts.append(text[pos:])

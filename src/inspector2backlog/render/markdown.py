@@ -89,9 +89,15 @@ class _Markdown(Writer):
     def table(self, b: Table) -> str:
         head = "| " + " | ".join(escape(h, False) for h in b.header) + " |"
         sep = "|" + "---|" * len(b.header)
-        rows = ["| " + " | ".join(
-            (escape(c[0], False).replace("\n", " ") or " ") if len(c) == 1 and type(c[0]) is str else _cell(c)
-            for c in row) + " |" for row in b.rows]
+        rows = [
+            "| "
+            + " | ".join(
+                (escape(c[0], False).replace("\n", " ") or " ") if len(c) == 1 and type(c[0]) is str else _cell(c)
+                for c in row
+            )
+            + " |"
+            for row in b.rows
+        ]
         return "\n".join([head, sep, *rows])
 
     def code_block(self, b: CodeBlock) -> str:

@@ -158,13 +158,27 @@ def _layer_advice(p: Package, fixed: str, layers: list[str], function_account: s
     if p.name.lower() in GO_STDLIB:
         target: list = ["Go ", Code(fixed), " 以降で再ビルドした"] if fixed else ["修正済みの Go で再ビルドした"]
     else:
-        target = [Code(p.name), " を ", Code(fixed), " 以降に更新した"] if fixed else [Code(p.name), " の修正版が入った"]
+        target = (
+            [Code(p.name), " を ", Code(fixed), " 以降に更新した"] if fixed else [Code(p.name), " の修正版が入った"]
+        )
     tail = "（関数のコードではなく、レイヤーの更新が必要です）。"
     if any(is_third_party_layer(a, function_account) for a in layers):
-        return ["サードパーティのレイヤー ", *where, " の提供元が ", *target, "バージョンを公開しているか確認し、"
-                "関数が使うレイヤーをそのバージョンに更新してください", tail]
-    return ["レイヤー ", *where, " について、", *target, "新しいレイヤーバージョンを作成し、関数が使うレイヤーを"
-            "そのバージョンに更新してください", tail]
+        return [
+            "サードパーティのレイヤー ",
+            *where,
+            " の提供元が ",
+            *target,
+            "バージョンを公開しているか確認し、関数が使うレイヤーをそのバージョンに更新してください",
+            tail,
+        ]
+    return [
+        "レイヤー ",
+        *where,
+        " について、",
+        *target,
+        "新しいレイヤーバージョンを作成し、関数が使うレイヤーをそのバージョンに更新してください",
+        tail,
+    ]
 
 
 def _own_advice(p: Package, fixed: str) -> Line:
@@ -176,13 +190,22 @@ def update_line(name: str, fixed: str, manager: str = "", *, vendor_hint: bool =
     fixed = preferred_fix(fixed) if fixed and fixed != "NotAvailable" else ""
     if name.lower() in GO_STDLIB:
         if fixed:
-            return ["Go の標準ライブラリの脆弱性です。Go ", Code(fixed), " 以降のツールチェーンでバイナリを再ビルドしてください"
-                    "（配布元のバイナリであれば、修正版に入れ替えてください）。"]
+            return [
+                "Go の標準ライブラリの脆弱性です。Go ",
+                Code(fixed),
+                " 以降のツールチェーンでバイナリを再ビルドしてください"
+                "（配布元のバイナリであれば、修正版に入れ替えてください）。",
+            ]
         return ["Go の標準ライブラリの脆弱性です。修正された Go ツールチェーンはまだ提供されていません。"]
     if fixed and manager.upper() == "GOBINARY":
-        return ["バイナリに組み込まれた Go モジュール ", Code(name), " を ", Code(fixed),
-                " 以降に更新し、修正済みの Go ツールチェーンでバイナリを再ビルドしてください"
-                "（配布元のバイナリであれば、修正版に入れ替えてください）。"]
+        return [
+            "バイナリに組み込まれた Go モジュール ",
+            Code(name),
+            " を ",
+            Code(fixed),
+            " 以降に更新し、修正済みの Go ツールチェーンでバイナリを再ビルドしてください"
+            "（配布元のバイナリであれば、修正版に入れ替えてください）。",
+        ]
     if fixed:
         return [Code(name), " を ", Code(fixed), " 以降に更新してください。"]
     hint = "ベンダーの情報を確認し、回避策を検討してください。" if vendor_hint else ""

@@ -31,7 +31,8 @@ ZWSP = "\u200b"
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # astral characters (4 bytes in UTF-8), lone surrogates (not encodable at all), control characters, bidi controls
 _ASTRAL_OR_CONTROL = re.compile(
-    "[\U00010000-\U0010ffff\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + BIDI_CONTROLS + "]")
+    "[\U00010000-\U0010ffff\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + BIDI_CONTROLS + "]"
+)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BIDI = re.compile("[" + BIDI_CONTROLS + "]")
@@ -85,7 +86,9 @@ def clean_url(url: str) -> str:
 # (the position right after the opener: a zero-width match replaced by a constant, no call per match)
 _MARKUP_INLINE = re.compile(
     r"(?<=[!\[\]{'%&`])(?:(?<=!)(?=\[)|(?<=\[)(?=\[)|(?<=\])(?=\()|(?<=\{)(?=\s*+/?\s*+(?:code|quote)\b)|(?<=')(?=')"
-    r"|(?<=%)(?=%)|(?<=&)(?=br;)|(?<=`)(?=``))", re.I)
+    r"|(?<=%)(?=%)|(?<=&)(?=br;)|(?<=`)(?=``))",
+    re.I,
+)
 _MARKUP_LINE_START = re.compile(r"(^|\n)([ \t]*+)(?=[#*>|+\-=]|\d++[.)]\s)")
 
 
@@ -108,7 +111,7 @@ def truncate(text: str, limit: int, marker: str = "…（長さの上限のた�
     head = text[:cut]
     nl = head.rfind("\n", max(0, cut - 2000))  # prefer to cut at a line end
     if nl > cut // 2:
-        head = head[:nl + 1]
+        head = head[: nl + 1]
     return head + marker
 
 

@@ -50,9 +50,18 @@ def line_range(start: object, end: object) -> str:
 def missing_sentence(raw: object) -> str:
     """For an almost empty finding: what it lacks, instead of inventing it."""
     d = raw if isinstance(raw, dict) else {}
-    missing = [label for key, label in (("type", "種類"), ("title", "タイトル"), ("description", "説明"),
-                                        ("severity", "深刻度"), ("status", "状態"), ("resources", "対象リソース"))
-               if not d.get(key)]
+    missing = [
+        label
+        for key, label in (
+            ("type", "種類"),
+            ("title", "タイトル"),
+            ("description", "説明"),
+            ("severity", "深刻度"),
+            ("status", "状態"),
+            ("resources", "対象リソース"),
+        )
+        if not d.get(key)
+    ]
     what = "、".join(missing) if missing else "対象リソースや脆弱性の情報"
     return f"Inspector の検出結果を受信しましたが、{what}が含まれていません。Inspector のコンソールで Finding ARN から内容を確認してください。"
 

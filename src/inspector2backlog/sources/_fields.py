@@ -118,8 +118,14 @@ def to_datetime(v: Any) -> datetime | None:
     if isinstance(v, Mapping) and v.get("__class__") == "datetime":
         try:
             return datetime(
-                int(v["year"]), int(v["month"]), int(v["day"]), int(v.get("hour", 0)), int(v.get("minute", 0)),
-                int(v.get("second", 0)), int(v.get("microsecond", 0)), tzinfo=UTC,
+                int(v["year"]),
+                int(v["month"]),
+                int(v["day"]),
+                int(v.get("hour", 0)),
+                int(v.get("minute", 0)),
+                int(v.get("second", 0)),
+                int(v.get("microsecond", 0)),
+                tzinfo=UTC,
             )
         except (KeyError, TypeError, ValueError):
             return None

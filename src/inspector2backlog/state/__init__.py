@@ -42,8 +42,9 @@ def open_store(
     if dynamodb_table:  # a table wins; ``path`` is then ignored
         from .dynamodb import DynamoDBStore
 
-        return DynamoDBStore(dynamodb_table, region=region, endpoint_url=endpoint_url,
-                             translation_ttl_days=translation_ttl_days)
+        return DynamoDBStore(
+            dynamodb_table, region=region, endpoint_url=endpoint_url, translation_ttl_days=translation_ttl_days
+        )
     from .sqlite import SQLiteStore
 
     return SQLiteStore(path or DEFAULT_SQLITE_PATH)

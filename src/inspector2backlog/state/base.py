@@ -66,8 +66,13 @@ class StateStore(ABC):
         a second issue. ``data``: what the claim is for (the finding, its deadline), so that a claim whose worker died
         can be finished by someone else.
         """
-        rec = Record(key=key, phase="claimed", version=1, claimed_at=now if now is not None else time.time(),
-                     data=dict(data or {}))
+        rec = Record(
+            key=key,
+            phase="claimed",
+            version=1,
+            claimed_at=now if now is not None else time.time(),
+            data=dict(data or {}),
+        )
         self._put_new(rec)
         return rec
 

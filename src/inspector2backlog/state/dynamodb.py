@@ -73,8 +73,9 @@ def _to_item(record: Record) -> dict[str, Any]:
         if len(packed) > MAX_ITEM_BYTES:
             raise RecordTooLargeError(
                 f"state record {record.key!r} is {len(raw):,} bytes ({len(packed):,} compressed), more than a DynamoDB "
-                f"item can hold ({MAX_ITEM_BYTES:,}); split the group (e.g. [grouping] group_by = \"fix\") or "
-                f"narrow [filter]")
+                f'item can hold ({MAX_ITEM_BYTES:,}); split the group (e.g. [grouping] group_by = "fix") or '
+                f"narrow [filter]"
+            )
         item["data_z"] = {"B": packed}
     expires = record.data.get("expires_at")
     if isinstance(expires, (int, float)) and expires > 0:  # a record meant to be forgotten (the table's TTL)
@@ -129,9 +130,7 @@ class DynamoDBStore(StateStore):
                     "dynamodb",
                     region_name=region,
                     endpoint_url=endpoint_url,
-                    config=Config(
-                        connect_timeout=5, read_timeout=15, retries={"max_attempts": 5, "mode": "standard"}
-                    ),
+                    config=Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 5, "mode": "standard"}),
                 )
         self.client = client
         self._sleep = sleep
@@ -263,10 +262,13 @@ class DynamoDBStore(StateStore):
     def _cache_get_many(self, keys: list[str], now: float) -> dict[str, str]:
         out: dict[str, str] = {}
         for i in range(0, len(keys), BATCH_GET_MAX):
-            request: dict[str, Any] = {self.table_name: {
-                "Keys": [{"pk": {"S": CACHE + k}} for k in keys[i : i + BATCH_GET_MAX]],
-                "ProjectionExpression": "pk, #t, #x", "ExpressionAttributeNames": {"#t": "text", "#x": TTL_ATTRIBUTE},
-            }}
+            request: dict[str, Any] = {
+                self.table_name: {
+                    "Keys": [{"pk": {"S": CACHE + k}} for k in keys[i : i + BATCH_GET_MAX]],
+                    "ProjectionExpression": "pk, #t, #x",
+                    "ExpressionAttributeNames": {"#t": "text", "#x": TTL_ATTRIBUTE},
+                }
+            }
             for attempt in range(BATCH_RETRIES):
                 if attempt:
                     self._backoff(attempt - 1)
@@ -285,10 +287,12 @@ class DynamoDBStore(StateStore):
         pairs = list(items.items())
         ttl = {"N": str(int(expires_at))}
         for i in range(0, len(pairs), BATCH_WRITE_MAX):
-            request: dict[str, Any] = {self.table_name: [
-                {"PutRequest": {"Item": {"pk": {"S": CACHE + k}, "text": {"S": v}, TTL_ATTRIBUTE: ttl}}}
-                for k, v in pairs[i : i + BATCH_WRITE_MAX]
-            ]}
+            request: dict[str, Any] = {
+                self.table_name: [
+                    {"PutRequest": {"Item": {"pk": {"S": CACHE + k}, "text": {"S": v}, TTL_ATTRIBUTE: ttl}}}
+                    for k, v in pairs[i : i + BATCH_WRITE_MAX]
+                ]
+            }
             for attempt in range(BATCH_RETRIES):
                 if attempt:
                     self._backoff(attempt - 1)

@@ -43,7 +43,9 @@ def describe(state: Any) -> tuple[str, str]:
     """``[state]`` as (Japanese, English) labels: the backend and its table or absolute path."""
     if state.dynamodb_table:
         region = state.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "?"
-        return (f"DynamoDB テーブル {state.dynamodb_table}（リージョン {region}）",
-                f"DynamoDB table {state.dynamodb_table} (region {region})")
+        return (
+            f"DynamoDB テーブル {state.dynamodb_table}（リージョン {region}）",
+            f"DynamoDB table {state.dynamodb_table} (region {region})",
+        )
     path = Path(state.path).absolute()
     return f"SQLite {path}", f"SQLite {path}"

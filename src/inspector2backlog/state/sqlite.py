@@ -142,9 +142,7 @@ class SQLiteStore(StateStore):
         self._lock = threading.Lock()
         self._cache_ready = False
         # isolation_level=None: autocommit; single statements are their own transaction, batches use BEGIN IMMEDIATE.
-        self._conn = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
+        self._conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
         self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if str(path) != ":memory:":
             self._enable_wal(timeout)
@@ -272,8 +270,11 @@ class SQLiteStore(StateStore):
             for i in range(0, len(keys), _CHUNK):
                 chunk = keys[i : i + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                out.update(self._conn.execute(
-                    f"SELECT key, text FROM cache WHERE key IN ({marks}) AND expires_at > ?", (*chunk, now)).fetchall())
+                out.update(
+                    self._conn.execute(
+                        f"SELECT key, text FROM cache WHERE key IN ({marks}) AND expires_at > ?", (*chunk, now)
+                    ).fetchall()
+                )
         return out
 
     def _cache_put_many(self, items: dict[str, str], expires_at: float, now: float) -> None:
@@ -285,7 +286,9 @@ class SQLiteStore(StateStore):
                 self._conn.execute("DELETE FROM cache WHERE expires_at <= ?", (now,))
                 self._conn.executemany(
                     "INSERT INTO cache (key, text, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
-                    " text = excluded.text, expires_at = excluded.expires_at", rows)
+                    " text = excluded.text, expires_at = excluded.expires_at",
+                    rows,
+                )
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

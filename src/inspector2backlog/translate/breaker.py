@@ -14,8 +14,16 @@ from collections.abc import Callable
 
 
 class CircuitBreaker:
-    def __init__(self, threshold: int, log: logging.Logger, what: str, open_note: str = "", *,
-                 retry_after: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        threshold: int,
+        log: logging.Logger,
+        what: str,
+        open_note: str = "",
+        *,
+        retry_after: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.threshold = max(1, threshold)
         self.failures = 0
         self._log = log

@@ -63,9 +63,7 @@ class DeepLEngine(Engine):
         return f"DeepLEngine(server_url={self._server_url!r}, formality={self.formality!r}, glossary={self.glossary!r})"
 
     def options_key(self) -> str:
-        return (
-            f"{self.source_lang}>{self.target_lang};formality={self.formality or ''};glossary={self.glossary or ''}"
-        )
+        return f"{self.source_lang}>{self.target_lang};formality={self.formality or ''};glossary={self.glossary or ''}"
 
     @property
     def client(self) -> Any:

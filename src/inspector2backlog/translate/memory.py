@@ -128,8 +128,12 @@ class TranslationService(Translator):
         self.store = store if engine.remote else None  # local results are cheap to recompute and may improve
         self.stats = stats if stats is not None else Stats()
         self.failure_threshold = max(1, failure_threshold)
-        self._breaker = CircuitBreaker(self.failure_threshold, log, f"translation via {engine.name}",
-                                       " — later texts stay in English (翻訳失敗) for this run")
+        self._breaker = CircuitBreaker(
+            self.failure_threshold,
+            log,
+            f"translation via {engine.name}",
+            " — later texts stay in English (翻訳失敗) for this run",
+        )
         self._memo: dict[str, object] = {}  # memory key -> template translation (str) or _UNTRANSLATABLE
         self._done: dict[str, Translation] = {}  # source text -> final result of this run
         options = engine.options_key()
@@ -293,9 +297,7 @@ class TranslationService(Translator):
         try:
             outputs = list(self.engine.translate_batch(texts))
             if len(outputs) != len(texts):
-                raise TranslationError(
-                    f"{self.engine.name}: returned {len(outputs)} results for {len(texts)} texts"
-                )
+                raise TranslationError(f"{self.engine.name}: returned {len(outputs)} results for {len(texts)} texts")
         except TranslationError as exc:
             self._breaker.failure(str(exc) or type(exc).__name__)
             return None

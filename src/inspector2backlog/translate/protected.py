@@ -80,9 +80,19 @@ _HAS_DIGIT = re.compile(r"\d")
 # each pattern with what it cannot match without (one of these literals, or a digit): a short text (a word of a long
 # sentence being split) skips most patterns without running them
 _PATTERNS: tuple[tuple[Pattern[str], tuple[str, ...]], ...] = (
-    (_URL, ("://",)), (_ARN, ("arn:aws",)), (_VULN_ID, (_DIGIT, "GHSA")), (_DIGEST, ("sha",)), (_AWS_ID, ("-",)),
-    (_IPV4, (_DIGIT,)), (_CODE, ("`",)), (_SNAKE, ("_",)), (_QUOTED, ("'", '"', "‘", "“")), (_ABS_PATH, ("/",)),
-    (_WIN_PATH, (":\\",)), (_VERSION, (_DIGIT,)), (_VERSION_V, (_DIGIT,)),
+    (_URL, ("://",)),
+    (_ARN, ("arn:aws",)),
+    (_VULN_ID, (_DIGIT, "GHSA")),
+    (_DIGEST, ("sha",)),
+    (_AWS_ID, ("-",)),
+    (_IPV4, (_DIGIT,)),
+    (_CODE, ("`",)),
+    (_SNAKE, ("_",)),
+    (_QUOTED, ("'", '"', "‘", "“")),
+    (_ABS_PATH, ("/",)),
+    (_WIN_PATH, (":\\",)),
+    (_VERSION, (_DIGIT,)),
+    (_VERSION_V, (_DIGIT,)),
 )
 _TRIMMED = (_URL, _ARN, _ABS_PATH, _WIN_PATH, _AWS_ID, _VERSION)
 

@@ -72,8 +72,11 @@ HTML = Dialect(
         re.I | re.S,
     ),
     # (an opening tag cut short by another "<" is engine markup too: the source's own "<" are escaped)
-    orphan=re.compile(r"<span\b[^<>]*?\btranslate\s*+=\s*+[\"']?+no[^<>]*+>|<span\b(?=[^<>]*+(?:<|\Z))"
-                      r"|</\s*+span\s*+>", re.I),
+    orphan=re.compile(
+        r"<span\b[^<>]*?\btranslate\s*+=\s*+[\"']?+no[^<>]*+>|<span\b(?=[^<>]*+(?:<|\Z))"
+        r"|</\s*+span\s*+>",
+        re.I,
+    ),
 )
 
 
@@ -170,8 +173,9 @@ def _unescape_text(chunk: str, dialect: Dialect) -> str:
     return dialect.unescape(chunk)
 
 
-def _index_of(m: re.Match[str], spans: Sequence[str], placed: list[bool], dialect: Dialect,
-              by_content: _ByContent) -> int | None:
+def _index_of(
+    m: re.Match[str], spans: Sequence[str], placed: list[bool], dialect: Dialect, by_content: _ByContent
+) -> int | None:
     raw = m.group("idx")
     if raw is not None:
         i = int(raw)
@@ -287,8 +291,9 @@ def _hard_cut(text: str, max_bytes: int, dialect: Dialect) -> list[str]:
     return out
 
 
-def _pack(pieces: list[tuple[str, str]], max_bytes: int, dialect: Dialect,
-          sizes: Sequence[int] | None = None) -> list[tuple[str, str]]:
+def _pack(
+    pieces: list[tuple[str, str]], max_bytes: int, dialect: Dialect, sizes: Sequence[int] | None = None
+) -> list[tuple[str, str]]:
     """Greedily join consecutive pieces (with their separators) while the markup stays within ``max_bytes``."""
     out: list[tuple[str, str]] = []
     acc: list[str] = []  # the pieces and separators of the chunk being packed (joined once: linear)

@@ -23,9 +23,17 @@ def _no_metric(name: str, value: int = 1, **dimensions: str) -> None:
     pass
 
 
-def build_context(config: Config, *, transport: Any = None, store: Any = None, dry_run: bool = False,
-                  clock: Callable[[], float] | None = None, metric: Metric = _no_metric,
-                  ssm_client: Any = None, secrets_client: Any = None) -> tuple[Context, list]:
+def build_context(
+    config: Config,
+    *,
+    transport: Any = None,
+    store: Any = None,
+    dry_run: bool = False,
+    clock: Callable[[], float] | None = None,
+    metric: Metric = _no_metric,
+    ssm_client: Any = None,
+    secrets_client: Any = None,
+) -> tuple[Context, list]:
     """``(context, closers)``; raises :class:`~..config.ConfigError` or a
     :class:`~..deliver.backlog.ProjectSetupError` when the project cannot be looked up."""
     from ..runtime import _backlog_sink, open_state
@@ -38,13 +46,21 @@ def build_context(config: Config, *, transport: Any = None, store: Any = None, d
     if store is None:
         store = open_state(config)
         closers.append(store.close)
-    ctx = Context(client=sink.client, project=project, store=store, settings=config.two_way,
-                  clock=clock or time.time, dry_run=dry_run, metric=lambda name: metric(name))
+    ctx = Context(
+        client=sink.client,
+        project=project,
+        store=store,
+        settings=config.two_way,
+        clock=clock or time.time,
+        dry_run=dry_run,
+        metric=lambda name: metric(name),
+    )
     return ctx, closers
 
 
-def run_pull(config: Config, *, dry_run: bool = False, transport: Any = None, store: Any = None,
-             metric: Metric = _no_metric) -> list[Result]:
+def run_pull(
+    config: Config, *, dry_run: bool = False, transport: Any = None, store: Any = None, metric: Metric = _no_metric
+) -> list[Result]:
     from .poller import pull
 
     ctx, closers = build_context(config, transport=transport, store=store, dry_run=dry_run, metric=metric)
@@ -55,8 +71,9 @@ def run_pull(config: Config, *, dry_run: bool = False, transport: Any = None, st
             c()
 
 
-def retry_pending(config: Config, *, transport: Any = None, store: Any = None,
-                  metric: Metric = _no_metric) -> list[Result]:
+def retry_pending(
+    config: Config, *, transport: Any = None, store: Any = None, metric: Metric = _no_metric
+) -> list[Result]:
     """Only the decisions left pending by a failure (for a periodic sweep; no issue listing)."""
     from .decision import pending_issues
     from .poller import reread
@@ -72,8 +89,16 @@ def retry_pending(config: Config, *, transport: Any = None, store: Any = None,
 class WebhookApp:
     """One per Lambda container: the secret and the Backlog context are built once, on first need."""
 
-    def __init__(self, config: Config, *, metric: Metric = _no_metric, transport: Any = None,
-                 env: Any = None, ssm_client: Any = None, secrets_client: Any = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        metric: Metric = _no_metric,
+        transport: Any = None,
+        env: Any = None,
+        ssm_client: Any = None,
+        secrets_client: Any = None,
+    ) -> None:
         from .settings import networks
 
         self.config = config
@@ -101,20 +126,29 @@ class WebhookApp:
             from .settings import webhook_secret
 
             try:
-                self._secret = webhook_secret(t, env=self._env, ssm_client=self._kw["ssm_client"],
-                                              secrets_client=self._kw["secrets_client"])
+                self._secret = webhook_secret(
+                    t, env=self._env, ssm_client=self._kw["ssm_client"], secrets_client=self._kw["secrets_client"]
+                )
             except Exception as e:  # noqa: BLE001 - a configuration problem: refuse, loudly
                 log.error("webhook secret unavailable", extra={"error": str(e)})
                 self.metric("WebhookRejected", reason="no_configured_secret")
                 return _reply(503, "not configured")
-        v = check(event if isinstance(event, dict) else {}, secret=self._secret, nets=self._nets,
-                  max_body_bytes=t.max_body_bytes, project_key=self.config.backlog.project_key)
+        v = check(
+            event if isinstance(event, dict) else {},
+            secret=self._secret,
+            nets=self._nets,
+            max_body_bytes=t.max_body_bytes,
+            project_key=self.config.backlog.project_key,
+        )
         if not v.accepted:
-            log.warning("webhook request rejected", extra={"reason": v.reason, "source_ip": v.source_ip,
-                                                            "status": v.status})
+            log.warning(
+                "webhook request rejected", extra={"reason": v.reason, "source_ip": v.source_ip, "status": v.status}
+            )
             self.metric("WebhookRejected", reason=v.reason)
-            return _reply(v.status, {403: "forbidden", 413: "payload too large", 405: "method not allowed"}.get(
-                v.status, "bad request"))
+            return _reply(
+                v.status,
+                {403: "forbidden", 413: "payload too large", 405: "method not allowed"}.get(v.status, "bad request"),
+            )
         if not v.hints:
             return _reply(200, "ok", checked=0)
         try:
@@ -133,5 +167,8 @@ class WebhookApp:
 
 
 def _reply(status: int, message: str, **extra: Any) -> dict:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"message": message, **extra})}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": message, **extra}),
+    }

@@ -133,8 +133,7 @@ def _decide(ctx: Context, issue: dict) -> Result:
     if want == "open" and not d:
         return Result(key, "unchanged", "判断はありません")
     ours = bool(filters) or d.get("want") == "suppress" or bool(d.get("status_set"))  # AWS / state we changed
-    if want in ("suppress", "none") and rec.status in ("CLOSED", "SUPPRESSED") and d.get("want") != want \
-            and not ours:
+    if want in ("suppress", "none") and rec.status in ("CLOSED", "SUPPRESSED") and d.get("want") != want and not ours:
         # closed because Inspector said so (our own close): not a decision, nothing left to do in AWS
         return Result(key, "unchanged", f"Inspector では既に {rec.status} です")
     by = str(((issue.get("updatedUser") or {}).get("name")) or "")
@@ -144,13 +143,25 @@ def _decide(ctx: Context, issue: dict) -> Result:
         plan = {"suppress": "抑制", "none": "コメントのみ"}.get(want, "抑制の解除" if filters else "記録のみ")
         return Result(key, "planned", f"{plan}（{arn}）")
     now = ctx.clock()
-    intent = {"want": want, "done": False, "issue": key, "by": by, "resolution": resolution, "at": now,
-              "filters": filters, **({"error": d["error"]} if d.get("error") else {})}
+    intent = {
+        "want": want,
+        "done": False,
+        "issue": key,
+        "by": by,
+        "resolution": resolution,
+        "at": now,
+        "filters": filters,
+        **({"error": d["error"]} if d.get("error") else {}),
+    }
     rec = _save(ctx, rec.key, lambda r: replace(r, data={**r.data, "decision": intent}))
     try:
         if want == "suppress":
-            applied = module.suppress([arn], name=_filter_name(key), reason=f"Backlog {key}",
-                                      description=_description(key, by, resolution, now))
+            applied = module.suppress(
+                [arn],
+                name=_filter_name(key),
+                reason=f"Backlog {key}",
+                description=_description(key, by, resolution, now),
+            )
             filters = [a.as_json() for a in applied]
             blocks = audit.suppressed(applied, arn, resolution=resolution, by=by, at=now)
         else:
@@ -182,8 +193,9 @@ def _decide(ctx: Context, issue: dict) -> Result:
         log.info("two-way action", extra={"issue_key": key, "finding_arn": arn, "api": a.api, "filter": a.filter_arn})
     if blocks:
         _comment(ctx, key, blocks)
-    return Result(key, {"suppress": "suppressed", "none": "noted"}.get(want, "released"),
-                  ", ".join(a.api for a in applied))
+    return Result(
+        key, {"suppress": "suppressed", "none": "noted"}.get(want, "released"), ", ".join(a.api for a in applied)
+    )
 
 
 def _failed(ctx: Context, rkey: str, key: str, arn: str, want: str, reason: str, before: Any, now: float) -> Result:

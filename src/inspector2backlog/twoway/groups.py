@@ -56,7 +56,7 @@ def issue_group_key(issue: dict) -> str:
         return ""
     start = at + len(GROUP_MARK)
     end = desc.find("\n", start, start + _KEY_MAX + 2)
-    line = desc[start:end if end >= 0 else start + _KEY_MAX + 2].strip().strip("`").strip()
+    line = desc[start : end if end >= 0 else start + _KEY_MAX + 2].strip().strip("`").strip()
     return line if line.startswith(grouping.GROUP_PREFIX) and len(line) <= _KEY_MAX else ""
 
 
@@ -99,10 +99,24 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
         return Result(key, "planned", plan)
     filters = list(d.get("filters") or [])
     now = ctx.clock()
-    intent = {**d, "want": want, "done": False, "issue": key, "by": by, "resolution": resolution, "at": now,
-              "arns": arns, "filters": filters}
-    grec = _save(ctx, grec.key, lambda r: replace(r, data={**r.data, "decision": {
-        **intent, "joined": (r.data.get("decision") or {}).get("joined") or {}}}))
+    intent = {
+        **d,
+        "want": want,
+        "done": False,
+        "issue": key,
+        "by": by,
+        "resolution": resolution,
+        "at": now,
+        "arns": arns,
+        "filters": filters,
+    }
+    grec = _save(
+        ctx,
+        grec.key,
+        lambda r: replace(
+            r, data={**r.data, "decision": {**intent, "joined": (r.data.get("decision") or {}).get("joined") or {}}}
+        ),
+    )
     module = registry.load(registry.source_of(arns[0])) if arns else None
     try:
         if want == "suppress":
@@ -111,18 +125,21 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
             description = _description(key, by, resolution, now)
             if d.get("want") == "suppress" and d.get("done") and filters:
                 # joined members get filters of their own: the filters already made stay as they are
-                applied = module.suppress(new, name=_filter_name(key), reason=f"Backlog {key}",
-                                          description=description, start=len(filters))
+                applied = module.suppress(
+                    new, name=_filter_name(key), reason=f"Backlog {key}", description=description, start=len(filters)
+                )
                 filters = [*filters, *(a.as_json() for a in applied)]
                 blocks = audit.group_joined(applied, new, at=now)
             else:
-                applied = module.suppress(arns, name=_filter_name(key), reason=f"Backlog {key}",
-                                          description=description)
+                applied = module.suppress(
+                    arns, name=_filter_name(key), reason=f"Backlog {key}", description=description
+                )
                 filters = [a.as_json() for a in applied]
                 blocks = audit.group_suppressed(applied, arns, resolution=resolution, by=by, at=now)
         else:
             names = tuple(f["name"] for f in filters if f.get("name")) or (
-                (_filter_name(key),) if d.get("want") == "suppress" else ())
+                (_filter_name(key),) if d.get("want") == "suppress" else ()
+            )
             applied = module.release_all(arns[0], filters, names=names) if module and (filters or names) else []
             blocks = audit.group_released(applied, len(arns), at=now) if d.get("want") == "suppress" else []
             if want == "none":
@@ -155,8 +172,9 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
                     ms[a] = written({**ms[a], "s": "ACTIVE"})
         status = "ACTIVE" if want == "open" else "CLOSED"
         phase = "pending" if grouping.needs_write(ms) else "synced"
-        return replace(r, status=status, phase=phase, data={**r.data, "members": ms,
-                                                           "decision": {**done, "joined": left}})
+        return replace(
+            r, status=status, phase=phase, data={**r.data, "members": ms, "decision": {**done, "joined": left}}
+        )
 
     _save(ctx, grec.key, finish)
     _pending(ctx, key, remove=True)
@@ -164,8 +182,9 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
         log.info("two-way group action", extra={"issue_key": key, "api": a.api, "filter": a.filter_arn})
     if blocks:
         _comment(ctx, key, blocks)
-    return Result(key, {"suppress": "suppressed", "none": "noted"}.get(want, "released"),
-                  ", ".join(a.api for a in applied))
+    return Result(
+        key, {"suppress": "suppressed", "none": "noted"}.get(want, "released"), ", ".join(a.api for a in applied)
+    )
 
 
 def _failed(ctx: Context, gkey: str, key: str, want: str, reason: str, before: Any, now: float) -> Result:

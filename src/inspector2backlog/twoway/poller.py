@@ -33,8 +33,13 @@ def pull(ctx: Context) -> list[Result]:
     ck = checkpoint_key(p.project_key)
     rec = ctx.store.get(ck)
     since = str(rec.data.get("updated") or "") if rec else ""
-    params: dict = {"projectId[]": [p.project_id], "issueTypeId[]": [p.issue_type.id], "sort": "updated",
-                    "order": "desc", "count": PAGE}
+    params: dict = {
+        "projectId[]": [p.project_id],
+        "issueTypeId[]": [p.issue_type.id],
+        "sort": "updated",
+        "order": "desc",
+        "count": PAGE,
+    }
     if since:
         params["updatedSince"] = since[:10]
     results: list[Result] = []

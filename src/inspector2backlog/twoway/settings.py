@@ -13,8 +13,7 @@ if TYPE_CHECKING:
 from ..config_checks import TWO_WAY_ACTIONS as ACTIONS, two_way_problems as problems  # noqa: F401 - re-exported
 
 #: Nulab's published webhook source addresses (2018, may change): an example for ``allowed_source_ips``
-NULAB_WEBHOOK_IPS = ("52.199.190.133/32", "54.238.59.48/32", "54.65.8.249/32", "52.192.161.184/32",
-                     "52.68.222.36/32")
+NULAB_WEBHOOK_IPS = ("52.199.190.133/32", "54.238.59.48/32", "54.65.8.249/32", "52.192.161.184/32", "52.68.222.36/32")
 MIN_SECRET_LENGTH = 16
 
 
@@ -33,8 +32,9 @@ def ip_allowed(ip: str, nets: tuple[Any, ...]) -> bool:
     return any(addr.version == n.version and addr in n for n in nets)
 
 
-def webhook_secret(t: TwoWayConfig, *, env: Mapping[str, str] | None = None, ssm_client: Any = None,
-                   secrets_client: Any = None) -> str:
+def webhook_secret(
+    t: TwoWayConfig, *, env: Mapping[str, str] | None = None, ssm_client: Any = None, secrets_client: Any = None
+) -> str:
     """The webhook secret from Secrets Manager, SSM or an environment variable (cached per process like the API
     key). Raises :class:`~inspector2backlog.config.SecretResolutionError` (naming the source, never the value)."""
     from ..backlog.errors import install_log_redaction
@@ -55,7 +55,8 @@ def webhook_secret(t: TwoWayConfig, *, env: Mapping[str, str] | None = None, ssm
         raise SecretResolutionError(
             "[two_way] Webhook の秘密値がない、または短すぎます（16 文字以上）/ no webhook secret, or shorter than "
             f"{MIN_SECRET_LENGTH} characters: set webhook_secret_secret_arn, webhook_secret_ssm_parameter or "
-            "webhook_secret_env")
+            "webhook_secret_env"
+        )
     install_log_redaction(value)
     return value
 

@@ -38,7 +38,7 @@ class Verdict:
 def _given_secret(event: dict) -> str:
     path = str(event.get("rawPath") or "")
     if path.startswith(PATH_PREFIX):
-        return path[len(PATH_PREFIX):].strip("/")
+        return path[len(PATH_PREFIX) :].strip("/")
     for k, v in parse_qsl(str(event.get("rawQueryString") or ""), keep_blank_values=True):
         if k == "token":
             return v

@@ -123,8 +123,11 @@ def summary(d: m.AccessAnalyzerDetails) -> tuple[str, ...]:
     elif d.kind == "unused":
         out.append(_unused_sentence(d, res))
     elif d.accesses:
-        scope = "アカウントまたは組織の外部にある" if d.kind == "external" else \
-            ACCESS_TYPE_JA.get(next((a.access_type for a in d.accesses if a.access_type), "") or "", "組織内の")
+        scope = (
+            "アカウントまたは組織の外部にある"
+            if d.kind == "external"
+            else ACCESS_TYPE_JA.get(next((a.access_type for a in d.accesses if a.access_type), "") or "", "組織内の")
+        )
         if scope and not scope.endswith("の") and not scope.endswith("る"):
             scope += "の"
         actor = who(d)
@@ -137,8 +140,13 @@ def summary(d: m.AccessAnalyzerDetails) -> tuple[str, ...]:
         if cond:
             out.append(cond)
     elif d.summary_only:
-        out.append(_cat(res, f"について、{'外部' if d.kind == 'external' else '内部'}からのアクセスが検出されています"
-                        "（一覧の要約のため、アクセスできる主体と操作は検出結果の詳細で確認します）。"))
+        out.append(
+            _cat(
+                res,
+                f"について、{'外部' if d.kind == 'external' else '内部'}からのアクセスが検出されています"
+                "（一覧の要約のため、アクセスできる主体と操作は検出結果の詳細で確認します）。",
+            )
+        )
     else:
         kind = "外部" if d.kind == "external" else "内部"
         out.append(_cat(res, f"について、{kind}からアクセスできるかを Access Analyzer が分析しました。"))
@@ -171,45 +179,71 @@ def _unused_sentence(d: m.AccessAnalyzerDetails, res: str) -> str:
 def respond(d: m.AccessAnalyzerDetails) -> tuple[str, ...]:
     steps: list[str] = []
     if d.error == "ACCESS_DENIED":
-        steps.append("Access Analyzer のサービスにリンクされたロールが、対象リソースのポリシーを読み取れるか確認します"
-                     "（リソースポリシーや SCP・KMS キーポリシーで拒否されていないか）。")
+        steps.append(
+            "Access Analyzer のサービスにリンクされたロールが、対象リソースのポリシーを読み取れるか確認します"
+            "（リソースポリシーや SCP・KMS キーポリシーで拒否されていないか）。"
+        )
     elif d.error:
         steps.append("しばらく待って再分析されるかを確認し、解消しない場合は AWS サポートに問い合わせます。")
     if d.finding_type == "UnusedIAMRole":
-        steps += ["このロールを使うアプリケーション、CloudFormation スタック、他アカウントからの引き受けがないか確認します。",
-                  "不要であればロールを削除します。すぐに削除できない場合は、信頼ポリシーで引き受けを止めてから様子を見ます。",
-                  "必要なロールであれば、理由を記録して検出結果をアーカイブします。"]
+        steps += [
+            "このロールを使うアプリケーション、CloudFormation スタック、他アカウントからの引き受けがないか確認します。",
+            "不要であればロールを削除します。すぐに削除できない場合は、信頼ポリシーで引き受けを止めてから様子を見ます。",
+            "必要なロールであれば、理由を記録して検出結果をアーカイブします。",
+        ]
     elif d.finding_type == "UnusedIAMUserAccessKey":
-        steps += ["アクセスキーを使うスクリプトや外部サービスがないか、CloudTrail とキーの最終使用日時で確認します。",
-                  "アクセスキーを無効化（Inactive）し、影響がないことを確かめてから削除します。",
-                  "必要なキーであれば、ローテーションの予定を確認し、理由を記録して検出結果をアーカイブします。"]
+        steps += [
+            "アクセスキーを使うスクリプトや外部サービスがないか、CloudTrail とキーの最終使用日時で確認します。",
+            "アクセスキーを無効化（Inactive）し、影響がないことを確かめてから削除します。",
+            "必要なキーであれば、ローテーションの予定を確認し、理由を記録して検出結果をアーカイブします。",
+        ]
     elif d.finding_type == "UnusedIAMUserPassword":
-        steps += ["このユーザーがマネジメントコンソールを使う必要があるか、所有者に確認します。",
-                  "不要であればコンソールパスワード（ログインプロファイル）を削除します。",
-                  "必要であれば MFA が有効か確認し、理由を記録して検出結果をアーカイブします。"]
+        steps += [
+            "このユーザーがマネジメントコンソールを使う必要があるか、所有者に確認します。",
+            "不要であればコンソールパスワード（ログインプロファイル）を削除します。",
+            "必要であれば MFA が有効か確認し、理由を記録して検出結果をアーカイブします。",
+        ]
     elif d.finding_type == "UnusedPermission":
-        steps += [("使われていないサービス・アクションを、ロールやユーザーのポリシーから外して最小権限にします"
-                  "（最終アクセス情報や Access Analyzer のポリシー生成が参考になります）。"),
-                  "定期的にしか使わない権限（年次処理・障害対応など）でないか、所有者に確認してから変更します。",
-                  "必要な権限であれば、理由を記録して検出結果をアーカイブします。"]
+        steps += [
+            (
+                "使われていないサービス・アクションを、ロールやユーザーのポリシーから外して最小権限にします"
+                "（最終アクセス情報や Access Analyzer のポリシー生成が参考になります）。"
+            ),
+            "定期的にしか使わない権限（年次処理・障害対応など）でないか、所有者に確認してから変更します。",
+            "必要な権限であれば、理由を記録して検出結果をアーカイブします。",
+        ]
     elif d.kind == "internal":
-        steps += ["このアクセスが業務上必要かどうかを、リソースとアクセスできる主体（ロール・ユーザー）の所有者に確認します。",
-                  ("不要であれば、主体側の IAM ポリシーまたはリソースベースのポリシーから該当する権限を外します"
-                  "（SCP や RCP で組織全体から制限することもできます）。"),
-                  "必要なアクセスであれば、理由を記録して検出結果をアーカイブします。",
-                  "ポリシーを修正したら、再分析で検出結果が「解決済み」になることを確認します。"]
+        steps += [
+            "このアクセスが業務上必要かどうかを、リソースとアクセスできる主体（ロール・ユーザー）の所有者に確認します。",
+            (
+                "不要であれば、主体側の IAM ポリシーまたはリソースベースのポリシーから該当する権限を外します"
+                "（SCP や RCP で組織全体から制限することもできます）。"
+            ),
+            "必要なアクセスであれば、理由を記録して検出結果をアーカイブします。",
+            "ポリシーを修正したら、再分析で検出結果が「解決済み」になることを確認します。",
+        ]
     else:
         steps.append("このアクセスが意図した共有かどうかを、リソースの所有者に確認します。")
-        policy = "信頼ポリシー" if d.resource_type == "AWS::IAM::Role" else "リソースベースのポリシー（バケットポリシーなど）"
-        steps.append(f"意図しないアクセスであれば、{policy}から該当するステートメントを削除するか、"
-                     "Principal と Condition を必要な範囲に絞り込みます。")
+        policy = (
+            "信頼ポリシー"
+            if d.resource_type == "AWS::IAM::Role"
+            else "リソースベースのポリシー（バケットポリシーなど）"
+        )
+        steps.append(
+            f"意図しないアクセスであれば、{policy}から該当するステートメントを削除するか、"
+            "Principal と Condition を必要な範囲に絞り込みます。"
+        )
         if d.is_public and d.resource_type in ("AWS::S3::Bucket", "AWS::S3Express::DirectoryBucket"):
             steps.append("公開が不要なら、バケットとアカウントの S3 ブロックパブリックアクセスを有効にします。")
         elif d.is_public:
-            steps.append("公開が必要な場合でも、aws:SourceAccount・aws:SourceArn・aws:PrincipalOrgID などの条件で"
-                         "範囲を限定できないか検討します。")
-        steps.append("意図した共有であれば、Access Analyzer で検出結果をアーカイブします。同じ種類の共有が続く場合は"
-                     "アーカイブルールを作成します。")
+            steps.append(
+                "公開が必要な場合でも、aws:SourceAccount・aws:SourceArn・aws:PrincipalOrgID などの条件で"
+                "範囲を限定できないか検討します。"
+            )
+        steps.append(
+            "意図した共有であれば、Access Analyzer で検出結果をアーカイブします。同じ種類の共有が続く場合は"
+            "アーカイブルールを作成します。"
+        )
         steps.append("ポリシーを修正したら、再分析で検出結果が「解決済み」になることを確認します。")
     return tuple(steps)
 
@@ -224,26 +258,39 @@ def fact_rows(d: m.AccessAnalyzerDetails) -> Rows:
     ]
     for a in d.accesses:
         rows += [("アクセスできる主体", PUBLIC if v == "*" else v) for _, v in a.principal]
-        rows += [("主体の種類", a.principal_type or ""), ("主体の所有アカウント", a.principal_owner_account or ""),
-                 ("アクセスの範囲", ACCESS_TYPE_JA.get(a.access_type or "", a.access_type or ""))]
+        rows += [
+            ("主体の種類", a.principal_type or ""),
+            ("主体の所有アカウント", a.principal_owner_account or ""),
+            ("アクセスの範囲", ACCESS_TYPE_JA.get(a.access_type or "", a.access_type or "")),
+        ]
         rows.append(("許可されている操作", ", ".join(a.actions)))
         rows += [("条件", f"{k} = {v}") for k, v in a.condition]
         if a.is_public is not None:
             rows.append(("公開", "はい" if a.is_public else "いいえ"))
         rows += [("アクセスの付与元", s.source_type or "") for s in a.sources]
     if d.kind == "unused":
-        rows += [("最終使用日時", jst(d.unused_last_accessed) if d.unused_last_accessed else ""),
-                 ("アクセスキー ID", d.unused_access_key_id or ""),
-                 ("使われていないサービス数", "" if d.unused_services is None else str(d.unused_services)),
-                 ("使われていないアクション数", "" if d.unused_actions is None else str(d.unused_actions))]
+        rows += [
+            ("最終使用日時", jst(d.unused_last_accessed) if d.unused_last_accessed else ""),
+            ("アクセスキー ID", d.unused_access_key_id or ""),
+            ("使われていないサービス数", "" if d.unused_services is None else str(d.unused_services)),
+            ("使われていないアクション数", "" if d.unused_actions is None else str(d.unused_actions)),
+        ]
         for p in d.unused_permissions:
             acts = ", ".join(x.action for x in p.actions[:MAX_ACTIONS])
-            rows.append(("使われていない権限", f"{p.service_namespace or '?'}: {acts}" if acts
-                         else (p.service_namespace or "")))
-    rows += [("エラー", d.error or ""), ("削除済み", "はい" if d.is_deleted else ""),
-             ("作成日時", jst(d.created_at)), ("分析日時", jst(d.analyzed_at)), ("更新日時", jst(d.updated_at)),
-             ("アカウント", d.account_id or ""), ("リージョン", d.region or ""), ("アナライザー", d.analyzer_arn or ""),
-             ("検出結果 ID", d.finding_id)]
+            rows.append(
+                ("使われていない権限", f"{p.service_namespace or '?'}: {acts}" if acts else (p.service_namespace or ""))
+            )
+    rows += [
+        ("エラー", d.error or ""),
+        ("削除済み", "はい" if d.is_deleted else ""),
+        ("作成日時", jst(d.created_at)),
+        ("分析日時", jst(d.analyzed_at)),
+        ("更新日時", jst(d.updated_at)),
+        ("アカウント", d.account_id or ""),
+        ("リージョン", d.region or ""),
+        ("アナライザー", d.analyzer_arn or ""),
+        ("検出結果 ID", d.finding_id),
+    ]
     return tuple((k, v) for k, v in rows if v and v != "不明")
 
 

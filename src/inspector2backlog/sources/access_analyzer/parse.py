@@ -144,9 +144,11 @@ def _access(d: Mapping[str, Any]) -> m.Access:
         principal_type=text(d, "principalType"),
         access_type=text(d, "accessType"),
         rcp_restriction=text(d, "resourceControlPolicyRestrictionType")
-        or text(obj(d, "resourceControlPolicyRestriction"), "type") or text(d, "resourceControlPolicyRestriction"),
+        or text(obj(d, "resourceControlPolicyRestriction"), "type")
+        or text(d, "resourceControlPolicyRestriction"),
         scp_restriction=text(d, "serviceControlPolicyRestrictionType")
-        or text(obj(d, "serviceControlPolicyRestriction"), "type") or text(d, "serviceControlPolicyRestriction"),
+        or text(obj(d, "serviceControlPolicyRestriction"), "type")
+        or text(d, "serviceControlPolicyRestriction"),
     )
 
 
@@ -186,7 +188,8 @@ def parse_finding(
                     last_accessed=when(perm, "lastAccessed"),
                     actions=tuple(
                         m.UnusedAction(action=a, last_accessed=when(x, "lastAccessed"))
-                        for x in objs(perm, "actions") if (a := text(x, "action"))
+                        for x in objs(perm, "actions")
+                        if (a := text(x, "action"))
                     ),
                 )
             )
@@ -240,8 +243,11 @@ class Snapshot:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "principals": [list(p) for p in self.principals], "actions": list(self.actions),
-            "public": self.is_public, "conditions": [list(c) for c in self.conditions], "unused": list(self.unused),
+            "principals": [list(p) for p in self.principals],
+            "actions": list(self.actions),
+            "public": self.is_public,
+            "conditions": [list(c) for c in self.conditions],
+            "unused": list(self.unused),
         }
 
 

@@ -63,9 +63,9 @@ def parse_action(a: Mapping[str, Any]) -> m.Action | None:
             domain=text(obj(api, "domainDetails"), "domain"),
             remote_account_id=text(acct, "accountId"),
             remote_account_affiliated=flag(acct, "affiliated"),
-            affected_resources=tuple(
-                (str(k), str(v)) for k, v in affected.items() if isinstance(v, (str, int, float))
-            ) if isinstance(affected, Mapping) else (),
+            affected_resources=tuple((str(k), str(v)) for k, v in affected.items() if isinstance(v, (str, int, float)))
+            if isinstance(affected, Mapping)
+            else (),
         )
     net = obj(a, "networkConnectionAction")
     network = None
@@ -92,7 +92,9 @@ def parse_action(a: Mapping[str, Any]) -> m.Action | None:
     dns = None
     if dns_d:
         dns = m.DnsRequest(
-            domain=text(dns_d, "domain"), protocol=text(dns_d, "protocol"), blocked=flag(dns_d, "blocked"),
+            domain=text(dns_d, "domain"),
+            protocol=text(dns_d, "protocol"),
+            blocked=flag(dns_d, "blocked"),
             domain_with_suffix=text(dns_d, "domainWithSuffix"),
         )
     k8s_d = obj(a, "kubernetesApiCallAction")
@@ -100,10 +102,15 @@ def parse_action(a: Mapping[str, Any]) -> m.Action | None:
     if k8s_d:
         actor(k8s_d)
         k8s = m.KubernetesApiCall(
-            request_uri=text(k8s_d, "requestUri"), verb=text(k8s_d, "verb"), resource=text(k8s_d, "resource"),
-            subresource=text(k8s_d, "subresource"), namespace=text(k8s_d, "namespace"),
-            resource_name=text(k8s_d, "resourceName"), source_ips=texts(k8s_d, "sourceIPs", "SourceIps"),
-            user_agent=text(k8s_d, "userAgent"), status_code=integer(k8s_d, "statusCode"),
+            request_uri=text(k8s_d, "requestUri"),
+            verb=text(k8s_d, "verb"),
+            resource=text(k8s_d, "resource"),
+            subresource=text(k8s_d, "subresource"),
+            namespace=text(k8s_d, "namespace"),
+            resource_name=text(k8s_d, "resourceName"),
+            source_ips=texts(k8s_d, "sourceIPs", "SourceIps"),
+            user_agent=text(k8s_d, "userAgent"),
+            status_code=integer(k8s_d, "statusCode"),
             parameters=text(k8s_d, "parameters"),
         )
     rds = obj(a, "rdsLoginAttemptAction")
@@ -112,8 +119,10 @@ def parse_action(a: Mapping[str, Any]) -> m.Action | None:
         actor(rds)
         logins = tuple(
             m.LoginAttempt(
-                user=text(x, "user"), application=text(x, "application"),
-                failed=integer(x, "failedLoginAttempts"), successful=integer(x, "successfulLoginAttempts"),
+                user=text(x, "user"),
+                application=text(x, "application"),
+                failed=integer(x, "failedLoginAttempts"),
+                successful=integer(x, "successfulLoginAttempts"),
             )
             for x in objs(rds, "loginAttributes", "LoginAttributes")
         )
@@ -133,7 +142,8 @@ def parse_action(a: Mapping[str, Any]) -> m.Action | None:
 def threat_intel(evidence: Mapping[str, Any], additional: Mapping[str, Any]) -> tuple[m.ThreatIntel, ...]:
     out = [
         m.ThreatIntel(
-            list_name=text(t, "threatListName"), names=texts(t, "threatNames"),
+            list_name=text(t, "threatListName"),
+            names=texts(t, "threatNames"),
             file_sha256=text(t, "threatFileSha256"),
         )
         for t in objs(evidence, "threatIntelligenceDetails")
@@ -146,8 +156,7 @@ def threat_intel(evidence: Mapping[str, Any], additional: Mapping[str, Any]) -> 
 
 def _indicators(d: Mapping[str, Any], name: str) -> tuple[m.Indicator, ...]:
     return tuple(
-        m.Indicator(key=text(i, "key"), title=text(i, "title"), values=texts(i, "values"))
-        for i in objs(d, name)
+        m.Indicator(key=text(i, "key"), title=text(i, "title"), values=texts(i, "values")) for i in objs(d, name)
     )
 
 
@@ -160,8 +169,11 @@ def parse_sequence(seq: Mapping[str, Any]) -> m.AttackSequence | None:
         actors.append((text(a, "id") or "", text(user, "name") or text(user, "uid") or ""))
     resources = tuple(
         m.SequenceResource(
-            uid=text(r, "uid"), name=text(r, "name"), resource_type=text(r, "resourceType"),
-            account_id=text(r, "accountId"), region=text(r, "region"),
+            uid=text(r, "uid"),
+            name=text(r, "name"),
+            resource_type=text(r, "resourceType"),
+            account_id=text(r, "accountId"),
+            region=text(r, "region"),
         )
         for r in objs(seq, "resources")
     )
@@ -170,22 +182,39 @@ def parse_sequence(seq: Mapping[str, Any]) -> m.AttackSequence | None:
         loc, asys = obj(e, "location"), obj(e, "autonomousSystem")
         endpoints.append(
             m.SequenceEndpoint(
-                endpoint_id=text(e, "id"), ip=text(e, "ip"), domain=text(e, "domain"), port=integer(e, "port"),
-                country=text(loc, "country"), city=text(loc, "city"), as_name=text(asys, "name"),
+                endpoint_id=text(e, "id"),
+                ip=text(e, "ip"),
+                domain=text(e, "domain"),
+                port=integer(e, "port"),
+                country=text(loc, "country"),
+                city=text(loc, "city"),
+                as_name=text(asys, "name"),
                 as_number=integer(asys, "number"),
             )
         )
     signals = tuple(
         m.Signal(
-            uid=text(s, "uid"), signal_type=text(s, "type"), name=text(s, "name"),
-            description=text(s, "description"), severity=number(s, "severity"), count=integer(s, "count"),
-            first_seen=when(s, "firstSeenAt"), last_seen=when(s, "lastSeenAt"),
-            resource_uids=texts(s, "resourceUids"), actor_ids=texts(s, "actorIds"),
-            endpoint_ids=texts(s, "endpointIds"), indicators=_indicators(s, "signalIndicators"),
+            uid=text(s, "uid"),
+            signal_type=text(s, "type"),
+            name=text(s, "name"),
+            description=text(s, "description"),
+            severity=number(s, "severity"),
+            count=integer(s, "count"),
+            first_seen=when(s, "firstSeenAt"),
+            last_seen=when(s, "lastSeenAt"),
+            resource_uids=texts(s, "resourceUids"),
+            actor_ids=texts(s, "actorIds"),
+            endpoint_ids=texts(s, "endpointIds"),
+            indicators=_indicators(s, "signalIndicators"),
         )
         for s in objs(seq, "signals")
     )
     return m.AttackSequence(
-        uid=text(seq, "uid"), description=text(seq, "description"), actors=tuple(actors), resources=resources,
-        endpoints=tuple(endpoints), signals=signals, indicators=_indicators(seq, "sequenceIndicators"),
+        uid=text(seq, "uid"),
+        description=text(seq, "description"),
+        actors=tuple(actors),
+        resources=resources,
+        endpoints=tuple(endpoints),
+        signals=signals,
+        indicators=_indicators(seq, "sequenceIndicators"),
     )

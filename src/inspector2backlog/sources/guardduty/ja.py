@@ -16,8 +16,14 @@ from .labels import ACTION_JA, RESOURCE_TYPE_JA
 Rows = tuple[tuple[str, str], ...]
 
 #: the project's level → 日本語 (JVN usage)
-LEVEL_JA = {"CRITICAL": "緊急", "HIGH": "重要", "MEDIUM": "警告", "LOW": "注意", "INFORMATIONAL": "情報",
-            "UNTRIAGED": "未評価"}
+LEVEL_JA = {
+    "CRITICAL": "緊急",
+    "HIGH": "重要",
+    "MEDIUM": "警告",
+    "LOW": "注意",
+    "INFORMATIONAL": "情報",
+    "UNTRIAGED": "未評価",
+}
 DIRECTION_JA = {"INBOUND": "受信（外部から）", "OUTBOUND": "送信（外部へ）", "UNKNOWN": "不明"}
 #: rows per list (ports, tags, signals…) before "ほか N 件"
 MAX_LIST = 10
@@ -53,8 +59,14 @@ def explain(d: m.GuardDutyDetails) -> GuardDutyJa:
     if observed:
         summary.append(observed)
     return GuardDutyJa(
-        summary=tuple(summary), why=k.why, investigate=k.investigate, respond=k.respond,
-        false_positive=k.false_positive, notes=notes(d), facts=fact_rows(d), generic=k.generic,
+        summary=tuple(summary),
+        why=k.why,
+        investigate=k.investigate,
+        respond=k.respond,
+        false_positive=k.false_positive,
+        notes=notes(d),
+        facts=fact_rows(d),
+        generic=k.generic,
     )
 
 
@@ -102,8 +114,11 @@ def _observation(d: m.GuardDutyDetails) -> str:
         return f"外部から{target}への{label}が検出されました{src}。"
     if a.action_type == "PORT_PROBE":
         ports = len({p.local_port.port for p in a.port_probes if p.local_port and p.local_port.port is not None})
-        return f"{target}の {ports} 個のポートに対する探査が検出されました{src}。" if ports else \
-            f"{target}に対する{label}が検出されました{src}。"
+        return (
+            f"{target}の {ports} 個のポートに対する探査が検出されました{src}。"
+            if ports
+            else f"{target}に対する{label}が検出されました{src}。"
+        )
     if a.action_type == "AWS_API_CALL" and a.api_call:
         err = "なお、この呼び出しはエラーで失敗しています。" if a.api_call.error_code else ""
         return f"AWS API の呼び出しが検出されました{src}。{err}"
@@ -149,58 +164,94 @@ def fact_rows(d: m.GuardDutyDetails) -> Rows:
 def resource_rows(r: m.Resource) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if i := r.instance:
-        rows += [("インスタンス ID", i.instance_id or ""), ("インスタンスタイプ", i.instance_type or ""),
-                 ("インスタンスの状態", i.state or ""), ("AMI", i.image_id or ""), ("プラットフォーム", i.platform or ""),
-                 ("アベイラビリティーゾーン", i.availability_zone or ""),
-                 ("IAM インスタンスプロファイル", i.iam_profile_arn or ""),
-                 ("パブリック IP アドレス", _join(i.public_ips)),
-                 ("プライベート IP アドレス", _join(n.private_ip or "" for n in i.network_interfaces)),
-                 ("VPC", _join(sorted({n.vpc_id or "" for n in i.network_interfaces}))),
-                 ("セキュリティグループ", _join(f"{g} ({n})" if n else g
-                                         for ni in i.network_interfaces for g, n in ni.security_groups))]
+        rows += [
+            ("インスタンス ID", i.instance_id or ""),
+            ("インスタンスタイプ", i.instance_type or ""),
+            ("インスタンスの状態", i.state or ""),
+            ("AMI", i.image_id or ""),
+            ("プラットフォーム", i.platform or ""),
+            ("アベイラビリティーゾーン", i.availability_zone or ""),
+            ("IAM インスタンスプロファイル", i.iam_profile_arn or ""),
+            ("パブリック IP アドレス", _join(i.public_ips)),
+            ("プライベート IP アドレス", _join(n.private_ip or "" for n in i.network_interfaces)),
+            ("VPC", _join(sorted({n.vpc_id or "" for n in i.network_interfaces}))),
+            (
+                "セキュリティグループ",
+                _join(f"{g} ({n})" if n else g for ni in i.network_interfaces for g, n in ni.security_groups),
+            ),
+        ]
         rows += [("タグ", _join(f"{k}={v}" for k, v in i.tags))]
     if k := r.access_key:
-        rows += [("アクセスキー ID", k.access_key_id or ""), ("ユーザー名", k.user_name or ""),
-                 ("ユーザーの種類", k.user_type or ""), ("プリンシパル ID", k.principal_id or "")]
+        rows += [
+            ("アクセスキー ID", k.access_key_id or ""),
+            ("ユーザー名", k.user_name or ""),
+            ("ユーザーの種類", k.user_type or ""),
+            ("プリンシパル ID", k.principal_id or ""),
+        ]
     for b in r.s3_buckets:
         pa = b.public_access
-        rows += [("S3 バケット", b.arn or b.name or ""), ("バケットの役割", b.role or ""),
-                 ("公開状態", (pa.effective_permission or "") if pa else ""),
-                 ("暗号化", b.encryption_type or "")]
+        rows += [
+            ("S3 バケット", b.arn or b.name or ""),
+            ("バケットの役割", b.role or ""),
+            ("公開状態", (pa.effective_permission or "") if pa else ""),
+            ("暗号化", b.encryption_type or ""),
+        ]
         rows += [("S3 オブジェクト", _join(o.key or o.arn or "" for o in b.objects))]
     if c := r.eks_cluster:
         rows += [("EKS クラスター", c.name or c.arn or ""), ("クラスターの状態", c.status or "")]
     if u := r.kubernetes_user:
-        rows += [("Kubernetes ユーザー", u.username or ""), ("Kubernetes グループ", _join(u.groups)),
-                 ("なりすまし先ユーザー", u.impersonated_username or "")]
+        rows += [
+            ("Kubernetes ユーザー", u.username or ""),
+            ("Kubernetes グループ", _join(u.groups)),
+            ("なりすまし先ユーザー", u.impersonated_username or ""),
+        ]
     if w := r.kubernetes_workload:
-        rows += [("ワークロード", f"{w.workload_type or ''} {w.namespace or ''}/{w.name or ''}".strip()),
-                 ("サービスアカウント", w.service_account or ""),
-                 ("ホストネットワークの使用", _yes(w.host_network) if w.host_network is not None else "")]
+        rows += [
+            ("ワークロード", f"{w.workload_type or ''} {w.namespace or ''}/{w.name or ''}".strip()),
+            ("サービスアカウント", w.service_account or ""),
+            ("ホストネットワークの使用", _yes(w.host_network) if w.host_network is not None else ""),
+        ]
         rows += _container_rows(w.containers)
     if e := r.ecs_cluster:
         rows += [("ECS クラスター", e.arn or e.name or "")]
         if e.task:
-            rows += [("ECS タスク", e.task.arn or ""), ("タスク定義", e.task.definition_arn or ""),
-                     ("起動タイプ", e.task.launch_type or "")]
+            rows += [
+                ("ECS タスク", e.task.arn or ""),
+                ("タスク定義", e.task.definition_arn or ""),
+                ("起動タイプ", e.task.launch_type or ""),
+            ]
             rows += _container_rows(e.task.containers)
     if r.container:
         rows += _container_rows((r.container,))
     if f := r.lambda_function:
-        rows += [("Lambda 関数", f.function_arn or f.function_name or ""), ("実行ロール", f.role or ""),
-                 ("バージョン", f.version or "")]
+        rows += [
+            ("Lambda 関数", f.function_arn or f.function_name or ""),
+            ("実行ロール", f.role or ""),
+            ("バージョン", f.version or ""),
+        ]
     if db := r.rds_instance:
-        rows += [("DB インスタンス", db.identifier or db.arn or ""), ("DB クラスター", db.cluster_identifier or ""),
-                 ("エンジン", " ".join(x for x in (db.engine, db.engine_version) if x))]
+        rows += [
+            ("DB インスタンス", db.identifier or db.arn or ""),
+            ("DB クラスター", db.cluster_identifier or ""),
+            ("エンジン", " ".join(x for x in (db.engine, db.engine_version) if x)),
+        ]
     if lm := r.rds_limitless:
-        rows += [("DB シャードグループ", lm.shard_group_identifier or lm.shard_group_arn or ""),
-                 ("DB クラスター", lm.cluster_identifier or ""),
-                 ("エンジン", " ".join(x for x in (lm.engine, lm.engine_version) if x))]
+        rows += [
+            ("DB シャードグループ", lm.shard_group_identifier or lm.shard_group_arn or ""),
+            ("DB クラスター", lm.cluster_identifier or ""),
+            ("エンジン", " ".join(x for x in (lm.engine, lm.engine_version) if x)),
+        ]
     if du := r.rds_user:
-        rows += [("DB ユーザー", du.user or ""), ("アプリケーション", du.application or ""),
-                 ("データベース", du.database or ""), ("認証方式", du.auth_method or "")]
-    rows += [("EBS ボリューム", _join(v.volume_arn or v.device_name or "" for v in r.ebs_volumes if not v.skipped)),
-             ("スキャン対象外のボリューム", _join(v.volume_arn or "" for v in r.ebs_volumes if v.skipped))]
+        rows += [
+            ("DB ユーザー", du.user or ""),
+            ("アプリケーション", du.application or ""),
+            ("データベース", du.database or ""),
+            ("認証方式", du.auth_method or ""),
+        ]
+    rows += [
+        ("EBS ボリューム", _join(v.volume_arn or v.device_name or "" for v in r.ebs_volumes if not v.skipped)),
+        ("スキャン対象外のボリューム", _join(v.volume_arn or "" for v in r.ebs_volumes if v.skipped)),
+    ]
     return rows
 
 
@@ -219,28 +270,51 @@ def action_rows(a: m.Action | None) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [("活動の種類", ACTION_JA.get(a.action_type or "", a.action_type or ""))]
     for ip in a.remote[:MAX_LIST]:
         org = " / ".join(x for x in (ip.org or ip.isp, f"AS{ip.asn}" if ip.asn else "") if x)
-        rows += [("送信元 IP アドレス", ip.address or ""), ("国", ip.country or ip.country_code or ""),
-                 ("都市", ip.city or ""), ("組織", org)]
+        rows += [
+            ("送信元 IP アドレス", ip.address or ""),
+            ("国", ip.country or ip.country_code or ""),
+            ("都市", ip.city or ""),
+            ("組織", org),
+        ]
     if c := a.api_call:
-        rows += [("API", c.api or ""), ("サービス", c.service_name or ""), ("呼び出し元の種類", c.caller_type or ""),
-                 ("呼び出し元ドメイン", c.domain or ""), ("呼び出し元アカウント", c.remote_account_id or ""),
-                 ("エラーコード", c.error_code or ""), ("ユーザーエージェント", c.user_agent or "")]
+        rows += [
+            ("API", c.api or ""),
+            ("サービス", c.service_name or ""),
+            ("呼び出し元の種類", c.caller_type or ""),
+            ("呼び出し元ドメイン", c.domain or ""),
+            ("呼び出し元アカウント", c.remote_account_id or ""),
+            ("エラーコード", c.error_code or ""),
+            ("ユーザーエージェント", c.user_agent or ""),
+        ]
         rows += [("影響を受けたリソース", f"{k}: {v}") for k, v in c.affected_resources[:MAX_LIST]]
     if n := a.network:
-        rows += [("通信の方向", DIRECTION_JA.get(n.direction or "", n.direction or "")),
-                 ("プロトコル", n.protocol or ""), ("ローカルポート", _port(n.local_port)),
-                 ("リモートポート", _port(n.remote_port)), ("遮断", _yes(n.blocked) if n.blocked is not None else "")]
+        rows += [
+            ("通信の方向", DIRECTION_JA.get(n.direction or "", n.direction or "")),
+            ("プロトコル", n.protocol or ""),
+            ("ローカルポート", _port(n.local_port)),
+            ("リモートポート", _port(n.remote_port)),
+            ("遮断", _yes(n.blocked) if n.blocked is not None else ""),
+        ]
     if a.port_probes:
         rows.append(("探査されたポート", _join(sorted({_port(p.local_port) for p in a.port_probes} - {""}))))
     if dn := a.dns:
-        rows += [("問い合わせたドメイン", dn.domain or ""), ("遮断", _yes(dn.blocked) if dn.blocked is not None else "")]
+        rows += [
+            ("問い合わせたドメイン", dn.domain or ""),
+            ("遮断", _yes(dn.blocked) if dn.blocked is not None else ""),
+        ]
     if k := a.kubernetes:
-        rows += [("Kubernetes API", " ".join(x for x in (k.verb, k.request_uri) if x)),
-                 ("送信元 IP アドレス（Kubernetes）", _join(k.source_ips)), ("ステータスコード",
-                                                                    str(k.status_code or ""))]
+        rows += [
+            ("Kubernetes API", " ".join(x for x in (k.verb, k.request_uri) if x)),
+            ("送信元 IP アドレス（Kubernetes）", _join(k.source_ips)),
+            ("ステータスコード", str(k.status_code or "")),
+        ]
     for x in a.rds_logins[:MAX_LIST]:
-        rows.append(("ログイン試行", (f"{x.user or '?'}（{x.application or '?'}）: 失敗 {x.failed or 0} 回・成功 "
-                                   f"{x.successful or 0} 回")))
+        rows.append(
+            (
+                "ログイン試行",
+                (f"{x.user or '?'}（{x.application or '?'}）: 失敗 {x.failed or 0} 回・成功 {x.successful or 0} 回"),
+            )
+        )
     return rows
 
 
@@ -253,13 +327,20 @@ def _port(p: m.Port | None) -> str:
 def _scan_rows(s: m.MalwareScan | None) -> list[tuple[str, str]]:
     if s is None:
         return []
-    rows = [("スキャン ID", s.scan_id or ""), ("スキャンの種類", s.scan_type or ""),
-            ("スキャンしたファイル数", str(s.scanned_files or "")),
-            ("脅威が見つかったファイル数", str(s.threat_files or "")),
-            ("最も重大な脅威", " ".join(x for x in (s.highest_threat, s.highest_severity) if x))]
+    rows = [
+        ("スキャン ID", s.scan_id or ""),
+        ("スキャンの種類", s.scan_type or ""),
+        ("スキャンしたファイル数", str(s.scanned_files or "")),
+        ("脅威が見つかったファイル数", str(s.threat_files or "")),
+        ("最も重大な脅威", " ".join(x for x in (s.highest_threat, s.highest_severity) if x)),
+    ]
     for t in s.threats[:MAX_LIST]:
-        rows.append(("検出された脅威", f"{t.name or '?'}（{_join(p for p, _ in t.file_paths)}）"
-                     if t.file_paths else t.name or ""))
+        rows.append(
+            (
+                "検出された脅威",
+                f"{t.name or '?'}（{_join(p for p, _ in t.file_paths)}）" if t.file_paths else t.name or "",
+            )
+        )
     return rows
 
 
@@ -268,9 +349,14 @@ def _runtime_rows(r: m.Runtime | None) -> list[tuple[str, str]]:
         return []
     rows = []
     if p := r.process:
-        rows += [("プロセス", p.name or ""), ("実行ファイル", p.executable_path or ""),
-                 ("実行ファイルの SHA-256", p.executable_sha256 or ""), ("PID", str(p.pid or "")),
-                 ("実行ユーザー", p.user or ""), ("親プロセス", _join(p.lineage, 5))]
+        rows += [
+            ("プロセス", p.name or ""),
+            ("実行ファイル", p.executable_path or ""),
+            ("実行ファイルの SHA-256", p.executable_sha256 or ""),
+            ("PID", str(p.pid or "")),
+            ("実行ユーザー", p.user or ""),
+            ("親プロセス", _join(p.lineage, 5)),
+        ]
     rows += [(f"実行時コンテキスト（{k}）", v) for k, v in r.context[:MAX_LIST]]
     return rows
 

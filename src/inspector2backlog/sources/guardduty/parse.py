@@ -170,8 +170,11 @@ class Snapshot:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "band": self.severity_band, "severity": self.severity_number, "ips": list(self.actor_ips),
-            "countries": list(self.countries), "resources": list(self.resources),
+            "band": self.severity_band,
+            "severity": self.severity_number,
+            "ips": list(self.actor_ips),
+            "countries": list(self.countries),
+            "resources": list(self.resources),
         }
 
 

@@ -127,8 +127,11 @@ def _bucket(d: Mapping[str, Any]) -> m.S3Bucket:
         public_access=_public_access(obj(d, "publicAccess")),
         objects=tuple(
             m.S3Object(
-                key=text(o, "key"), arn=text(o, "objectArn"), etag=text(o, "eTag", "ETag"),
-                version_id=text(o, "versionId"), hash=text(o, "hash"),
+                key=text(o, "key"),
+                arn=text(o, "objectArn"),
+                etag=text(o, "eTag", "ETag"),
+                version_id=text(o, "versionId"),
+                hash=text(o, "hash"),
             )
             for o in objs(d, "s3ObjectDetails")
         ),
@@ -152,16 +155,23 @@ def container(d: Mapping[str, Any]) -> m.Container:
 
 def _eks(d: Mapping[str, Any]) -> m.EksCluster:
     return m.EksCluster(
-        name=text(d, "name"), arn=text(d, "arn"), vpc_id=text(d, "vpcId"), status=text(d, "status"),
-        created_at=when(d, "createdAt"), tags=tags(d),
+        name=text(d, "name"),
+        arn=text(d, "arn"),
+        vpc_id=text(d, "vpcId"),
+        status=text(d, "status"),
+        created_at=when(d, "createdAt"),
+        tags=tags(d),
     )
 
 
 def _k8s_user(d: Mapping[str, Any]) -> m.KubernetesUser:
     imp = obj(d, "impersonatedUser")
     return m.KubernetesUser(
-        username=text(d, "username"), uid=text(d, "uid"), groups=texts(d, "groups"),
-        session_names=texts(d, "sessionName"), impersonated_username=text(imp, "username"),
+        username=text(d, "username"),
+        uid=text(d, "uid"),
+        groups=texts(d, "groups"),
+        session_names=texts(d, "sessionName"),
+        impersonated_username=text(imp, "username"),
         impersonated_groups=texts(imp, "groups"),
     )
 
@@ -186,58 +196,90 @@ def _ecs(d: Mapping[str, Any]) -> m.EcsCluster:
     task = None
     if t:
         task = m.EcsTask(
-            arn=text(t, "arn"), definition_arn=text(t, "definitionArn"), version=text(t, "version"),
-            created_at=when(t, "createdAt", "TaskCreatedAt"), started_at=when(t, "startedAt"),
-            started_by=text(t, "startedBy"), group=text(t, "group"), launch_type=text(t, "launchType"),
-            containers=tuple(container(c) for c in objs(t, "containers")), tags=tags(t),
+            arn=text(t, "arn"),
+            definition_arn=text(t, "definitionArn"),
+            version=text(t, "version"),
+            created_at=when(t, "createdAt", "TaskCreatedAt"),
+            started_at=when(t, "startedAt"),
+            started_by=text(t, "startedBy"),
+            group=text(t, "group"),
+            launch_type=text(t, "launchType"),
+            containers=tuple(container(c) for c in objs(t, "containers")),
+            tags=tags(t),
         )
     return m.EcsCluster(
-        name=text(d, "name"), arn=text(d, "arn"), status=text(d, "status"),
+        name=text(d, "name"),
+        arn=text(d, "arn"),
+        status=text(d, "status"),
         active_services=integer(d, "activeServicesCount"),
         registered_instances=integer(d, "registeredContainerInstancesCount"),
-        running_tasks=integer(d, "runningTasksCount"), task=task, tags=tags(d),
+        running_tasks=integer(d, "runningTasksCount"),
+        task=task,
+        tags=tags(d),
     )
 
 
 def _lambda(d: Mapping[str, Any]) -> m.LambdaFunction:
     vpc = obj(d, "vpcConfig")
     return m.LambdaFunction(
-        function_name=text(d, "functionName"), function_arn=text(d, "functionArn"),
-        description=text(d, "description"), version=text(d, "functionVersion"), revision_id=text(d, "revisionId"),
-        role=text(d, "role"), last_modified=when(d, "lastModifiedAt"), vpc_id=text(vpc, "vpcId"),
-        subnet_ids=texts(vpc, "subnetIds"), security_groups=security_groups(vpc), tags=tags(d),
+        function_name=text(d, "functionName"),
+        function_arn=text(d, "functionArn"),
+        description=text(d, "description"),
+        version=text(d, "functionVersion"),
+        revision_id=text(d, "revisionId"),
+        role=text(d, "role"),
+        last_modified=when(d, "lastModifiedAt"),
+        vpc_id=text(vpc, "vpcId"),
+        subnet_ids=texts(vpc, "subnetIds"),
+        security_groups=security_groups(vpc),
+        tags=tags(d),
     )
 
 
 def _rds(d: Mapping[str, Any]) -> m.RdsDbInstance:
     return m.RdsDbInstance(
-        identifier=text(d, "dbInstanceIdentifier"), arn=text(d, "dbInstanceArn"),
-        cluster_identifier=text(d, "dbClusterIdentifier"), engine=text(d, "engine"),
-        engine_version=text(d, "engineVersion"), resource_id=text(d, "dbiResourceId"), tags=tags(d),
+        identifier=text(d, "dbInstanceIdentifier"),
+        arn=text(d, "dbInstanceArn"),
+        cluster_identifier=text(d, "dbClusterIdentifier"),
+        engine=text(d, "engine"),
+        engine_version=text(d, "engineVersion"),
+        resource_id=text(d, "dbiResourceId"),
+        tags=tags(d),
     )
 
 
 def _rds_limitless(d: Mapping[str, Any]) -> m.RdsLimitlessDb:
     return m.RdsLimitlessDb(
         shard_group_identifier=text(d, "dbShardGroupIdentifier"),
-        shard_group_resource_id=text(d, "dbShardGroupResourceId"), shard_group_arn=text(d, "dbShardGroupArn"),
-        cluster_identifier=text(d, "dbClusterIdentifier"), engine=text(d, "engine"),
-        engine_version=text(d, "engineVersion"), tags=tags(d),
+        shard_group_resource_id=text(d, "dbShardGroupResourceId"),
+        shard_group_arn=text(d, "dbShardGroupArn"),
+        cluster_identifier=text(d, "dbClusterIdentifier"),
+        engine=text(d, "engine"),
+        engine_version=text(d, "engineVersion"),
+        tags=tags(d),
     )
 
 
 def _rds_user(d: Mapping[str, Any]) -> m.RdsDbUser:
     return m.RdsDbUser(
-        user=text(d, "user"), application=text(d, "application"), database=text(d, "database"),
-        ssl=text(d, "ssl"), auth_method=text(d, "authMethod"),
+        user=text(d, "user"),
+        application=text(d, "application"),
+        database=text(d, "database"),
+        ssl=text(d, "ssl"),
+        auth_method=text(d, "authMethod"),
     )
 
 
 def _volume(d: Mapping[str, Any], skipped: bool) -> m.EbsVolume:
     return m.EbsVolume(
-        volume_arn=text(d, "volumeArn"), device_name=text(d, "deviceName"), volume_type=text(d, "volumeType"),
-        size_gb=integer(d, "volumeSizeInGB"), encryption_type=text(d, "encryptionType"),
-        snapshot_arn=text(d, "snapshotArn"), kms_key_arn=text(d, "kmsKeyArn"), skipped=skipped,
+        volume_arn=text(d, "volumeArn"),
+        device_name=text(d, "deviceName"),
+        volume_type=text(d, "volumeType"),
+        size_gb=integer(d, "volumeSizeInGB"),
+        encryption_type=text(d, "encryptionType"),
+        snapshot_arn=text(d, "snapshotArn"),
+        kms_key_arn=text(d, "kmsKeyArn"),
+        skipped=skipped,
     )
 
 
@@ -250,17 +292,20 @@ def parse_scan(ebs_scan: Mapping[str, Any], malware: Mapping[str, Any]) -> m.Mal
     highest, by_name = obj(det, "highestSeverityThreatDetails"), obj(det, "threatDetectedByName")
     threats = [
         m.ThreatDetected(
-            name=text(t, "name"), severity=text(t, "severity"), item_count=integer(t, "itemCount"),
+            name=text(t, "name"),
+            severity=text(t, "severity"),
+            item_count=integer(t, "itemCount"),
             file_paths=tuple(
-                (text(p, "filePath") or text(p, "fileName") or "", text(p, "hash") or "")
-                for p in objs(t, "filePaths")
+                (text(p, "filePath") or text(p, "fileName") or "", text(p, "hash") or "") for p in objs(t, "filePaths")
             ),
         )
         for t in objs(by_name, "threatNames")
     ]
     threats += [
         m.ThreatDetected(
-            name=text(t, "name"), source=text(t, "source"), item_count=integer(t, "count"),
+            name=text(t, "name"),
+            source=text(t, "source"),
+            item_count=integer(t, "count"),
             file_paths=tuple(
                 (text(p, "itemPath") or text(p, "nestedItemPath") or "", text(p, "hash") or "")
                 for p in objs(t, "itemDetails") + objs(t, "itemPaths")
@@ -289,9 +334,15 @@ def _process(d: Mapping[str, Any]) -> m.Process | None:
     if not d:
         return None
     return m.Process(
-        name=text(d, "name"), executable_path=text(d, "executablePath"),
-        executable_sha256=text(d, "executableSha256"), pid=integer(d, "pid"), namespace_pid=integer(d, "namespacePid"),
-        pwd=text(d, "pwd"), user=text(d, "user"), user_id=integer(d, "userId"), euid=integer(d, "euid"),
+        name=text(d, "name"),
+        executable_path=text(d, "executablePath"),
+        executable_sha256=text(d, "executableSha256"),
+        pid=integer(d, "pid"),
+        namespace_pid=integer(d, "namespacePid"),
+        pwd=text(d, "pwd"),
+        user=text(d, "user"),
+        user_id=integer(d, "userId"),
+        euid=integer(d, "euid"),
         start_time=when(d, "startTime"),
         lineage=tuple(x for p in objs(d, "lineage") if (x := text(p, "executablePath") or text(p, "name"))),
     )

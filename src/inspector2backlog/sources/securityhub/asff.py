@@ -41,8 +41,13 @@ MAX_PACKAGES = 500
 #: ASFF documents 50 ProductFields; GuardDuty sends more (53 in a published sample)
 MAX_PRODUCT_FIELDS = 1000
 #: the deprecated ``WorkflowState`` → ``Workflow.Status`` (used only when ``Workflow.Status`` is absent)
-_WORKFLOW_STATE = {"NEW": "NEW", "ASSIGNED": "NOTIFIED", "IN_PROGRESS": "NOTIFIED", "DEFERRED": "SUPPRESSED",
-                   "RESOLVED": "RESOLVED"}
+_WORKFLOW_STATE = {
+    "NEW": "NEW",
+    "ASSIGNED": "NOTIFIED",
+    "IN_PROGRESS": "NOTIFIED",
+    "DEFERRED": "SUPPRESSED",
+    "RESOLVED": "RESOLVED",
+}
 
 
 def is_finding(value: Any) -> bool:
@@ -98,9 +103,7 @@ def _compliance(raw: Any) -> Compliance | None:
             sid for x in r.lst(raw.get("AssociatedStandards")) if (sid := r.s(r.m(x).get("StandardsId")))
         ),
         related_requirements=r.strs(raw.get("RelatedRequirements")),
-        status_reasons=tuple(
-            code for x in r.lst(raw.get("StatusReasons")) if (code := r.s(r.m(x).get("ReasonCode")))
-        ),
+        status_reasons=tuple(code for x in r.lst(raw.get("StatusReasons")) if (code := r.s(r.m(x).get("ReasonCode")))),
     )
 
 

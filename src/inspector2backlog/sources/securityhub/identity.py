@@ -43,8 +43,9 @@ __all__ = [
     "update_wins",
 ]
 
-Product = Literal["inspector2", "guardduty", "access-analyzer", "securityhub-control", "macie", "config", "health",
-                  "other"]
+Product = Literal[
+    "inspector2", "guardduty", "access-analyzer", "securityhub-control", "macie", "config", "health", "other"
+]
 #: products that also arrive natively: their issues are keyed by the native finding's id
 NATIVE_PRODUCTS = frozenset({"inspector2", "guardduty", "access-analyzer"})
 Via = Literal["native", "securityhub"]
@@ -159,7 +160,7 @@ def _access_analyzer(d: SecurityHubDetails) -> str | None:
     fields = r.arn_fields(d.id)
     if fields is None or fields[2] != "access-analyzer" or not fields[5].startswith("analyzer/"):
         return None
-    name = fields[5][len("analyzer/"):].split("/", 1)[0]
+    name = fields[5][len("analyzer/") :].split("/", 1)[0]
     if not name:
         return None
     analyzer = f"arn:{fields[1]}:access-analyzer:{fields[3]}:{fields[4]}:analyzer/{name}"
@@ -217,5 +218,8 @@ def ocsf_identifier(details: SecurityHubDetails) -> dict[str, str] | None:
     ASFF finding or when a part is missing."""
     if details.format != "ocsf" or not (details.aws_account_id and details.product_arn):
         return None
-    return {"CloudAccountUid": details.aws_account_id, "FindingInfoUid": details.id,
-            "MetadataProductUid": details.product_arn}
+    return {
+        "CloudAccountUid": details.aws_account_id,
+        "FindingInfoUid": details.id,
+        "MetadataProductUid": details.product_arn,
+    }

@@ -89,9 +89,7 @@ def _access_key(d: Mapping[str, Any]) -> IamAccessKeyDetails:
 
 
 def _user(d: Mapping[str, Any]) -> IamUserDetails:
-    attached = tuple(
-        name for p in r.lst(d.get("AttachedManagedPolicies")) if (name := r.s(r.m(p).get("PolicyName")))
-    )
+    attached = tuple(name for p in r.lst(d.get("AttachedManagedPolicies")) if (name := r.s(r.m(p).get("PolicyName"))))
     return IamUserDetails(
         user_name=r.s(d.get("UserName") or d.get("user_name")),
         user_id=r.s(d.get("UserId") or d.get("user_id")),

@@ -101,8 +101,7 @@ def material_snapshot(details: SecurityHubDetails) -> tuple[tuple[str, Any], ...
         (
             "vulnerabilities",
             tuple(
-                (v.id, v.fix_available, tuple(p.fixed_in_version for p in v.packages))
-                for v in details.vulnerabilities
+                (v.id, v.fix_available, tuple(p.fixed_in_version for p in v.packages)) for v in details.vulnerabilities
             ),
         ),
         ("remediation", details.remediation.url),

@@ -35,8 +35,11 @@ def _reason(api: str, exc: Exception) -> ActionError:
 
 
 def _values(flt: dict) -> tuple[str, ...]:
-    return tuple(str(c.get("value")) for c in (flt.get("criteria") or {}).get("findingArn") or ()
-                 if c.get("comparison") == "EQUALS")
+    return tuple(
+        str(c.get("value"))
+        for c in (flt.get("criteria") or {}).get("findingArn") or ()
+        if c.get("comparison") == "EQUALS"
+    )
 
 
 def _criteria(values: Iterable[str]) -> dict:
@@ -60,7 +63,7 @@ def _existing(client: Any, names: set[str]) -> dict[str, dict]:
 
 
 def filter_names(base: str, count: int) -> list[str]:
-    base = base[:NAME_MAX - 4]
+    base = base[: NAME_MAX - 4]
     return [base if i == 0 else f"{base}-{i + 1}" for i in range(count)]
 
 
@@ -69,7 +72,7 @@ def suppress(arns: list[str], *, name: str, description: str, reason: str, start
     taken by filters made earlier for the same issue)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    chunks = [arns[i:i + MAX_VALUES] for i in range(0, len(arns), MAX_VALUES)]
+    chunks = [arns[i : i + MAX_VALUES] for i in range(0, len(arns), MAX_VALUES)]
     names = filter_names(name, start + len(chunks))[start:]
     client = _client(arns[0])
     api = "inspector2:ListFilters"
@@ -78,18 +81,31 @@ def suppress(arns: list[str], *, name: str, description: str, reason: str, start
         found = _existing(client, set(names))
         for n, chunk in zip(names, chunks, strict=True):
             if n in found and set(chunk) <= set(_values(found[n])):
-                out.append(Applied("inspector2:ListFilters", "既存の抑制フィルターを確認", found[n]["arn"], n,
-                                   _values(found[n])))
+                out.append(
+                    Applied(
+                        "inspector2:ListFilters", "既存の抑制フィルターを確認", found[n]["arn"], n, _values(found[n])
+                    )
+                )
                 continue
             if n in found:
                 api = "inspector2:UpdateFilter"
-                client.update_filter(filterArn=found[n]["arn"], action="SUPPRESS", filterCriteria=_criteria(chunk),
-                                     description=description[:512], reason=reason[:512])
+                client.update_filter(
+                    filterArn=found[n]["arn"],
+                    action="SUPPRESS",
+                    filterCriteria=_criteria(chunk),
+                    description=description[:512],
+                    reason=reason[:512],
+                )
                 out.append(Applied(api, "抑制フィルターを更新", found[n]["arn"], n, tuple(chunk)))
                 continue
             api = "inspector2:CreateFilter"
-            made = client.create_filter(name=n, action="SUPPRESS", filterCriteria=_criteria(chunk),
-                                        description=description[:512], reason=reason[:512])
+            made = client.create_filter(
+                name=n,
+                action="SUPPRESS",
+                filterCriteria=_criteria(chunk),
+                description=description[:512],
+                reason=reason[:512],
+            )
             out.append(Applied(api, "抑制フィルターを作成", made["arn"], n, tuple(chunk)))
     except (ClientError, BotoCoreError) as e:
         raise _reason(api, e) from None
