@@ -8,6 +8,7 @@ before any pattern or engine sees it (every text path is linear anyway; the cap 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from ..findings.model import Finding
@@ -22,7 +23,13 @@ def cap_text(text: str, limit: int = FIELD_LIMIT) -> str:
 
 
 def cap_finding(f: Finding) -> Finding:
-    """``f`` itself when no text field is longer than :data:`FIELD_LIMIT`, else a copy with those fields cut."""
+    """``f`` itself when no text field is longer than :data:`FIELD_LIMIT`, else a copy with those fields cut.
+
+    Fast path: a parsed finding's text fields all come from its document (``raw``), so when the document serialised
+    is within the limit no field can exceed it and the walk is skipped (one C-speed ``json.dumps`` instead of a
+    Python walk of every field: the walk was a quarter of parse + render time)."""
+    if f.raw and len(json.dumps(f.raw, default=str)) <= FIELD_LIMIT:
+        return f
     return _cap(f, 0)
 
 
