@@ -4,20 +4,14 @@
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .backlog.errors import BacklogError
 from .backlog.models import DEFAULT_RESOLUTIONS, Named
 from .backlog.project import match_named
+from .doctor_report import DoctorReport
 from .twoway.webhook import DECISION_TYPES, PATH_PREFIX
-
-
-class DoctorReport(Protocol):
-    """What this check needs of :class:`inspector2backlog.doctor.DoctorReport` (which calls it)."""
-
-    def add(self, name_ja: str, name_en: str, level: Any, message_ja: str, message_en: str = "") -> Any: ...
-
 
 if TYPE_CHECKING:
     from .backlog.client import BacklogClient

@@ -24,6 +24,8 @@ RANKS: dict[str, int] = {
     "cli": 5,
     "aws_lambda": 5,
     "doctor": 5,
+    "doctor_project": 5,
+    "doctor_report": 5,
     "doctor_two_way": 5,
     "twoway": 5,  # twoway: webhook / pull entry points (issue 15)
     "pipeline": 4,
@@ -56,7 +58,8 @@ KNOWN_VIOLATIONS: set[str] = {
     # config takes its default priorities and due days from the renderer's labels (item 6: vocabularies defined once)
     "upward: config -> render.labels",
     # group issues decide risk and read group members and digest periods in render (item 4: an IssuePlan first)
-    "upward: render.group -> policy.digest",
+    "upward: render.group_text -> policy.digest",
+    "upward: render.group_text -> policy.grouping",
     "upward: render.group -> policy.grouping",
     "upward: render.group -> policy.risk",
     # the Security Hub controls read the Japanese severity names from render.labels, not from the core
