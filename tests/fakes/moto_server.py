@@ -51,9 +51,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _atomic_dynamodb_writes() -> None:
+    """Real DynamoDB applies a conditional write atomically; moto's threaded server checks the condition and writes
+    in two steps, so two racing ``attribute_not_exists`` puts can both win under load. One lock around moto's write
+    operations makes the fake behave like the service (our code is unchanged; only the stand-in is corrected)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_i2b_atomic", False):
+        return
+    write_lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with write_lock:
+                return _original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._i2b_atomic = True  # type: ignore[attr-defined]
+
+
 def start_moto_server() -> tuple[ThreadedMotoServer, str]:
     """Start a fresh moto server on 127.0.0.1 and a free port; returns ``(server, endpoint_url)``."""
     from moto.server import ThreadedMotoServer
+
+    _atomic_dynamodb_writes()
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access-log line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
