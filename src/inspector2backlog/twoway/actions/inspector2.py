@@ -4,7 +4,7 @@ credentials, retries in standard mode); the region is the finding's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import ActionError, Applied
@@ -115,37 +115,20 @@ def suppress(arns: list[str], *, name: str, description: str, reason: str, start
 def release(arn: str, filters: list[dict], *, names: tuple[str, ...] = ()) -> list[Applied]:
     """Take ``arn`` out of the filters recorded for it (or, when none is recorded, our filters named ``names``):
     a filter left empty is deleted, else updated."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    client = _client(arn)
-    out = []
-    api = "inspector2:ListFilters"
-    try:
-        if not filters and names:
-            filters = [{"arn": f["arn"]} for f in _existing(client, set(names)).values()]
-        wanted = [f.get("arn") for f in filters if f.get("arn")]
-        live = {f["arn"]: f for f in client.list_filters(arns=wanted).get("filters") or ()} if wanted else {}
-        for rec in filters:
-            f = live.get(rec.get("arn"))
-            if f is None:  # already gone (deleted by hand): nothing holds the finding
-                continue
-            rest = [v for v in _values(f) if v != arn]
-            if rest:
-                api = "inspector2:UpdateFilter"
-                client.update_filter(filterArn=f["arn"], filterCriteria=_criteria(rest))
-                out.append(Applied(api, "抑制フィルターから検出結果を除外", f["arn"], f.get("name", ""), tuple(rest)))
-            else:
-                api = "inspector2:DeleteFilter"
-                client.delete_filter(arn=f["arn"])
-                out.append(Applied(api, "抑制フィルターを削除", f["arn"], f.get("name", ""), ()))
-    except (ClientError, BotoCoreError) as e:
-        raise _reason(api, e) from None
-    return out
+    return _release(arn, filters, names, keep=lambda v: v != arn)
 
 
 def release_all(region_arn: str, filters: list[dict], *, names: tuple[str, ...] = ()) -> list[Applied]:
     """Delete every filter recorded for a group decision (or, when none is recorded, our filters named ``names``);
     a filter already gone is skipped. ``region_arn``: any member's ARN (the filters live in its region)."""
+    return _release(region_arn, filters, names, keep=lambda v: False)
+
+
+def _release(
+    region_arn: str, filters: list[dict], names: tuple[str, ...], *, keep: Callable[[str], bool]
+) -> list[Applied]:
+    """The filters recorded (or named) that still exist keep only the values ``keep`` accepts: a filter left empty
+    is deleted, else updated; one already gone (deleted by hand) is skipped — nothing holds the finding."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = _client(region_arn)
@@ -160,9 +143,15 @@ def release_all(region_arn: str, filters: list[dict], *, names: tuple[str, ...] 
             f = live.get(rec.get("arn"))
             if f is None:
                 continue
-            api = "inspector2:DeleteFilter"
-            client.delete_filter(arn=f["arn"])
-            out.append(Applied(api, "抑制フィルターを削除", f["arn"], f.get("name", ""), ()))
+            rest = [v for v in _values(f) if keep(v)]
+            if rest:
+                api = "inspector2:UpdateFilter"
+                client.update_filter(filterArn=f["arn"], filterCriteria=_criteria(rest))
+                out.append(Applied(api, "抑制フィルターから検出結果を除外", f["arn"], f.get("name", ""), tuple(rest)))
+            else:
+                api = "inspector2:DeleteFilter"
+                client.delete_filter(arn=f["arn"])
+                out.append(Applied(api, "抑制フィルターを削除", f["arn"], f.get("name", ""), ()))
     except (ClientError, BotoCoreError) as e:
         raise _reason(api, e) from None
     return out
