@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from .findings.model import Unparsed
@@ -96,11 +97,11 @@ def _maybe_retry_pending(ctx: Any) -> None:
             emit_metric("DeliveryFailures")
 
 
-def _process(ctx: Any, value: Any, origin: str, groups: set[str] | None = None) -> list[str]:
-    """Run one input through the pipeline; returns the problems (empty = success). ``groups`` collects the group
-    records its findings joined (written at the end of the batch)."""
+def _process(ctx: Any, items: Iterable[Any], groups: set[str] | None = None) -> list[str]:
+    """Run one input's items through the pipeline; returns the problems (empty = success). ``groups`` collects the
+    group records its findings joined (written at the end of the batch)."""
     problems = []
-    for item in iter_items(value, origin):
+    for item in items:
         out = ctx.pipeline.handle(item)
         if groups is not None:
             groups.update(out.groups)
@@ -116,17 +117,11 @@ def _process(ctx: Any, value: Any, origin: str, groups: set[str] | None = None) 
     return problems
 
 
-def _prefetch_jvn(ctx: Any, records: list) -> None:
+def _prefetch_jvn(ctx: Any, items: Iterable[Any]) -> None:
     """``[jvn]`` on: the batch's CVEs looked up together (one MyJVN detail call per ten entries)."""
     jvn = getattr(ctx.pipeline.builder, "jvn", None)
-    if jvn is None:
-        return
-    try:
-        ids = [getattr(i, "vulnerability_id", "") for r in records for i in iter_items(r, "prefetch")]
-    except Exception as e:  # noqa: BLE001 - a lookahead only; each finding is still handled on its own
-        log.warning("JVN prefetch skipped", extra={"error": type(e).__name__})
-        return
-    jvn.prefetch(ids)
+    if jvn is not None:
+        jvn.prefetch([getattr(i, "vulnerability_id", "") for i in items])
 
 
 # ---- handlers --------------------------------------------------------------------------------------------------
@@ -137,17 +132,25 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
     could not be parsed — then a fallback issue is filed *and* the raw message is kept in the DLQ for inspection."""
     ctx = _context()
     _maybe_retry_pending(ctx)
-    _prefetch_jvn(ctx, event.get("Records") or [])
+    parsed: list[tuple[str, list[Any] | Exception]] = []  # each record read once: the JVN lookahead sees them all
+    for record in event.get("Records") or []:
+        mid = record.get("messageId") or ""
+        try:
+            parsed.append((mid, list(iter_items(record, f"sqs:{mid}"))))
+        except Exception as e:  # noqa: BLE001 - handled (and logged) with its record below
+            parsed.append((mid, e))
+    _prefetch_jvn(ctx, (i for _, items in parsed if isinstance(items, list) for i in items))
     failures = []
     joined: dict[str, set[str]] = {}  # message id → the groups its findings joined
     # Grouped findings: one Backlog write per changed group per batch. A group write that fails at the end is kept
     # pending in the state store (its members are recorded) and retried by the pending sweep, not by SQS; a group
     # whose record could not be stored at all fails the messages that fed it, so SQS delivers them again.
     with ctx.pipeline.lifecycle.batch() as flushed:
-        for record in event.get("Records") or []:
-            mid = record.get("messageId") or ""
+        for mid, items in parsed:
             try:
-                problems = _process(ctx, record, f"sqs:{mid}", joined.setdefault(mid, set()))
+                if isinstance(items, Exception):
+                    raise items
+                problems = _process(ctx, items, joined.setdefault(mid, set()))
             except Exception:  # noqa: BLE001 - one record's bug must not fail the batch
                 log.exception("record failed", extra={"message_id": mid})
                 emit_metric("DeliveryFailures")
@@ -178,7 +181,7 @@ def eventbridge_handler(event: dict, context: Any = None) -> dict:
     ctx = _context()
     _maybe_retry_pending(ctx)
     with ctx.pipeline.lifecycle.batch() as flushed:
-        problems = _process(ctx, repair_surrogates(event), f"eventbridge:{event.get('id', '')}")
+        problems = _process(ctx, iter_items(repair_surrogates(event), f"eventbridge:{event.get('id', '')}"))
     problems += [o.reason for o in flushed if o.failed]
     if problems:
         raise RuntimeError("; ".join(problems))
