@@ -1,1 +1,76 @@
-"""Finding sources other than Inspector (GuardDuty, …): parsers and their Japanese knowledge."""
+"""The source registry: which AWS service an input comes from, and that service's :class:`~.base.Source`.
+
+Recognition reads a few keys of a decoded value and imports nothing; a source package is imported only when an
+input needs it (:func:`get`), so the Lambda's import time does not grow with the number of sources. Adding a source
+is one package under ``sources/`` plus its line in :data:`REGISTERED`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .base import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """How the registry knows a source without importing it."""
+
+    name: str
+    module: str  # the package under sources/, imported on first use
+    event_sources: frozenset[str]  # EventBridge ``source`` values
+    detail_types: frozenset[str]  # EventBridge ``detail-type`` values that carry findings
+    finding_keys: tuple[tuple[str, ...], ...]  # a bare finding has every key of one of these tuples
+
+
+#: every source, in recognition order (Security Hub first: an ASFF finding of an Inspector finding is Security Hub's)
+REGISTERED: tuple[Registration, ...] = (
+    Registration(
+        "inspector2",
+        "inspector2",
+        frozenset({"aws.inspector2", "inspector2.ami.ondemand"}),
+        frozenset({"Inspector2 Finding"}),
+        (("findingArn",),),
+    ),
+)
+
+_BY_NAME = {r.name: r for r in REGISTERED}
+_LOADED: dict[str, Source] = {}
+
+
+def names() -> tuple[str, ...]:
+    return tuple(r.name for r in REGISTERED)
+
+
+def get(name: str) -> Source:
+    """The source called ``name`` (imported now if it was not yet). ``KeyError`` for an unknown name."""
+    src = _LOADED.get(name)
+    if src is None:
+        reg = _BY_NAME[name]
+        # lazy import: a source's parser and knowledge base load only when an input of that source arrives
+        module = importlib.import_module(f"{__name__}.{reg.module}")
+        src = _LOADED[name] = module.SOURCE
+    return src
+
+
+def for_event(event_source: str, detail_type: str) -> Registration | None:
+    """The source of an EventBridge event: by ``detail-type`` first, then by ``source``."""
+    for r in REGISTERED:
+        if detail_type in r.detail_types:
+            return r
+    for r in REGISTERED:
+        if event_source in r.event_sources:
+            return r
+    return None
+
+
+def for_finding(value: Mapping[str, Any]) -> Registration | None:
+    """The source of a bare finding, by the keys it has (cheap: no parsing)."""
+    for r in REGISTERED:
+        if any(all(k in value for k in keys) for keys in r.finding_keys):
+            return r
+    return None
