@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..findings.model import EventMeta, Finding, Item
     from ..render.doc import Block
 
-#: the lifecycle a source's status maps to: open → an open issue; closed → 対応済み; suppressed → 対応しない;
+#: ``Finding.state``, set by the source when it parses: the lifecycle its status maps to: open → an open issue; closed → 対応済み; suppressed → 対応しない;
 #: archived → closed with the resolution ``[sources.<name>] archived_resolution`` names (default 対応しない)
 State = Literal["open", "closed", "suppressed", "archived"]
 STATES: tuple[State, ...] = ("open", "closed", "suppressed", "archived")
@@ -47,10 +47,6 @@ class Source(Protocol):
         per finding, ``Skipped`` for a recognised non-finding, ``Unparsed`` (never an exception) for the rest."""
         ...
 
-    def state(self, f: Finding) -> State:
-        """The lifecycle state the finding's own status means."""
-        ...
-
     def snapshot(self, f: Finding) -> dict[str, Any]:
         """The material fields (JSON-serialisable): an unchanged snapshot means no Backlog write."""
         ...
@@ -70,6 +66,16 @@ class Source(Protocol):
 
     def summary(self, f: Finding, tr: Mapping[str, Any]) -> str:
         """The issue subject (untrusted parts already cleaned by :func:`render.safe.summary_line`)."""
+        ...
+
+    def group_key(self, f: Finding, mode: str) -> str | None:
+        """The id of the group ``f`` joins in ``[grouping] group_by = mode`` (None: the mode does not apply to this
+        source, the finding gets its own issue). Inspector: ``vulnerability`` / ``fix``; GuardDuty: ``type``
+        (finding type + resource); Security Hub: ``control``."""
+        ...
+
+    def lister(self, options: Any) -> Lister | None:
+        """``sync``'s listing for this source (None: the source cannot be listed)."""
         ...
 
 
