@@ -36,6 +36,29 @@ REGISTERED: tuple[Registration, ...] = (
         frozenset({"Inspector2 Finding"}),
         (("findingArn",),),
     ),
+    # GuardDuty: a finding has id + type + severity + service (camelCase of events and the CLI, PascalCase of
+    # boto3). Neither Inspector's findingArn nor ASFF's SchemaVersion + ProductArn (ASFF has Types / Resources, not
+    # Type / Service): a Security Hub copy of a GuardDuty finding stays Security Hub's when its line comes first.
+    Registration(
+        "guardduty",
+        "guardduty",
+        frozenset({"aws.guardduty"}),
+        frozenset({"GuardDuty Finding"}),
+        (("id", "type", "severity", "service"), ("Id", "Type", "Severity", "Service")),
+    ),
+    # IAM Access Analyzer: a finding has an id (findingId in unused-access events) + a top-level resourceType +
+    # status (GuardDuty nests resourceType under resource; ASFF and OCSF name resources otherwise)
+    Registration(
+        "access_analyzer",
+        "access_analyzer",
+        frozenset({"aws.access-analyzer"}),
+        frozenset({"Access Analyzer Finding", "Unused Access Finding for IAM entities", "Internal Access Finding"}),
+        (
+            ("id", "resourceType", "status"),
+            ("findingId", "resourceType", "status"),
+            ("Id", "ResourceType", "Status"),
+        ),
+    ),
 )
 
 _BY_NAME = {r.name: r for r in REGISTERED}
