@@ -41,11 +41,25 @@ STAR_ALLOWED: dict[str, str | None] = {
     "translate:TranslateText": None,
     "cloudwatch:PutMetricData": "cloudwatch:namespace",
     "inspector2:ListFilters": "aws:RequestedRegion",
+    # sync of the other sources (SourcesSyncPolicy): the listing of detectors / analyzers has no resource type
+    "guardduty:ListDetectors": "aws:RequestedRegion",
+    "access-analyzer:ListAnalyzers": "aws:RequestedRegion",
 }
 # Actions on resources whose id AWS picks (an Inspector filter's id): "*" only as the last path segment of an ARN fixed
 # to this partition, region and account, e.g. arn:${AWS::Partition}:inspector2:${AWS::Region}:${AWS::AccountId}:owner/
 # ${AWS::AccountId}/filter/*.
-ID_WILDCARD_ALLOWED = frozenset({"inspector2:CreateFilter", "inspector2:UpdateFilter", "inspector2:DeleteFilter"})
+ID_WILDCARD_ALLOWED = frozenset(
+    {
+        "inspector2:CreateFilter",
+        "inspector2:UpdateFilter",
+        "inspector2:DeleteFilter",
+        # GuardDuty detector ids are AWS's (GuardDutyDetectorId empty); analyzers are every analyzer of the account
+        "guardduty:ListFindings",
+        "guardduty:GetFindings",
+        "access-analyzer:ListFindingsV2",
+        "access-analyzer:GetFindingV2",
+    }
+)
 _ID_WILDCARD_ARN = re.compile(r"arn:\$\{AWS::Partition\}:[a-z0-9-]+:\$\{AWS::Region\}:\$\{AWS::AccountId\}:[^*]+/\*")
 
 
@@ -665,11 +679,30 @@ def test_queue_policies_admit_only_the_rule() -> None:
     policies = resources_of(tpl, "AWS::SQS::QueuePolicy")
     targets = {q["Ref"] for p in policies.values() for q in p["Properties"]["Queues"]}
     assert targets == {"FindingsQueue", "DeadLetterQueue"}
+    rules = {"FindingsRule": None, "GuardDutyRule": "GuardDutyEnabled", "AccessAnalyzerRule": "AccessAnalyzerEnabled"}
     for p in policies.values():
         for st in p["Properties"]["PolicyDocument"]["Statement"]:
             assert st["Principal"] == {"Service": "events.amazonaws.com"}
             assert st["Action"] == "sqs:SendMessage"
-            assert st["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FindingsRule", "Arn"]}}}
+            assert set(st["Condition"]) == {"ArnEquals"} and set(st["Condition"]["ArnEquals"]) == {"aws:SourceArn"}
+            arns = st["Condition"]["ArnEquals"]["aws:SourceArn"]
+            want = [
+                {"Fn::GetAtt": [r, "Arn"]} if c is None else {"Fn::If": [c, {"Fn::GetAtt": [r, "Arn"]}, NO_VALUE]}
+                for r, c in rules.items()
+            ]
+            assert arns == want  # each source's rule, and only while that source is enabled
+    for name, cond in rules.items():
+        assert tpl["Resources"][name].get("Condition") == cond
+        assert tpl["Resources"][name]["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
+    assert tpl["Resources"]["GuardDutyRule"]["Properties"]["EventPattern"] == {
+        "source": ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+    }
+    assert tpl["Resources"]["AccessAnalyzerRule"]["Properties"]["EventPattern"]["detail-type"] == [
+        "Access Analyzer Finding",
+        "Internal Access Finding",
+        "Unused Access Finding for IAM entities",
+    ]
     rule = tpl["Resources"]["FindingsRule"]
     target = rule["Properties"]["Targets"][0]
     assert target["Arn"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
@@ -1198,3 +1231,31 @@ def test_rules_refuse_incomplete_parameter_sets(choice: dict[str, str], refused:
     tpl = template()
     got = failed_rules(tpl, params_for(tpl, choice))
     assert len(got) == len(refused) and all(g.startswith(r) for g, r in zip(got, refused, strict=False)), got
+
+
+def test_sources_sync_policy_only_for_enabled_sources_and_scoped() -> None:
+    """GuardDuty / Access Analyzer sync: read-only listing calls, each statement only while its source is enabled,
+    GuardDuty's findings scoped to the detector when its id is given."""
+    tpl = template()
+    pol = tpl["Resources"]["SourcesSyncPolicy"]
+    assert pol["Condition"] == "OtherSourcesEnabled"
+    assert tpl["Conditions"]["OtherSourcesEnabled"] == {
+        "Fn::Or": [{"Condition": "GuardDutyEnabled"}, {"Condition": "AccessAnalyzerEnabled"}]
+    }
+    by_sid = {}
+    for st in pol["Properties"]["PolicyDocument"]["Statement"]:
+        cond, yes, no = st["Fn::If"]
+        assert no == NO_VALUE
+        by_sid[yes["Sid"]] = (cond, yes)
+    assert {s: c for s, (c, _) in by_sid.items()} == {
+        "GuardDutyListDetectors": "GuardDutyEnabled",
+        "GuardDutyReadFindings": "GuardDutyEnabled",
+        "AccessAnalyzerListAnalyzers": "AccessAnalyzerEnabled",
+        "AccessAnalyzerReadFindings": "AccessAnalyzerEnabled",
+    }
+    actions = {a for _, st in by_sid.values() for a in _as_list(st["Action"])}
+    assert all(a.split(":")[1].startswith(("List", "Get")) for a in actions)
+    scoped, anyone = by_sid["GuardDutyReadFindings"][1]["Resource"]["Fn::If"][1:]
+    assert scoped["Fn::Sub"].endswith(":detector/${GuardDutyDetectorId}") and anyone["Fn::Sub"].endswith(":detector/*")
+    # the function itself gains nothing: it never lists GuardDuty or Access Analyzer
+    assert not any(a.startswith(("guardduty:", "access-analyzer:")) for a in granted_actions(tpl))
