@@ -277,3 +277,20 @@ def test_bad_input_is_unparsed_and_non_findings_are_skipped() -> None:
     assert all(isinstance(i, Unparsed) for i in SOURCE.parse([1, 2], "t", None))  # type: ignore[arg-type]
     no_id = {"SchemaVersion": "2018-10-08", "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/x", "Id": ""}
     assert all(isinstance(i, Unparsed) for i in SOURCE.parse(no_id, "t", None))
+
+
+OWN_EVENTS = Path(__file__).resolve().parents[2] / "deploy" / "events"
+
+
+def test_our_own_example_events() -> None:
+    (control,) = parse_file(OWN_EVENTS / "securityhub-asff-control-s3.8-failed.event.json")
+    assert isinstance(control, Finding) and control.type == "S3.8" and control.state == "open"
+    assert SOURCE.summary(control, {}) == "【重要】S3.8 S3 の汎用バケットでパブリックアクセスをブロックする（バケット単位）（shop-uploads）"
+    text = _md(control).replace("\\", "")
+    assert "CIS AWS Foundations Benchmark v3.0.0" in text and "s3-controls.html#s3-8" in text and "S3 バケット" in text
+    (ocsf,) = parse_file(OWN_EVENTS / "securityhub-ocsf-inspector-cve-lambda.event.json")
+    assert isinstance(ocsf, Finding) and ocsf.details.format == "ocsf"
+    assert ocsf.arn == "arn:aws:inspector2:ap-northeast-1:111122223333:finding/4c1e2d3b5a6f7e8d9c0b1a2f3e4d5c6b"
+    assert ocsf.type == "PACKAGE_VULNERABILITY" and ocsf.severity == "MEDIUM" and ocsf.severity_source == "Medium"
+    text = _md(ocsf).replace("\\", "")
+    assert "CVE-2024-35195" in text and "2.32.0" in text and "Lambda 関数" in text and "python3.11" in text

@@ -669,7 +669,15 @@ def test_queue_policies_admit_only_the_rule() -> None:
         for st in p["Properties"]["PolicyDocument"]["Statement"]:
             assert st["Principal"] == {"Service": "events.amazonaws.com"}
             assert st["Action"] == "sqs:SendMessage"
-            assert st["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["FindingsRule", "Arn"]}}}
+            # the Inspector rule, and the Security Hub rule when EnableSecurityHub is true (issue 13)
+            assert st["Condition"] == {
+                "ArnEquals": {
+                    "aws:SourceArn": [
+                        {"Fn::GetAtt": ["FindingsRule", "Arn"]},
+                        {"Fn::If": ["SecurityHubEnabled", {"Fn::GetAtt": ["SecurityHubFindingsRule", "Arn"]}, NO_VALUE]},
+                    ]
+                }
+            }
     rule = tpl["Resources"]["FindingsRule"]
     target = rule["Properties"]["Targets"][0]
     assert target["Arn"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
