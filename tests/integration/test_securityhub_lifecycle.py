@@ -7,7 +7,6 @@ These need the pipeline to read Security Hub events through the source registry 
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -63,7 +62,9 @@ def _asff_of(native: dict[str, Any], day: int, **changes: Any) -> dict[str, Any]
         "Severity": {"Label": d["severity"], "Normalized": 90},
         "Title": d["title"],
         "Description": d["description"],
-        "Remediation": {"Recommendation": {"Text": (d.get("remediation") or {}).get("recommendation", {}).get("text", "")}},
+        "Remediation": {
+            "Recommendation": {"Text": (d.get("remediation") or {}).get("recommendation", {}).get("text", "")}
+        },
         "ProductFields": {"aws/inspector/ProductVersion": "2", "aws/inspector/FindingStatus": d["status"]},
         "Resources": [{"Type": "AwsEcrContainerImage", "Id": r["id"], "Region": region} for r in d["resources"]],
         "Vulnerabilities": [{"Id": vuln.get("vulnerabilityId", "CVE-?")}],

@@ -59,7 +59,9 @@ def test_the_source_satisfies_the_protocol_and_is_registered_first() -> None:
     for dt in ("Security Hub Findings - Custom Action", "Findings Imported V2", "Security Hub Insight Results"):
         assert (r := sources.for_event("aws.securityhub", dt)) is not None and r.name == "securityhub"
     # a bare ASFF finding of an Inspector finding is Security Hub's, an Inspector finding is not
-    asff = json.loads((shared_samples("securityhub") / "securityhub-asff-inspector-classic-docs.finding.json").read_text())
+    asff = json.loads(
+        (shared_samples("securityhub") / "securityhub-asff-inspector-classic-docs.finding.json").read_text()
+    )
     assert (r := sources.for_finding(asff)) is not None and r.name == "securityhub"
     ocsf = json.loads(OCSF[-1].read_text())
     assert (r := sources.for_finding(ocsf)) is not None and r.name == "securityhub"
@@ -95,7 +97,9 @@ def test_one_event_with_several_findings_gives_each() -> None:
 
 def test_product_specific_identity() -> None:
     (ins,) = findings_of("securityhub-asff-inspector-ec2.defectdojo.array.json")
-    assert ins.arn == ins.details.id and ins.arn.startswith("arn:aws:inspector2:") and ins.type == "PACKAGE_VULNERABILITY"
+    assert (
+        ins.arn == ins.details.id and ins.arn.startswith("arn:aws:inspector2:") and ins.type == "PACKAGE_VULNERABILITY"
+    )
     (gd,) = findings_of("securityhub-asff-guardduty-ec2-sshbruteforce-docs.finding.json")
     assert gd.arn.startswith("arn:aws:guardduty:us-east-1:193043430472:detector/") and "/finding/" in gd.arn
     assert gd.type == "UnauthorizedAccess:EC2/SSHBruteForce" and gd.severity_source
@@ -285,7 +289,10 @@ OWN_EVENTS = Path(__file__).resolve().parents[2] / "deploy" / "events"
 def test_our_own_example_events() -> None:
     (control,) = parse_file(OWN_EVENTS / "securityhub-asff-control-s3.8-failed.event.json")
     assert isinstance(control, Finding) and control.type == "S3.8" and control.state == "open"
-    assert SOURCE.summary(control, {}) == "【重要】S3.8 S3 の汎用バケットでパブリックアクセスをブロックする（バケット単位）（shop-uploads）"
+    assert (
+        SOURCE.summary(control, {})
+        == "【重要】S3.8 S3 の汎用バケットでパブリックアクセスをブロックする（バケット単位）（shop-uploads）"
+    )
     text = _md(control).replace("\\", "")
     assert "CIS AWS Foundations Benchmark v3.0.0" in text and "s3-controls.html#s3-8" in text and "S3 バケット" in text
     (ocsf,) = parse_file(OWN_EVENTS / "securityhub-ocsf-inspector-cve-lambda.event.json")

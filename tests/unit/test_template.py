@@ -674,7 +674,13 @@ def test_queue_policies_admit_only_the_rule() -> None:
                 "ArnEquals": {
                     "aws:SourceArn": [
                         {"Fn::GetAtt": ["FindingsRule", "Arn"]},
-                        {"Fn::If": ["SecurityHubEnabled", {"Fn::GetAtt": ["SecurityHubFindingsRule", "Arn"]}, NO_VALUE]},
+                        {
+                            "Fn::If": [
+                                "SecurityHubEnabled",
+                                {"Fn::GetAtt": ["SecurityHubFindingsRule", "Arn"]},
+                                NO_VALUE,
+                            ]
+                        },
                     ]
                 }
             }

@@ -34,7 +34,9 @@ def test_sync_policy_reads_findings_on_this_hub_only() -> None:
     policy = tpl["Resources"]["SecurityHubSyncPolicy"]["Properties"]["PolicyDocument"]
     (st,) = policy["Statement"]
     assert st["Action"] == ["securityhub:GetFindings", "securityhub:GetFindingsV2"]
-    assert st["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"}
+    assert st["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:hub/default"
+    }
     assert iam_problems(tpl) == []
     _, role = next(iter(resources_of(tpl, "AWS::IAM::Role").items()))
     assert "securityhub" not in json.dumps(role)  # the function itself needs no Security Hub access
@@ -49,7 +51,8 @@ def test_the_pattern_routes_the_real_sample_events(moto_endpoint: str) -> None:
     events: list[dict[str, Any]] = []
     for folder in ("securityhub", "securityhub-ocsf"):
         events += [
-            json.loads(p.read_text(encoding="utf-8")) for p in sorted((SHARED / "samples" / folder).glob("*.event.json"))
+            json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted((SHARED / "samples" / folder).glob("*.event.json"))
         ]
     assert len(events) >= 10
     for i, ev in enumerate(events):

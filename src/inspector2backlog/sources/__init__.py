@@ -33,7 +33,9 @@ REGISTERED: tuple[Registration, ...] = (
         "securityhub",
         "securityhub",
         frozenset({"aws.securityhub"}),
-        frozenset({"Security Hub Findings - Imported", "Security Hub Findings - Custom Action", "Findings Imported V2"}),
+        frozenset(
+            {"Security Hub Findings - Imported", "Security Hub Findings - Custom Action", "Findings Imported V2"}
+        ),
         (("SchemaVersion", "ProductArn", "Id"), ("finding_info", "metadata")),  # ASFF (boto3: PascalCase), OCSF
     ),
     Registration(

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import changes, convert
-from . import sections as _sections
+from . import changes, convert, sections as _sections
 from .model import SecurityHubDetails
 
 if TYPE_CHECKING:

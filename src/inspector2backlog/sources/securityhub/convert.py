@@ -19,9 +19,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ...findings.model import EventMeta, Finding, Item, Resource, Skipped, Unparsed
-from . import _read as r
-from . import asff, ocsf
+from . import _read as r, asff, ocsf
 from ._walk import MAX_FINDINGS
+from .controls import lookup
 from .identity import identity_of, product_of
 from .model import SecurityHubDetails, SecurityHubParseError
 from .status import lifecycle_of
@@ -123,12 +123,8 @@ def finding_of(
     d: SecurityHubDetails, raw: Mapping[str, Any], origin: str = "", event: EventMeta | None = None
 ) -> Finding:
     """The core Finding of one parsed Security Hub finding (``raw``: the finding as sent)."""
-    control_title = None
-    if d.control_id and not d.title:
-        from .controls import lookup  # the control catalogue loads only for a control finding without a title
-
-        control = lookup(d.control_id)
-        control_title = control.title_en if control else None
+    control = lookup(d.control_id) if d.control_id and not d.title else None
+    control_title = control.title_en if control else None
     return Finding(
         arn=identity_of(d).key,
         account=d.aws_account_id or (event.account if event else ""),
@@ -165,7 +161,9 @@ def _one(raw: Any, env: tuple[str | None, str | None], where: str, event: EventM
         reader = ocsf.parse_ocsf
     else:
         kind = type(raw).__name__
-        return Unparsed(where, f"findings[] の要素が Security Hub の検出結果（ASFF / OCSF）ではありません（{kind}）", raw)
+        return Unparsed(
+            where, f"findings[] の要素が Security Hub の検出結果（ASFF / OCSF）ではありません（{kind}）", raw
+        )
     try:
         return finding_of(reader(raw, env), raw, where, event)
     except SecurityHubParseError as e:
@@ -206,4 +204,6 @@ def parse_value(value: Any, origin: str, event: EventMeta | None) -> Iterator[It
     try:
         yield from _items(value, origin, event)
     except Exception as e:  # noqa: BLE001 - a bug on odd input must still end as a fallback issue, not a crash
-        yield Unparsed(origin, f"Security Hub の検出結果の解析中に予期しないエラー: {type(e).__name__}: {_short(e)}", value)
+        yield Unparsed(
+            origin, f"Security Hub の検出結果の解析中に予期しないエラー: {type(e).__name__}: {_short(e)}", value
+        )

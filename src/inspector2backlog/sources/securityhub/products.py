@@ -86,7 +86,11 @@ def _detail_rows(res: Resource) -> list[tuple[str, Line]]:
     if isinstance(d, Ec2InstanceDetails):
         ips = "、".join((*d.ipv4_addresses, *d.ipv6_addresses))
         out = [("インスタンスタイプ", d.instance_type), ("AMI", d.image_id), ("IP アドレス", ips or None)]
-        out += [("VPC", d.vpc_id), ("サブネット", d.subnet_id), ("インスタンスプロファイル", d.iam_instance_profile_arn)]
+        out += [
+            ("VPC", d.vpc_id),
+            ("サブネット", d.subnet_id),
+            ("インスタンスプロファイル", d.iam_instance_profile_arn),
+        ]
     elif isinstance(d, S3BucketDetails):
         out = [("所有者", d.owner_name or d.owner_id), ("既定の暗号化", d.encryption_algorithm)]
     elif isinstance(d, IamRoleDetails):
@@ -142,7 +146,9 @@ def inspector_blocks(details: SecurityHubDetails) -> list[Block]:
     packages: list[Sequence[Line]] = []
     for v in details.vulnerabilities[:MAX_VULNERABILITIES_SHOWN]:
         best = next((c for c in v.cvss if c.base_score is not None), None)
-        score = f"{best.base_score:.1f}（CVSS {best.version or '?'}）" if best and best.base_score is not None else "不明"
+        score = (
+            f"{best.base_score:.1f}（CVSS {best.version or '?'}）" if best and best.base_score is not None else "不明"
+        )
         epss = f"{v.epss_score:.3f}" if v.epss_score is not None else "不明"
         rows.append([[Code(v.id)], [score], [_fix_label(v.fix_available)], [_fix_label(v.exploit_available)], [epss]])
         for p in v.packages[:20]:

@@ -73,8 +73,7 @@ def texts(f: Finding) -> list[str]:
     inner = delegate(f)
     if inner is not None:
         out += inner[0].texts(inner[1])
-    seen: set[str] = set()
-    return [t for t in out if t.strip() and not (t in seen or seen.add(t))]
+    return [t for t in dict.fromkeys(out) if t.strip()]  # distinct, in order
 
 
 def _translated(tr: Mapping[str, Any], text: str) -> tuple[Line, bool]:
