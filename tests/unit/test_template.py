@@ -679,7 +679,12 @@ def test_queue_policies_admit_only_the_rule() -> None:
     policies = resources_of(tpl, "AWS::SQS::QueuePolicy")
     targets = {q["Ref"] for p in policies.values() for q in p["Properties"]["Queues"]}
     assert targets == {"FindingsQueue", "DeadLetterQueue"}
-    rules = {"FindingsRule": None, "GuardDutyRule": "GuardDutyEnabled", "AccessAnalyzerRule": "AccessAnalyzerEnabled"}
+    rules = {
+        "FindingsRule": None,
+        "GuardDutyRule": "GuardDutyEnabled",
+        "AccessAnalyzerRule": "AccessAnalyzerEnabled",
+        "SecurityHubFindingsRule": "SecurityHubEnabled",
+    }
     for p in policies.values():
         for st in p["Properties"]["PolicyDocument"]["Statement"]:
             assert st["Principal"] == {"Service": "events.amazonaws.com"}

@@ -182,10 +182,10 @@ class Finding:
     event: EventMeta | None = None
     origin: str = ""  # where it was read from (file#index, SQS message id…)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
-    source: str = "inspector2"  # the registry name: inspector2 | guardduty | access_analyzer | securityhub
-    state: str = "open"  # open | closed | suppressed | archived: the source's status mapped (set at parse)
+    source: str = "inspector2"  # the registry name of the source that parsed it (sources.names())
+    state: str = "open"  # open | closed | suppressed | archived: the source's status mapped (sources.base.State)
     severity_source: str = ""  # the source's own severity value as shown ("8.0", "High", "Normalized 70")
-    details: Any = None  # the source's typed details object (InspectorDetails, GuardDutyDetails, …)
+    details: Any = None  # the source's typed details object (InspectorDetails, SecurityHubDetails, …)
 
     @property
     def region(self) -> str:

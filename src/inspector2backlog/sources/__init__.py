@@ -30,6 +30,15 @@ class Registration:
 #: every source, in recognition order (Security Hub first: an ASFF finding of an Inspector finding is Security Hub's)
 REGISTERED: tuple[Registration, ...] = (
     Registration(
+        "securityhub",
+        "securityhub",
+        frozenset({"aws.securityhub"}),
+        frozenset(
+            {"Security Hub Findings - Imported", "Security Hub Findings - Custom Action", "Findings Imported V2"}
+        ),
+        (("SchemaVersion", "ProductArn", "Id"), ("finding_info", "metadata")),  # ASFF (boto3: PascalCase), OCSF
+    ),
+    Registration(
         "inspector2",
         "inspector2",
         frozenset({"aws.inspector2", "inspector2.ami.ondemand"}),

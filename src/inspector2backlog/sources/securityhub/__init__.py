@@ -1,3 +1,70 @@
-"""Security Hub: findings in ASFF and OCSF (``parse`` → ``asff`` / ``ocsf``, typed in ``model``), cross-source
-identity (``identity``), lifecycle and material changes (``status``), control reference data and its Japanese
-(``controls``, ``ja``). Nothing is imported here, so that a caller pays only for the part it uses."""
+"""AWS Security Hub as a finding source: ASFF (Security Hub CSPM) and OCSF (the new Security Hub).
+
+``SOURCE`` implements :class:`~inspector2backlog.sources.base.Source`. The parts: ``parse`` → ``asff`` / ``ocsf``
+(typed in ``model``), the core Finding in ``convert``; cross-source identity (``identity``); lifecycle and material
+changes (``status``, ``changes``); control reference data and its Japanese (``controls``, ``ja``); the issue body
+(``sections``, ``products``); ``sync`` (``lister``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import changes, convert, sections as _sections
+from .model import SecurityHubDetails
+
+if TYPE_CHECKING:
+    from ...findings.model import EventMeta, Finding, Item
+    from ...render.doc import Block
+    from ..base import Lister
+
+__all__ = ["SOURCE", "SecurityHubSource"]
+
+#: ``[grouping] group_by`` mode: one issue per failed control, listing every failing resource
+GROUP_BY_CONTROL = "control"
+
+
+class SecurityHubSource:
+    name = "securityhub"
+    label = "AWS Security Hub"
+
+    def parse(self, value: Mapping[str, Any], origin: str, event: EventMeta | None) -> Iterator[Item]:
+        return convert.parse_value(value, origin, event)
+
+    def snapshot(self, f: Finding) -> dict[str, Any]:
+        return changes.snapshot(_details(f))
+
+    def describe(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+        return changes.describe(old, new)
+
+    def texts(self, f: Finding) -> list[str]:
+        return _sections.texts(f)
+
+    def sections(self, f: Finding, tr: Mapping[str, Any]) -> list[Block]:
+        return _sections.sections(f, tr)
+
+    def summary(self, f: Finding, tr: Mapping[str, Any]) -> str:
+        return _sections.summary(f, tr)
+
+    def group_key(self, f: Finding, mode: str) -> str | None:
+        """``control``: ``securityhub-control:<control id>`` for a control finding (other findings: their own)."""
+        d = _details(f)
+        if mode == GROUP_BY_CONTROL and d.control_id:
+            return f"securityhub-control:{d.control_id}"
+        return None
+
+    def lister(self, options: Any) -> Lister | None:
+        from .lister import lister_for  # the listing (and boto3) load only for sync
+
+        return lister_for(options)
+
+
+def _details(f: Finding) -> SecurityHubDetails:
+    d = f.details
+    if not isinstance(d, SecurityHubDetails):
+        raise TypeError(f"not a Security Hub finding: {type(d).__name__}")
+    return d
+
+
+SOURCE = SecurityHubSource()
