@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,13 +50,16 @@ from ..findings.model import Finding
 from ..findings.parse import parse_finding
 from ..findings.timestamps import jst
 from ..render.doc import Block, Bullets, Para
+from ..render.group import build_group_issue, change_comment, lead_info
 from ..render.issue import IssueBuilder
+from ..render.members import shown_members, top_severity
 from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..stats import Stats
 from . import digest as digest_policy, grouping, recovery, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
 from .echo import absorb, note_joined, take
 from .filters import rejection
+from .plan import Planner
 
 if TYPE_CHECKING:
     from ..config import DigestConfig, FilterConfig, RiskConfig
@@ -117,6 +120,8 @@ class Lifecycle:
         suppressed_resolution: str = "対応しない",
         index_lag_seconds: float = 300.0,
         claim_timeout_seconds: float = 120.0,
+        priorities: Mapping[str, str] | None = None,
+        due_days: Mapping[str, int] | None = None,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -130,6 +135,8 @@ class Lifecycle:
         self.project = project or "default"
         self.digest = digest if digest is not None and digest.below_severity else None
         self.risk = risk if risk is not None and risk.enabled else None
+        # priority and due date of every issue, decided before it is built (severity tables, then the [risk] rules)
+        self.planner = Planner(priorities, due_days, risk=self.risk, store=store)
         self.coalesce_seconds = max(0.0, float(coalesce_seconds))
         self.index_lag, self.claim_timeout = float(index_lag_seconds), float(claim_timeout_seconds)
         self._missed: dict[str, float] = {}  # key → end of its index window, after a look-up that found nothing
@@ -432,8 +439,6 @@ class Lifecycle:
             ops = self._ops[gkey] = []
         lead = None
         if f.status == "ACTIVE" and not any(op[0] == "put" and op[3] is not None for op in ops):
-            from ..render.group import lead_info
-
             lead = lead_info(f, grouping.group_kind(gkey), grouping.group_id(gkey))
         ops.append(("put", f.arn, grouping.member_entry(f, gkey, reachable=reach), lead))
 
@@ -511,17 +516,13 @@ class Lifecycle:
         return False
 
     def _group_issue(self, gkey: str, data: dict) -> Any:
-        from ..render.group import build_group_issue
-
+        kind = grouping.group_kind(gkey)
+        plan = self.planner.for_group(kind, shown_members(data), data)
         below = self.digest.below_severity if self.digest is not None else ""
-        return build_group_issue(
-            gkey, grouping.group_kind(gkey), data, self.builder, risk=self.risk, digest_below=below
-        )
+        return build_group_issue(gkey, kind, data, self.builder, plan, digest_below=below)
 
     def _write_group(self, gkey: str) -> Outcome | None:
         """Bring one group's Backlog issue in line with its members: create, update, close or reopen — one write."""
-        from ..render.group import change_comment
-
         result: Outcome | None = None
         for _ in range(6):
             rec = self.store.get(gkey)
@@ -631,8 +632,6 @@ class Lifecycle:
             }
             actives = grouping.active_members(members)
             if actives:
-                from ..render.group import top_severity
-
                 data["last_severity"] = top_severity(actives)
             phase = "pending" if grouping.needs_write(members) else "synced"
             new = replace(rec, phase=phase, status=status, data=data)
@@ -660,20 +659,8 @@ class Lifecycle:
 
     # ---- issues for single findings ---------------------------------------------------------------------------
     def _build(self, f: Finding):
-        """The finding's issue, with the risk rules applied (priority, due days and the reason shown)."""
-        issue = self.builder.build(f)
-        if self.risk is None or issue.fallback:
-            return issue
-        facts = risk_policy.facts_for(f, self.store, reach=bool(self.risk.internet_reachable_priority))
-        decision = risk_policy.decide(facts, issue.priority, issue.due_days, self.risk)
-        if decision.raised:
-            from ..render.doc import Bullets, Heading, Section
-
-            issue.priority, issue.due_days = decision.priority, decision.due_days
-            at = next((i for i, b in enumerate(issue.blocks) if isinstance(b, Section)), len(issue.blocks))
-            issue.blocks[at:at] = [Heading("優先度を上げた理由"), Bullets([[r] for r in decision.reasons])]
-            issue._cache.clear()
-        return issue
+        """The finding's issue, planned first (priority, due days and the reasons a risk rule raised them)."""
+        return self.builder.build(f, self.planner.for_finding(f))
 
     # ---- retries ---------------------------------------------------------------------------------------------
     def retry_pending(self) -> list[Outcome]:

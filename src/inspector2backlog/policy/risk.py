@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..findings.model import Finding, Resource
 from ..render.wording import percent
+from ..state.base import ConflictError, StateStore
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
-    from ..state.base import StateStore
 
 PRIORITY_RANK = {"低": 0, "中": 1, "高": 2}
 REACH_PREFIX = "reach:"
@@ -165,10 +165,6 @@ def facts_for(f: Finding, store: StateStore | None = None, *, reach: bool = True
 
 def remember_reachability(f: Finding, store: StateStore) -> None:
     """Keep ``reach:{resource id}`` current from NETWORK_REACHABILITY findings that start at an Internet Gateway."""
-    from dataclasses import replace
-
-    from ..state.base import ConflictError
-
     if not from_internet_gateway(f) or f.network is None:
         return
     port = f.network.port_label

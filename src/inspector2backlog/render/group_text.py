@@ -4,11 +4,13 @@ and the description and summary of a digest issue."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from ..findings.model import severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Para, Table
 from .labels import severity_ja
+from .members import counts_by
 from .safe import SUMMARY_LIMIT, one_line, truncate
 from .wording import others
 
@@ -32,9 +34,21 @@ def _where(m: Mapping[str, Any]) -> str:
     return " / ".join(x for x in (m.get("a"), m.get("g")) if x) or "不明"
 
 
+def period_label(pid: str) -> str:
+    """Japanese label of a digest period id: 2024-10-05 → 2024年10月5日, 2024-W40 → 2024年 第40週, standing → 常設."""
+    if pid == "standing":
+        return "常設"
+    if "-W" in pid:
+        year, week = pid.split("-W", 1)
+        return f"{year}年 第{int(week)}週"
+    try:
+        d = datetime.strptime(pid, "%Y-%m-%d")
+    except ValueError:
+        return pid
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
-    from ..policy.digest import period_label
-    from ..policy.grouping import counts_by
 
     counts = counts_by(m.get("v") or "UNTRIAGED" for m in members)
     parts = "・".join(f"{severity_ja(s)} {counts[s]}" for s in sorted(counts, key=severity_rank, reverse=True))
@@ -45,8 +59,6 @@ def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
 
 
 def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below: str) -> list[Block]:
-    from ..policy.digest import period_label
-    from ..policy.grouping import counts_by
 
     pid = (data.get("lead") or {}).get("period", "")
     active = counts_by(m.get("v") or "UNTRIAGED" for m in members)
@@ -97,9 +109,8 @@ def _names(ms: Sequence[dict], kind: str) -> str:
 
 
 def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str = "") -> list[Block]:
-    """One short comment for one write. ``d`` is a :class:`~..policy.grouping.Delta`; ``transition`` is "",
-    "close" or "reopen"."""
-    from ..policy.grouping import counts_by
+    """One short comment for one write. ``d`` is what changed since the last write (``added``, ``resolved``,
+    ``moved``, ``changed``: the lifecycle's ``Delta``); ``transition`` is "", "close" or "reopen"."""
 
     target = "対象" if kind == "digest" else "対象リソース"
     lines: list[Line] = []

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from ..findings.model import Finding, Package, Resource, Unparsed
 from ..findings.timestamps import jst, try_parse
@@ -58,6 +58,19 @@ EMPTY_SUBJECT = "内容の記載がない Inspector の検出結果"
 MAX_LINKS = 15
 MAX_TAGS = 8
 MAX_PACKAGES = 200
+
+
+class Plan(Protocol):
+    """How urgent the issue is, decided by the policy before the issue is built (``policy.plan.IssuePlan``)."""
+
+    @property
+    def priority(self) -> str: ...  # Backlog priority name: 高 / 中 / 低
+
+    @property
+    def due_days(self) -> int | None: ...
+
+    @property
+    def reasons(self) -> tuple[str, ...]: ...  # why a rule raised it: shown under 「優先度を上げた理由」
 
 
 @dataclass
@@ -117,31 +130,23 @@ class Issue:
 
 
 class IssueBuilder:
-    """Lays out the Japanese issue for a finding. Stateless apart from its translator and policy tables."""
+    """Lays out the Japanese issue for a finding. Stateless apart from its translator (and its section cache)."""
 
-    def __init__(
-        self,
-        translator: Translator,
-        *,
-        priorities: Mapping[str, str] | None = None,
-        due_days: Mapping[str, int] | None = None,
-        jvn: Any = None,
-    ) -> None:
+    def __init__(self, translator: Translator, *, jvn: Any = None) -> None:
         self.translator = translator
         self.jvn = jvn  # a JvnSource ([jvn] enabled): JVN iPedia's Japanese text stands in for a CVE's description
-        self.priorities = {**DEFAULT_PRIORITY, **(priorities or {})}
-        self.due_days = dict(DEFAULT_DUE_DAYS if due_days is None else due_days)
         self._sections: dict[tuple, Section] = {}
 
     # ---- public --------------------------------------------------------------------------------------------
-    def build(self, f: Finding) -> Issue:
+    def build(self, f: Finding, plan: Plan | None = None) -> Issue:
+        """The issue for ``f``, with the priority and due date of ``plan`` (none: the default table by severity)."""
         f = cap_finding(f)  # every text field of bounded length before any pattern or engine sees it
         try:
             texts = _texts_to_translate(f)
             tr = self.translate_texts(texts, f.vulnerability_id, f.description)
         except Exception as e:  # noqa: BLE001 - the translator's own failures are handled inside; this is a bug
             return self._fallback_for(f, e)
-        return self._build_or_fallback(f, tr)
+        return self._build_or_fallback(f, tr, plan)
 
     def fallback(self, item: Unparsed, secrets: tuple[str, ...] = (), key: str = "") -> Issue:
         return fallback_issue(item, secrets, key)
@@ -161,9 +166,9 @@ class IssueBuilder:
         return items if self.jvn is None else self.jvn.lookahead(items)
 
     # ---- layout --------------------------------------------------------------------------------------------
-    def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
+    def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation], plan: Plan | None = None) -> Issue:
         try:
-            return self._build(f, tr)
+            return self._build(f, tr, plan)
         except Exception as e:  # noqa: BLE001 - a layout bug on odd input must not lose the finding
             return self._fallback_for(f, e)
 
@@ -182,7 +187,7 @@ class IssueBuilder:
             sec = self._sections[key] = Section(key, tuple(make()))
         return sec
 
-    def _build(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
+    def _build(self, f: Finding, tr: Mapping[str, Translation], plan: Plan | None) -> Issue:
         score, score_label = _headline_score(f)
         rec_t = tr.get(f.recommendation)
         code_refs = f.code.reference_urls if f.code else ()
@@ -257,13 +262,21 @@ class IssueBuilder:
             finding_arn=f.arn,
             summary=summary_for(f, score, tr),
             severity=f.severity,
-            priority=self.priorities.get(f.severity, "中"),
-            due_days=self.due_days.get(f.severity),
+            priority=plan.priority if plan is not None else DEFAULT_PRIORITY.get(f.severity, "中"),
+            due_days=plan.due_days if plan is not None else DEFAULT_DUE_DAYS.get(f.severity),
             labels=_labels(f),
-            blocks=blocks,
+            blocks=with_reasons(blocks, plan.reasons if plan is not None else ()),
             status=f.status,
             origin=f.origin,
         )
+
+
+def with_reasons(blocks: list[Block], reasons: Sequence[str]) -> list[Block]:
+    """``blocks`` with 「優先度を上げた理由」 (when a rule raised the priority) before the first cached section."""
+    if reasons:
+        at = next((i for i, b in enumerate(blocks) if isinstance(b, Section)), len(blocks))
+        blocks[at:at] = [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])]
+    return blocks
 
 
 # ---- summary ---------------------------------------------------------------------------------------------------
