@@ -253,8 +253,8 @@ def webhook_handler(event: dict, context: Any = None) -> dict:
     global _webhook
     if _webhook is None:
         _setup_logging()
-        from .config import load_config
-        from .twoway.app import WebhookApp
+        from .config import load_config  # lazy, as in _context(): the configuration loads on the first invocation
+        from .twoway.app import WebhookApp  # lazy: two-way is off by default
 
         _webhook = WebhookApp(load_config(os.environ.get("I2B_CONFIG_FILE") or None), metric=emit_metric)
     return _webhook.handle(event)
@@ -263,8 +263,8 @@ def webhook_handler(event: dict, context: Any = None) -> dict:
 def pull_handler(event: dict, context: Any = None) -> dict:
     """Scheduled pull: the issues updated since the last checkpoint, decided; failures stay pending (next run)."""
     _setup_logging()
-    from .config import load_config
-    from .twoway.app import run_pull
+    from .config import load_config  # lazy, as in _context(): the configuration loads on the first invocation
+    from .twoway.app import run_pull  # lazy: two-way is off by default
 
     config = load_config(os.environ.get("I2B_CONFIG_FILE") or None)
     if not config.two_way.enabled:

@@ -5,6 +5,10 @@ inspector2backlog send PATH… --config FILE [--dry-run] [--stats]
 inspector2backlog doctor --config FILE
 inspector2backlog sync --config FILE [--dry-run]
 inspector2backlog pull --config FILE [--dry-run]
+
+Every command goes through :class:`~.pipeline.Pipeline` (``render``: ``Pipeline.for_render``; ``send`` and ``sync``:
+``Pipeline.from_config``). Each command imports what it uses when it runs, so one command's start-up does not pay
+for the others' (the Backlog client, the state backends, rich).
 """
 
 from __future__ import annotations
