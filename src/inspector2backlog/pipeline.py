@@ -5,8 +5,6 @@ The CLI (``send``) and the Lambda handlers are thin shells over :class:`Pipeline
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,15 +80,8 @@ class Pipeline:
         return self.fallback(item)
 
     def fallback(self, item: Unparsed) -> Outcome:
-        """An unreadable input becomes one fallback issue (the same broken input re-delivered: still one)."""
-        raw = item.raw if isinstance(item.raw, str) else json.dumps(item.raw, sort_keys=True, default=str)
-        digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:32]
-        key = "fallback:" + digest
-        self.stats.add("fallbacks")
-        log.error("unparseable input", extra={"origin": item.origin, "error": item.error})
-        from .policy.recovery import file_fallback
-
-        return file_fallback(self.lifecycle, key, lambda: self.builder.fallback(item, self.secrets, key))
+        """An unreadable input becomes one fallback issue (a lifecycle transition: see ``Lifecycle.fallback``)."""
+        return self.lifecycle.fallback(item, self.secrets)
 
 
 def _log_outcome(out: Outcome, arn: str) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..state import keys
 from ..state.base import ConflictError, Record
+from ..state.records import SUPPRESSED, status_for
 from . import grouping
 
 if TYPE_CHECKING:
@@ -25,10 +26,10 @@ def absorb(rec: Record, f: Finding) -> dict | None:
     """The record data to keep (besides the new snapshot) when ``f`` is our echo, else ``None``."""
     d = rec.data.get("decision") or {}
     want = d.get("want")
-    if want == "suppress" and f.status in ("SUPPRESSED", "CLOSED"):
+    if want == "suppress" and f.state != "open":
         # the issue was closed in Backlog: nothing to close twice ("echoed": the action is seen to work)
-        return {"decision": {**d, "echoed": f.status}}
-    if want == "open" and f.status == "ACTIVE" and rec.status == "SUPPRESSED":
+        return {"decision": {**d, "echoed": status_for(f.state)}}
+    if want == "open" and f.state == "open" and rec.status == SUPPRESSED:
         return {"decision": d}  # the issue was reopened in Backlog: nothing to reopen twice
     return None
 

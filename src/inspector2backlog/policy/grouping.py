@@ -32,9 +32,11 @@ from ..findings.model import Finding
 from ..render.issue import resource_label
 from ..render.labels import RESOURCE_SHORT
 from ..render.packages import is_pre_release, preferred_fix
+from ..state import keys
+from ..state.records import status_for
 from .changes import describe
 
-GROUP_PREFIX = "group:"
+GROUP_PREFIX = keys.GROUP
 MODES = ("finding", "vulnerability", "fix")
 ACTIVE = "ACTIVE"
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
@@ -95,7 +97,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
         name = group_id(key).rsplit("@", 1)[0]
         pkgs = tuple(p for p in pkgs if p.name == name) or pkgs
     entry: dict[str, Any] = {
-        "s": f.status,
+        "s": status_for(f.state),
         "v": f.severity,
         "sc": f.headline_score,
         "x": f.exploit_available,
