@@ -15,8 +15,6 @@ and ``p.retry_pending()`` from its sweep. ``Pipeline.for_render(cfg)`` is the pr
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,7 +26,6 @@ from .deliver.base import Sink
 from .findings.model import Finding, Item, Skipped, Unparsed
 from .policy.lifecycle import Lifecycle, Outcome
 from .policy.plan import Planner
-from .policy.recovery import file_fallback
 from .policy.sync import Syncer, SyncOptions, SyncProgress, SyncReport
 from .render.issue import Issue, IssueBuilder
 from .runtime import Parts, build_parts, render_parts
@@ -177,13 +174,8 @@ class Pipeline:
         return self.fallback(item)
 
     def fallback(self, item: Unparsed) -> Outcome:
-        """An unreadable input becomes one fallback issue (the same broken input re-delivered: still one)."""
-        raw = item.raw if isinstance(item.raw, str) else json.dumps(item.raw, sort_keys=True, default=str)
-        digest = hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:32]
-        key = "fallback:" + digest
-        self.stats.add("fallbacks")
-        log.error("unparseable input", extra={"origin": item.origin, "error": item.error})
-        return file_fallback(self.lifecycle, key, lambda: self.builder.fallback(item, self.secrets, key))
+        """An unreadable input becomes one fallback issue (a lifecycle transition: see ``Lifecycle.fallback``)."""
+        return self.lifecycle.fallback(item, self.secrets)
 
     def retry_pending(self) -> list[Outcome]:
         """Every record an earlier failure or crash left pending (findings, then group writes), tried again."""

@@ -182,6 +182,7 @@ class Finding:
     event: EventMeta | None = None
     origin: str = ""  # where it was read from (file#index, SQS message id…)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    state: str = "open"  # open | closed | suppressed | archived: the source's status mapped (set at parse)
 
     @property
     def region(self) -> str:

@@ -233,13 +233,15 @@ def parse_finding(d: Mapping[str, Any], *, origin: str = "", event: EventMeta | 
     pvd = _d(d.get("packageVulnerabilityDetails"))
     score_details = _d(_d(d.get("inspectorScoreDetails")).get("adjustedCvss"))
     rec = _d(_d(d.get("remediation")).get("recommendation"))
+    status = (_s(d.get("status")) or "ACTIVE").upper()
 
     return Finding(
         arn=arn.strip(),
         account=_s(d.get("awsAccountId")) or (event.account if event else ""),
         type=_s(d.get("type")) or "UNKNOWN",
         severity=(_s(d.get("severity")) or "UNTRIAGED").upper(),
-        status=(_s(d.get("status")) or "ACTIVE").upper(),
+        status=status,
+        state={"ACTIVE": "open", "CLOSED": "closed", "SUPPRESSED": "suppressed"}.get(status, "open"),
         title=_s(d.get("title")),
         description=_s(d.get("description")),
         recommendation=_s(rec.get("text")),

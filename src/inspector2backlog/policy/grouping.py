@@ -34,9 +34,11 @@ from ..render.labels import RESOURCE_SHORT
 # the member entries are read (by the renderer too) through render.members; the lifecycle reads them through here
 from ..render.members import ACTIVE, active_members, is_active, sort_key  # noqa: F401 - active_members re-exported
 from ..render.packages import is_pre_release, preferred_fix
+from ..state import keys
+from ..state.records import status_for
 from .changes import describe
 
-GROUP_PREFIX = "group:"
+GROUP_PREFIX = keys.GROUP
 MODES = ("finding", "vulnerability", "fix")
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 
@@ -96,7 +98,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
         name = group_id(key).rsplit("@", 1)[0]
         pkgs = tuple(p for p in pkgs if p.name == name) or pkgs
     entry: dict[str, Any] = {
-        "s": f.status,
+        "s": status_for(f.state),
         "v": f.severity,
         "sc": f.headline_score,
         "x": f.exploit_available,
