@@ -123,7 +123,7 @@ def render(
 
 def _open_inputs(paths: list[str] | None, cfg):
     """The inputs, every one checked against ``[input] max_bytes`` before anything is processed (exit 2 if not)."""
-    from .config_checks import DEFAULT_MAX_INPUT_BYTES
+    from .config import DEFAULT_MAX_INPUT_BYTES
     from .findings.sources import InputError, open_inputs
 
     try:

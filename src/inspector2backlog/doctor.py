@@ -86,8 +86,9 @@ def run_doctor(
 
 def _make_client(config: Config, report: DoctorReport, **kw: Any) -> BacklogClient | None:
     from .backlog.client import BacklogClient
+    from .backlog.credentials import Credentials, resolve_credentials
     from .backlog.oauth import session_from_config
-    from .config import ConfigError, Credentials, resolve_credentials
+    from .config import ConfigError
 
     try:
         oauth = session_from_config(config.backlog, **kw)

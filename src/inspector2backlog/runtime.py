@@ -200,8 +200,8 @@ def build_pipeline(
 
 def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, secrets_client: Any):
     from .backlog.client import BacklogClient
+    from .backlog.credentials import resolve_credentials
     from .backlog.project import ProjectContext
-    from .config import resolve_credentials
     from .deliver.backlog import BacklogSink
 
     missing = config.backlog.missing()

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config.vocabulary import GROUP_BY
 from ..findings.model import Finding
 from ..render.issue import resource_label
 from ..render.labels import RESOURCE_SHORT
@@ -35,7 +36,7 @@ from ..render.packages import is_pre_release, preferred_fix
 from .changes import describe
 
 GROUP_PREFIX = "group:"
-MODES = ("finding", "vulnerability", "fix")
+MODES = GROUP_BY  # [grouping] group_by: the configuration's words
 ACTIVE = "ACTIVE"
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 

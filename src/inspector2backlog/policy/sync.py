@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..deliver.base import DeliveryError, IssueRef, Sink
+from ..errors import SYNC, Inspector2BacklogError
 from ..findings.model import Unparsed
 from ..findings.parse import finding_or_unparsed
 from ..findings.timestamps import jst
@@ -58,8 +59,10 @@ WRITE_ACTIONS = ("created", "updated", "closed", "reopened", "gone_closed")
 GONE = "gone_closed"
 
 
-class SyncError(Exception):
+class SyncError(Inspector2BacklogError):
     """The sync cannot start (no region, …). The message is for people and carries no secret."""
+
+    kind = SYNC
 
 
 # ---- options and results ------------------------------------------------------------------------------------------

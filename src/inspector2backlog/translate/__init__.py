@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..config.vocabulary import ENGINES
+from ..errors import CONFIG
 from .base import Engine, Translation, TranslationError, Translator
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -15,11 +17,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..stats import Stats
     from .memory import TranslationService
 
-ENGINES = ("offline", "amazon", "deepl", "argos")
-
 
 class EngineConfigError(TranslationError, ValueError):
     """An engine cannot be built from the given configuration (missing key, model or library, unknown name)."""
+
+    kind = CONFIG
 
 
 def make_engine(engine: str = "offline", **options: Any) -> Engine:
