@@ -15,6 +15,22 @@ from enum import Enum
 
 import typer
 
+from .errors import kind_of
+
+#: error kind (:mod:`.errors`) → exit code: the one place the command line decides them.
+#: 2: the configuration, the command line or an input must be fixed (nothing from it was sent);
+#: 1: a service or a delivery failed (what was not delivered is kept pending and retried by the next run).
+EXIT_CODES = {"config": 2, "input": 2, "sync": 2, "parse": 2, "backlog": 1, "delivery": 1, "state": 1}
+EXIT_USAGE = 2  # any other error the command cannot run with (a bad option, an unreadable AWS configuration …)
+EXIT_FAILED = 1  # the run finished, but some findings were not delivered
+EXIT_INTERRUPTED = 130  # Ctrl-C: what was done is recorded; the next run resumes
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code for ``exc``: by its kind (:data:`EXIT_CODES`), else :data:`EXIT_USAGE`."""
+    return EXIT_CODES.get(kind_of(exc) or "", EXIT_USAGE)
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -42,7 +58,7 @@ def _root() -> None:
     setup_logging(json_lines=False)  # warnings to stderr, secrets redacted whichever logger they come from
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
     typer.echo(f"inspector2backlog: {message}", err=True)
     raise typer.Exit(code)
 
@@ -80,9 +96,9 @@ def render(
     try:
         ctx = build_renderer(config=cfg, translator=translator)
     except ConfigError as e:  # e.g. a state path that cannot hold the translation memory
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except ValueError as e:  # an unknown engine, a missing engine option
-        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}")
+        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}", exit_code(e))
     out = sys.stdout
     console = None
     if pretty and fmt in (Format.markdown, Format.backlog, Format.email):
@@ -113,7 +129,7 @@ def render(
                     out.write(f"# {issue.summary}\n\n{issue.description(fmt.value)}")
                 out.write("\n" + "-" * 72 + "\n")
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
     finally:
         ctx.close()
     if stats:
@@ -129,7 +145,7 @@ def _open_inputs(paths: list[str] | None, cfg):
     try:
         return open_inputs(paths or ["-"], cfg.input.max_bytes if cfg is not None else DEFAULT_MAX_INPUT_BYTES)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
 
 
 def _load_config(path: str | None):
@@ -138,9 +154,9 @@ def _load_config(path: str | None):
     try:
         return load_config(path)
     except ConfigError as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except OSError as e:
-        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})")
+        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})", exit_code(e))
 
 
 @app.command()
@@ -165,15 +181,16 @@ def send(
     try:
         ctx = build_pipeline(cfg, dry_run=dry_run, translator=translator)
     except (ConfigError, ConfigLookupError) as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except BacklogError as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", exit_code(e))
     try:
         report = ctx.pipeline.run(inputs)
     except InputError as e:  # a file that grew past the cap (or vanished) after the check: later inputs not read
         _fail(
             f"実行中に入力を読めなくなりました（それより前の入力は処理済み）/ an input became unreadable during "
-            f"the run (the inputs before it were processed): {e}"
+            f"the run (the inputs before it were processed): {e}",
+            exit_code(e),
         )
     finally:
         ctx.close()
@@ -188,7 +205,7 @@ def send(
     if setup_error is not None:  # nothing could be written; the findings are kept pending for the next run
         _fail(
             f"{setup_error}（未送信の検出結果は保留として記録し、次回の実行で再送します）",
-            2 if setup_error.config else 1,
+            exit_code(setup_error),
         )
     if report.failures:
         for o in report.failures:
@@ -207,7 +224,7 @@ def send(
             err=True,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -286,9 +303,9 @@ def sync(
             out=(sys.stdout if verbose else io.StringIO()) if dry_run else None,
         )
     except (ConfigError, ConfigLookupError) as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except BacklogError as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", exit_code(e))
     lifecycle = ctx.pipeline.lifecycle
     if hasattr(lifecycle.sink, "setup_error"):  # a sync writes: check the project before listing whole regions
         from .deliver.backlog import ProjectSetupError
@@ -297,7 +314,7 @@ def sync(
             _ = lifecycle.sink.project
         except ProjectSetupError as e:
             ctx.close()
-            _fail(str(e), 2 if e.config else 1)
+            _fail(str(e), exit_code(e))
     try:
         with rich_progress(not no_progress and sys.stderr.isatty()) as progress:
             report = Syncer(
@@ -306,7 +323,7 @@ def sync(
         per_minute = live_update_limit(lifecycle.sink)
     except SyncError as e:
         ctx.close()
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
     except KeyboardInterrupt:
         ctx.close()
         typer.echo(
@@ -314,7 +331,7 @@ def sync(
             " / interrupted; the next run resumes.",
             err=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     ctx.close()
     typer.echo(
         plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
@@ -334,7 +351,7 @@ def sync(
             err=True,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _print_pretty(console, issue, fmt: str) -> None:
@@ -370,9 +387,9 @@ def pull(
     try:
         results = run_pull(cfg, dry_run=dry_run)
     except ConfigError as e:
-        _fail(f"設定エラー / configuration error: {e}")
-    except (BacklogError, DeliveryError) as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
+    except (BacklogError, DeliveryError) as e:  # 1 even for a project setup error caused by the configuration
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", EXIT_FAILED)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.action] = counts.get(r.action, 0) + 1
@@ -386,7 +403,7 @@ def pull(
             "retried by the next run.",
             err=True,
         )
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def main() -> None:  # console-script entry point
