@@ -29,7 +29,7 @@ from .model import (
     TranslateConfig,
     TwoWayConfig,
 )
-from .per_source import SourceConfig, SourcesConfig
+from .per_source import SOURCE_NAMES, SourceConfig, SourcesConfig
 from .vocabulary import (
     DEFAULT_ARCHIVED_RESOLUTION,
     DEFAULT_DUE_DAYS,
@@ -46,7 +46,6 @@ from .vocabulary import (
     SEVERITIES,
     SEVERITY_ORDER,
     SINKS,
-    SOURCE_NAMES,
 )
 
 __all__ = [

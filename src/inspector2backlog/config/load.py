@@ -23,9 +23,9 @@ from typing import Any
 
 from .checks import problems as _check_problems
 from .model import SECTIONS, Config, ConfigError, _frozen_map
-from .per_source import SOURCE_KEYS, SourceConfig, SourcesConfig
+from .per_source import SOURCE_KEYS, SOURCE_NAMES, SourceConfig, SourcesConfig
 from .validate import validate
-from .vocabulary import ENV_PREFIX, SOURCE_NAMES
+from .vocabulary import ENV_PREFIX
 
 SOURCES = "sources"
 

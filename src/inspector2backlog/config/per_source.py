@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
-from .vocabulary import DEFAULT_ARCHIVED_RESOLUTION, SOURCE_NAMES
+from .vocabulary import DEFAULT_ARCHIVED_RESOLUTION
 
 if TYPE_CHECKING:
     from .model import BacklogConfig
@@ -59,7 +59,8 @@ class SourceConfig:
 
 @dataclass(frozen=True, slots=True)
 class SourcesConfig:
-    """Every source's settings, one field per name in :data:`~.vocabulary.SOURCE_NAMES`."""
+    """Every source's settings: one field per source, named as in the registry (:mod:`inspector2backlog.sources`).
+    A new source adds its line here; :data:`SOURCE_NAMES` follows."""
 
     inspector2: SourceConfig = field(default_factory=SourceConfig)
     guardduty: SourceConfig = field(default_factory=SourceConfig)
@@ -81,7 +82,9 @@ class SourcesConfig:
         return self.get(name).enabled
 
 
+#: the sources a ``[sources.<name>]`` table may name (the registry's names)
+SOURCE_NAMES = tuple(f.name for f in fields(SourcesConfig))
 #: the keys a ``[sources.<name>]`` table may hold
 SOURCE_KEYS = tuple(f.name for f in fields(SourceConfig))
 
-__all__ = ["SOURCE_KEYS", "SourceConfig", "SourcesConfig"]
+__all__ = ["SOURCE_KEYS", "SOURCE_NAMES", "SourceConfig", "SourcesConfig"]

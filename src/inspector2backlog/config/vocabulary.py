@@ -3,7 +3,8 @@
 Severities and Inspector's finding types are the core's (:mod:`inspector2backlog.findings.model`); the rest are
 configuration words: engines (:mod:`.translate` builds them), sinks, group modes (:mod:`.policy.grouping`), digest
 periods, Backlog priority names and the severity → priority / due-day defaults (:mod:`.render` reads them), the
-two-way actions and the sources a ``[sources.<name>]`` table may name.
+two-way actions. The sources a ``[sources.<name>]`` table may name are the fields of
+:class:`~.per_source.SourcesConfig`.
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ DEFAULT_PRIORITY = {
 DEFAULT_DUE_DAYS = {"CRITICAL": 7, "HIGH": 14, "MEDIUM": 30, "LOW": 90}
 #: what a ``[two_way.actions]`` resolution may map to
 TWO_WAY_ACTIONS = ("suppress", "none")
-#: the sources a ``[sources.<name>]`` table may configure (the registry's names, :mod:`inspector2backlog.sources`)
-SOURCE_NAMES = ("inspector2", "guardduty", "access_analyzer", "securityhub")
 #: the resolution an archived finding closes with, unless ``[sources.<name>] archived_resolution`` says otherwise
 DEFAULT_ARCHIVED_RESOLUTION = "対応しない"
 DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -62,6 +61,5 @@ __all__ = [
     "SEVERITY_ORDER",
     "SEVERITY_SCALE",
     "SINKS",
-    "SOURCE_NAMES",
     "TWO_WAY_ACTIONS",
 ]
