@@ -15,21 +15,7 @@ from enum import Enum
 
 import typer
 
-from .errors import kind_of
-
-#: error kind (:mod:`.errors`) → exit code: the one place the command line decides them.
-#: 2: the configuration, the command line or an input must be fixed (nothing from it was sent);
-#: 1: a service or a delivery failed (what was not delivered is kept pending and retried by the next run).
-EXIT_CODES = {"config": 2, "input": 2, "sync": 2, "parse": 2, "backlog": 1, "delivery": 1, "state": 1}
-EXIT_USAGE = 2  # any other error the command cannot run with (a bad option, an unreadable AWS configuration …)
-EXIT_FAILED = 1  # the run finished, but some findings were not delivered
-EXIT_INTERRUPTED = 130  # Ctrl-C: what was done is recorded; the next run resumes
-
-
-def exit_code(exc: BaseException) -> int:
-    """The exit code for ``exc``: by its kind (:data:`EXIT_CODES`), else :data:`EXIT_USAGE`."""
-    return EXIT_CODES.get(kind_of(exc) or "", EXIT_USAGE)
-
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, exit_code
 
 app = typer.Typer(
     add_completion=False,

@@ -1,7 +1,7 @@
 """The package's one error base: every error it raises on purpose is an :class:`Inspector2BacklogError`.
 
-Each error says what *kind* of failure it is; the command line maps kinds to exit codes in one place
-(:data:`inspector2backlog.cli.EXIT_CODES`), the Lambda handlers and ``doctor`` read the same attribute. The concrete
+Each error says what *kind* of failure it is; :data:`EXIT_CODES` maps kinds to the command line's exit codes, in
+this one place (:mod:`inspector2backlog.cli` calls :func:`exit_code`). The concrete
 classes stay beside the code that raises them (``ConfigError`` in :mod:`.config`, ``BacklogError`` in
 :mod:`.backlog.errors`, ``InputError`` in :mod:`.findings.sources` …) and keep their standard bases (``ValueError``,
 ``LookupError``, ``RuntimeError``), so existing ``except`` clauses behave as before.
@@ -36,4 +36,27 @@ def kind_of(exc: BaseException) -> str | None:
     return exc.kind if isinstance(exc, Inspector2BacklogError) else None
 
 
-__all__ = ["KINDS", "Inspector2BacklogError", "kind_of"]
+#: error kind → the CLI's exit code.
+#: 2: the configuration, the command line or an input must be fixed (nothing from it was sent);
+#: 1: a service or a delivery failed (what was not delivered is kept pending and retried by the next run).
+EXIT_CODES = {CONFIG: 2, INPUT: 2, SYNC: 2, PARSE: 2, BACKLOG: 1, DELIVERY: 1, STATE: 1}
+EXIT_USAGE = 2  # any other error the command cannot run with (a bad option, an unreadable AWS configuration …)
+EXIT_FAILED = 1  # the run finished, but some findings were not delivered
+EXIT_INTERRUPTED = 130  # Ctrl-C: what was done is recorded; the next run resumes
+
+
+def exit_code(exc: BaseException) -> int:
+    """The CLI's exit code for ``exc``: by its kind (:data:`EXIT_CODES`), else :data:`EXIT_USAGE`."""
+    return EXIT_CODES.get(kind_of(exc) or "", EXIT_USAGE)
+
+
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "KINDS",
+    "Inspector2BacklogError",
+    "exit_code",
+    "kind_of",
+]

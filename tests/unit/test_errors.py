@@ -1,4 +1,5 @@
-"""One error base for the package (``errors.Inspector2BacklogError``) and the CLI's one kind → exit-code table."""
+"""One error base for the package (``errors.Inspector2BacklogError``) and the one kind → exit-code table the CLI
+uses (``errors.EXIT_CODES``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 from inspector2backlog import errors
 from inspector2backlog.backlog.credentials import SecretResolutionError
 from inspector2backlog.backlog.errors import AuthenticationError, BacklogError, ConfigLookupError, ServerError
-from inspector2backlog.cli import EXIT_CODES, exit_code
 from inspector2backlog.config import ConfigError
 from inspector2backlog.deliver.backlog import ProjectSetupError
 from inspector2backlog.deliver.base import DeliveryError
+from inspector2backlog.errors import EXIT_CODES, exit_code
 from inspector2backlog.findings.sources import InputError, InputTooLargeError
 from inspector2backlog.policy.sync import SyncError
 from inspector2backlog.translate import EngineConfigError
@@ -83,3 +84,9 @@ def test_every_kind_in_the_table_is_a_kind() -> None:
 def test_config_lookup_error_keeps_what_it_names() -> None:
     e = ConfigLookupError.missing("課題種別", "Issue type", "脆弱性", "プロジェクト SEC", "project SEC", ["バグ"])
     assert e.kind == "config" and e.what == "Issue type" and e.name == "脆弱性" and e.existing == ("バグ",)
+
+
+def test_the_cli_uses_the_table() -> None:
+    from inspector2backlog import cli
+
+    assert cli.exit_code is exit_code and cli.EXIT_USAGE == 2 and cli.EXIT_FAILED == 1 and cli.EXIT_INTERRUPTED == 130
