@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .errors import DELIVERY, Inspector2BacklogError
 from .findings.model import Unparsed
 from .findings.parse import iter_items, repair_surrogates
 from .logs import setup_logging
@@ -189,8 +190,10 @@ def eventbridge_handler(event: dict, context: Any = None) -> dict:
 # ---- scheduled runs: the pending sweep, and the one entry point the template uses ----------------------------
 
 
-class SweepFailed(RuntimeError):
+class SweepFailed(Inspector2BacklogError, RuntimeError):
     """Raised by :func:`sweep_handler` when records are still undelivered (so Lambda's Errors alarm fires)."""
+
+    kind = DELIVERY
 
     def __init__(self, result: dict) -> None:
         super().__init__(f"pending sweep: {result['failures']} of {result['retried']} still not delivered")

@@ -19,6 +19,8 @@ from enum import Enum
 
 import typer
 
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, exit_code
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -46,7 +48,7 @@ def _root() -> None:
     setup_logging(json_lines=False)  # warnings to stderr, secrets redacted whichever logger they come from
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
     typer.echo(f"inspector2backlog: {message}", err=True)
     raise typer.Exit(code)
 
@@ -84,9 +86,9 @@ def render(
     try:
         p = Pipeline.for_render(cfg, translator=translator)
     except ConfigError as e:  # e.g. a state path that cannot hold the translation memory
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except ValueError as e:  # an unknown engine, a missing engine option
-        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}")
+        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}", exit_code(e))
     out = sys.stdout
     console = None
     if pretty and fmt in (Format.markdown, Format.backlog, Format.email):
@@ -115,7 +117,7 @@ def render(
                     out.write(f"# {issue.summary}\n\n{issue.description(fmt.value)}")
                 out.write("\n" + "-" * 72 + "\n")
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
     finally:
         p.close()
     if stats:
@@ -125,13 +127,13 @@ def render(
 
 def _open_inputs(paths: list[str] | None, cfg):
     """The inputs, every one checked against ``[input] max_bytes`` before anything is processed (exit 2 if not)."""
-    from .config_checks import DEFAULT_MAX_INPUT_BYTES
+    from .config import DEFAULT_MAX_INPUT_BYTES
     from .findings.sources import InputError, open_inputs
 
     try:
         return open_inputs(paths or ["-"], cfg.input.max_bytes if cfg is not None else DEFAULT_MAX_INPUT_BYTES)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
 
 
 def _load_config(path: str | None):
@@ -140,9 +142,9 @@ def _load_config(path: str | None):
     try:
         return load_config(path)
     except ConfigError as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except OSError as e:
-        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})")
+        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})", exit_code(e))
 
 
 @app.command()
@@ -167,16 +169,17 @@ def send(
     try:
         p = Pipeline.from_config(cfg, dry_run=dry_run, translator=translator)
     except (ConfigError, ConfigLookupError) as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except BacklogError as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", exit_code(e))
     try:
         with p:
             report = p.run(inputs)
     except InputError as e:  # a file that grew past the cap (or vanished) after the check: later inputs not read
         _fail(
             f"実行中に入力を読めなくなりました（それより前の入力は処理済み）/ an input became unreadable during "
-            f"the run (the inputs before it were processed): {e}"
+            f"the run (the inputs before it were processed): {e}",
+            exit_code(e),
         )
     counts: dict[str, int] = {}
     for o in report.outcomes:
@@ -208,7 +211,7 @@ def send(
             err=True,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -286,9 +289,9 @@ def sync(
             out=(sys.stdout if verbose else io.StringIO()) if dry_run else None,
         )
     except (ConfigError, ConfigLookupError) as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except BacklogError as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", exit_code(e))
     ready = p.ready()  # a sync writes: check the project before listing whole regions
     if not ready:
         p.close()
@@ -298,14 +301,14 @@ def sync(
             report = p.sync(options, client_for=inspector_client, progress=progress)
             per_minute = live_update_limit(p.sink)
     except SyncError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
     except KeyboardInterrupt:
         typer.echo(
             "中断しました。処理済みのページまでは記録したので、再実行すると続きから再開します。"
             " / interrupted; the next run resumes.",
             err=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(
         plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
         nl=False,
@@ -324,7 +327,7 @@ def sync(
             err=True,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _print_pretty(console, issue, fmt: str) -> None:
@@ -360,9 +363,9 @@ def pull(
     try:
         results = run_pull(cfg, dry_run=dry_run)
     except ConfigError as e:
-        _fail(f"設定エラー / configuration error: {e}")
-    except (BacklogError, DeliveryError) as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
+    except (BacklogError, DeliveryError) as e:  # 1 even for a project setup error caused by the configuration
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", EXIT_FAILED)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.action] = counts.get(r.action, 0) + 1
@@ -376,7 +379,7 @@ def pull(
             "retried by the next run.",
             err=True,
         )
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def main() -> None:  # console-script entry point

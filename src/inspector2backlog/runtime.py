@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 
 from .backlog.client import BacklogClient
+from .backlog.credentials import resolve_credentials
 from .backlog.oauth import session_from_config
 from .backlog.project import ProjectContext
-from .config import ConfigError, resolve_credentials
+from .config import ConfigError
 from .deliver.backlog import BacklogSink
 from .deliver.base import Sink
 from .deliver.sns_email import SnsEmailSink

@@ -20,6 +20,7 @@ from ..backlog.errors import (
     ServerError,
     TooManyRequestsError,
 )
+from ..errors import CONFIG, DELIVERY
 from ..findings.timestamps import JST
 from ..redaction import redact_secrets
 from ..render import backlog_notation, markdown
@@ -43,6 +44,7 @@ class ProjectSetupError(DeliveryError):
     def __init__(self, message: str, *, config: bool) -> None:
         super().__init__(message)
         self.config = config  # True: a name in [backlog] does not exist in the project (fix the configuration)
+        self.kind = CONFIG if config else DELIVERY  # the CLI's exit code: 2 for the configuration, else 1
 
 
 class BacklogSink(Sink):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..errors import PARSE, Inspector2BacklogError
 from .model import (
     AdjustedCvss,
     CodeVulnerability,
@@ -39,8 +40,10 @@ _SKIP_REASONS = {
 _MAX_DEPTH = 4
 
 
-class FindingParseError(ValueError):
+class FindingParseError(Inspector2BacklogError, ValueError):
     """A value that claims to be a finding but cannot be read as one."""
+
+    kind = PARSE
 
 
 # ---- documents -----------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config.vocabulary import GROUP_BY
 from ..findings.model import Finding
 from ..render.issue import resource_label
 from ..render.labels import RESOURCE_SHORT
@@ -39,7 +40,7 @@ from ..state.records import status_for
 from .changes import describe
 
 GROUP_PREFIX = keys.GROUP
-MODES = ("finding", "vulnerability", "fix")
+MODES = GROUP_BY  # [grouping] group_by: the configuration's words
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 
 

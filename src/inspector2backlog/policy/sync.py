@@ -33,6 +33,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..deliver.paced import PacedSink, live_update_limit
+from ..errors import SYNC, Inspector2BacklogError
 from ..findings.model import Unparsed
 from ..findings.parse import finding_or_unparsed
 from ..state import keys
@@ -89,8 +90,10 @@ CHECKPOINT_PREFIX = keys.SYNC_CHECKPOINT
 SEEN_PREFIX = keys.SYNC_SEEN
 
 
-class SyncError(Exception):
+class SyncError(Inspector2BacklogError):
     """The sync cannot start (no region, …). The message is for people and carries no secret."""
+
+    kind = SYNC
 
 
 # ---- the run ------------------------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..errors import STATE, Inspector2BacklogError
+
 PHASES = ("claimed", "synced", "pending")
 
 
@@ -39,16 +41,22 @@ class Record:
     claimed_at: float = 0.0  # when phase became "claimed" (a stale claim can be recovered)
 
 
-class ConflictError(Exception):
+class ConflictError(Inspector2BacklogError):
     """A conditional write lost: someone else changed or claimed the record first."""
 
+    kind = STATE
 
-class StateOpenError(RuntimeError):
+
+class StateOpenError(Inspector2BacklogError, RuntimeError):
     """The state store cannot be opened (a directory, not an SQLite file, under a regular file…); names the path."""
 
+    kind = STATE
 
-class RecordTooLargeError(ValueError):
+
+class RecordTooLargeError(Inspector2BacklogError, ValueError):
     """A record does not fit the backend's size limit (DynamoDB: 400 KB per item, even compressed)."""
+
+    kind = STATE
 
 
 class StateStore(ABC):

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config.vocabulary import ENGINES
+from ..errors import CONFIG
 from ..state.base import StateStore
 from ..stats import Stats
 from .base import Engine, Translation, TranslationError, Translator
 from .memory import TranslationService
 
-ENGINES = ("offline", "amazon", "deepl", "argos")
-
 
 class EngineConfigError(TranslationError, ValueError):
     """An engine cannot be built from the given configuration (missing key, model or library, unknown name)."""
+
+    kind = CONFIG
 
 
 def make_engine(engine: str = "offline", **options: Any) -> Engine:
