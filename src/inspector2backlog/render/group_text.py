@@ -10,7 +10,7 @@ from ..findings.model import severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Para, Table
 from .labels import severity_ja
 from .safe import SUMMARY_LIMIT, one_line, truncate
-from .wording import others
+from .wording import line_range, others
 
 TOP_DIGEST = 20
 MAX_NAMES_IN_COMMENT = 5
@@ -146,3 +146,22 @@ def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str =
     if transition != "close":
         blocks.append(Para(["課題の説明（対象の一覧）を最新の内容に書き換えました。"]))
     return blocks
+
+
+def member_cell(m: Mapping[str, Any]) -> Line:
+    """A group member's detail cell: its packages (current → fixed), port, or file and lines."""
+    out: list = []
+    pkgs = list(dict.fromkeys((p[0], p[1], p[2]) for p in m.get("p") or []))
+    for i, (name, version, fixed) in enumerate(pkgs[:3]):
+        if i:
+            out.append("、")
+        fixed_text = fixed if fixed and fixed != "NotAvailable" else "修正なし"
+        out += [Code(f"{name} {version}"), f" → {fixed_text}"]
+    out.append(others(len(pkgs) - 3))
+    if m.get("net"):
+        out.append(Code(m["net"]))
+    loc = m.get("loc")
+    if isinstance(loc, list) and len(loc) == 3 and loc[0]:
+        lines = line_range(loc[1], loc[2])
+        out += [Code(str(loc[0])), f"（{lines}）" if lines else ""]
+    return [x for x in out if x] or ["—"]
