@@ -275,7 +275,10 @@ def test_a_group_issue_shows_jvns_text_as_its_description() -> None:
     data = {"lead": lead_info(f, "vulnerability", f.details.vulnerability_id), "members": {}}
     with MyJvnServer() as srv:
         issue = build_group_issue(
-            "vuln:SEC:" + f.details.vulnerability_id, "vulnerability", data, builder_with(source(srv.url, MemoryStore()))
+            "vuln:SEC:" + f.details.vulnerability_id,
+            "vulnerability",
+            data,
+            builder_with(source(srv.url, MemoryStore())),
         )
     md = issue.description("markdown")
     section = md.split("## 説明", 1)[1].split("\n## ", 1)[0]

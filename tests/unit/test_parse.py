@@ -143,7 +143,12 @@ def test_sqs_batch_with_one_poisoned_record_keeps_the_others():
 def test_wrongly_typed_optional_fields_are_ignored_not_fatal():
     f = dict(FINDING, epss={"score": "high"}, inspectorScore="n/a", resources="nope", packageVulnerabilityDetails=[1])
     item = parse_finding(f)
-    assert item.details.epss is None and item.details.inspector_score is None and item.resources == () and item.details.packages == ()
+    assert (
+        item.details.epss is None
+        and item.details.inspector_score is None
+        and item.resources == ()
+        and item.details.packages == ()
+    )
 
 
 @pytest.mark.parametrize(

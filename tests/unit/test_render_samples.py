@@ -75,7 +75,9 @@ def test_cvss_30_chosen_from_adjusted_and_others_listed(samples_dir, builder):
 
 def test_cvss_20_only_finding_explained_with_v2_terms(samples_dir, builder):
     f = next(
-        x for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json") if x.details.vulnerability_id == "CVE-2015-8035"
+        x
+        for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json")
+        if x.details.vulnerability_id == "CVE-2015-8035"
     )
     issue = builder.build(f)
     md = issue.description("markdown")

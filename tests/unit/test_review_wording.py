@@ -17,9 +17,9 @@ from inspector2backlog.render import markdown
 from inspector2backlog.render.email import render as email_render
 from inspector2backlog.render.group import build_group_issue, change_comment, lead_info
 from inspector2backlog.render.issue import IssueBuilder
+from inspector2backlog.render.wording import percent
 from inspector2backlog.sources.inspector2.grouping import fix_ids
 from inspector2backlog.sources.inspector2.vendor_severity import vendor_severity_text
-from inspector2backlog.render.wording import percent
 from inspector2backlog.translate import make_translator
 from inspector2backlog.translate.base import Translation, Translator
 

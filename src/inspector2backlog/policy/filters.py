@@ -41,7 +41,6 @@ def rejection(f: Finding, cfg: FilterConfig | None) -> str | None:
         if reason:
             return reason
     if cfg.accounts and f.account not in cfg.accounts:
-
         return f"アカウント {f.account} は対象外です"
     if cfg.exclude_accounts and f.account in cfg.exclude_accounts:
         return f"アカウント {f.account} は除外されています"

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import sources
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
-from .group_text import _digest_blocks, _digest_summary, _score, _where, change_comment, member_label  # noqa: F401 - change_comment re-exported
-from .. import sources
-from .group_text import member_cell
+from .group_text import _digest_blocks, _digest_summary, _score, _where, change_comment, member_cell, member_label  # noqa: F401 - change_comment re-exported
 from .issue import Issue, jvn_blocks
 from .labels import FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
@@ -27,9 +26,9 @@ from .wording import (
     percent,
     reference_urls,
     severity_head,
+    tr_line as _tr_line,
     update_line,
 )
-from .wording import tr_line as _tr_line
 
 if TYPE_CHECKING:
     from ..config import RiskConfig

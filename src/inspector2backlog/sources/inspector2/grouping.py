@@ -1,11 +1,11 @@
 """Inspector findings in groups (``[grouping] group_by``): their group ids and what a group record keeps of them.
 
-    vulnerability  package findings  the vulnerability id (CVE-2024-6387, GHSA-…)
-                   network findings  net:{ports}/{protocol}        (「ポート 22/TCP が到達可能」 on every instance)
-                   code findings     code:{detector id}             (CWE + detector)
-                   anything else     title:{title}
-    fix            {package}@{fixed-in version}, one group per affected package ({package}@none without a fix);
-                   findings without packages fall back to their vulnerability id
+vulnerability  package findings  the vulnerability id (CVE-2024-6387, GHSA-…)
+               network findings  net:{ports}/{protocol}        (「ポート 22/TCP が到達可能」 on every instance)
+               code findings     code:{detector id}             (CWE + detector)
+               anything else     title:{title}
+fix            {package}@{fixed-in version}, one group per affected package ({package}@none without a fix);
+               findings without packages fall back to their vulnerability id
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from ...render.doc import Code, Line
 from ...render.wording import GO_STDLIB, cell_code, preferred_fix, update_line
 from .model import Package
 
+
 @dataclass(frozen=True, slots=True)
 class MergedPackage:
     """One package name + version, wherever it was found."""

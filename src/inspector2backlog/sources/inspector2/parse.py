@@ -327,7 +327,7 @@ def _l(v: Any) -> list:
 
 
 def _strs(v: Any) -> tuple[str, ...]:
-    return tuple(x for x in (_s(i) for i in v) if x)  if isinstance(v, list) else ()
+    return tuple(x for x in (_s(i) for i in v) if x) if isinstance(v, list) else ()
 
 
 def _short(e: BaseException, limit: int = 200) -> str:
