@@ -121,7 +121,7 @@ def _prefetch_jvn(ctx: Any, items: Iterable[Any]) -> None:
     """``[jvn]`` on: the batch's CVEs looked up together (one MyJVN detail call per ten entries)."""
     jvn = getattr(ctx.pipeline.builder, "jvn", None)
     if jvn is not None:
-        jvn.prefetch([getattr(i, "vulnerability_id", "") for i in items])
+        jvn.prefetch_items(list(items))
 
 
 # ---- handlers --------------------------------------------------------------------------------------------------

@@ -107,8 +107,12 @@ class JvnSource:
         yield from self._flush(chunk)
 
     def _flush(self, chunk: list[Any]) -> list[Any]:
-        self.prefetch(_vulnerability_id(x) for x in chunk)
+        self.prefetch_items(chunk)
         return chunk
+
+    def prefetch_items(self, items: Iterable[Any]) -> None:
+        """:meth:`prefetch` for parsed items: the CVE each finding's source names (other items are ignored)."""
+        self.prefetch(_vulnerability_id(x) for x in items)
 
     # ---- lookups ---------------------------------------------------------------------------------------------
     def prefetch(self, vulnerability_ids: Iterable[str]) -> None:
