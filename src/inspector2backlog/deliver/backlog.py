@@ -27,6 +27,7 @@ from ..render.doc import Block
 from ..render.issue import Issue
 from ..render.safe import COMMENT_LIMIT, truncate
 from .base import DeliveryError, IssueRef, Sink
+from .lookup import find_issue
 
 if TYPE_CHECKING:
     from ..backlog.client import BacklogClient
@@ -104,8 +105,6 @@ class BacklogSink(Sink):
         """The issue filed for ``finding_key``, compared exactly over several routes (:mod:`.lookup`)."""
         if not finding_key:
             return None
-        from .lookup import find_issue
-
         found = find_issue(
             lambda params: self._call(self.client.list_issues, params),
             self.project,

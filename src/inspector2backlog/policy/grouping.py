@@ -21,18 +21,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import sources
 from ..findings.model import Finding
 from ..render.labels import RESOURCE_SHORT
+
+# the member entries are read (by the renderer too) through render.members; the lifecycle reads them through here
+from ..render.members import ACTIVE, active_members, is_active, sort_key  # noqa: F401 - active_members re-exported
+from ..state import keys
+from ..state.records import status_for
 from .changes import describe
 
-GROUP_PREFIX = "group:"
+GROUP_PREFIX = keys.GROUP
 MODES = ("finding", "vulnerability", "fix")
-ACTIVE = "ACTIVE"
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 
 
@@ -66,7 +69,7 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
     r = f.primary_resource
     own = src.member_fields(f, group_kind(key), group_id(key))
     entry: dict[str, Any] = {
-        "s": f.status,
+        "s": status_for(f.state),
         "v": f.severity,
         **{k: own.pop(k) for k in ("sc", "x", "fx", "ep", "id") if k in own},
         "r": src.resource_label(r) if r else "",
@@ -137,14 +140,6 @@ def mark_closed(members: dict[str, dict], arn: str, when: float) -> bool:
     return True
 
 
-def is_active(m: dict[str, Any]) -> bool:
-    return m.get("s") == ACTIVE
-
-
-def active_members(members: dict[str, dict]) -> list[dict]:
-    return [m for m in members.values() if is_active(m)]
-
-
 # ---- what changed since the last write ---------------------------------------------------------------------------
 
 
@@ -183,12 +178,6 @@ def delta(members: dict[str, dict]) -> Delta:
     return d
 
 
-def sort_key(m: dict[str, Any]) -> tuple:
-    """Highest score first, then resource label (stable tables and comments)."""
-    sc = m.get("sc")
-    return (-(sc if isinstance(sc, (int, float)) else -1.0), str(m.get("r", "")), str(m.get("id", "")))
-
-
 def written_marks(members: dict[str, dict]) -> dict[str, tuple[str, str]]:
     """What a write shows, per member: (status, fingerprint). Handed to :func:`commit_written` afterwards."""
     return {arn: (m.get("s", ""), fp(m)) for arn, m in members.items()}
@@ -211,13 +200,3 @@ def commit_written(members: dict[str, dict], written: dict[str, tuple[str, str]]
 
 def needs_write(members: dict[str, dict]) -> bool:
     return not delta(members).empty
-
-
-# ---- the write budget ---------------------------------------------------------------------------------------------
-
-
-def counts_by(values: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out

@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import sources
 from ..findings.model import Finding, Resource
 from ..render.wording import percent
+from ..state import keys
+from ..state.base import ConflictError, Record, StateStore
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
-    from ..state.base import StateStore
 
 PRIORITY_RANK = {"低": 0, "中": 1, "高": 2}
-REACH_PREFIX = "reach:"
+REACH_PREFIX = keys.REACH
 _NOT_PUBLIC = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -155,7 +157,7 @@ def reachable_reason(f: Finding, store: StateStore | None) -> str:
             return f"パブリック IP アドレス（{ip}）を持つ EC2 インスタンスです"
     if store is not None:
         for r in f.resources:
-            rec = store.get(REACH_PREFIX + r.id)
+            rec = store.get(keys.reach(r.id))
             if rec is not None and rec.data.get("ports"):
                 ports = "、".join(sorted(rec.data["ports"]))
                 return f"同じリソースでインターネットからの到達性（ポート {ports}）が検出されています"
@@ -169,27 +171,18 @@ def facts_for(f: Finding, store: StateStore | None = None, *, reach: bool = True
 
 def remember_reachability(f: Finding, store: StateStore) -> None:
     """Keep ``reach:{resource id}`` current from NETWORK_REACHABILITY findings that start at an Internet Gateway."""
-    from dataclasses import replace
-
-    from ..state.base import ConflictError
-
     port = sources.get(f.source).risk_inputs(f).gateway_port_label
     if not port:
         return
     for r in f.resources:
-        key = REACH_PREFIX + r.id
-        for _ in range(3):
-            try:
-                rec = store.get(key)
-                ports = set(rec.data.get("ports") or []) if rec else set()
-                want = ports | {port} if f.status == "ACTIVE" else ports - {port}
-                if rec is not None and want == ports:
-                    break
-                if rec is None:
-                    if not want:
-                        break
-                    rec = store.claim(key)
-                store.save(replace(rec, phase="synced", status=f.status, data={"ports": sorted(want)}))
-                break
-            except ConflictError:
-                continue
+        key = keys.reach(r.id)
+
+        def change(rec: Record | None, key: str = key) -> Record | None:
+            ports = set(rec.data.get("ports") or []) if rec else set()
+            want = ports | {port} if f.status == "ACTIVE" else ports - {port}
+            if want == ports:
+                return None  # nothing new (and nothing to remember for a resource never seen)
+            return replace(rec or Record(key), phase="synced", status=f.status, data={"ports": sorted(want)})
+
+        with suppress(ConflictError):  # kept changing: the next finding of the resource updates it
+            store.update(key, change, 3)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .. import sources
 from ..findings.model import Finding, Unparsed
@@ -31,6 +31,19 @@ __all__ = ["NONE_PROVIDED", "reference_urls", "severity_head"]  # re-exported: g
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
 FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"
+
+
+class Plan(Protocol):
+    """How urgent the issue is, decided by the policy before the issue is built (``policy.plan.IssuePlan``)."""
+
+    @property
+    def priority(self) -> str: ...  # Backlog priority name: 高 / 中 / 低
+
+    @property
+    def due_days(self) -> int | None: ...
+
+    @property
+    def reasons(self) -> tuple[str, ...]: ...  # why a rule raised it: shown under 「優先度を上げた理由」
 
 
 @dataclass
@@ -90,31 +103,23 @@ class Issue:
 
 
 class IssueBuilder:
-    """Lays out the Japanese issue for a finding. Stateless apart from its translator and policy tables."""
+    """Lays out the Japanese issue for a finding. Stateless apart from its translator (and its section cache)."""
 
-    def __init__(
-        self,
-        translator: Translator,
-        *,
-        priorities: Mapping[str, str] | None = None,
-        due_days: Mapping[str, int] | None = None,
-        jvn: Any = None,
-    ) -> None:
+    def __init__(self, translator: Translator, *, jvn: Any = None) -> None:
         self.translator = translator
         self.jvn = jvn  # a JvnSource ([jvn] enabled): JVN iPedia's Japanese text stands in for a CVE's description
-        self.priorities = {**DEFAULT_PRIORITY, **(priorities or {})}
-        self.due_days = dict(DEFAULT_DUE_DAYS if due_days is None else due_days)
         self._sections: dict[tuple, Section] = {}
 
     # ---- public --------------------------------------------------------------------------------------------
-    def build(self, f: Finding) -> Issue:
+    def build(self, f: Finding, plan: Plan | None = None) -> Issue:
+        """The issue for ``f``, with the priority and due date of ``plan`` (none: the default table by severity)."""
         f = cap_finding(f)  # every text field of bounded length before any pattern or engine sees it
         try:
             src = sources.get(f.source)
             tr = self.translate_texts(src.texts(f), src.vulnerability_id(f), f.description)
         except Exception as e:  # noqa: BLE001 - the translator's own failures are handled inside; this is a bug
             return self._fallback_for(f, e)
-        return self._build_or_fallback(f, tr)
+        return self._build_or_fallback(f, tr, plan)
 
     def fallback(self, item: Unparsed, secrets: tuple[str, ...] = (), key: str = "") -> Issue:
         return fallback_issue(item, secrets, key)
@@ -134,9 +139,9 @@ class IssueBuilder:
         return items if self.jvn is None else self.jvn.lookahead(items)
 
     # ---- layout --------------------------------------------------------------------------------------------
-    def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
+    def _build_or_fallback(self, f: Finding, tr: Mapping[str, Translation], plan: Plan | None = None) -> Issue:
         try:
-            return self._build(f, tr)
+            return self._build(f, tr, plan)
         except Exception as e:  # noqa: BLE001 - a layout bug on odd input must not lose the finding
             return self._fallback_for(f, e)
 
@@ -155,10 +160,11 @@ class IssueBuilder:
             sec = self._sections[key] = Section(key, tuple(make()))
         return sec
 
-    def _build(self, f: Finding, tr: Mapping[str, Translation]) -> Issue:
+    def _build(self, f: Finding, tr: Mapping[str, Translation], plan: Plan | None) -> Issue:
         src = sources.get(f.source)
         rec_t = tr.get(f.recommendation)
         blocks: list[Block] = _overview(src, f, tr)
+        blocks += reason_blocks(plan.reasons if plan is not None else ())
         blocks += src.sections(f, tr)
         blocks += _detection(src, f)
         blocks.append(
@@ -171,13 +177,18 @@ class IssueBuilder:
             finding_arn=f.arn,
             summary=src.summary(f, tr),
             severity=f.severity,
-            priority=self.priorities.get(f.severity, "中"),
-            due_days=self.due_days.get(f.severity),
+            priority=plan.priority if plan is not None else DEFAULT_PRIORITY.get(f.severity, "中"),
+            due_days=plan.due_days if plan is not None else DEFAULT_DUE_DAYS.get(f.severity),
             labels=src.labels(f),
             blocks=blocks,
             status=f.status,
             origin=f.origin,
         )
+
+
+def reason_blocks(reasons: Sequence[str]) -> list[Block]:
+    """「優先度を上げた理由」 (when a rule raised the priority), right after 「概要」."""
+    return [Heading("優先度を上げた理由"), Bullets([[r] for r in reasons])] if reasons else []
 
 
 # ---- the frame -------------------------------------------------------------------------------------------------
