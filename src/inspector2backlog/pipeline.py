@@ -207,7 +207,7 @@ class Pipeline:
         """``[jvn]`` on: the CVEs of ``items`` (read already) looked up together (one MyJVN call per ten entries)."""
         jvn = self.builder.jvn
         if jvn is not None:
-            jvn.prefetch([getattr(i, "vulnerability_id", "") for i in items])
+            jvn.prefetch_items(list(items))
 
     def preview(self, items: Iterable[Item]) -> Iterator[tuple[Item, Issue | None]]:
         """Each input with the issue it would file (a skipped input: ``None``), planned from the severity alone."""

@@ -11,14 +11,15 @@ import pytest
 
 from inspector2backlog.findings.parse import iter_text, parse_finding
 from inspector2backlog.policy import grouping
-from inspector2backlog.policy.grouping import Delta, fix_ids, group_keys, member_entry
+from inspector2backlog.policy.grouping import Delta, group_keys, member_entry
 from inspector2backlog.render import markdown
 from inspector2backlog.render.comments import close_comment, reopen_comment
 from inspector2backlog.render.email import render as email_render
 from inspector2backlog.render.group import build_group_issue, change_comment, lead_info
 from inspector2backlog.render.issue import IssueBuilder
-from inspector2backlog.render.vendor_severity import vendor_severity_text
 from inspector2backlog.render.wording import percent
+from inspector2backlog.sources.inspector2.grouping import fix_ids
+from inspector2backlog.sources.inspector2.vendor_severity import vendor_severity_text
 from inspector2backlog.translate import make_translator
 from inspector2backlog.translate.base import Translation, Translator
 

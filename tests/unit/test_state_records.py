@@ -26,7 +26,7 @@ def test_every_member_entry_round_trips_with_named_fields() -> None:
         if not isinstance(detail, dict) or "findingArn" not in detail:
             continue  # the scan event, the broken one
         f = parse_finding(detail)
-        entries.append(member_entry(f, "group:vuln:SEC:" + (f.vulnerability_id or "x"), reachable="IGW"))
+        entries.append(member_entry(f, "group:vuln:SEC:" + (f.details.vulnerability_id or "x"), reachable="IGW"))
     assert len(entries) >= 5 and {e["s"] for e in entries} == {"ACTIVE", "CLOSED"}
     for e in entries:
         m = Member.from_data(e)

@@ -1,6 +1,6 @@
 """The words the configuration accepts, each list defined once; the code that acts on them imports it from here.
 
-Severities and Inspector's finding types are the core's (:mod:`inspector2backlog.findings.model`); the rest are
+Severities are the core's (:mod:`inspector2backlog.findings.model`); the rest are
 configuration words: engines (:mod:`.translate` builds them), sinks, group modes (:mod:`.policy.grouping`), digest
 periods, Backlog priority names and the severity → priority / due-day defaults (:mod:`.render` reads them), the
 two-way actions. The sources a ``[sources.<name>]`` table may name are the fields of
@@ -9,13 +9,14 @@ two-way actions. The sources a ``[sources.<name>]`` table may name are the field
 
 from __future__ import annotations
 
-from ..findings.model import FINDING_TYPES, SEVERITY_ORDER as SEVERITY_SCALE
+from ..findings.model import SEVERITY_ORDER as SEVERITY_SCALE
 
 #: every severity a ``[backlog.priority]`` / ``[backlog.due_days]`` key may name (UNTRIAGED is outside the order)
 SEVERITIES = (*SEVERITY_SCALE, "UNTRIAGED")
 #: severity → rank, for ``[filter] min_severity`` and ``[digest] below_severity``
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITY_SCALE)}
 #: Inspector's finding types (``[filter] finding_types``) and statuses (``[filter] statuses``)
+FINDING_TYPES = ("PACKAGE_VULNERABILITY", "NETWORK_REACHABILITY", "CODE_VULNERABILITY")
 FINDING_STATUSES = ("ACTIVE", "SUPPRESSED", "CLOSED")
 ENGINES = ("offline", "amazon", "deepl", "argos")
 FORMALITIES = ("FORMAL", "INFORMAL", "")

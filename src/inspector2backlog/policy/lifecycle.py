@@ -130,7 +130,7 @@ class Lifecycle(GroupWrites, Pending):
     # ---- one finding -----------------------------------------------------------------------------------------
     def handle(self, f: Finding) -> Outcome:
         key = record_key(f)
-        if self.risk is not None and self.risk.internet_reachable_priority and f.network is not None:
+        if self.risk is not None and self.risk.internet_reachable_priority:
             risk_policy.remember_reachability(f, self.store)
         out = None
         for _ in range(3):  # a lost conditional write means someone else moved first: decide again
@@ -301,7 +301,7 @@ class Lifecycle(GroupWrites, Pending):
             return self._skip(rec.key, f"{self.sink.name} は作成のみ対応のため送信しません")
         ref = IssueRef(rec.issue_key or "", rec.issue_id)
         old_snap = rec.data.get("snapshot") or {}
-        changes = describe(old_snap, snap)
+        changes = describe(old_snap, snap, f.source)
         stamp = jst(f.updated_at or f.last_observed)
         try:
             if f.state != "open" and is_open(rec.status):

@@ -3,6 +3,8 @@
 Three rules, each off unless ``[risk]`` names a priority for it:
 
 * a known exploit (``exploitAvailable`` = YES) → ``exploit_priority``;
+
+(what a finding shows of these is its source's answer: ``Source.risk_inputs``)
 * EPSS ≥ ``epss_threshold`` → ``epss_priority``;
 * an internet-reachable resource → ``internet_reachable_priority``. "Reachable" is kept simple and explained: an active
   NETWORK_REACHABILITY finding whose path starts at an Internet Gateway was seen for the same resource (remembered in
@@ -21,6 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .. import sources
 from ..findings.model import Finding, Resource
 from ..render.wording import percent
 from ..state import keys
@@ -130,8 +133,7 @@ def public_ip(r: Resource) -> str:
     """The first public IPv4 address of an EC2 instance ("" when none)."""
     if r.type != "AWS_EC2_INSTANCE":
         return ""
-    d = r.detail("awsEc2Instance") or r.detail("vm")
-    for value in d.get("ipV4Addresses") or []:
+    for value in getattr(r.details, "ipv4_addresses", None) or ():  # see findings.model.Resource.details
         try:
             ip = ipaddress.ip_address(str(value))
         except ValueError:
@@ -142,12 +144,13 @@ def public_ip(r: Resource) -> str:
 
 
 def from_internet_gateway(f: Finding) -> bool:
-    return f.network is not None and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
+    return bool(sources.get(f.source).risk_inputs(f).gateway_port_label)
 
 
 def reachable_reason(f: Finding, store: StateStore | None) -> str:
-    if from_internet_gateway(f):
-        return f"インターネットゲートウェイからポート {f.network.ports} に到達可能です" if f.network else ""
+    inputs = sources.get(f.source).risk_inputs(f)
+    if inputs.gateway_port_label:
+        return f"インターネットゲートウェイからポート {inputs.gateway_ports} に到達可能です"
     for r in f.resources:
         ip = public_ip(r)
         if ip:
@@ -162,14 +165,15 @@ def reachable_reason(f: Finding, store: StateStore | None) -> str:
 
 
 def facts_for(f: Finding, store: StateStore | None = None, *, reach: bool = True) -> RiskFacts:
-    return RiskFacts(f.exploit_available == "YES", f.epss, reachable_reason(f, store) if reach else "")
+    inputs = sources.get(f.source).risk_inputs(f)
+    return RiskFacts(inputs.exploit, inputs.epss, reachable_reason(f, store) if reach else "")
 
 
 def remember_reachability(f: Finding, store: StateStore) -> None:
     """Keep ``reach:{resource id}`` current from NETWORK_REACHABILITY findings that start at an Internet Gateway."""
-    if not from_internet_gateway(f) or f.network is None:
+    port = sources.get(f.source).risk_inputs(f).gateway_port_label
+    if not port:
         return
-    port = f.network.port_label
     for r in f.resources:
         key = keys.reach(r.id)
 

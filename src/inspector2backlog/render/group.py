@@ -10,16 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import sources
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
 from .group_text import _digest_blocks, _digest_summary, _score, _where, change_comment, member_label  # noqa: F401 - change_comment re-exported
-from .issue import NONE_PROVIDED, Issue, IssueBuilder, Plan, _tr_line, jvn_blocks, reference_urls, severity_head
+from .issue import Issue, IssueBuilder, Plan, jvn_blocks
 from .labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY, FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
-from .members import group_severity, resources_of, shown_members, top_score, top_severity
-from .packages import member_cell, update_line
+from .members import group_severity, member_cell, resources_of, shown_members, top_score, top_severity
 from .safe import SUMMARY_LIMIT, summary_line, truncate
-from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
+from .wording import (
+    INSPECTOR_CUT_MARK,
+    NONE_PROVIDED,
+    inspector_cut,
+    others,
+    percent,
+    reference_urls,
+    severity_head,
+    tr_line as _tr_line,
+    update_line,
+)
 
 MAX_ROWS = 200  # resource rows in a description (Backlog's 100,000-character limit)
 KIND_JA = {"vulnerability": "脆弱性ごとのまとめ", "fix": "修正ごとのまとめ", "digest": "ダイジェスト"}
@@ -32,33 +42,7 @@ def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
     """What the group issue shows besides its members (kept once per group record)."""
     if kind == "digest":
         return {"period": gid}
-    lead: dict[str, Any] = {"type": f.type, "vid": f.vulnerability_id, "title": f.title[:300]}
-    if kind == "fix" and "@" in gid:
-        name, fixed = gid.rsplit("@", 1)
-        p = next((p for p in f.packages if p.name == name), None)
-        lead.update(
-            {
-                "pkg": name,
-                "fixed": "" if fixed == "none" else fixed,
-                "cmd": p.remediation if p and p.remediation not in ("", "NotAvailable") else "",
-                "pm": p.package_manager if p else "",
-            }
-        )
-        return lead
-    lead.update(
-        {
-            "desc": f.description[:4000],
-            "rec": f.recommendation[:2000],
-            "rec_url": f.recommendation_url,
-            "src": f.source_url,
-            "refs": list(f.reference_urls[:10]),
-        }
-    )
-    if f.network is not None:
-        lead["net"] = f.network.port_label
-    if f.code is not None:
-        lead["code"] = " ".join(x for x in ("、".join(f.code.cwes), f.code.detector_name) if x)
-    return lead
+    return dict(sources.get(f.source).lead_info(f, kind, gid))
 
 
 # ---- the issue -----------------------------------------------------------------------------------------------------

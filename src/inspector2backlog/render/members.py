@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..findings.model import severity_rank
+from .doc import Code, Line
+from .wording import line_range, others
 
 ACTIVE = "ACTIVE"
 
@@ -57,3 +59,22 @@ def top_score(members: Sequence[Mapping[str, Any]]) -> float | None:
 
 def resources_of(members: Sequence[Mapping[str, Any]]) -> int:
     return len({m.get("k") or (m.get("a"), m.get("r")) for m in members})
+
+
+def member_cell(m: Mapping[str, Any]) -> Line:
+    """A group member's detail cell: its packages (current → fixed), port, or file and lines."""
+    out: list = []
+    pkgs = list(dict.fromkeys((p[0], p[1], p[2]) for p in m.get("p") or []))
+    for i, (name, version, fixed) in enumerate(pkgs[:3]):
+        if i:
+            out.append("、")
+        fixed_text = fixed if fixed and fixed != "NotAvailable" else "修正なし"
+        out += [Code(f"{name} {version}"), f" → {fixed_text}"]
+    out.append(others(len(pkgs) - 3))
+    if m.get("net"):
+        out.append(Code(m["net"]))
+    loc = m.get("loc")
+    if isinstance(loc, list) and len(loc) == 3 and loc[0]:
+        lines = line_range(loc[1], loc[2])
+        out += [Code(str(loc[0])), f"（{lines}）" if lines else ""]
+    return [x for x in out if x] or ["—"]
