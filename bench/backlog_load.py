@@ -2,7 +2,7 @@
 
     python bench/backlog_load.py --mode vulnerability [--n 10000] [--digest MEDIUM] [--json]
 
-Runs the real pipeline in-process (``runtime.build_pipeline`` with a Config built in code, SQLite state in a temp
+Runs the real pipeline in-process (``Pipeline.from_config`` with a Config built in code, SQLite state in a temp
 dir, the fake Backlog of ``tests/fakes/backlog_server.py`` with generous rate limits, and a counting remote-like
 translation engine so ``translated_chars`` means something), as one ``send`` run would. Prints one JSON line with:
 findings/s, Backlog requests by kind, issues created, characters translated and the peak RSS of this process (run
@@ -37,8 +37,8 @@ from inspector2backlog.config import (  # noqa: E402
     StateConfig,
 )
 from inspector2backlog.findings.parse import iter_items  # noqa: E402
+from inspector2backlog.pipeline import Pipeline  # noqa: E402
 from inspector2backlog.policy.sync import estimate_seconds  # noqa: E402
-from inspector2backlog.runtime import build_pipeline  # noqa: E402
 from inspector2backlog.state.sqlite import SQLiteStore  # noqa: E402
 from inspector2backlog.translate.memory import TranslationService  # noqa: E402
 
@@ -65,9 +65,9 @@ def run_mode(
         )
         store = SQLiteStore(Path(tmp) / "state.sqlite3", durable=False)
         now = [time.time()]
-        ctx = build_pipeline(config, store=store, clock=lambda: now[0])
+        ctx = Pipeline.from_config(config, store=store, clock=lambda: now[0])
         engine = CountingEngine()
-        ctx.pipeline.builder.translator = TranslationService(engine, store, ctx.stats)
+        ctx.builder.translator = TranslationService(engine, store, ctx.stats)
         setup_requests = len(fake.requests)
         started = time.perf_counter()
         failures = 0
@@ -80,12 +80,12 @@ def run_mode(
                 sweep = start == 0 or (coalesce and now[0] - last_sweep >= 300)
                 if sweep:
                     last_sweep = now[0]
-                failures += len(ctx.pipeline.run(items, retry_pending=bool(sweep)).failures)
+                failures += len(ctx.run(items, retry_pending=bool(sweep)).failures)
                 if coalesce:
                     now[0] += 1.0
             if coalesce:
                 now[0] += coalesce + 1
-                failures += sum(1 for o in ctx.pipeline.lifecycle.retry_pending() if o.failed)
+                failures += sum(1 for o in ctx.lifecycle.retry_pending() if o.failed)
         finally:
             ctx.close()
             store.close()

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from inspector2backlog.render.cvss import explain  # noqa: E402
+from inspector2backlog.sources.inspector2.cvss import explain  # noqa: E402
 from inspector2backlog.state.base import Record  # noqa: E402
 from inspector2backlog.state.sqlite import SQLiteStore  # noqa: E402
 from inspector2backlog.translate.offline import OfflineEngine  # noqa: E402

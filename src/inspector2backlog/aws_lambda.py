@@ -20,17 +20,21 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .errors import DELIVERY, Inspector2BacklogError
 from .findings.model import Unparsed
 from .findings.parse import iter_items, repair_surrogates
 from .logs import setup_logging
+
+if TYPE_CHECKING:
+    from .pipeline import Pipeline
 
 METRIC_NAMESPACE = "inspector2backlog"
 PENDING_RETRY_INTERVAL = 300.0  # scan for pending records at most every 5 minutes per container
 
 log = logging.getLogger("inspector2backlog")
-_ctx: Any = None
+_ctx: Pipeline | None = None  # the pipeline, built on the first invocation and kept for the container's life
 _last_pending_retry = 0.0
 _webhook: Any = None  # the two-way webhook app (built on the first webhook request)
 
@@ -64,14 +68,16 @@ def emit_metric(name: str, value: int = 1, **dimensions: str) -> None:
 # ---- wiring (once per container) ------------------------------------------------------------------------------
 
 
-def _context() -> Any:
+def _context() -> Pipeline:
     global _ctx
     if _ctx is None:
         _setup_logging()
+        # lazy: the pipeline's parts (the Backlog client and httpx, the state backends, the translator) load on the
+        # first invocation, so importing this module — the init phase every cold start pays — stays light
         from .config import load_config
-        from .runtime import build_pipeline
+        from .pipeline import Pipeline
 
-        _ctx = build_pipeline(load_config(os.environ.get("I2B_CONFIG_FILE") or None))
+        _ctx = Pipeline.from_config(load_config(os.environ.get("I2B_CONFIG_FILE") or None))
     return _ctx
 
 
@@ -86,23 +92,23 @@ def reset() -> None:
     _last_pending_retry = 0.0
 
 
-def _maybe_retry_pending(ctx: Any) -> None:
+def _maybe_retry_pending(p: Pipeline) -> None:
     global _last_pending_retry
     now = time.time()
     if now - _last_pending_retry < PENDING_RETRY_INTERVAL:
         return
     _last_pending_retry = now
-    for out in ctx.pipeline.lifecycle.retry_pending():
+    for out in p.retry_pending():
         if out.failed:
             emit_metric("DeliveryFailures")
 
 
-def _process(ctx: Any, items: Iterable[Any], groups: set[str] | None = None) -> list[str]:
+def _process(p: Pipeline, items: Iterable[Any], groups: set[str] | None = None) -> list[str]:
     """Run one input's items through the pipeline; returns the problems (empty = success). ``groups`` collects the
     group records its findings joined (written at the end of the batch)."""
     problems = []
     for item in items:
-        out = ctx.pipeline.handle(item)
+        out = p.handle(item)
         if groups is not None:
             groups.update(out.groups)
         if isinstance(item, Unparsed):
@@ -117,21 +123,14 @@ def _process(ctx: Any, items: Iterable[Any], groups: set[str] | None = None) -> 
     return problems
 
 
-def _prefetch_jvn(ctx: Any, items: Iterable[Any]) -> None:
-    """``[jvn]`` on: the batch's CVEs looked up together (one MyJVN detail call per ten entries)."""
-    jvn = getattr(ctx.pipeline.builder, "jvn", None)
-    if jvn is not None:
-        jvn.prefetch([getattr(i, "vulnerability_id", "") for i in items])
-
-
 # ---- handlers --------------------------------------------------------------------------------------------------
 
 
 def sqs_handler(event: dict, context: Any = None) -> dict:
     """SQS batch. A record fails (and is retried by SQS, then lands in the DLQ) when its delivery failed, or when it
     could not be parsed — then a fallback issue is filed *and* the raw message is kept in the DLQ for inspection."""
-    ctx = _context()
-    _maybe_retry_pending(ctx)
+    p = _context()
+    _maybe_retry_pending(p)
     parsed: list[tuple[str, list[Any] | Exception]] = []  # each record read once: the JVN lookahead sees them all
     for record in event.get("Records") or []:
         mid = record.get("messageId") or ""
@@ -139,18 +138,18 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
             parsed.append((mid, list(iter_items(record, f"sqs:{mid}"))))
         except Exception as e:  # noqa: BLE001 - handled (and logged) with its record below
             parsed.append((mid, e))
-    _prefetch_jvn(ctx, (i for _, items in parsed if isinstance(items, list) for i in items))
+    p.prefetch(i for _, items in parsed if isinstance(items, list) for i in items)  # [jvn]: the batch's CVEs at once
     failures = []
     joined: dict[str, set[str]] = {}  # message id → the groups its findings joined
     # Grouped findings: one Backlog write per changed group per batch. A group write that fails at the end is kept
     # pending in the state store (its members are recorded) and retried by the pending sweep, not by SQS; a group
     # whose record could not be stored at all fails the messages that fed it, so SQS delivers them again.
-    with ctx.pipeline.lifecycle.batch() as flushed:
+    with p.batch() as flushed:
         for mid, items in parsed:
             try:
                 if isinstance(items, Exception):
                     raise items
-                problems = _process(ctx, items, joined.setdefault(mid, set()))
+                problems = _process(p, items, joined.setdefault(mid, set()))
             except Exception:  # noqa: BLE001 - one record's bug must not fail the batch
                 log.exception("record failed", extra={"message_id": mid})
                 emit_metric("DeliveryFailures")
@@ -171,17 +170,17 @@ def sqs_handler(event: dict, context: Any = None) -> dict:
             failures.append({"itemIdentifier": mid})
     log.info(
         "batch done",
-        extra={"records": len(event.get("Records") or []), "failures": len(failures), "stats": ctx.stats.as_dict()},
+        extra={"records": len(event.get("Records") or []), "failures": len(failures), "stats": p.stats.as_dict()},
     )
     return {"batchItemFailures": failures}
 
 
 def eventbridge_handler(event: dict, context: Any = None) -> dict:
     """One EventBridge event. Raises on failure so Lambda's retries and on-failure destination take over."""
-    ctx = _context()
-    _maybe_retry_pending(ctx)
-    with ctx.pipeline.lifecycle.batch() as flushed:
-        problems = _process(ctx, iter_items(repair_surrogates(event), f"eventbridge:{event.get('id', '')}"))
+    p = _context()
+    _maybe_retry_pending(p)
+    with p.batch() as flushed:
+        problems = _process(p, iter_items(repair_surrogates(event), f"eventbridge:{event.get('id', '')}"))
     problems += [o.reason for o in flushed if o.failed]
     if problems:
         raise RuntimeError("; ".join(problems))
@@ -191,8 +190,10 @@ def eventbridge_handler(event: dict, context: Any = None) -> dict:
 # ---- scheduled runs: the pending sweep, and the one entry point the template uses ----------------------------
 
 
-class SweepFailed(RuntimeError):
+class SweepFailed(Inspector2BacklogError, RuntimeError):
     """Raised by :func:`sweep_handler` when records are still undelivered (so Lambda's Errors alarm fires)."""
+
+    kind = DELIVERY
 
     def __init__(self, result: dict) -> None:
         super().__init__(f"pending sweep: {result['failures']} of {result['retried']} still not delivered")
@@ -204,10 +205,10 @@ def sweep_handler(event: Any = None, context: Any = None) -> dict:
     ``{"retried", "failures", "actions"}`` and emits ``SweepRetried`` / ``SweepFailures``; when anything is still
     undelivered it logs each record at ERROR and raises :class:`SweepFailed` (the result on ``.result``)."""
     global _last_pending_retry
-    ctx = _context()
+    p = _context()
     _last_pending_retry = time.time()  # the SQS path need not scan the table again right away
     try:
-        outcomes = ctx.pipeline.lifecycle.retry_pending()
+        outcomes = p.retry_pending()
     except Exception:
         log.exception("pending sweep failed")
         emit_metric("SweepFailures")
@@ -222,7 +223,7 @@ def sweep_handler(event: Any = None, context: Any = None) -> dict:
     result = {"retried": retried, "failures": failures, "actions": actions}
     emit_metric("SweepRetried", retried)
     emit_metric("SweepFailures", failures)
-    log.info("pending sweep done", extra={**result, "stats": ctx.stats.as_dict()})
+    log.info("pending sweep done", extra={**result, "stats": p.stats.as_dict()})
     if result["failures"]:
         raise SweepFailed(result)
     return result
@@ -255,8 +256,8 @@ def webhook_handler(event: dict, context: Any = None) -> dict:
     global _webhook
     if _webhook is None:
         _setup_logging()
-        from .config import load_config
-        from .twoway.app import WebhookApp
+        from .config import load_config  # lazy, as in _context(): the configuration loads on the first invocation
+        from .twoway.app import WebhookApp  # lazy: two-way is off by default
 
         _webhook = WebhookApp(load_config(os.environ.get("I2B_CONFIG_FILE") or None), metric=emit_metric)
     return _webhook.handle(event)
@@ -265,8 +266,8 @@ def webhook_handler(event: dict, context: Any = None) -> dict:
 def pull_handler(event: dict, context: Any = None) -> dict:
     """Scheduled pull: the issues updated since the last checkpoint, decided; failures stay pending (next run)."""
     _setup_logging()
-    from .config import load_config
-    from .twoway.app import run_pull
+    from .config import load_config  # lazy, as in _context(): the configuration loads on the first invocation
+    from .twoway.app import run_pull  # lazy: two-way is off by default
 
     config = load_config(os.environ.get("I2B_CONFIG_FILE") or None)
     if not config.two_way.enabled:

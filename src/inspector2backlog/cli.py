@@ -5,6 +5,10 @@ inspector2backlog send PATH… --config FILE [--dry-run] [--stats]
 inspector2backlog doctor --config FILE
 inspector2backlog sync --config FILE [--dry-run]
 inspector2backlog pull --config FILE [--dry-run]
+
+Every command goes through :class:`~.pipeline.Pipeline` (``render``: ``Pipeline.for_render``; ``send`` and ``sync``:
+``Pipeline.from_config``). Each command imports what it uses when it runs, so one command's start-up does not pay
+for the others' (the Backlog client, the state backends, rich).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import sys
 from enum import Enum
 
 import typer
+
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, exit_code
 
 app = typer.Typer(
     add_completion=False,
@@ -42,7 +48,7 @@ def _root() -> None:
     setup_logging(json_lines=False)  # warnings to stderr, secrets redacted whichever logger they come from
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
     typer.echo(f"inspector2backlog: {message}", err=True)
     raise typer.Exit(code)
 
@@ -70,19 +76,19 @@ def render(
 ) -> None:
     """検出結果を日本語の課題として表示します（Backlog には送りません）。"""
     from .config import ConfigError
-    from .findings.model import Finding, Skipped, Unparsed
+    from .findings.model import Skipped, Unparsed
     from .findings.sources import InputError
-    from .runtime import build_renderer
+    from .pipeline import Pipeline
     from .stats import TRANSLATION_KEYS
 
     cfg = _load_config(config) if config else None
     inputs = _open_inputs(paths, cfg)
     try:
-        ctx = build_renderer(config=cfg, translator=translator)
+        p = Pipeline.for_render(cfg, translator=translator)
     except ConfigError as e:  # e.g. a state path that cannot hold the translation memory
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except ValueError as e:  # an unknown engine, a missing engine option
-        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}")
+        _fail(f"翻訳エンジンを準備できません / cannot set up the translator: {e}", exit_code(e))
     out = sys.stdout
     console = None
     if pretty and fmt in (Format.markdown, Format.backlog, Format.email):
@@ -91,14 +97,12 @@ def render(
         console = Console(soft_wrap=False)
     n = 0
     try:
-        for item in ctx.builder.lookahead(inputs):
-            if isinstance(item, Skipped):
-                typer.echo(f"skip: {item.origin}: {item.reason}", err=True)
-                ctx.stats.add("skipped")
+        for item, issue in p.preview(inputs):
+            if issue is None:
+                if isinstance(item, Skipped):
+                    typer.echo(f"skip: {item.origin}: {item.reason}", err=True)
                 continue
-            issue = ctx.builder.build(item) if isinstance(item, Finding) else ctx.builder.fallback(item)
             if isinstance(item, Unparsed):
-                ctx.stats.add("fallbacks")
                 typer.echo(f"fallback: {item.origin}: {item.error}", err=True)
             n += 1
             if fmt is Format.json:
@@ -113,23 +117,23 @@ def render(
                     out.write(f"# {issue.summary}\n\n{issue.description(fmt.value)}")
                 out.write("\n" + "-" * 72 + "\n")
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
     finally:
-        ctx.close()
+        p.close()
     if stats:
-        ctx.stats.add("issues_rendered", n)
-        typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + ("issues_rendered",)), err=True)
+        p.stats.add("issues_rendered", n)
+        typer.echo(p.stats.json_line(TRANSLATION_KEYS + ("issues_rendered",)), err=True)
 
 
 def _open_inputs(paths: list[str] | None, cfg):
     """The inputs, every one checked against ``[input] max_bytes`` before anything is processed (exit 2 if not)."""
-    from .config_checks import DEFAULT_MAX_INPUT_BYTES
+    from .config import DEFAULT_MAX_INPUT_BYTES
     from .findings.sources import InputError, open_inputs
 
     try:
         return open_inputs(paths or ["-"], cfg.input.max_bytes if cfg is not None else DEFAULT_MAX_INPUT_BYTES)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
 
 
 def _load_config(path: str | None):
@@ -138,9 +142,9 @@ def _load_config(path: str | None):
     try:
         return load_config(path)
     except ConfigError as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except OSError as e:
-        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})")
+        _fail(f"{path}: 設定ファイルを読めません / cannot read config ({e.strerror or e})", exit_code(e))
 
 
 @app.command()
@@ -157,38 +161,38 @@ def send(
     from .backlog.errors import BacklogError, ConfigLookupError
     from .config import ConfigError
     from .findings.sources import InputError
-    from .runtime import build_pipeline
+    from .pipeline import Pipeline
     from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
     cfg = _load_config(config)
     inputs = _open_inputs(paths, cfg)
     try:
-        ctx = build_pipeline(cfg, dry_run=dry_run, translator=translator)
+        p = Pipeline.from_config(cfg, dry_run=dry_run, translator=translator)
     except (ConfigError, ConfigLookupError) as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except BacklogError as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", exit_code(e))
     try:
-        report = ctx.pipeline.run(inputs)
+        with p:
+            report = p.run(inputs)
     except InputError as e:  # a file that grew past the cap (or vanished) after the check: later inputs not read
         _fail(
             f"実行中に入力を読めなくなりました（それより前の入力は処理済み）/ an input became unreadable during "
-            f"the run (the inputs before it were processed): {e}"
+            f"the run (the inputs before it were processed): {e}",
+            exit_code(e),
         )
-    finally:
-        ctx.close()
     counts: dict[str, int] = {}
     for o in report.outcomes:
         counts[o.action] = counts.get(o.action, 0) + 1
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "入力なし"
     typer.echo(f"inspector2backlog send{' (dry-run)' if dry_run else ''}: {summary}", err=True)
     if stats:
-        typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
-    setup_error = getattr(ctx.pipeline.sink, "setup_error", None)
-    if setup_error is not None:  # nothing could be written; the findings are kept pending for the next run
+        typer.echo(p.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
+    ready = p.ready(probe=False)
+    if not ready:  # nothing could be written; the findings are kept pending for the next run
         _fail(
-            f"{setup_error}（未送信の検出結果は保留として記録し、次回の実行で再送します）",
-            2 if setup_error.config else 1,
+            f"{ready.error}（未送信の検出結果は保留として記録し、次回の実行で再送します）",
+            2 if ready.config_problem else 1,
         )
     if report.failures:
         for o in report.failures:
@@ -207,7 +211,7 @@ def send(
             err=True,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -250,8 +254,8 @@ def sync(
 
     from .backlog.errors import BacklogError, ConfigLookupError
     from .config import ConfigError
+    from .pipeline import Pipeline
     from .policy.sync import (
-        Syncer,
         SyncError,
         SyncOptions,
         default_regions,
@@ -260,7 +264,6 @@ def sync(
         plan_text,
         rich_progress,
     )
-    from .runtime import build_pipeline
     from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
     cfg = _load_config(config)
@@ -279,50 +282,40 @@ def sync(
         max_rate_wait_seconds=cfg.backlog.max_wait_seconds,
     )
     try:
-        ctx = build_pipeline(
+        p = Pipeline.from_config(
             cfg,
             dry_run=dry_run,
             translator=translator or ("offline" if dry_run else None),
             out=(sys.stdout if verbose else io.StringIO()) if dry_run else None,
         )
     except (ConfigError, ConfigLookupError) as e:
-        _fail(f"設定エラー / configuration error: {e}")
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
     except BacklogError as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
-    lifecycle = ctx.pipeline.lifecycle
-    if hasattr(lifecycle.sink, "setup_error"):  # a sync writes: check the project before listing whole regions
-        from .deliver.backlog import ProjectSetupError
-
-        try:
-            _ = lifecycle.sink.project
-        except ProjectSetupError as e:
-            ctx.close()
-            _fail(str(e), 2 if e.config else 1)
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", exit_code(e))
+    ready = p.ready()  # a sync writes: check the project before listing whole regions
+    if not ready:
+        p.close()
+        _fail(str(ready.error), 2 if ready.config_problem else 1)
     try:
-        with rich_progress(not no_progress and sys.stderr.isatty()) as progress:
-            report = Syncer(
-                lifecycle, options, client_for=inspector_client, progress=progress, fallback=ctx.pipeline.fallback
-            ).run()
-        per_minute = live_update_limit(lifecycle.sink)
+        with p, rich_progress(not no_progress and sys.stderr.isatty()) as progress:
+            report = p.sync(options, client_for=inspector_client, progress=progress)
+            per_minute = live_update_limit(p.sink)
     except SyncError as e:
-        ctx.close()
-        _fail(str(e))
+        _fail(str(e), exit_code(e))
     except KeyboardInterrupt:
-        ctx.close()
         typer.echo(
             "中断しました。処理済みのページまでは記録したので、再実行すると続きから再開します。"
             " / interrupted; the next run resumes.",
             err=True,
         )
-        raise typer.Exit(130) from None
-    ctx.close()
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(
         plan_text(report, dry_run=dry_run, per_minute=per_minute, pace_seconds=pace, details=verbose),
         nl=False,
         err=not dry_run,
     )
     if stats:
-        typer.echo(ctx.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
+        typer.echo(p.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
     for r in report.region_errors:
         typer.echo(f"一覧に失敗 / ListFindings failed: {r.region}: {r.error}", err=True)
     if report.failures:
@@ -334,7 +327,7 @@ def sync(
             err=True,
         )
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _print_pretty(console, issue, fmt: str) -> None:
@@ -370,9 +363,9 @@ def pull(
     try:
         results = run_pull(cfg, dry_run=dry_run)
     except ConfigError as e:
-        _fail(f"設定エラー / configuration error: {e}")
-    except (BacklogError, DeliveryError) as e:
-        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", 1)
+        _fail(f"設定エラー / configuration error: {e}", exit_code(e))
+    except (BacklogError, DeliveryError) as e:  # 1 even for a project setup error caused by the configuration
+        _fail(f"Backlog に接続できません / cannot use Backlog: {e}", EXIT_FAILED)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.action] = counts.get(r.action, 0) + 1
@@ -386,7 +379,7 @@ def pull(
             "retried by the next run.",
             err=True,
         )
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def main() -> None:  # console-script entry point

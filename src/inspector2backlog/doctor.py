@@ -59,6 +59,7 @@ def run_doctor(
             f"スペース {b.space_url}、プロジェクト {b.project_key}",
             f"space {b.space_url}, project {b.project_key}",
         )
+    _check_sources(config, report)
     _check_state(config, report)
     if not b.space_url:
         return report
@@ -86,8 +87,9 @@ def run_doctor(
 
 def _make_client(config: Config, report: DoctorReport, **kw: Any) -> BacklogClient | None:
     from .backlog.client import BacklogClient
+    from .backlog.credentials import Credentials, resolve_credentials
     from .backlog.oauth import session_from_config
-    from .config import ConfigError, Credentials, resolve_credentials
+    from .config import ConfigError
 
     try:
         oauth = session_from_config(config.backlog, **kw)
@@ -186,6 +188,28 @@ def _check_rate_limit(client: BacklogClient, report: DoctorReport, clock: Callab
         report.add(
             "レート制限", "Rate limit", "ok", f"1 分あたりの残り回数 {summary}", f"remaining per minute: {summary}"
         )
+
+
+def _check_sources(config: Config, report: DoctorReport) -> None:
+    """One line for ``[sources.*]`` when any table differs from the defaults: what each source does instead."""
+    ja: list[str] = []
+    en: list[str] = []
+    for name, s in config.sources.items():
+        if s == type(s)():  # all defaults: nothing to say
+            continue
+        if not s.enabled:
+            ja.append(f"{name}: 無効")
+            en.append(f"{name}: disabled")
+            continue
+        b = config.backlog_for(name)
+        route = f"{b.project_key or '-'} / {b.issue_type or '-'}" + (f" / {b.category}" if b.category else "")
+        types = (f" types {', '.join(s.types)}" if s.types else "") + (
+            f" exclude {', '.join(s.exclude_types)}" if s.exclude_types else ""
+        )
+        ja.append(f"{name}: {route}{types}（アーカイブ時の完了理由: {s.archived_resolution or 'なし'}）")
+        en.append(f"{name}: {route}{types} (archived: {s.archived_resolution or 'no resolution'})")
+    if ja:
+        report.add("ソース", "Sources", "ok", "; ".join(ja), "; ".join(en))
 
 
 def _check_state(config: Config, report: DoctorReport) -> None:

@@ -1,34 +1,53 @@
-"""Wiring: build the pipeline's parts (translator, state store, issue builder) from configuration.
-
-Shared by the CLI and the Lambda handler so both run the same pipeline.
+"""Wiring: build the pipeline's parts (state store, translator, issue builder, planner, sink, lifecycle) from
+configuration — in one place. :class:`~.pipeline.Pipeline` is the API over them (``Pipeline.from_config``,
+``Pipeline.for_render``); the CLI and the Lambda handlers use only that.
 """
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
+from .backlog.client import BacklogClient
+from .backlog.credentials import resolve_credentials
+from .backlog.oauth import session_from_config
+from .backlog.project import ProjectContext
+from .config import ConfigError
+from .deliver.backlog import BacklogSink
+from .deliver.base import Sink
+from .deliver.sns_email import SnsEmailSink
+from .deliver.stdout import StdoutSink
+from .policy.lifecycle import Lifecycle
+from .policy.plan import Planner
 from .render.issue import IssueBuilder
+from .state import StateOpenError, open_store
+from .state.base import StateStore
+from .state.overlay import OverlayStore
 from .stats import Stats
+from .translate import make_translator
 
 
 @dataclass
-class RenderContext:
-    builder: IssueBuilder
-    stats: Stats
-    store: Any = None
-    _closers: list = field(default_factory=list)
+class Parts:
+    """What one pipeline is made of. ``lifecycle`` is None for a preview (``render``: no sink, no state writes)."""
 
-    def close(self) -> None:
-        for c in self._closers:
-            c()
+    builder: IssueBuilder
+    planner: Planner
+    stats: Stats
+    store: StateStore | None = None
+    lifecycle: Lifecycle | None = None
+    secrets: tuple[str, ...] = ()  # the credentials in use: kept out of fallback issues
+    closers: list[Callable[[], None]] = field(default_factory=list)  # in the order opened
 
 
 def open_state(config: Any) -> Any:
     """The state store ``[state]`` names: DynamoDB when a table is set, else SQLite. A store that cannot be opened
     is a :class:`~inspector2backlog.config.ConfigError` naming the file, the key and the path."""
-    from .state import StateOpenError, open_store
-
     s = config.state
     try:
         return open_store(
@@ -38,51 +57,45 @@ def open_state(config: Any) -> Any:
             translation_ttl_days=s.translation_ttl_days,
         )
     except StateOpenError as exc:
-        from .config import ConfigError
-
         key = "dynamodb_table" if s.dynamodb_table else "path"
         raise ConfigError(f"{getattr(config, 'source', '') or '<defaults>'}: [state] {key}: {exc}") from exc
 
 
-def build_renderer(*, translator: str | None = None, config: Any = None) -> RenderContext:
-    from .translate import make_translator
-
+def render_parts(config: Any = None, *, translator: str | None = None) -> Parts:
+    """The parts of a preview: translator (and its memory, when the engine keeps one or ``[jvn]`` is on) and builder;
+    the plan from the severity tables only, as ``render`` always showed it."""
     stats = Stats()
     store = None
     opts: dict[str, Any] = {}
     engine = translator or "offline"
-    priorities = due_days = None
+    planner = Planner()
     if config is not None:
-        t = config.translate
-        engine = translator or t.engine
+        engine = translator or config.translate.engine
         opts = translate_options(config, engine)
-        priorities = dict(config.backlog.priority)
-        due_days = dict(config.backlog.due_days)
+        planner = Planner(config.backlog.priority, config.backlog.due_days)
         if engine != "offline" or config.jvn.enabled:
             store = open_state(config)
     tr = make_translator(engine, store=store, stats=stats, **opts)
     jvn = jvn_source(config, store, stats)
-    ctx = RenderContext(IssueBuilder(tr, priorities=priorities, due_days=due_days, jvn=jvn), stats, store)
-    if jvn is not None:
-        ctx._closers.append(jvn.close)
+    parts = Parts(IssueBuilder(tr, jvn=jvn), planner, stats, store)
     if store is not None:
-        ctx._closers.append(store.close)
-    return ctx
+        parts.closers.append(store.close)
+    if jvn is not None:
+        parts.closers.append(jvn.close)
+    return parts
 
 
 def jvn_source(config: Any, store: Any, stats: Stats) -> Any:
-    """The JVN iPedia source when ``[jvn] enabled`` (imported only then), else None."""
+    """The JVN iPedia source when ``[jvn] enabled``, else None."""
     if config is None or not config.jvn.enabled:
         return None
-    from .jvn import make_source
+    from .jvn import make_source  # lazy: [jvn] is optional; its code stays off the import path unless enabled
 
     return make_source(config.jvn, store, stats)
 
 
 def translate_options(config: Any, engine: str | None = None) -> dict[str, Any]:
     """Engine options from the ``[translate]`` section (only what the chosen engine understands)."""
-    import os
-
     t = config.translate
     engine = engine or t.engine
     if engine == "amazon":
@@ -110,24 +123,7 @@ def translate_options(config: Any, engine: str | None = None) -> dict[str, Any]:
     return {}
 
 
-@dataclass
-class SendContext:
-    """Everything ``send`` / the Lambda handler needs, built once per process (or per CLI run)."""
-
-    pipeline: Any
-    config: Any
-    stats: Stats
-    closers: list = field(default_factory=list)
-
-    def close(self) -> None:
-        for c in reversed(self.closers):
-            try:
-                c()
-            except Exception:  # noqa: BLE001 - closing must not hide the run's real outcome
-                pass
-
-
-def build_pipeline(
+def build_parts(
     config: Any,
     *,
     dry_run: bool = False,
@@ -140,40 +136,27 @@ def build_pipeline(
     secrets_client: Any = None,
     sns_client: Any = None,
     store: Any = None,
-) -> SendContext:
-    """Wire store → translator → builder → sink → lifecycle → pipeline from a loaded :class:`Config`."""
-    import time as _time
-
-    from .deliver.base import Sink
-    from .deliver.stdout import StdoutSink
-    from .pipeline import Pipeline
-    from .policy.lifecycle import Lifecycle
-    from .translate import make_translator
-
+) -> Parts:
+    """Wire store → translator → builder → planner → sink → lifecycle from a loaded :class:`Config`. ``dry_run``:
+    state changes stay in memory and issues go to ``out`` (stdout)."""
     stats = stats or Stats()
-    closers: list = []
+    closers: list[Callable[[], None]] = []
     if store is None:
         store = open_state(config)
         closers.append(store.close)
     if dry_run:
-        from .state.overlay import OverlayStore
-
         store = OverlayStore(store)
     engine = translator or config.translate.engine
     tr = make_translator(engine, store=store, stats=stats, **translate_options(config, engine))
     jvn = jvn_source(config, store, stats)
     if jvn is not None:
         closers.append(jvn.close)
-    builder = IssueBuilder(
-        tr, priorities=dict(config.backlog.priority), due_days=dict(config.backlog.due_days), jvn=jvn
-    )
+    builder = IssueBuilder(tr, jvn=jvn)
     secrets: tuple[str, ...] = ()
     sink_name = "stdout" if dry_run else config.delivery.sink
     if sink_name == "stdout":
         sink: Sink = StdoutSink(out)
     elif sink_name == "sns":
-        from .deliver.sns_email import SnsEmailSink
-
         sink = SnsEmailSink(config.delivery.sns_topic_arn, client=sns_client)
     else:
         sink, secrets = _backlog_sink(config, stats, backlog_transport, ssm_client, secrets_client)
@@ -184,7 +167,7 @@ def build_pipeline(
         builder=builder,
         stats=stats,
         filters=config.filter,
-        clock=clock or _time.time,
+        clock=clock or time.time,
         group_by=config.grouping.group_by,
         project=config.backlog.project_key,
         digest=config.digest,
@@ -194,25 +177,18 @@ def build_pipeline(
         suppressed_resolution=config.backlog.suppressed_resolution,
         index_lag_seconds=config.backlog.index_lag_seconds,
         claim_timeout_seconds=config.state.claim_timeout_seconds,
+        priorities=config.backlog.priority,
+        due_days=config.backlog.due_days,
     )
-    return SendContext(Pipeline(lifecycle=lifecycle, secrets=secrets), config, stats, closers)
+    return Parts(builder, lifecycle.planner, stats, store, lifecycle, secrets, closers)
 
 
-def _backlog_sink(config: Any, stats: Stats, transport: Any, ssm_client: Any, secrets_client: Any):
-    from .backlog.client import BacklogClient
-    from .backlog.project import ProjectContext
-    from .config import resolve_credentials
-    from .deliver.backlog import BacklogSink
-
+def _backlog_sink(
+    config: Any, stats: Stats, transport: Any, ssm_client: Any, secrets_client: Any
+) -> tuple[BacklogSink, tuple[str, ...]]:
     missing = config.backlog.missing()
     if missing:
-        from .config import ConfigError
-
         raise ConfigError("[backlog] の設定が足りません / missing: " + ", ".join(missing))
-    import httpx
-
-    from .backlog.oauth import session_from_config
-
     b = config.backlog
     timeout = httpx.Timeout(b.timeout_seconds, connect=min(5.0, b.timeout_seconds))
     oauth = session_from_config(

@@ -201,7 +201,7 @@ def test_a_group_record_that_cannot_be_stored_fails_the_messages_that_fed_it(aws
     """A state backend refusing the group record (DynamoDB's 400 KB limit, here made small) must not lose the
     findings: their SQS messages are reported as failures, so SQS delivers them again (and then to the DLQ)."""
     from inspector2backlog.config import load_config
-    from inspector2backlog.runtime import build_pipeline
+    from inspector2backlog.pipeline import Pipeline
     from inspector2backlog.state.base import RecordTooLargeError
     from inspector2backlog.state.memory import MemoryStore
 
@@ -213,7 +213,7 @@ def test_a_group_record_that_cannot_be_stored_fails_the_messages_that_fed_it(aws
 
     monkeypatch.setenv("I2B_GROUPING_GROUP_BY", "vulnerability")
     aws_lambda.reset()
-    aws_lambda._ctx = build_pipeline(load_config(None), store=SmallItems())
+    aws_lambda._ctx = Pipeline.from_config(load_config(None), store=SmallItems())
     bodies = _one_cve_on_instances(6)
     bodies.append((EXAMPLES / "04-ec2-network-rdp.event.json").read_text())  # not in that group: delivered
     event = _batch(aws_app, bodies)

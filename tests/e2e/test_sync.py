@@ -339,8 +339,8 @@ def test_writes_wait_for_an_exhausted_update_bucket(
     tmp_path: Path, fake: FakeBacklog, inspector: PagingProxy, monkeypatch: pytest.MonkeyPatch
 ):
     from inspector2backlog.config import load_config
+    from inspector2backlog.pipeline import Pipeline
     from inspector2backlog.policy.sync import Syncer, SyncOptions, inspector_client
-    from inspector2backlog.runtime import build_pipeline
 
     fs = findings()
     cfg_path = write_config(tmp_path, fake)
@@ -357,10 +357,10 @@ def test_writes_wait_for_an_exhausted_update_bucket(
     monkeypatch.setenv("I2B_BACKLOG_MAX_WAIT_SECONDS", "0.2")  # without the pacing, a 429 would fail fast
     monkeypatch.setenv("I2B_BACKLOG_MAX_RETRIES", "1")
     cfg = load_config(cfg_path)
-    ctx = build_pipeline(cfg)
+    ctx = Pipeline.from_config(cfg)
     try:
         report = Syncer(
-            ctx.pipeline.lifecycle,
+            ctx.lifecycle,
             SyncOptions.from_config(cfg.sync),
             client_for=inspector_client,
             clock=fake.now,

@@ -78,9 +78,9 @@ def finding_event(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _context():
-    from inspector2backlog.runtime import build_renderer
+    from inspector2backlog.pipeline import Pipeline
 
-    return build_renderer()  # what `inspector2backlog render` uses without a config: the offline engine
+    return Pipeline.for_render()  # what `inspector2backlog render` uses without a config: the offline engine
 
 
 def issues(raw: str) -> list:

@@ -162,9 +162,9 @@ def test_jvn_code_is_imported_only_when_enabled(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from inspector2backlog.config import load_config\n"
-        "from inspector2backlog.runtime import build_renderer\n"
+        "from inspector2backlog.pipeline import Pipeline\n"
         "import inspector2backlog.aws_lambda\n"
-        "ctx = build_renderer(config=load_config(sys.argv[1] if len(sys.argv) > 1 else None))\n"
+        "ctx = Pipeline.for_render(load_config(sys.argv[1] if len(sys.argv) > 1 else None))\n"
         "print(sorted(m for m in sys.modules if m.startswith(('inspector2backlog.jvn', 'inspector2backlog.render.jvn'))))\n"
     )
     off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -15,8 +15,9 @@ import pytest
 from inspector2backlog.config import load_config
 from inspector2backlog.findings.parse import iter_text
 from inspector2backlog.findings.timestamps import JST
-from inspector2backlog.policy.digest import digest_key, period_id, period_label
-from inspector2backlog.runtime import build_pipeline
+from inspector2backlog.pipeline import Pipeline
+from inspector2backlog.policy.digest import digest_key, period_id
+from inspector2backlog.render.group_text import period_label
 from tests.fakes.backlog_server import FakeBacklog
 from tests.fakes.config import KEY_ENV, write_config as backlog_config
 
@@ -56,10 +57,10 @@ def low(n: int, day: int, *, severity: str = "LOW", score: float = 3.1, **change
 
 def run(tmp: Path, fake: FakeBacklog, texts: list[str], now: float, **kw) -> list:
     clock = lambda: now  # noqa: E731
-    ctx = build_pipeline(config(tmp, fake, **kw), clock=clock)
+    ctx = Pipeline.from_config(config(tmp, fake, **kw), clock=clock)
     try:
         items = [item for i, t in enumerate(texts) for item in iter_text(t, f"t{i}")]
-        report = ctx.pipeline.run(items)
+        report = ctx.run(items)
     finally:
         ctx.close()
     assert report.ok, [o for o in report.outcomes if o.failed]

@@ -240,15 +240,15 @@ def test_coalescing_window_per_event_like_lambda(tmp_path: Path, fake: FakeBackl
     are recorded and written together once the window has passed (by the pending sweep)."""
     from inspector2backlog.config import load_config
     from inspector2backlog.findings.parse import iter_items
-    from inspector2backlog.runtime import build_pipeline
+    from inspector2backlog.pipeline import Pipeline
 
     monkeypatch.setenv(KEY_ENV, fake.api_key)
     cfg = load_config(write_config(tmp_path, fake, "vulnerability", "coalesce_seconds = 300"), env={})
     now = [1_728_000_000.0]
-    ctx = build_pipeline(cfg, clock=lambda: now[0])
+    ctx = Pipeline.from_config(cfg, clock=lambda: now[0])
     writes = lambda: sum(1 for r in fake.requests if r.method in ("POST", "PATCH"))  # noqa: E731
     try:
-        lc = ctx.pipeline.lifecycle
+        lc = ctx.lifecycle
         for i, f in enumerate((A, B, C)):
             (item,) = iter_items(at(f, 1 + i), "sqs")
             out = lc.handle(item)
@@ -273,13 +273,13 @@ def test_close_gone_for_sync(tmp_path: Path, fake: FakeBacklog, monkeypatch):
     """What `sync` needs for grouped findings Inspector no longer lists: resolve them in their group, in one write."""
     from inspector2backlog.config import load_config
     from inspector2backlog.findings.parse import iter_items
-    from inspector2backlog.runtime import build_pipeline
+    from inspector2backlog.pipeline import Pipeline
 
     monkeypatch.setenv(KEY_ENV, fake.api_key)
-    ctx = build_pipeline(load_config(write_config(tmp_path, fake, "vulnerability"), env={}))
+    ctx = Pipeline.from_config(load_config(write_config(tmp_path, fake, "vulnerability"), env={}))
     try:
-        ctx.pipeline.run([item for f in (A, B, C) for item in iter_items(at(f, 1), "x")])
-        lc = ctx.pipeline.lifecycle
+        ctx.run([item for f in (A, B, C) for item in iter_items(at(f, 1), "x")])
+        lc = ctx.lifecycle
         recs = [r for r in lc.store.records("finding:") if r.key.endswith(("ssh-a", "ssh-b"))]
         assert len(recs) == 2 and all(lc.groups_of(r) == ["group:vuln:SEC:CVE-2024-6387"] for r in recs)
         before = len(fake.requests_of("update_issue"))

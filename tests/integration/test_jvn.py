@@ -272,10 +272,13 @@ def test_lookahead_batches_findings_of_a_stream() -> None:
 
 def test_a_group_issue_shows_jvns_text_as_its_description() -> None:
     f = finding("01-ecr-critical-xz")
-    data = {"lead": lead_info(f, "vulnerability", f.vulnerability_id), "members": {}}
+    data = {"lead": lead_info(f, "vulnerability", f.details.vulnerability_id), "members": {}}
     with MyJvnServer() as srv:
         issue = build_group_issue(
-            "vuln:SEC:" + f.vulnerability_id, "vulnerability", data, builder_with(source(srv.url, MemoryStore()))
+            "vuln:SEC:" + f.details.vulnerability_id,
+            "vulnerability",
+            data,
+            builder_with(source(srv.url, MemoryStore())),
         )
     md = issue.description("markdown")
     section = md.split("## 説明", 1)[1].split("\n## ", 1)[0]
@@ -299,7 +302,7 @@ def test_lookahead_yields_what_it_read_before_a_read_error() -> None:
         with pytest.raises(OSError):
             for x in source(srv.url, MemoryStore()).lookahead(items()):
                 got.append(x)
-        assert [f.vulnerability_id for f in got] == ["CVE-2024-3094", "CVE-2024-6387"]
+        assert [f.details.vulnerability_id for f in got] == ["CVE-2024-3094", "CVE-2024-6387"]
         assert len(srv.calls("getVulnDetailInfo")) == 1
 
 

@@ -133,3 +133,38 @@ def test_a_fallback_issue_whose_create_timed_out_after_landing_is_not_filed_twic
         assert len(fake.issues) == 1 and len(fake.requests_of("create_issue")) == 1
         r = _send(CliRunner(), cfg, bad)
         assert r.exit_code == 0 and len(fake.issues) == 1
+
+
+@pytest.mark.parametrize("fault", [500, 400])
+def test_a_fallback_issue_whose_create_failed_is_filed_by_a_later_run_without_the_input(
+    tmp_path: Path, monkeypatch, fault
+):
+    """The fallback is a lifecycle transition: its pending record keeps the input (redacted), and the pending sweep
+    of the next run files it although the broken input is never delivered again."""
+    with FakeBacklog() as fake:
+        monkeypatch.setenv(KEY_ENV, fake.api_key)
+        cfg = _cfg(tmp_path, fake)
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"detail-type": "Inspector2 Finding", "detail": {"apiKey": "' + fake.api_key + '", "cut')
+        fake.fail_next(1, fault, method="POST", path=r"/issues$")  # refused: nothing filed
+        r = _send(CliRunner(), cfg, bad)
+        assert r.exit_code == 1 and not fake.issues, r.output
+        with SQLiteStore(tmp_path / "state.sqlite3") as store:
+            (rec,) = store.records("fallback:")
+            assert rec.phase == "pending" and rec.issue_key is None
+            assert fake.api_key not in json.dumps(rec.data)  # kept for the retry, never with a secret in it
+        empty = tmp_path / "empty.json"
+        empty.write_text("[]")
+        r = _send(CliRunner(), cfg, empty)  # no input at all: the pending sweep files it
+        assert r.exit_code == 0, r.output
+        (issue,) = fake.issues.values()
+        assert issue["summary"].startswith("【要確認】") and "cut" in issue["description"]
+        assert fake.api_key not in issue["description"]
+        with SQLiteStore(tmp_path / "state.sqlite3") as store:
+            (rec,) = store.records("fallback:")
+            assert rec.phase == "synced" and rec.issue_key == issue["issueKey"] and not rec.data
+        for path in (empty, bad):  # nothing left to retry; the input again (SQS redelivery): still one issue
+            r = _send(CliRunner(), cfg, path)
+            assert r.exit_code == 0, r.output
+        creates = fake.requests_of("create_issue")
+        assert len(fake.issues) == 1 and [c.status for c in creates] == [fault, 201]  # the refused one, then one

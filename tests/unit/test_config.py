@@ -7,16 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from inspector2backlog.config import (
-    DEFAULT_PRIORITY,
-    Config,
-    ConfigError,
+from inspector2backlog.backlog.credentials import (
     SecretResolutionError,
     clear_secret_cache,
-    load_config,
     resolve_api_key,
     resolve_credentials,
 )
+from inspector2backlog.config import DEFAULT_PRIORITY, Config, ConfigError, load_config
 from tests.fakes.moto_server import aws_client, moto_endpoint  # noqa: F401
 
 FULL = """

@@ -1,4 +1,4 @@
-"""Checks beyond types (config_checks.py): the port of every configured URL, and ``[input] max_bytes``."""
+"""Checks beyond types (config/checks.py): the port of every configured URL, and ``[input] max_bytes``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from inspector2backlog.config import ConfigError, load_config
-from inspector2backlog.config_checks import url_problem
+from inspector2backlog.config.checks import url_problem
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from inspector2backlog.render.cvss import CvssExplanation, MetricRow, explain, severity_ja
+from inspector2backlog.sources.inspector2.cvss import CvssExplanation, MetricRow, explain, severity_ja
 from tests.conftest import SAMPLES
 
 V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from inspector2backlog.backlog.credentials import SecretResolutionError
 from inspector2backlog.backlog.models import Named
 from inspector2backlog.backlog.oauth import (
     EnvRefreshToken,
@@ -15,7 +16,7 @@ from inspector2backlog.backlog.oauth import (
     session_from_config,
 )
 from inspector2backlog.backlog.project import infer_language
-from inspector2backlog.config import SecretResolutionError, load_config
+from inspector2backlog.config import load_config
 from inspector2backlog.redaction import redact
 from tests.fakes.moto_server import aws_client, moto_endpoint  # noqa: F401
 

@@ -56,8 +56,8 @@ def test_bare_finding_fields():
     f = parse_finding(FINDING)
     assert f.arn.endswith("/abc") and f.severity == "HIGH" and f.region == "ap-northeast-1"
     assert f.recommendation == "None Provided" and f.recommendation_url == "https://example.com/fix"
-    assert f.packages[0].fixed_in == "NotAvailable" and not f.packages[0].fix_known
-    assert f.cvss[0].base_score == 9.8
+    assert f.details.packages[0].fixed_in == "NotAvailable" and not f.details.packages[0].fix_known
+    assert f.details.cvss[0].base_score == 9.8
     assert f.first_observed.year == 2024 and f.last_observed.year == 2025 and f.updated_at.month == 12
     assert f.primary_resource.name_tag == "web"
 
@@ -143,7 +143,12 @@ def test_sqs_batch_with_one_poisoned_record_keeps_the_others():
 def test_wrongly_typed_optional_fields_are_ignored_not_fatal():
     f = dict(FINDING, epss={"score": "high"}, inspectorScore="n/a", resources="nope", packageVulnerabilityDetails=[1])
     item = parse_finding(f)
-    assert item.epss is None and item.inspector_score is None and item.resources == () and item.packages == ()
+    assert (
+        item.details.epss is None
+        and item.details.inspector_score is None
+        and item.resources == ()
+        and item.details.packages == ()
+    )
 
 
 @pytest.mark.parametrize(
@@ -165,8 +170,8 @@ def test_odd_numbers_are_absent_values_not_crashes(score, port, line):
     )
     item = _only(iter_text(json.dumps(dict(EVENT, detail=f)), "odd"))  # an event carrying them, as JSON text
     assert isinstance(item, Finding), item
-    assert item.inspector_score is None
-    assert item.network.port_begin is None and item.code.start_line is None
+    assert item.details.inspector_score is None
+    assert item.details.network.port_begin is None and item.details.code.start_line is None
 
 
 def test_numbers_given_as_text_are_read():
@@ -178,7 +183,7 @@ def test_numbers_given_as_text_are_read():
             networkReachabilityDetails={"openPortRange": {"begin": " 22", "end": "22"}},
         )
     )
-    assert f.inspector_score == 7.5 and (f.network.port_begin, f.network.port_end) == (22, 22)
+    assert f.details.inspector_score == 7.5 and (f.details.network.port_begin, f.details.network.port_end) == (22, 22)
 
 
 def test_open_enums_flow_through():

@@ -75,7 +75,9 @@ def test_cvss_30_chosen_from_adjusted_and_others_listed(samples_dir, builder):
 
 def test_cvss_20_only_finding_explained_with_v2_terms(samples_dir, builder):
     f = next(
-        x for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json") if x.vulnerability_id == "CVE-2015-8035"
+        x
+        for x in _findings(samples_dir / "ecr-ec2-mixed.listfindings-8.json")
+        if x.details.vulnerability_id == "CVE-2015-8035"
     )
     issue = builder.build(f)
     md = issue.description("markdown")
@@ -87,7 +89,7 @@ def test_cvss_40_only_finding_explained_with_v4_terms(samples_dir, builder):
     fs = [
         f
         for f in _findings(samples_dir / "lambda-package-and-code.listfindings-28.json")
-        if f.cvss and all(c.version == "4.0" for c in f.cvss) and f.inspector_score is None
+        if f.details.cvss and all(c.version == "4.0" for c in f.details.cvss) and f.details.inspector_score is None
     ]
     assert fs, "the sample has a finding whose only CVSS is 4.0"
     md = builder.build(fs[0]).description("markdown")

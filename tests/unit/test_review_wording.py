@@ -11,14 +11,15 @@ import pytest
 
 from inspector2backlog.findings.parse import iter_text, parse_finding
 from inspector2backlog.policy import grouping
-from inspector2backlog.policy.grouping import Delta, fix_ids, group_keys, member_entry
-from inspector2backlog.policy.lifecycle import _close_comment, _reopen_comment
+from inspector2backlog.policy.grouping import Delta, group_keys, member_entry
 from inspector2backlog.render import markdown
+from inspector2backlog.render.comments import close_comment, reopen_comment
 from inspector2backlog.render.email import render as email_render
 from inspector2backlog.render.group import build_group_issue, change_comment, lead_info
 from inspector2backlog.render.issue import IssueBuilder
-from inspector2backlog.render.vendor_severity import vendor_severity_text
 from inspector2backlog.render.wording import percent
+from inspector2backlog.sources.inspector2.grouping import fix_ids
+from inspector2backlog.sources.inspector2.vendor_severity import vendor_severity_text
 from inspector2backlog.translate import make_translator
 from inspector2backlog.translate.base import Translation, Translator
 
@@ -301,11 +302,11 @@ def test_7_digest_says_received(builder):
     "d", [_finding(), _code_finding(), _finding(type="NETWORK_REACHABILITY", packageVulnerabilityDetails=None)]
 )
 def test_8_close_and_reopen_comments(d):
-    f = parse_finding(d)
-    close = markdown.render(_close_comment(f, "2024-10-03 10:00 JST", False, [], "対応済み"))
+    parse_finding(d)  # the comment is the same for every finding type: it names no detail of the finding
+    close = markdown.render(close_comment("2024-10-03 10:00 JST", False, [], "対応済み"))
     assert "Inspector で検出されなくなったため、課題を完了にします（完了理由: 対応済み）。" in close
     assert "解消された" not in close and "到達経路がなくなった" not in close
-    reopen = markdown.render(_reopen_comment("2024-10-04 10:00 JST", []))
+    reopen = markdown.render(reopen_comment("2024-10-04 10:00 JST", []))
     assert "Inspector で同じ問題が再び検出されました（2024-10-04 10:00 JST）。" in reopen
     m = {"r": "Lambda billing", "s": "CLOSED"}
     group_close = markdown.render(change_comment("vulnerability", Delta(resolved=[m]), transition="close"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -58,9 +57,9 @@ def test_rules_never_lower():
 def test_public_ip_and_reachability_facts():
     ssh = finding("02-ec2-high-openssh")  # 10.20.1.15 + 198.51.100.24
     assert public_ip(ssh.resources[0]) == "198.51.100.24"
-    private = copy.deepcopy(ssh.resources[0].details)
-    private["awsEc2Instance"]["ipV4Addresses"] = ["10.0.0.5", "100.64.1.1", "172.20.0.1"]
     from dataclasses import replace
+
+    private = replace(ssh.resources[0].details, ipv4_addresses=("10.0.0.5", "100.64.1.1", "172.20.0.1"))
 
     assert public_ip(replace(ssh.resources[0], details=private)) == ""
     assert "198.51.100.24" in facts_for(ssh).reachable

@@ -237,3 +237,74 @@ def test_concurrent_saves_from_the_same_version_have_exactly_one_winner(factory:
     assert len(wins) == 1
     got = stores[0].get("finding:s")
     assert (got.version, got.issue_key) == (2, f"SEC-{wins[0]}")
+
+
+# ---- update: the one read-modify-write helper ----------------------------------------------------------------------
+
+
+def test_update_creates_by_claiming_and_writes_nothing_when_told(store: StateStore) -> None:
+    from dataclasses import replace
+
+    made = store.update(
+        "twoway:pending", lambda rec: replace(rec or Record("x"), phase="synced", data={"n": 1}), now=5.0
+    )
+    assert made is not None and (made.key, made.phase, made.data, made.claimed_at) == (
+        "twoway:pending",
+        "synced",
+        {"n": 1},
+        5.0,
+    )
+    assert made.version == 2  # claimed (1), then written (2): a new record is never created by two workers
+    same = store.update("twoway:pending", lambda rec: None)
+    assert same == made and store.get("twoway:pending") == made
+    assert store.update("reach:i-none", lambda rec: None) is None and store.get("reach:i-none") is None
+
+
+def test_update_retries_a_lost_write_with_the_record_read_again(factory: Callable[[], StateStore]) -> None:
+    from dataclasses import replace
+
+    mine, other = factory(), factory()
+    mine.update("sync:checkpoint:r", lambda rec: replace(rec or Record("x"), data={"pages": 1}))
+    seen: list[dict] = []
+
+    def bump(rec: Record | None) -> Record:
+        assert rec is not None
+        seen.append(dict(rec.data))
+        if len(seen) == 1:  # another worker writes between our read and our write
+            current = other.get("sync:checkpoint:r")
+            assert current is not None
+            other.save(replace(current, data={"pages": 5}))
+        return replace(rec, data={"pages": rec.data["pages"] + 1})
+
+    saved = mine.update("sync:checkpoint:r", bump, 3)
+    assert seen == [{"pages": 1}, {"pages": 5}] and saved is not None and saved.data == {"pages": 6}
+    assert other.get("sync:checkpoint:r") == saved
+
+
+def test_update_gives_up_after_its_attempts(factory: Callable[[], StateStore]) -> None:
+    from dataclasses import replace
+
+    mine, other = factory(), factory()
+    mine.update("group:vuln:p:CVE-1", lambda rec: replace(rec or Record("x"), data={"n": 0}))
+    calls = []
+
+    def always_beaten(rec: Record | None) -> Record:
+        assert rec is not None
+        calls.append(rec.version)
+        current = other.get(rec.key)
+        assert current is not None
+        other.save(replace(current, data={"n": len(calls)}))
+        return replace(rec, data={"n": -1})
+
+    with pytest.raises(ConflictError):
+        mine.update("group:vuln:p:CVE-1", always_beaten, 3)
+    assert len(calls) == 3 and mine.get("group:vuln:p:CVE-1").data == {"n": 3}
+
+    def refuses(rec: Record | None) -> Record:
+        calls.append(0)
+        raise ConflictError("gone")
+
+    calls.clear()
+    with pytest.raises(ConflictError):
+        mine.update("finding:none", refuses, 5)
+    assert calls == [0]  # what ``fn`` raises is not retried

@@ -86,7 +86,7 @@ def test_fields_are_capped_once_and_short_findings_are_untouched() -> None:
     capped = cap_finding(big)
     assert len(capped.description) == FIELD_LIMIT + 1 and len(capped.title) == FIELD_LIMIT + 1
     assert capped.raw is big.raw  # the original document is kept whole (fallback, change digest)
-    assert capped.packages == big.packages
+    assert capped.details.packages == big.details.packages
 
 
 # ---- SHA-1 --------------------------------------------------------------------------------------------------------

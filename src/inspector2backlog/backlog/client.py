@@ -11,35 +11,41 @@
   it raises :class:`~.errors.BacklogTimeoutError` / :class:`~.errors.BacklogTransportError` /
   :class:`~.errors.ServerError` with ``maybe_applied=True`` so the caller can look for the effect first (e.g. search
   for the finding marker) instead of creating a duplicate.
+* The space URL rule is the configuration's (:func:`inspector2backlog.config.check_space_url`); the wire
+  format (encoding, rate-limit headers, typed errors) is :mod:`.wire`.
 * The API key rides in the query string and is redacted from every message and log line. With OAuth 2.0 an
   :class:`~.oauth.OAuthSession` supplies each request's bearer token (one renewal after a 401 ``invalid_token``).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import ipaddress
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import httpx
 
-from .errors import (
-    BacklogError,
-    BacklogTimeoutError,
-    BacklogTransportError,
-    UnexpectedResponseError,
-    error_class,
-    install_log_redaction,
-    redact,
-)
+from ..config.checks import check_space_url, is_loopback_host
+from .errors import BacklogTimeoutError, install_log_redaction
 from .models import RateLimitInfo
 from .oauth import is_invalid_token
+from .wire import (
+    Params,
+    bucket_for,
+    encode_params,
+    float_or_none,
+    http_error,
+    int_or_none,
+    json_body,
+    rate_limit_info,
+    seg,
+    transport_error,
+)
 
 if TYPE_CHECKING:
     from ..config import BacklogConfig
@@ -49,86 +55,15 @@ log = logging.getLogger("inspector2backlog.backlog.client")
 API_PREFIX = "/api/v2/"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_RATE_LIMIT_WAIT = 60.0  # Nulab: wait a minute after a 429 when no reset is known
-USER_AGENT = "inspector2backlog/0.1 (+httpx)"
-
-Params = Mapping[str, Any]
 OnRequest = Callable[[str, str, int], None]
 
 
-def is_loopback_host(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+@cache
+def user_agent() -> str:
+    """``inspector2backlog/<version> (+httpx)``: the version read once, from its one place (``pyproject.toml``)."""
+    from .. import __version__  # lazy: reading the version is file I/O, kept off the import path (cold start)
 
-
-def check_space_url(space_url: str) -> httpx.URL:
-    """Parse the space URL; https is required except for loopback hosts. Raises ``ValueError``."""
-    if not space_url:
-        raise ValueError("Backlog space URL is empty / Backlog のスペース URL が空です")
-    try:
-        url = httpx.URL(space_url)
-    except Exception as exc:  # httpx.InvalidURL and friends
-        raise ValueError(f"invalid Backlog space URL: {redact(space_url)!r} ({type(exc).__name__})") from None
-    if url.scheme not in ("https", "http") or not url.host:
-        raise ValueError(f"invalid Backlog space URL: {redact(space_url)!r} (expected https://SPACE.backlog.com)")
-    if url.scheme == "http" and not is_loopback_host(url.host):
-        raise ValueError(
-            f"Backlog space URL must use https (http only for loopback hosts): {redact(space_url)!r} / "
-            "スペース URL は https にしてください（http はループバックのみ）"
-        )
-    if url.query or url.fragment:
-        raise ValueError(f"Backlog space URL must not carry a query or fragment: {redact(space_url)!r}")
-    return url
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def encode_params(params: Params | Iterable[tuple[str, Any]] | None) -> list[tuple[str, str]]:
-    """Backlog's form/query encoding as a list of pairs (order kept).
-
-    ``{"categoryId[]": [1, 2]}`` and ``{"categoryId": [1, 2]}`` → ``categoryId[]=1&categoryId[]=2``;
-    ``{"customField_7": ["a", "b"]}`` → ``customField_7[0]=a&customField_7[1]=b``; ``None`` is dropped;
-    booleans are ``true``/``false``; dates ISO.
-    """
-    if params is None:
-        return []
-    items = params.items() if isinstance(params, Mapping) else params
-    out: list[tuple[str, str]] = []
-    for key, value in items:
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, set, frozenset)):
-            values = [v for v in value if v is not None]
-            if key.endswith("]"):
-                out.extend((key, _scalar(v)) for v in values)
-            elif key.startswith("customField_"):
-                out.extend((f"{key}[{i}]", _scalar(v)) for i, v in enumerate(values))
-            else:
-                out.extend((f"{key}[]", _scalar(v)) for v in values)
-        else:
-            out.append((key, _scalar(value)))
-    return out
-
-
-def bucket_for(method: str, path: str) -> str:
-    """The rate-limit bucket a request counts against: issue list/count → search, GET → read, else update."""
-    if method == "GET":
-        return "search" if path in ("issues", "issues/count") else "read"
-    return "update"
-
-
-def _seg(value: str | int) -> str:
-    return quote(str(value), safe="")
+    return f"inspector2backlog/{__version__} (+httpx)"
 
 
 class BacklogClient:
@@ -176,7 +111,7 @@ class BacklogClient:
         self._last_request_at: float | None = None
         #: last X-RateLimit-* values seen per bucket ("read", "update", "search", "icon")
         self.rate_limit_state: dict[str, RateLimitInfo] = {}
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers = {"User-Agent": user_agent(), "Accept": "application/json"}
         if self._oauth_token:
             headers["Authorization"] = f"Bearer {self._oauth_token}"
         self._http = httpx.Client(timeout=timeout, transport=transport, headers=headers, follow_redirects=False)
@@ -185,7 +120,7 @@ class BacklogClient:
     def from_config(
         cls, backlog: BacklogConfig, *, api_key: str | None = None, oauth_token: str | None = None, **kwargs: Any
     ) -> BacklogClient:
-        """A client for ``[backlog]``; the secret comes from :func:`inspector2backlog.config.resolve_credentials`."""
+        """A client for ``[backlog]``; the secret comes from :func:`.credentials.resolve_credentials`."""
         return cls(backlog.space_url, api_key=api_key, oauth_token=oauth_token, **kwargs)
 
     def __repr__(self) -> str:
@@ -219,9 +154,9 @@ class BacklogClient:
             if isinstance(v, Mapping):
                 self.rate_limit_state[bucket] = RateLimitInfo(
                     bucket=bucket,
-                    limit=_int_or_none(v.get("limit")),
-                    remaining=_int_or_none(v.get("remaining")),
-                    reset=_float_or_none(v.get("reset")),
+                    limit=int_or_none(v.get("limit")),
+                    remaining=int_or_none(v.get("remaining")),
+                    reset=float_or_none(v.get("reset")),
                     observed_at=now,
                 )
         return data
@@ -234,22 +169,22 @@ class BacklogClient:
 
     # ---- endpoints: project ----------------------------------------------------------------------------------
     def project(self, key_or_id: str | int) -> dict:
-        return self._request("GET", f"projects/{_seg(key_or_id)}")
+        return self._request("GET", f"projects/{seg(key_or_id)}")
 
     def issue_types(self, project: str | int) -> list:
-        return self._request("GET", f"projects/{_seg(project)}/issueTypes")
+        return self._request("GET", f"projects/{seg(project)}/issueTypes")
 
     def statuses(self, project: str | int) -> list:
-        return self._request("GET", f"projects/{_seg(project)}/statuses")
+        return self._request("GET", f"projects/{seg(project)}/statuses")
 
     def categories(self, project: str | int) -> list:
-        return self._request("GET", f"projects/{_seg(project)}/categories")
+        return self._request("GET", f"projects/{seg(project)}/categories")
 
     def custom_fields(self, project: str | int) -> list:
-        return self._request("GET", f"projects/{_seg(project)}/customFields")
+        return self._request("GET", f"projects/{seg(project)}/customFields")
 
     def project_users(self, project: str | int) -> list:
-        return self._request("GET", f"projects/{_seg(project)}/users")
+        return self._request("GET", f"projects/{seg(project)}/users")
 
     # ---- endpoints: issues -----------------------------------------------------------------------------------
     def create_issue(self, params: Params) -> dict:
@@ -259,10 +194,10 @@ class BacklogClient:
     def update_issue(self, id_or_key: str | int, params: Params) -> dict:
         """``PATCH issues/:idOrKey``. Retried like a read unless it carries a ``comment``."""
         idempotent = not (params.get("comment") if isinstance(params, Mapping) else False)
-        return self._request("PATCH", f"issues/{_seg(id_or_key)}", data=params, idempotent=idempotent)
+        return self._request("PATCH", f"issues/{seg(id_or_key)}", data=params, idempotent=idempotent)
 
     def get_issue(self, id_or_key: str | int) -> dict:
-        return self._request("GET", f"issues/{_seg(id_or_key)}")
+        return self._request("GET", f"issues/{seg(id_or_key)}")
 
     def list_issues(self, params: Params | None = None) -> list:
         return self._request("GET", "issues", query=params)
@@ -274,10 +209,10 @@ class BacklogClient:
         data: dict[str, Any] = {"content": content}
         if notified_user_ids:
             data["notifiedUserId[]"] = list(notified_user_ids)
-        return self._request("POST", f"issues/{_seg(id_or_key)}/comments", data=data, idempotent=False)
+        return self._request("POST", f"issues/{seg(id_or_key)}/comments", data=data, idempotent=False)
 
     def list_comments(self, id_or_key: str | int, params: Params | None = None) -> list:
-        return self._request("GET", f"issues/{_seg(id_or_key)}/comments", query=params)
+        return self._request("GET", f"issues/{seg(id_or_key)}/comments", query=params)
 
     # ---- the one request path ----------------------------------------------------------------------------------
     def _request(
@@ -325,7 +260,7 @@ class BacklogClient:
                 )
             except httpx.TransportError as exc:
                 self._notify(method, shown, 0)
-                err = self._transport_error(method, shown, exc, idempotent)
+                err = transport_error(method, shown, exc, idempotent)
                 if err.maybe_applied or attempt >= self.max_retries:
                     raise err from None
                 delay = self._backoff(attempt)
@@ -348,7 +283,7 @@ class BacklogClient:
             log.debug("Backlog %s %s → %d", method, shown, status)
 
             if status < 400:
-                return self._json(response, method, shown)
+                return json_body(response, method, shown)
             oauth = self._oauth
             if status == 401 and token and oauth is not None and not renewed and is_invalid_token(response.headers):
                 renewed = True  # a 401 was not applied: safe to send again, whatever the method
@@ -357,7 +292,7 @@ class BacklogClient:
                 continue
             if status == 429:
                 if attempt >= self.max_retries:
-                    raise self._http_error(response, method, shown)
+                    raise http_error(response, method, shown)
                 delay = self._rate_limit_wait(response.headers)
                 log.warning(
                     "Backlog %s %s: 429 rate limited; waiting %.1f s (retry %d/%d)",
@@ -381,11 +316,11 @@ class BacklogClient:
                     )
                 if status != 503 and not idempotent:
                     # a 500/502 may come after the issue or comment was stored: retrying blindly could file it twice
-                    http_err = self._http_error(response, method, shown)
+                    http_err = http_error(response, method, shown)
                     http_err.maybe_applied = True
                     raise http_err
                 if attempt >= self.max_retries:
-                    raise self._http_error(response, method, shown)
+                    raise http_error(response, method, shown)
                 delay = self._retry_after(response.headers) or self._backoff(attempt)
                 log.warning(
                     "Backlog %s %s: HTTP %d; retry %d/%d in %.1f s",
@@ -399,7 +334,7 @@ class BacklogClient:
                 self._sleep(delay)
                 attempt += 1
                 continue
-            raise self._http_error(response, method, shown)
+            raise http_error(response, method, shown)
 
     # ---- helpers ---------------------------------------------------------------------------------------------
     def _pace(self) -> None:
@@ -417,7 +352,7 @@ class BacklogClient:
         return ceiling * (0.5 + self._rng.random() / 2)
 
     def _rate_limit_wait(self, headers: httpx.Headers) -> float:
-        reset = _float_or_none(headers.get("X-RateLimit-Reset"))
+        reset = float_or_none(headers.get("X-RateLimit-Reset"))
         if reset is None:
             wait = DEFAULT_RATE_LIMIT_WAIT
         else:
@@ -426,92 +361,15 @@ class BacklogClient:
         return min(wait, self.max_rate_limit_wait)
 
     def _retry_after(self, headers: httpx.Headers) -> float | None:
-        value = _float_or_none(headers.get("Retry-After"))
+        value = float_or_none(headers.get("Retry-After"))
         if value is None or value < 0:
             return None
         return min(value, self._backoff_cap)
 
     def _observe_rate_limit(self, bucket: str, headers: httpx.Headers) -> None:
-        if "X-RateLimit-Remaining" not in headers and "X-RateLimit-Limit" not in headers:
-            return
-        self.rate_limit_state[bucket] = RateLimitInfo(
-            bucket=bucket,
-            limit=_int_or_none(headers.get("X-RateLimit-Limit")),
-            remaining=_int_or_none(headers.get("X-RateLimit-Remaining")),
-            reset=_float_or_none(headers.get("X-RateLimit-Reset")),
-            observed_at=self._clock(),
-        )
-
-    def _json(self, response: httpx.Response, method: str, shown: str) -> Any:
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            raise UnexpectedResponseError(
-                f"Backlog {method} {shown}: HTTP {response.status_code} with a body that is not JSON",
-                status=response.status_code,
-                method=method,
-                path=shown,
-            ) from None
-
-    def _http_error(self, response: httpx.Response, method: str, shown: str) -> BacklogError:
-        status = response.status_code
-        code: int | None = None
-        pairs: list[tuple[str, str]] = []
-        try:
-            payload = response.json()
-            for e in payload.get("errors") or ():
-                if code is None and isinstance(e.get("code"), int):
-                    code = e["code"]
-                pairs.append((str(e.get("message") or ""), str(e.get("moreInfo") or "")))
-        except (ValueError, AttributeError, TypeError):
-            pairs = [(response.text[:300], "")] if response.text else []
-        messages = [m for m, _ in pairs if m]
-        more = [i for _, i in pairs if i]
-        cls = error_class(code, status)
-        detail = "; ".join(m + (f" ({i})" if i else "") for m, i in pairs if m or i)
-        label = f"{cls.name} code {code}" if code is not None else cls.name
-        return cls(
-            f"Backlog {method} {shown}: HTTP {status} {label}" + (f": {detail}" if detail else ""),
-            status=status,
-            code=code,
-            messages=messages,
-            method=method,
-            path=shown,
-            more_info="; ".join(more),
-        )
-
-    def _transport_error(
-        self, method: str, shown: str, exc: httpx.TransportError, idempotent: bool
-    ) -> BacklogTransportError:
-        # Nothing was sent on a connect failure: safe to retry any request. After sending, a non-idempotent request
-        # may have been applied.
-        never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-        maybe_applied = not idempotent and not never_sent
-        cls = BacklogTimeoutError if isinstance(exc, httpx.TimeoutException) else BacklogTransportError
-        what = "timed out" if cls is BacklogTimeoutError else "failed"
-        note = "; the request may have been applied" if maybe_applied else ""
-        return cls(
-            f"Backlog {method} {shown} {what}: {type(exc).__name__}: {redact(str(exc))}{note}",
-            maybe_applied=maybe_applied,
-            method=method,
-            path=shown,
-        )
-
-
-def _int_or_none(v: Any) -> int | None:
-    try:
-        return int(v) if v is not None and v != "" else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _float_or_none(v: Any) -> float | None:
-    try:
-        return float(v) if v is not None and v != "" else None
-    except (TypeError, ValueError):
-        return None
+        info = rate_limit_info(bucket, headers, self._clock())
+        if info is not None:
+            self.rate_limit_state[bucket] = info
 
 
 __all__ = ["BacklogClient", "bucket_for", "check_space_url", "encode_params", "is_loopback_host"]

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..errors import BACKLOG, CONFIG, Inspector2BacklogError
+
 # re-exported: the client, config and doctor reach redaction through the Backlog errors they already import
 from ..redaction import REDACTED, RedactingFilter, install_log_redaction, redact, register_secret  # noqa: F401
 
 # ---- errors ---------------------------------------------------------------------------------------------------
 
 
-class BacklogError(Exception):
+class BacklogError(Inspector2BacklogError):
     """Any failure talking to Backlog. ``code`` is Backlog's error code (``None`` for transport failures).
 
     ``maybe_applied`` is True when a write that is not idempotent may have changed Backlog anyway (a 5xx or a broken
     connection after sending): the caller looks for the effect before writing again.
     """
+
+    kind = BACKLOG
 
     code: int | None = None
     name = "BacklogError"
@@ -177,25 +181,27 @@ def error_class(code: int | None, status: int) -> type[BacklogError]:
 # ---- configuration lookups ------------------------------------------------------------------------------------
 
 
-class ConfigLookupError(LookupError):
+class ConfigLookupError(Inspector2BacklogError, LookupError):
     """A name in the configuration (issue type, status, custom field, user…) does not exist in the Backlog project.
 
     The message is Japanese then English and lists what does exist, e.g.
     ``課題種別 "脆弱性" がプロジェクト SEC にありません（存在するもの: バグ, タスク）/ Issue type "脆弱性" …``.
     """
 
+    kind = CONFIG
+
     def __init__(
         self,
         message_ja: str,
         message_en: str,
         *,
-        kind: str = "",
+        what: str = "",
         name: str = "",
         existing: Iterable[str] = (),
     ) -> None:
         self.message_ja = redact(message_ja)
         self.message_en = redact(message_en)
-        self.kind = kind
+        self.what = what  # what kind of name: "Issue type", "Project" …
         self.name = name
         self.existing = tuple(existing)
         super().__init__(f"{self.message_ja} / {self.message_en}")
@@ -210,7 +216,7 @@ class ConfigLookupError(LookupError):
         return cls(
             f'{kind_ja} "{name}" が{where_ja}にありません（存在するもの: {listed}）',
             f'{kind_en} "{name}" does not exist in {where_en} (existing: {listed_en})',
-            kind=kind_en,
+            what=kind_en,
             name=name,
             existing=existing,
         )

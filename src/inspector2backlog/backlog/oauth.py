@@ -26,6 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .credentials import (
+    SecretResolutionError,
+    boto_client,
+    read_secret_text,
+    read_ssm_parameter,
+    region_from_arn,
+)
 from .errors import AuthenticationError, BacklogTransportError, install_log_redaction
 
 if TYPE_CHECKING:
@@ -126,9 +133,7 @@ class SecretsManagerRefreshToken(RefreshTokenStore):
 
     def _sm(self) -> Any:
         if self._client is None:
-            from ..config import _boto_client, _region_from_arn
-
-            self._client = _boto_client("secretsmanager", _region_from_arn(self.secret_id))
+            self._client = boto_client("secretsmanager", region_from_arn(self.secret_id))
         return self._client
 
     def load(self) -> str:
@@ -284,9 +289,7 @@ def session_from_config(
     timeout: httpx.Timeout | float = 15.0,
 ) -> OAuthSession | None:
     """The :class:`OAuthSession` ``[backlog]`` describes, or None when no refresh token source is configured.
-    Raises :class:`~inspector2backlog.config.SecretResolutionError` for a missing client id/secret."""
-    from ..config import SecretResolutionError
-
+    Raises :class:`~inspector2backlog.backlog.credentials.SecretResolutionError` for a missing client id/secret."""
     if not oauth_configured(b):
         return None
     env = os.environ if env is None else env
@@ -313,26 +316,22 @@ def session_from_config(
 
 
 def _client_secret(b: BacklogConfig, env: Mapping[str, str], ssm_client: Any, secrets_client: Any) -> str:
-    from ..config import _boto_client, _from_ssm, _region_from_arn
-
     if b.oauth_client_secret_secret_arn:
         arn = b.oauth_client_secret_secret_arn
-        text = _read_secret(secrets_client or _boto_client("secretsmanager", _region_from_arn(arn)), arn)
+        text = _read_secret(secrets_client or boto_client("secretsmanager", region_from_arn(arn)), arn)
         if text.startswith("{"):
             data = _json_object(text, f"Secrets Manager {arn}")
             text = next((str(data[k]).strip() for k in _CLIENT_SECRET_FIELDS if isinstance(data.get(k), str)), "")
         return text
     if b.oauth_client_secret_ssm_parameter:
-        return _from_ssm(b.oauth_client_secret_ssm_parameter, ssm_client)
+        return read_ssm_parameter(b.oauth_client_secret_ssm_parameter, ssm_client)
     if b.oauth_client_secret_env:
         return (env.get(b.oauth_client_secret_env) or "").strip()
     return ""
 
 
 def _read_secret(client: Any, secret_id: str) -> str:
-    from ..config import _secret_text
-
-    return _secret_text(secret_id, client)
+    return read_secret_text(secret_id, client)
 
 
 def _json_object(text: str, source: str) -> dict:

@@ -115,7 +115,7 @@ class ProjectCatalog:
                 f'プロジェクト "{project_key}" が見つかりません（キーを確認し、API キーの利用者がプロジェクトに'
                 "参加しているか確認してください）",
                 f'Project "{project_key}" not found (check the key and that the API key\'s user is a member)',
-                kind="Project",
+                what="Project",
                 name=project_key,
             ) from None
         pid = int(project["id"])
@@ -231,7 +231,7 @@ class ProjectCatalog:
             raise ConfigLookupError(
                 f'カスタム属性 "{name}" は種別 {found.type_name} です。文字列（Text）または文章（TextArea）にしてください',
                 f'Custom field "{name}" is of type {found.type_name}; it must be Text or TextArea',
-                kind="Custom field",
+                what="Custom field",
                 name=name,
             )
         if issue_type is not None and not found.applies_to(issue_type.id):
@@ -239,7 +239,7 @@ class ProjectCatalog:
                 f'カスタム属性 "{name}" は課題種別 "{issue_type.name}" で使えません（プロジェクト設定で対象の課題種別に'
                 "追加してください）",
                 f'Custom field "{name}" is not enabled for issue type "{issue_type.name}"',
-                kind="Custom field",
+                what="Custom field",
                 name=name,
             )
         return found

@@ -20,6 +20,7 @@ from ..backlog.errors import (
     ServerError,
     TooManyRequestsError,
 )
+from ..errors import CONFIG, DELIVERY
 from ..findings.timestamps import JST
 from ..redaction import redact_secrets
 from ..render import backlog_notation, markdown
@@ -27,6 +28,7 @@ from ..render.doc import Block
 from ..render.issue import Issue
 from ..render.safe import COMMENT_LIMIT, truncate
 from .base import DeliveryError, IssueRef, Sink
+from .lookup import find_issue
 
 if TYPE_CHECKING:
     from ..backlog.client import BacklogClient
@@ -42,6 +44,7 @@ class ProjectSetupError(DeliveryError):
     def __init__(self, message: str, *, config: bool) -> None:
         super().__init__(message)
         self.config = config  # True: a name in [backlog] does not exist in the project (fix the configuration)
+        self.kind = CONFIG if config else DELIVERY  # the CLI's exit code: 2 for the configuration, else 1
 
 
 class BacklogSink(Sink):
@@ -104,8 +107,6 @@ class BacklogSink(Sink):
         """The issue filed for ``finding_key``, compared exactly over several routes (:mod:`.lookup`)."""
         if not finding_key:
             return None
-        from .lookup import find_issue
-
         found = find_issue(
             lambda params: self._call(self.client.list_issues, params),
             self.project,

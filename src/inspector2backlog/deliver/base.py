@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import DELIVERY, Inspector2BacklogError
 from ..render.doc import Block
 from ..render.issue import Issue
 
@@ -16,8 +17,10 @@ class IssueRef:
     id: int | None = None
 
 
-class DeliveryError(Exception):
+class DeliveryError(Inspector2BacklogError):
     """A delivery failed after the transport's own retries. ``maybe_applied``: it may have reached the target."""
+
+    kind = DELIVERY
 
     def __init__(self, message: str, *, maybe_applied: bool = False) -> None:
         super().__init__(message)

@@ -1,46 +1,31 @@
-"""Sources → items: EventBridge events, bare findings, ListFindings pages, JSON arrays, NDJSON, SQS records.
+"""Inputs → items: the envelopes every source shares (EventBridge events, bare findings, ``{"findings": [...]}``
+pages, JSON arrays, NDJSON, SQS records, SNS notifications). Which source a value belongs to is the registry's
+answer (:mod:`inspector2backlog.sources`, by a few keys: nothing is parsed to decide), and that source's ``parse``
+reads it.
 
-Every input yields items, never an exception: a :class:`Finding`, a :class:`Skipped` (an Inspector event that is
+Every input yields items, never an exception: a :class:`Finding`, a :class:`Skipped` (a source's event that is
 not a finding, with the reason), or an :class:`Unparsed` (kept whole, so it becomes a fallback issue).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .model import (
-    AdjustedCvss,
-    CodeVulnerability,
-    CvssScore,
-    EventMeta,
-    Finding,
-    Item,
-    NetworkReachability,
-    Package,
-    PathStep,
-    Resource,
-    Skipped,
-    Unparsed,
-)
+from .. import sources
+from ..errors import PARSE, Inspector2BacklogError
+from .model import EventMeta, Finding, Item, Skipped, Unparsed
 from .timestamps import try_parse
 
-FINDING_DETAIL_TYPES = frozenset({"Inspector2 Finding"})
-INSPECTOR_SOURCES = frozenset({"aws.inspector2", "inspector2.ami.ondemand"})
-_SKIP_REASONS = {
-    "Inspector2 Scan": "スキャン完了通知（検出結果ではありません）",
-    "Inspector2 Coverage": "カバレッジ変更通知（検出結果ではありません）",
-    "Inspector2 AutoEnable": "自動有効化の通知（検出結果ではありません）",
-    "Inspector2 OnDemand Scan Complete": "オンデマンドスキャン完了通知（検出結果ではありません）",
-}
 _MAX_DEPTH = 4
 
 
-class FindingParseError(ValueError):
+class FindingParseError(Inspector2BacklogError, ValueError):
     """A value that claims to be a finding but cannot be read as one."""
+
+    kind = PARSE
 
 
 # ---- documents -----------------------------------------------------------------------------------------------
@@ -134,8 +119,9 @@ def _dispatch(value: Any, origin: str, depth: int) -> Iterator[Item]:
     if "detail-type" in value or ("detail" in value and "source" in value):
         yield from _from_event(value, origin)
         return
-    if "findingArn" in value:
-        yield finding_or_unparsed(value, origin, None)
+    reg = sources.for_finding(value)
+    if reg is not None:
+        yield from sources.get(reg.name).parse(value, origin, None)
         return
     findings = value.get("findings")
     if isinstance(findings, list):  # ListFindings page; {"findings": []} is a valid empty page
@@ -182,177 +168,50 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
     detail_type = _s(ev.get("detail-type"))
     source = _s(ev.get("source"))
     detail = ev.get("detail")
-    if detail_type in FINDING_DETAIL_TYPES or (isinstance(detail, dict) and "findingArn" in detail):
-        if not isinstance(detail, dict):
-            yield Unparsed(origin, "イベントの detail がオブジェクトではありません", ev)
-            return
-        meta = EventMeta(
-            event_id=_s(ev.get("id")),
-            detail_type=detail_type,
-            source=source,
-            account=_s(ev.get("account")),
-            region=_s(ev.get("region")),
-            time=try_parse(ev.get("time")),
-        )
-        yield finding_or_unparsed(detail, origin, meta, envelope=ev)
+    reg = sources.for_event(source, detail_type)
+    carries = reg is not None and detail_type in reg.detail_types
+    if not carries and isinstance(detail, dict):  # a finding's detail, whatever the envelope says
+        by_keys = sources.for_finding(detail)
+        if by_keys is not None:
+            reg, carries = by_keys, True
+    if reg is None:
+        yield Unparsed(origin, f"Inspector 以外のイベントです（source={source!r}, detail-type={detail_type!r}）", ev)
         return
-    if source in INSPECTOR_SOURCES or detail_type.startswith(("Inspector2", "OnDemand")):
-        reason = _SKIP_REASONS.get(detail_type, f"検出結果以外の Inspector イベント（{detail_type}）")
-        yield Skipped(origin, reason, _s(detail_type))
+    if not carries:
+        yield Skipped(origin, sources.get(reg.name).skip_reason(detail_type), detail_type)
         return
-    yield Unparsed(origin, f"Inspector 以外のイベントです（source={source!r}, detail-type={detail_type!r}）", ev)
-
-
-def finding_or_unparsed(
-    obj: Any, origin: str, meta: EventMeta | None = None, envelope: dict | None = None
-) -> Finding | Unparsed:
-    """``parse_finding``, except that whatever goes wrong becomes an :class:`Unparsed` (→ a fallback issue)."""
-    try:
-        return parse_finding(obj, origin=origin, event=meta)
-    except FindingParseError as e:
-        return Unparsed(origin, str(e), envelope if envelope is not None else obj)
-    except Exception as e:  # noqa: BLE001 - any surprise in a malformed finding becomes a fallback, never a crash
-        return Unparsed(origin, f"検出結果の解析中に予期しないエラー: {type(e).__name__}: {_short(e)}", envelope or obj)
-
-
-# ---- the Finding ---------------------------------------------------------------------------------------------
-
-
-def parse_finding(d: Mapping[str, Any], *, origin: str = "", event: EventMeta | None = None) -> Finding:
-    """Build a :class:`Finding` from one Finding object (``detail`` / ``findings[]`` element).
-
-    Required: a non-empty string ``findingArn``. Everything else is read leniently: a missing or wrongly typed
-    optional field is treated as absent, because Inspector's shapes grow and differ by source.
-    """
-    if not isinstance(d, Mapping):
-        raise FindingParseError("検出結果がオブジェクトではありません")
-    arn = d.get("findingArn")
-    if not isinstance(arn, str) or not arn.strip():
-        raise FindingParseError("findingArn がありません（検出結果を識別できません）")
-
-    pvd = _d(d.get("packageVulnerabilityDetails"))
-    score_details = _d(_d(d.get("inspectorScoreDetails")).get("adjustedCvss"))
-    rec = _d(_d(d.get("remediation")).get("recommendation"))
-
-    return Finding(
-        arn=arn.strip(),
-        account=_s(d.get("awsAccountId")) or (event.account if event else ""),
-        type=_s(d.get("type")) or "UNKNOWN",
-        severity=(_s(d.get("severity")) or "UNTRIAGED").upper(),
-        status=(_s(d.get("status")) or "ACTIVE").upper(),
-        title=_s(d.get("title")),
-        description=_s(d.get("description")),
-        recommendation=_s(rec.get("text")),
-        recommendation_url=_s(rec.get("Url") or rec.get("url")),
-        first_observed=try_parse(d.get("firstObservedAt")),
-        last_observed=try_parse(d.get("lastObservedAt")),
-        updated_at=try_parse(d.get("updatedAt")),
-        inspector_score=_f(d.get("inspectorScore")),
-        adjusted_cvss=_adjusted(score_details) if score_details else None,
-        fix_available=_s(d.get("fixAvailable")).upper(),
-        exploit_available=_s(d.get("exploitAvailable")).upper(),
-        last_known_exploit=try_parse(_d(d.get("exploitabilityDetails")).get("lastKnownExploitAt")),
-        epss=_f(_d(d.get("epss")).get("score")),
-        vulnerability_id=_s(pvd.get("vulnerabilityId")),
-        vulnerability_source=_s(pvd.get("source")),
-        source_url=_s(pvd.get("sourceUrl")),
-        vendor_severity=_s(pvd.get("vendorSeverity")),
-        vendor_created=try_parse(pvd.get("vendorCreatedAt")),
-        vendor_updated=try_parse(pvd.get("vendorUpdatedAt")),
-        reference_urls=_strs(pvd.get("referenceUrls")),
-        related_vulnerabilities=_strs(pvd.get("relatedVulnerabilities")),
-        cvss=tuple(_cvss(c) for c in _l(pvd.get("cvss")) if isinstance(c, dict)),
-        packages=tuple(_package(p) for p in _l(pvd.get("vulnerablePackages")) if isinstance(p, dict)),
-        network=_network(_d(d.get("networkReachabilityDetails"))),
-        code=_code(_d(d.get("codeVulnerabilityDetails"))),
-        resources=tuple(_resource(r) for r in _l(d.get("resources")) if isinstance(r, dict)),
-        event=event,
-        origin=origin,
-        raw=d if type(d) is dict else dict(d),  # read-only: kept for fallback dumps and pending records
+    if not isinstance(detail, dict):
+        yield Unparsed(origin, "イベントの detail がオブジェクトではありません", ev)
+        return
+    meta = EventMeta(
+        event_id=_s(ev.get("id")),
+        detail_type=detail_type,
+        source=source,
+        account=_s(ev.get("account")),
+        region=_s(ev.get("region")),
+        time=try_parse(ev.get("time")),
     )
+    for item in sources.get(reg.name).parse(detail, origin, meta):
+        # a fallback issue shows the whole event, not only its detail
+        yield Unparsed(item.origin, item.error, ev) if type(item) is Unparsed and item.raw is detail else item
 
 
-def _adjusted(a: dict) -> AdjustedCvss:
-    adjustments = tuple(
-        (_s(x.get("metric")), _s(x.get("reason"))) for x in _l(a.get("adjustments")) if isinstance(x, dict)
-    )
-    return AdjustedCvss(
-        score=_f(a.get("score")),
-        vector=_s(a.get("scoringVector")),
-        version=_s(a.get("version")),
-        score_source=_s(a.get("scoreSource")),
-        cvss_source=_s(a.get("cvssSource")),
-        adjustments=adjustments,
-    )
+def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None) -> Finding | Unparsed:
+    """One finding (a listing element, a pending record's document) read by its source: the one that recognises
+    its keys, else the default source (whose error says what is missing). Never raises."""
+    reg = sources.for_finding(obj) if isinstance(obj, Mapping) else None
+    for item in sources.get(reg.name if reg is not None else sources.DEFAULT).parse(obj, origin, meta):
+        if isinstance(item, (Finding, Unparsed)):
+            return item
+    return Unparsed(origin, "検出結果がありません", obj)
 
 
-def _cvss(c: dict) -> CvssScore:
-    return CvssScore(
-        version=_s(c.get("version")),
-        vector=_s(c.get("scoringVector")),
-        base_score=_f(c.get("baseScore")),
-        source=_s(c.get("source")),
-    )
-
-
-def _package(p: dict) -> Package:
-    epoch = p.get("epoch")
-    return Package(
-        name=_s(p.get("name")) or "(名前なし)",
-        version=_s(p.get("version")),
-        epoch=epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None,
-        release=_s(p.get("release")),
-        arch=_s(p.get("arch")),
-        fixed_in=_s(p.get("fixedInVersion")),
-        remediation=_s(p.get("remediation")),
-        package_manager=_s(p.get("packageManager")),
-        file_path=_s(p.get("filePath")),
-        source_layer_hash=_s(p.get("sourceLayerHash")),
-        source_lambda_layer_arn=_s(p.get("sourceLambdaLayerArn")),
-    )
-
-
-def _resource(r: dict) -> Resource:
-    tags = r.get("tags")
-    return Resource(
-        type=_s(r.get("type")) or "UNKNOWN",
-        id=_s(r.get("id")),
-        partition=_s(r.get("partition")),
-        region=_s(r.get("region")),
-        tags={str(k): _s(v) for k, v in tags.items()} if isinstance(tags, dict) else {},
-        details=_d(r.get("details")),
-    )
-
-
-def _network(n: dict) -> NetworkReachability | None:
-    if not n:
-        return None
-    ports = _d(n.get("openPortRange"))
-    steps = tuple(
-        PathStep(_s(s.get("componentId")), _s(s.get("componentType")), _s(s.get("componentArn")))
-        for s in _l(_d(n.get("networkPath")).get("steps"))
-        if isinstance(s, dict)
-    )
-    return NetworkReachability(_i(ports.get("begin")), _i(ports.get("end")), _s(n.get("protocol")), steps)
-
-
-def _code(c: dict) -> CodeVulnerability | None:
-    if not c:
-        return None
-    fp = _d(c.get("filePath"))
-    return CodeVulnerability(
-        cwes=_strs(c.get("cwes")),
-        detector_id=_s(c.get("detectorId")),
-        detector_name=_s(c.get("detectorName")),
-        detector_tags=_strs(c.get("detectorTags")),
-        file_name=_s(fp.get("fileName")),
-        file_path=_s(fp.get("filePath")),
-        start_line=_i(fp.get("startLine")),
-        end_line=_i(fp.get("endLine")),
-        rule_id=_s(c.get("ruleId")),
-        source_lambda_layer_arn=_s(c.get("sourceLambdaLayerArn")),
-        reference_urls=_strs(c.get("referenceUrls")),
-    )
+def parse_finding(d: Any, *, origin: str = "", event: EventMeta | None = None) -> Finding:
+    """:func:`finding_or_unparsed` for a caller that wants a :class:`Finding` or an exception."""
+    item = finding_or_unparsed(d, origin, event)
+    if isinstance(item, Unparsed):
+        raise FindingParseError(item.error)
+    return item
 
 
 # ---- lenient coercions ---------------------------------------------------------------------------------------
@@ -364,44 +223,6 @@ def _s(v: Any) -> str:
     if v is None or isinstance(v, (dict, list)):
         return ""
     return str(v)
-
-
-def _f(v: Any) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if not isinstance(v, (int, float, str)):
-        return None
-    try:
-        x = float(v)
-    except (ValueError, OverflowError):  # "abc", 10**400
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _i(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    if isinstance(v, str):
-        v = v.strip()
-        if v.isascii() and v.isdecimal() and len(v) <= 18:  # "²".isdigit() is True, but int("²") fails
-            return int(v)
-    return None
-
-
-def _d(v: Any) -> dict:
-    return v if isinstance(v, dict) else {}
-
-
-def _l(v: Any) -> list:
-    return v if isinstance(v, list) else []
-
-
-def _strs(v: Any) -> tuple[str, ...]:
-    return tuple(x for x in (_s(i) for i in _l(v)) if x)
 
 
 def _short(e: BaseException, limit: int = 200) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from ..errors import INPUT, Inspector2BacklogError
 from .model import Item
 from .parse import iter_text
 
@@ -22,8 +23,10 @@ INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson")
 CHUNK = 1024 * 1024
 
 
-class InputError(Exception):
+class InputError(Inspector2BacklogError):
     """A path that cannot be read at all (missing, permission denied, a directory without inputs)."""
+
+    kind = INPUT
 
 
 class InputTooLargeError(InputError):

@@ -15,6 +15,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
+from ..errors import PARSE, Inspector2BacklogError
+
 JST = timezone(timedelta(hours=9), "JST")
 
 _MONTHS = {
@@ -32,7 +34,8 @@ _CONSOLE_DATE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}),? (\d{1,2}):(\d
 _MS_THRESHOLD = 100_000_000_000
 
 
-class TimestampError(ValueError):
+class TimestampError(Inspector2BacklogError, ValueError):
+    kind = PARSE
     pass
 
 

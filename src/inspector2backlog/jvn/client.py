@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import httpx
 
 from .. import __version__
+from ..errors import JVN, Inspector2BacklogError
 from .parse import CVE_ID, JVNDB_ID, MAX_BYTES, JvnEntry, JvnParseError, parse_detail, parse_overview_list
 
 DEFAULT_ENDPOINT = "https://jvndb.jvn.jp/myjvn"
@@ -25,8 +26,10 @@ MAX_DETAIL_IDS = 10  # getVulnDetailInfo's maxCountItem limit
 _NO_DATE_RANGE = {"rangeDatePublic": "n", "rangeDatePublished": "n", "rangeDateFirstPublished": "n"}
 
 
-class JvnError(Exception):
+class JvnError(Inspector2BacklogError):
     """A MyJVN call failed. The message never carries a secret or a response body."""
+
+    kind = JVN
 
 
 class JvnUnavailable(JvnError):

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from xml.parsers import expat
 
+from ..errors import JVN, Inspector2BacklogError
+
 MAX_BYTES = 4 * 1024 * 1024  # ten detail entries are a few tens of KB
 MAX_TEXT = 4000  # characters kept of one text field
 MARKERS = ("** 未確定 **", "** 削除 **")  # JVN's own marks: unconfirmed / withdrawn entries are not shown
@@ -35,8 +37,10 @@ _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z]{1,10})\b[^<>]{0,500}>")
 _SPACES = re.compile(r"[ \t\u3000]+")
 
 
-class JvnParseError(ValueError):
+class JvnParseError(Inspector2BacklogError, ValueError):
     """The body is not a well-formed, acceptable MyJVN response."""
+
+    kind = JVN
 
 
 class JvnApiError(JvnParseError):

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import sources
+from ..findings.model import Finding
 from ..stats import Stats
 from ..translate.base import Translation
 from ..translate.breaker import CircuitBreaker
@@ -105,8 +107,12 @@ class JvnSource:
         yield from self._flush(chunk)
 
     def _flush(self, chunk: list[Any]) -> list[Any]:
-        self.prefetch(getattr(x, "vulnerability_id", "") for x in chunk)
+        self.prefetch_items(chunk)
         return chunk
+
+    def prefetch_items(self, items: Iterable[Any]) -> None:
+        """:meth:`prefetch` for parsed items: the CVE each finding's source names (other items are ignored)."""
+        self.prefetch(_vulnerability_id(x) for x in items)
 
     # ---- lookups ---------------------------------------------------------------------------------------------
     def prefetch(self, vulnerability_ids: Iterable[str]) -> None:
@@ -189,3 +195,8 @@ class JvnSource:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _vulnerability_id(item: Any) -> str:
+    """The CVE id JVN iPedia may explain, as the item's source names it ("" for anything but a finding)."""
+    return sources.get(item.source).vulnerability_id(item) if isinstance(item, Finding) else ""

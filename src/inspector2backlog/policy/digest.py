@@ -48,17 +48,3 @@ def period_id(now: float, period: str) -> str:
 
 def digest_key(project: str, now: float, period: str) -> str:
     return f"{GROUP_PREFIX}digest:{project}:{period_id(now, period)}"
-
-
-def period_label(pid: str) -> str:
-    """Japanese label of a period id: 2024-10-05 → 2024年10月5日, 2024-W40 → 2024年 第40週, standing → 常設."""
-    if pid == "standing":
-        return "常設"
-    if "-W" in pid:
-        year, week = pid.split("-W", 1)
-        return f"{year}年 第{int(week)}週"
-    try:
-        d = datetime.strptime(pid, "%Y-%m-%d")
-    except ValueError:
-        return pid
-    return f"{d.year}年{d.month}月{d.day}日"

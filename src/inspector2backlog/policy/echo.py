@@ -5,28 +5,31 @@ nothing to Backlog. Policy, not two-way code: the lifecycle asks it, so it sits 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..state.base import ConflictError
+from ..state import keys
+from ..state.base import ConflictError, Record
+from ..state.records import SUPPRESSED, status_for
 from . import grouping
 
 if TYPE_CHECKING:
     from ..findings.model import Finding
-    from ..state.base import Record, StateStore
+    from ..state.base import StateStore
 
 #: issue key → since: the two-way decisions a later pull / sweep must (re)try
-PENDING_KEY = "twoway:pending"
+PENDING_KEY = keys.TWOWAY_PENDING
 
 
 def absorb(rec: Record, f: Finding) -> dict | None:
     """The record data to keep (besides the new snapshot) when ``f`` is our echo, else ``None``."""
     d = rec.data.get("decision") or {}
     want = d.get("want")
-    if want == "suppress" and f.status in ("SUPPRESSED", "CLOSED"):
+    if want == "suppress" and f.state != "open":
         # the issue was closed in Backlog: nothing to close twice ("echoed": the action is seen to work)
-        return {"decision": {**d, "echoed": f.status}}
-    if want == "open" and f.status == "ACTIVE" and rec.status == "SUPPRESSED":
+        return {"decision": {**d, "echoed": status_for(f.state)}}
+    if want == "open" and f.state == "open" and rec.status == SUPPRESSED:
         return {"decision": d}  # the issue was reopened in Backlog: nothing to reopen twice
     return None
 
@@ -66,19 +69,16 @@ def note_joined(store: StateStore, rec: Record, now: float) -> None:
 
 def mark_pending(store: StateStore, key: str, now: float, *, remove: bool = False) -> None:
     """Keep ``twoway:pending`` (issue key → since) in line: the decisions a later pull must retry."""
-    for _ in range(5):
-        rec = store.get(PENDING_KEY)
+
+    def change(rec: Record | None) -> Record | None:
         issues = dict((rec.data.get("issues") or {}) if rec else {})
         if remove == (key not in issues):
-            return
+            return None
         if remove:
             issues.pop(key, None)
         else:
             issues[key] = now
-        try:
-            if rec is None:
-                rec = store.claim(PENDING_KEY, now=now)
-            store.save(replace(rec, phase="synced", data={"issues": issues}))
-            return
-        except ConflictError:
-            continue
+        return replace(rec or Record(PENDING_KEY), phase="synced", data={"issues": issues})
+
+    with suppress(ConflictError):  # kept changing: the next pull / sweep brings it in line
+        store.update(PENDING_KEY, change, 5, now=now)

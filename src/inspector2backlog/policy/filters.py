@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import sources
 from ..findings.model import SEVERITY_ORDER, Finding
 
 if TYPE_CHECKING:
@@ -35,12 +36,10 @@ def rejection(f: Finding, cfg: FilterConfig | None) -> str | None:
         return f"種類 {f.type} は対象外です"
     if cfg.statuses and f.status not in cfg.statuses:
         return f"状態 {f.status} は対象外です"
-    if cfg.min_epss and f.type == "PACKAGE_VULNERABILITY" and (f.epss or 0.0) < cfg.min_epss:
-        return f"EPSS {f.epss or 0:.4f} は下限 {cfg.min_epss} 未満です"
-    if cfg.exploit_available_only and f.exploit_available != "YES":
-        return "既知の悪用がありません（exploit_available_only）"
-    if cfg.fix_available_only and f.fix_available not in ("YES", "PARTIAL"):
-        return "修正がありません（fix_available_only）"
+    if cfg.min_epss or cfg.exploit_available_only or cfg.fix_available_only:
+        reason = _value_rejection(f, cfg)
+        if reason:
+            return reason
     if cfg.accounts and f.account not in cfg.accounts:
         return f"アカウント {f.account} は対象外です"
     if cfg.exclude_accounts and f.account in cfg.exclude_accounts:
@@ -51,4 +50,17 @@ def rejection(f: Finding, cfg: FilterConfig | None) -> str | None:
     excluded = cfg.exclude_resource_tags
     if excluded and any(r.tags.get(k) == v for r in f.resources for k, v in excluded.items()):
         return "除外タグの付いたリソースです"
+    return None
+
+
+def _value_rejection(f: Finding, cfg: FilterConfig) -> str | None:
+    """EPSS, exploit and fix filters, on the values the finding's source gives (``Source.filter_values``)."""
+    values = sources.get(f.source).filter_values(f)
+    epss = values.get("epss")
+    if cfg.min_epss and "epss" in values and (epss or 0.0) < cfg.min_epss:
+        return f"EPSS {epss or 0:.4f} は下限 {cfg.min_epss} 未満です"
+    if cfg.exploit_available_only and values.get("exploit") != "YES":
+        return "既知の悪用がありません（exploit_available_only）"
+    if cfg.fix_available_only and values.get("fix") not in ("YES", "PARTIAL"):
+        return "修正がありません（fix_available_only）"
     return None

@@ -3,14 +3,11 @@
 Modes and group keys (one Backlog project each; the key is also written into the issue as its recovery marker)::
 
     finding        one issue per finding (no group)
-    vulnerability  group:vuln:{project}:{id}
-                     package findings  id = the vulnerability id (CVE-2024-6387, GHSA-…)
-                     network findings  id = net:{ports}/{protocol}        (「ポート 22/TCP が到達可能」 on every instance)
-                     code findings     id = code:{detector id}             (CWE + detector)
-                     anything else     id = title:{title}
+    vulnerability  group:vuln:{project}:{id}          the id is the source's (``Source.group_ids``; Inspector: the
+                                                      vulnerability id, net:{ports}/{protocol}, code:{detector} …)
     fix            group:fix:{project}:{package}@{fixed-in version}      (「openssl を 3.0.13 に更新」)
-                     a package without a fix: {package}@none; a finding with several packages is in several groups;
-                     findings without packages fall back to their vulnerability-mode key
+                     a finding with several packages is in several groups; one without packages falls back to its
+                     vulnerability-mode key
     digest         group:digest:{project}:{period}                        (see :mod:`.digest`)
 
 A group record (``Record.data``) holds ``members``: finding ARN → a compact entry (resource label, account, region,
@@ -24,53 +21,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import sources
+from ..config.vocabulary import GROUP_BY
 from ..findings.model import Finding
-from ..render.issue import resource_label
 from ..render.labels import RESOURCE_SHORT
-from ..render.packages import is_pre_release, preferred_fix
+
+# the member entries are read (by the renderer too) through render.members; the lifecycle reads them through here
+from ..render.members import ACTIVE, active_members, is_active, sort_key  # noqa: F401 - active_members re-exported
+from ..state import keys
+from ..state.records import status_for
 from .changes import describe
 
-GROUP_PREFIX = "group:"
-MODES = ("finding", "vulnerability", "fix")
-ACTIVE = "ACTIVE"
+GROUP_PREFIX = keys.GROUP
+MODES = GROUP_BY  # [grouping] group_by: the configuration's words
 GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 
 
 # ---- keys ----------------------------------------------------------------------------------------------------------
 
 
-def vulnerability_id(f: Finding) -> str:
-    if f.vulnerability_id:
-        return f.vulnerability_id
-    if f.network is not None:
-        return f"net:{f.network.port_label.upper()}"
-    if f.code is not None:
-        return "code:" + (f.code.detector_id or "+".join(f.code.cwes) or f.code.detector_name or f.title)
-    return "title:" + (f.title or f.type)
-
-
-def fix_ids(f: Finding) -> list[str]:
-    """``package@fixed-in`` for each affected package (``@none`` when there is no fix); deduplicated, ordered."""
-    fixed = [(p.name, preferred_fix(p.fixed_in) if p.fix_known else "none") for p in f.packages]
-    released = {n for n, v in fixed if v != "none" and not is_pre_release(v)}
-    # a pre-release is never proposed for a package that a release also fixes
-    return list(dict.fromkeys(f"{n}@{v}" for n, v in fixed if not (n in released and is_pre_release(v))))
-
-
 def group_keys(f: Finding, mode: str, project: str) -> list[str]:
-    """The group records a finding belongs to (``[]`` in finding mode)."""
-    if mode == "vulnerability":
-        return [f"{GROUP_PREFIX}vuln:{project}:{vulnerability_id(f)}"]
-    if mode == "fix":
-        ids = fix_ids(f)
-        if ids:
-            return [f"{GROUP_PREFIX}fix:{project}:{i}" for i in ids]
-        return [f"{GROUP_PREFIX}vuln:{project}:{vulnerability_id(f)}"]
-    return []
+    """The group records a finding belongs to (``[]`` in finding mode, or when the source does not group it)."""
+    if mode not in ("vulnerability", "fix"):
+        return []
+    return [f"{GROUP_PREFIX}{kind}:{project}:{gid}" for kind, gid in sources.get(f.source).group_ids(f, mode)]
 
 
 def group_kind(key: str) -> str:
@@ -89,44 +66,26 @@ def group_id(key: str) -> str:
 
 def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]:
     """The compact entry a group keeps for one finding (short keys: group records must stay small)."""
+    src = sources.get(f.source)
     r = f.primary_resource
-    pkgs = f.packages
-    if group_kind(key) == "fix" and pkgs:
-        name = group_id(key).rsplit("@", 1)[0]
-        pkgs = tuple(p for p in pkgs if p.name == name) or pkgs
+    own = src.member_fields(f, group_kind(key), group_id(key))
     entry: dict[str, Any] = {
-        "s": f.status,
+        "s": status_for(f.state),
         "v": f.severity,
-        "sc": f.headline_score,
-        "x": f.exploit_available,
-        "fx": f.fix_available,
-        "ep": f.epss,
-        "id": f.vulnerability_id or _short_subject(f),
-        "r": resource_label(r) if r else "",
+        **{k: own.pop(k) for k in ("sc", "x", "fx", "ep", "id") if k in own},
+        "r": src.resource_label(r) if r else "",
         "k": hashlib.sha1((r.id if r else f.arn).encode(), usedforsecurity=False).hexdigest()[:10],  # counting only
         "rt": RESOURCE_SHORT.get(r.type, r.type) if r else "",
         "a": f.account,
         "g": f.region,
         "u": f.updated_epoch,
-        "p": [list(x) for x in dict.fromkeys((p.name, p.full_version, preferred_fix(p.fixed_in)) for p in pkgs)][:20],
+        **own,
     }
     if len(f.resources) > 1:
         entry["r"] += f" 他 {len(f.resources) - 1} 件"
-    if f.network is not None:
-        entry["net"] = f.network.port_label
-    if f.code is not None and (f.code.file_path or f.code.file_name):
-        entry["loc"] = [f.code.file_path or f.code.file_name, f.code.start_line, f.code.end_line]
     if reachable:
         entry["ir"] = reachable
     return entry
-
-
-def _short_subject(f: Finding) -> str:
-    if f.network is not None:
-        return f"ポート {f.network.port_label}"
-    if f.code is not None:
-        return " ".join(x for x in ("、".join(f.code.cwes), f.code.detector_name) if x) or f.title
-    return f.title
 
 
 def material(m: dict[str, Any]) -> dict[str, Any]:
@@ -182,14 +141,6 @@ def mark_closed(members: dict[str, dict], arn: str, when: float) -> bool:
     return True
 
 
-def is_active(m: dict[str, Any]) -> bool:
-    return m.get("s") == ACTIVE
-
-
-def active_members(members: dict[str, dict]) -> list[dict]:
-    return [m for m in members.values() if is_active(m)]
-
-
 # ---- what changed since the last write ---------------------------------------------------------------------------
 
 
@@ -217,6 +168,7 @@ def delta(members: dict[str, dict]) -> Delta:
             if not was_active:
                 d.added.append(m)
             elif m.get("wf") != fp(m):
+                # group members are Inspector's until a group record names its source (group records, issue 11)
                 lines = describe(m.get("prev") or {}, material(m)) if m.get("prev") else []
                 d.changed.append((m, lines or ["内容が更新されました"]))
         elif was_active:
@@ -225,12 +177,6 @@ def delta(members: dict[str, dict]) -> Delta:
         xs.sort(key=sort_key)
     d.changed.sort(key=lambda t: sort_key(t[0]))
     return d
-
-
-def sort_key(m: dict[str, Any]) -> tuple:
-    """Highest score first, then resource label (stable tables and comments)."""
-    sc = m.get("sc")
-    return (-(sc if isinstance(sc, (int, float)) else -1.0), str(m.get("r", "")), str(m.get("id", "")))
 
 
 def written_marks(members: dict[str, dict]) -> dict[str, tuple[str, str]]:
@@ -255,13 +201,3 @@ def commit_written(members: dict[str, dict], written: dict[str, tuple[str, str]]
 
 def needs_write(members: dict[str, dict]) -> bool:
     return not delta(members).empty
-
-
-# ---- the write budget ---------------------------------------------------------------------------------------------
-
-
-def counts_by(values: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out

@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..deliver.base import DeliveryError
-from ..state.base import ConflictError, Record
+from ..findings.timestamps import JST
+from ..state import keys
+from ..state.base import Record
+from ..state.records import ACTIVE
+from .outcome import Outcome
 
 if TYPE_CHECKING:
     from ..findings.model import Finding
-    from .lifecycle import Lifecycle, Outcome
+    from .lifecycle import Lifecycle
 
 log = logging.getLogger("inspector2backlog.recovery")
 
@@ -70,7 +74,7 @@ def span_of(rec: Record, timeout: float, *, lock: float = 0.0) -> tuple[float, f
         start = lock if lock > 1.0 else rec.claimed_at  # 1.0: the lock an older version left after a failure
         end = deadline(rec, timeout) if rec.phase == "claimed" else start + timeout
         span = (min(span[0], start), max(span[1], end)) if span else (start, end)
-    legacy = rec.data.get("pending_action") == "create" or rec.key.startswith("fallback:")
+    legacy = rec.data.get("pending_action") == "create" or keys.is_fallback(rec.key)
     if span is None and rec.phase == "pending" and legacy and rec.data.get("maybe_applied") is not False:
         span = (rec.claimed_at, rec.claimed_at)  # an older version's pending create: no times recorded
     return span
@@ -80,8 +84,6 @@ def span_of(rec: Record, timeout: float, *, lock: float = 0.0) -> tuple[float, f
 
 
 def held(lc: Lifecycle, key: str, until: float) -> Outcome:
-    from .lifecycle import Outcome
-
     lc.stats.add("claims_held")
     return Outcome(
         "skipped",
@@ -92,8 +94,6 @@ def held(lc: Lifecycle, key: str, until: float) -> Outcome:
 
 
 def waiting(lc: Lifecycle, key: str, ready: float) -> Outcome:
-    from .lifecycle import Outcome
-
     lc.stats.add("unverified_waits")
     return Outcome(
         "skipped",
@@ -104,10 +104,6 @@ def waiting(lc: Lifecycle, key: str, ready: float) -> Outcome:
 
 
 def _hhmm(ts: float) -> str:
-    from datetime import datetime
-
-    from ..findings.timestamps import JST
-
     return datetime.fromtimestamp(ts, JST).strftime("%H:%M:%S")
 
 
@@ -138,24 +134,24 @@ def recover_create(lc: Lifecycle, f: Finding, rec: Record) -> Outcome:
     if span is not None:
         ready = span[1] + lc.index_lag
         try:
-            ref = _find(lc, f.arn, span, now)
+            ref = find(lc, f.arn, span, now)
         except DeliveryError as e:
             lc._pend(rec, f, "create", e)
             return lc._fail(rec.key, e)
         if ref is not None:
             lc.stats.add("recovered")
             log.info("adopted an issue an earlier create filed", extra={"finding_arn": f.arn, "issue_key": ref.key})
-            return lc._follow(f, lc._synced(rec, f, ref, status="ACTIVE"))
+            return lc._follow(f, lc._synced(rec, f, ref, status=ACTIVE))
         if now < ready:  # the index may not show it yet: keep it pending, with the finding
             lc.store.save(replace(rec, phase="pending", data={**rec.data, "pending_action": "create"}))
             return waiting(lc, rec.key, ready)
-    if f.status != "ACTIVE":
+    if f.state != "open":
         lc._tombstone(f, rec)  # a late copy of the failed ACTIVE event must not create it after all
         return lc._skip(rec.key, "作成前にクローズされました")
     return lc._create(f, rec)
 
 
-def _find(lc: Lifecycle, key: str, span: tuple[float, float], now: float) -> Any:
+def find(lc: Lifecycle, key: str, span: tuple[float, float], now: float) -> Any:
     """``sink.find`` — skipped (``None``) while an earlier look-up by this worker found nothing and the index window
     is still open: "not there" would mean nothing yet, and Backlog's search budget is small."""
     ready = span[1] + lc.index_lag
@@ -176,7 +172,7 @@ def look_up_group(lc: Lifecycle, gkey: str, rec: Record, span: tuple[float, floa
     """A group issue an earlier create may have filed: ``True`` when found and adopted, ``False`` when it may be
     created now, or the outcome to report (a failed look-up, or waiting for the index)."""
     try:
-        ref = _find(lc, gkey, span, lc.clock())
+        ref = find(lc, gkey, span, lc.clock())
     except DeliveryError as e:
         return lc._group_failed(rec, e)
     if ref is not None:
@@ -191,75 +187,3 @@ def look_up_group(lc: Lifecycle, gkey: str, rec: Record, span: tuple[float, floa
         lc._quiet_save(replace(rec, phase="pending", data={**data, UNVERIFIED: list(span)}))
         return waiting(lc, gkey, ready)
     return False
-
-
-# ---- fallback issues ---------------------------------------------------------------------------------------------
-
-
-def file_fallback(lc: Lifecycle, key: str, build: Callable[[], Any]) -> Outcome:
-    """One fallback issue per broken input, under the same rules as a finding's issue."""
-    from .lifecycle import Outcome
-
-    store, now = lc.store, lc.clock()
-    rec = store.get(key)
-    if rec is not None and rec.issue_key:
-        return Outcome("skipped", key, rec.issue_key, "同じ解析失敗の入力は課題作成済みです")
-    span = None
-    try:
-        if rec is None:
-            rec = store.claim(key, now=now, data=claim_data(None, now, lc.claim_timeout))
-        elif claim_live(rec, now, lc.claim_timeout):
-            return held(lc, key, deadline(rec, lc.claim_timeout))
-        else:
-            span = span_of(rec, lc.claim_timeout)
-            rec = store.save(
-                replace(
-                    rec,
-                    phase="claimed",
-                    claimed_at=now,
-                    data={
-                        **rec.data,
-                        **claim_data(None, now, lc.claim_timeout),
-                        **({UNVERIFIED: list(span)} if span else {}),
-                    },
-                )
-            )
-    except ConflictError:
-        return held(lc, key, now + lc.claim_timeout)
-    try:
-        return _fallback_claimed(lc, key, rec, span, build)
-    except ConflictError:  # another worker took the record over meanwhile: theirs to finish
-        return held(lc, key, now + lc.claim_timeout)
-
-
-def _fallback_claimed(
-    lc: Lifecycle, key: str, rec: Record, span: tuple[float, float] | None, build: Callable[[], Any]
-) -> Outcome:
-    from .lifecycle import Outcome
-
-    store, now, started = lc.store, lc.clock(), None
-    try:
-        ref = _find(lc, key, span, now) if span else None
-        if ref is None and span and now < span[1] + lc.index_lag:
-            store.save(replace(rec, phase="pending"))
-            return waiting(lc, key, span[1] + lc.index_lag)
-        if ref is None:
-            started = lc.clock()
-            ref = lc.sink.create(build())
-            lc.stats.add("issues_created")
-    except DeliveryError as e:
-        if started is not None and e.maybe_applied:
-            store.save(
-                replace(
-                    rec, phase="pending", data=note_unverified({**rec.data, "error": str(e)[:500]}, started, lc.clock())
-                )
-            )
-        elif span:  # an earlier create may still be out there: keep the record, so the next attempt looks first
-            store.save(replace(rec, phase="pending", data={**rec.data, "error": str(e)[:500]}))
-        else:
-            store.delete(key)  # nothing was filed: the next delivery of this input tries again
-        lc.stats.add("delivery_failures")
-        log.error("fallback delivery failed", extra={"key": key, "error": str(e)})
-        return Outcome("failed", key, reason=str(e))
-    store.save(replace(rec, phase="synced", issue_key=ref.key, issue_id=ref.id, status="FALLBACK", data={}))
-    return Outcome("created", key, ref.key, "fallback")

@@ -3,6 +3,8 @@
 Three rules, each off unless ``[risk]`` names a priority for it:
 
 * a known exploit (``exploitAvailable`` = YES) → ``exploit_priority``;
+
+(what a finding shows of these is its source's answer: ``Source.risk_inputs``)
 * EPSS ≥ ``epss_threshold`` → ``epss_priority``;
 * an internet-reachable resource → ``internet_reachable_priority``. "Reachable" is kept simple and explained: an active
   NETWORK_REACHABILITY finding whose path starts at an Internet Gateway was seen for the same resource (remembered in
@@ -17,18 +19,21 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .. import sources
 from ..findings.model import Finding, Resource
 from ..render.wording import percent
+from ..state import keys
+from ..state.base import ConflictError, Record, StateStore
 
 if TYPE_CHECKING:
     from ..config import RiskConfig
-    from ..state.base import StateStore
 
 PRIORITY_RANK = {"低": 0, "中": 1, "高": 2}
-REACH_PREFIX = "reach:"
+REACH_PREFIX = keys.REACH
 _NOT_PUBLIC = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -128,8 +133,7 @@ def public_ip(r: Resource) -> str:
     """The first public IPv4 address of an EC2 instance ("" when none)."""
     if r.type != "AWS_EC2_INSTANCE":
         return ""
-    d = r.detail("awsEc2Instance") or r.detail("vm")
-    for value in d.get("ipV4Addresses") or []:
+    for value in getattr(r.details, "ipv4_addresses", None) or ():  # see findings.model.Resource.details
         try:
             ip = ipaddress.ip_address(str(value))
         except ValueError:
@@ -140,19 +144,20 @@ def public_ip(r: Resource) -> str:
 
 
 def from_internet_gateway(f: Finding) -> bool:
-    return f.network is not None and any(s.component_type == "AWS::EC2::InternetGateway" for s in f.network.steps)
+    return bool(sources.get(f.source).risk_inputs(f).gateway_port_label)
 
 
 def reachable_reason(f: Finding, store: StateStore | None) -> str:
-    if from_internet_gateway(f):
-        return f"インターネットゲートウェイからポート {f.network.ports} に到達可能です" if f.network else ""
+    inputs = sources.get(f.source).risk_inputs(f)
+    if inputs.gateway_port_label:
+        return f"インターネットゲートウェイからポート {inputs.gateway_ports} に到達可能です"
     for r in f.resources:
         ip = public_ip(r)
         if ip:
             return f"パブリック IP アドレス（{ip}）を持つ EC2 インスタンスです"
     if store is not None:
         for r in f.resources:
-            rec = store.get(REACH_PREFIX + r.id)
+            rec = store.get(keys.reach(r.id))
             if rec is not None and rec.data.get("ports"):
                 ports = "、".join(sorted(rec.data["ports"]))
                 return f"同じリソースでインターネットからの到達性（ポート {ports}）が検出されています"
@@ -160,32 +165,24 @@ def reachable_reason(f: Finding, store: StateStore | None) -> str:
 
 
 def facts_for(f: Finding, store: StateStore | None = None, *, reach: bool = True) -> RiskFacts:
-    return RiskFacts(f.exploit_available == "YES", f.epss, reachable_reason(f, store) if reach else "")
+    inputs = sources.get(f.source).risk_inputs(f)
+    return RiskFacts(inputs.exploit, inputs.epss, reachable_reason(f, store) if reach else "")
 
 
 def remember_reachability(f: Finding, store: StateStore) -> None:
     """Keep ``reach:{resource id}`` current from NETWORK_REACHABILITY findings that start at an Internet Gateway."""
-    from dataclasses import replace
-
-    from ..state.base import ConflictError
-
-    if not from_internet_gateway(f) or f.network is None:
+    port = sources.get(f.source).risk_inputs(f).gateway_port_label
+    if not port:
         return
-    port = f.network.port_label
     for r in f.resources:
-        key = REACH_PREFIX + r.id
-        for _ in range(3):
-            try:
-                rec = store.get(key)
-                ports = set(rec.data.get("ports") or []) if rec else set()
-                want = ports | {port} if f.status == "ACTIVE" else ports - {port}
-                if rec is not None and want == ports:
-                    break
-                if rec is None:
-                    if not want:
-                        break
-                    rec = store.claim(key)
-                store.save(replace(rec, phase="synced", status=f.status, data={"ports": sorted(want)}))
-                break
-            except ConflictError:
-                continue
+        key = keys.reach(r.id)
+
+        def change(rec: Record | None, key: str = key) -> Record | None:
+            ports = set(rec.data.get("ports") or []) if rec else set()
+            want = ports | {port} if f.status == "ACTIVE" else ports - {port}
+            if want == ports:
+                return None  # nothing new (and nothing to remember for a resource never seen)
+            return replace(rec or Record(key), phase="synced", status=f.status, data={"ports": sorted(want)})
+
+        with suppress(ConflictError):  # kept changing: the next finding of the resource updates it
+            store.update(key, change, 3)

@@ -8,21 +8,28 @@ write carries one short comment saying what changed (:func:`change_comment`). Th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .. import sources
 from ..findings.model import Finding, severity_rank
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
 from .group_text import _digest_blocks, _digest_summary, _score, _where, change_comment, member_label  # noqa: F401 - change_comment re-exported
-from .issue import NONE_PROVIDED, Issue, _tr_line, jvn_blocks, reference_urls, severity_head
-from .labels import FINDING_TYPE_JA, severity_ja, yes_no
+from .issue import Issue, IssueBuilder, Plan, jvn_blocks
+from .labels import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY, FINDING_TYPE_JA, severity_ja, yes_no
 from .links import inline_links, quoted
-from .packages import member_cell, update_line
+from .members import group_severity, member_cell, resources_of, shown_members, top_score, top_severity
 from .safe import SUMMARY_LIMIT, summary_line, truncate
-from .wording import INSPECTOR_CUT_MARK, inspector_cut, others, percent
-
-if TYPE_CHECKING:
-    from ..config import RiskConfig
-    from .issue import IssueBuilder
+from .wording import (
+    INSPECTOR_CUT_MARK,
+    NONE_PROVIDED,
+    inspector_cut,
+    others,
+    percent,
+    reference_urls,
+    severity_head,
+    tr_line as _tr_line,
+    update_line,
+)
 
 MAX_ROWS = 200  # resource rows in a description (Backlog's 100,000-character limit)
 KIND_JA = {"vulnerability": "脆弱性ごとのまとめ", "fix": "修正ごとのまとめ", "digest": "ダイジェスト"}
@@ -35,49 +42,10 @@ def lead_info(f: Finding, kind: str, gid: str) -> dict[str, Any]:
     """What the group issue shows besides its members (kept once per group record)."""
     if kind == "digest":
         return {"period": gid}
-    lead: dict[str, Any] = {"type": f.type, "vid": f.vulnerability_id, "title": f.title[:300]}
-    if kind == "fix" and "@" in gid:
-        name, fixed = gid.rsplit("@", 1)
-        p = next((p for p in f.packages if p.name == name), None)
-        lead.update(
-            {
-                "pkg": name,
-                "fixed": "" if fixed == "none" else fixed,
-                "cmd": p.remediation if p and p.remediation not in ("", "NotAvailable") else "",
-                "pm": p.package_manager if p else "",
-            }
-        )
-        return lead
-    lead.update(
-        {
-            "desc": f.description[:4000],
-            "rec": f.recommendation[:2000],
-            "rec_url": f.recommendation_url,
-            "src": f.source_url,
-            "refs": list(f.reference_urls[:10]),
-        }
-    )
-    if f.network is not None:
-        lead["net"] = f.network.port_label
-    if f.code is not None:
-        lead["code"] = " ".join(x for x in ("、".join(f.code.cwes), f.code.detector_name) if x)
-    return lead
+    return dict(sources.get(f.source).lead_info(f, kind, gid))
 
 
 # ---- the issue -----------------------------------------------------------------------------------------------------
-
-
-def top_severity(members: Sequence[dict]) -> str:
-    sevs = [m.get("v") or "UNTRIAGED" for m in members]
-    return max(sevs, key=severity_rank) if sevs else "INFORMATIONAL"
-
-
-def top_score(members: Sequence[dict]) -> float | None:
-    return max((m["sc"] for m in members if isinstance(m.get("sc"), (int, float))), default=None)
-
-
-def resources_of(members: Sequence[dict]) -> int:
-    return len({m.get("k") or (m.get("a"), m.get("r")) for m in members})
 
 
 def build_group_issue(
@@ -85,37 +53,30 @@ def build_group_issue(
     kind: str,
     data: Mapping[str, Any],
     builder: IssueBuilder,
+    plan: Plan | None = None,
     *,
-    risk: RiskConfig | None = None,
     digest_below: str = "",
 ) -> Issue:
-    from ..policy.grouping import active_members, sort_key
-    from ..policy.risk import RiskFacts, decide
-
-    members = sorted(active_members(data.get("members") or {}), key=sort_key)
+    """The group's issue from its record's ``data``, with the priority and due date of ``plan`` (decided by the
+    policy; none: the default table by the group's severity)."""
+    members = shown_members(data)
     lead = data.get("lead") or {}
-    sev = top_severity(members) if members else (data.get("last_severity") or "INFORMATIONAL")
+    sev = group_severity(members, data)
     score = top_score(members)
-    base_priority = builder.priorities.get(sev, "中")
-    base_due = builder.due_days.get(sev)
-    if kind == "digest":
-        decision = decide(RiskFacts(), base_priority, base_due, None)
-    else:
-        facts = RiskFacts.merge(RiskFacts(m.get("x") == "YES", m.get("ep"), m.get("ir", "")) for m in members)
-        decision = decide(facts, base_priority, base_due, risk)
+    reasons = plan.reasons if plan is not None else ()
     if kind == "digest":
         blocks = _digest_blocks(key, data, members, digest_below)
         summary = _digest_summary(lead.get("period", ""), members, digest_below)
     else:
         tr = _translations(builder, lead)
-        blocks = _group_blocks(key, kind, lead, members, sev, score, decision.reasons, tr)
+        blocks = _group_blocks(key, kind, lead, members, sev, score, reasons, tr)
         summary = _group_summary(kind, lead, members, sev, score)
     return Issue(
         finding_arn=key,
         summary=summary,
         severity=sev,
-        priority=decision.priority,
-        due_days=decision.due_days,
+        priority=plan.priority if plan is not None else DEFAULT_PRIORITY.get(sev, "中"),
+        due_days=plan.due_days if plan is not None else DEFAULT_DUE_DAYS.get(sev),
         labels=("Inspector", KIND_JA.get(kind, kind), severity_ja(sev)),
         blocks=blocks,
         status="ACTIVE" if members else "CLOSED",

@@ -1,26 +1,22 @@
-"""Group issues' comments and digest layout: the short comment each group write carries (:func:`change_comment`),
-and the description and summary of a digest issue."""
+"""The description and summary of a digest issue. The comment each group write carries is
+:func:`.comments.group_comment` (re-exported here as ``change_comment``, with :func:`.comments.member_label`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from ..findings.model import severity_rank
+from .comments import group_comment as change_comment, member_label
 from .doc import Block, Bullets, Code, Heading, Line, Para, Table
 from .labels import severity_ja
+from .members import counts_by
 from .safe import SUMMARY_LIMIT, one_line, truncate
-from .wording import others
+
+__all__ = ["change_comment", "member_label"]
 
 TOP_DIGEST = 20
-MAX_NAMES_IN_COMMENT = 5
-
-
-def member_label(m: Mapping[str, Any], kind: str = "vulnerability") -> str:
-    where = str(m.get("r") or "不明なリソース")
-    if kind in ("fix", "digest") and m.get("id"):
-        return f"{m['id']}（{where}）"
-    return where
 
 
 def _score(m: Mapping[str, Any]) -> str:
@@ -32,9 +28,21 @@ def _where(m: Mapping[str, Any]) -> str:
     return " / ".join(x for x in (m.get("a"), m.get("g")) if x) or "不明"
 
 
+def period_label(pid: str) -> str:
+    """Japanese label of a digest period id: 2024-10-05 → 2024年10月5日, 2024-W40 → 2024年 第40週, standing → 常設."""
+    if pid == "standing":
+        return "常設"
+    if "-W" in pid:
+        year, week = pid.split("-W", 1)
+        return f"{year}年 第{int(week)}週"
+    try:
+        d = datetime.strptime(pid, "%Y-%m-%d")
+    except ValueError:
+        return pid
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
-    from ..policy.digest import period_label
-    from ..policy.grouping import counts_by
 
     counts = counts_by(m.get("v") or "UNTRIAGED" for m in members)
     parts = "・".join(f"{severity_ja(s)} {counts[s]}" for s in sorted(counts, key=severity_rank, reverse=True))
@@ -45,8 +53,6 @@ def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
 
 
 def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below: str) -> list[Block]:
-    from ..policy.digest import period_label
-    from ..policy.grouping import counts_by
 
     pid = (data.get("lead") or {}).get("period", "")
     active = counts_by(m.get("v") or "UNTRIAGED" for m in members)
@@ -88,61 +94,4 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
         if len(members) > TOP_DIGEST:
             blocks.append(Para([f"他 {len(members) - TOP_DIGEST} 件"]))
     blocks += [Heading("管理情報"), Bullets([["グループキー: ", Code(key)]])]
-    return blocks
-
-
-def _names(ms: Sequence[dict], kind: str) -> str:
-    names = [member_label(m, kind) for m in ms[:MAX_NAMES_IN_COMMENT]]
-    return "、".join(names) + others(len(ms) - MAX_NAMES_IN_COMMENT)
-
-
-def change_comment(kind: str, d: Any, *, transition: str = "", resolution: str = "") -> list[Block]:
-    """One short comment for one write. ``d`` is a :class:`~..policy.grouping.Delta`; ``transition`` is "",
-    "close" or "reopen"."""
-    from ..policy.grouping import counts_by
-
-    target = "対象" if kind == "digest" else "対象リソース"
-    lines: list[Line] = []
-    if d.added:
-        if kind == "digest":
-            counts = counts_by(m.get("v") or "UNTRIAGED" for m in d.added)
-            parts = "、".join(
-                f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=severity_rank, reverse=True)
-            )
-            lines.append([f"新たに {len(d.added)} 件を追加しました（{parts}）: {_names(d.added, kind)}"])
-        elif transition == "reopen":
-            lines.append([f"再び検出された{target}（{len(d.added)} 件）: {_names(d.added, kind)}"])
-        else:
-            lines.append([f"{target}が {len(d.added)} 件追加されました: {_names(d.added, kind)}"])
-    if d.resolved:
-        closed = [m for m in d.resolved if m.get("s") != "SUPPRESSED"]
-        suppressed = [m for m in d.resolved if m.get("s") == "SUPPRESSED"]
-        if closed:
-            lines.append([f"{len(closed)} 件が Inspector で検出されなくなりました: {_names(closed, kind)}"])
-        if suppressed:
-            lines.append([f"{len(suppressed)} 件が抑制されました: {_names(suppressed, kind)}"])
-    if d.moved:
-        lines.append(
-            [
-                f"{len(d.moved)} 件がこの課題の対象外になりました（修正バージョンや深刻度の変更）: {_names(d.moved, kind)}"
-            ]
-        )
-    for m, changes in d.changed[:MAX_NAMES_IN_COMMENT]:
-        lines.append([f"{member_label(m, kind)} の内容が更新されました: " + "、".join(changes)])
-    if len(d.changed) > MAX_NAMES_IN_COMMENT:
-        lines.append([f"他 {len(d.changed) - MAX_NAMES_IN_COMMENT} 件の内容が更新されました"])
-    blocks: list[Block] = []
-    if transition == "close":
-        done = f"課題を完了にします（完了理由: {resolution}）。" if resolution else "課題を完了にします。"
-        some_suppressed = any(m.get("s") == "SUPPRESSED" for m in d.resolved)
-        why = "Inspector で検出されなくなったか抑制された" if some_suppressed else "Inspector で検出されなくなった"
-        blocks.append(Para([f"すべての対象が {why}ため、{done}"]))
-    elif transition == "reopen":
-        blocks.append(Para(["同じ問題が再び検出されたため、課題を再オープンします。"]))
-    if len(lines) == 1 and not blocks:
-        return [Para(lines[0]), Para(["課題の説明（対象の一覧）を最新の内容に書き換えました。"])]
-    if lines:
-        blocks.append(Bullets(lines))
-    if transition != "close":
-        blocks.append(Para(["課題の説明（対象の一覧）を最新の内容に書き換えました。"]))
     return blocks

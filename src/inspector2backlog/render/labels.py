@@ -5,6 +5,9 @@ Every lookup falls back to the value as sent: enums are open sets.
 
 from __future__ import annotations
 
+# the [backlog.priority] / [backlog.due_days] defaults are configuration words, defined once there
+from ..config.vocabulary import DEFAULT_DUE_DAYS, DEFAULT_PRIORITY  # noqa: F401 - re-exported for render.issue
+
 SEVERITY_JA = {
     "CRITICAL": "緊急",
     "HIGH": "重要",
@@ -13,15 +16,6 @@ SEVERITY_JA = {
     "INFORMATIONAL": "情報",
     "UNTRIAGED": "未評価",
 }
-DEFAULT_PRIORITY = {
-    "CRITICAL": "高",
-    "HIGH": "高",
-    "MEDIUM": "中",
-    "LOW": "低",
-    "INFORMATIONAL": "低",
-    "UNTRIAGED": "中",
-}
-DEFAULT_DUE_DAYS = {"CRITICAL": 7, "HIGH": 14, "MEDIUM": 30, "LOW": 90}
 
 STATUS_JA = {"ACTIVE": "有効（未解決）", "CLOSED": "クローズ（解消済み）", "SUPPRESSED": "抑制済み"}
 FINDING_TYPE_JA = {

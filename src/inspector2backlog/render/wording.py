@@ -6,9 +6,12 @@ One place for each rule, so an issue, a group issue and an e-mail say the same t
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from .doc import Code, Line
+from .labels import severity_ja
 
 #: Inspector cuts ``description`` at this many characters, mid-word and without a mark
 INSPECTOR_DESCRIPTION_CUT = 1024
@@ -141,3 +144,86 @@ DETECTOR_JA = {
 def detector_ja(name: str) -> str:
     """A code-scan detector's name in Japanese when we know it (CodeGuru detector names), else as sent."""
     return DETECTOR_JA.get(name.strip().lower(), name)
+
+
+# ---- fixed-in versions (a finding's and a group's) ----------------------------------------------------------
+
+# "1.26.0-rc.3", "2.0.0rc1", "1.0~beta2", "3.0.0-alpha", "4.0.0.dev1": a digit, then a pre-release word
+_PRE_RELEASE = re.compile(r"(?i)\d[-.~_]?(?:rc|alpha|beta|pre|preview|dev)(?![a-z])")
+# a language-package pre-release as a whole: 1.26.0-rc.3, v2.0.0rc1, 3.1.0.dev2 (group 1: the release it leads to)
+_SEMVER_PRE = re.compile(r"(v?\d+(?:\.\d+)*)[-.]?(?:rc|alpha|beta|pre|preview|dev)[.\d]*", re.I)
+GO_STDLIB = frozenset({"stdlib", "go/stdlib", "go-stdlib", "std"})
+
+
+def is_pre_release(version: str) -> bool:
+    return bool(_PRE_RELEASE.search(version))
+
+
+def preferred_fix(fixed_in: str) -> str:
+    """``fixedInVersion`` without pre-releases: a fix in ``1.26.0-rc.3`` is in the ``1.26.0`` release, and a
+    pre-release listed beside releases (「1.25.7, 1.26.0-rc.3」) is dropped. Distribution versions stay as sent."""
+    if "," not in fixed_in and not is_pre_release(fixed_in):
+        return fixed_in
+    cands = [c.strip() for c in fixed_in.split(",") if c.strip()]
+    releases = [c for c in cands if not is_pre_release(c)]
+    if releases:
+        return ", ".join(releases)
+    return ", ".join(dict.fromkeys(_release_of(c) for c in cands))
+
+
+def _release_of(version: str) -> str:
+    m = _SEMVER_PRE.fullmatch(version)
+    return m.group(1) if m else version
+
+
+def update_line(name: str, fixed: str, manager: str = "", *, vendor_hint: bool = True) -> Line:
+    """「<pkg> を <fixed> 以降に更新してください。」; for Go, rebuild with a fixed toolchain; or that no fix exists."""
+    fixed = preferred_fix(fixed) if fixed and fixed != "NotAvailable" else ""
+    if name.lower() in GO_STDLIB:
+        if fixed:
+            return [
+                "Go の標準ライブラリの脆弱性です。Go ",
+                Code(fixed),
+                " 以降のツールチェーンでバイナリを再ビルドしてください"
+                "（配布元のバイナリであれば、修正版に入れ替えてください）。",
+            ]
+        return ["Go の標準ライブラリの脆弱性です。修正された Go ツールチェーンはまだ提供されていません。"]
+    if fixed and manager.upper() == "GOBINARY":
+        return [
+            "バイナリに組み込まれた Go モジュール ",
+            Code(name),
+            " を ",
+            Code(fixed),
+            " 以降に更新し、修正済みの Go ツールチェーンでバイナリを再ビルドしてください"
+            "（配布元のバイナリであれば、修正版に入れ替えてください）。",
+        ]
+    if fixed:
+        return [Code(name), " を ", Code(fixed), " 以降に更新してください。"]
+    hint = "ベンダーの情報を確認し、回避策を検討してください。" if vendor_hint else ""
+    return [Code(name), " の修正バージョンはまだ提供されていません。" + hint]
+
+
+# ---- shared by the issue frame, the sources' sections and group issues ------------------------------------------
+
+NONE_PROVIDED = "None Provided"  # what a service writes for "no recommendation"
+
+
+def severity_head(severity: str, score: float | None) -> str:
+    """The summary's head: ``【重要 8.8】`` (``【重要】`` without a score)."""
+    return f"【{severity_ja(severity)} {score:.1f}】" if score is not None else f"【{severity_ja(severity)}】"
+
+
+def reference_urls(urls: Sequence[str], vulnerability_id: str) -> list[str]:
+    """The distinct URLs, plus the NVD page of a CVE when none of them is it."""
+    urls = list(urls)
+    if vulnerability_id.startswith("CVE-") and not any(vulnerability_id in u for u in urls if "nvd.nist.gov" in u):
+        urls.append(f"https://nvd.nist.gov/vuln/detail/{vulnerability_id}")
+    return list(dict.fromkeys(u for u in urls if u))
+
+
+def tr_line(t: Any, original: str) -> tuple[list[str], bool]:
+    """A translated text (a ``Translation`` or None) as an inline line; the flag says whether it is Japanese."""
+    if t is None or not t.translated:
+        mark = "【翻訳失敗・原文】" if t is not None and t.status == "failed" else "【未翻訳・原文】"
+        return [mark, original], False
+    return [t.text], True

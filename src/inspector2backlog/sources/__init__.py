@@ -10,10 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .base import Source
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +22,7 @@ class Registration:
     event_sources: frozenset[str]  # EventBridge ``source`` values
     detail_types: frozenset[str]  # EventBridge ``detail-type`` values that carry findings
     finding_keys: tuple[tuple[str, ...], ...]  # a bare finding has every key of one of these tuples
+    detail_type_prefixes: tuple[str, ...] = ()  # a ``detail-type`` starting so is this source's (not a finding)
 
 
 #: every source, in recognition order (Security Hub first: an ASFF finding of an Inspector finding is Security Hub's)
@@ -44,6 +42,7 @@ REGISTERED: tuple[Registration, ...] = (
         frozenset({"aws.inspector2", "inspector2.ami.ondemand"}),
         frozenset({"Inspector2 Finding"}),
         (("findingArn",),),
+        ("Inspector2", "OnDemand"),
     ),
     # GuardDuty: a finding has id + type + severity + service (camelCase of events and the CLI, PascalCase of
     # boto3). Neither Inspector's findingArn nor ASFF's SchemaVersion + ProductArn (ASFF has Types / Resources, not
@@ -69,17 +68,23 @@ REGISTERED: tuple[Registration, ...] = (
         ),
     ),
 )
+#: the source that reads an element of a ``{"findings": [...]}`` page nobody recognises (its error says what is
+#: missing): ListFindings pages are Inspector's
+DEFAULT = "inspector2"
 
 _BY_NAME = {r.name: r for r in REGISTERED}
-_LOADED: dict[str, Source] = {}
+# the values are ``sources.base.Source`` objects; typed Any because the registry must not import the Protocol
+# module: the core and render call the registry, and sources.base imports them (an import cycle, issue 11 item 4)
+_LOADED: dict[str, Any] = {}
 
 
 def names() -> tuple[str, ...]:
     return tuple(r.name for r in REGISTERED)
 
 
-def get(name: str) -> Source:
-    """The source called ``name`` (imported now if it was not yet). ``KeyError`` for an unknown name."""
+def get(name: str) -> Any:
+    """The :class:`~.base.Source` called ``name`` (imported now if it was not yet). ``KeyError`` for an unknown
+    name. A caller above the core may annotate the result as ``sources.base.Source``."""
     src = _LOADED.get(name)
     if src is None:
         reg = _BY_NAME[name]
@@ -97,12 +102,16 @@ def for_event(event_source: str, detail_type: str) -> Registration | None:
     for r in REGISTERED:
         if event_source in r.event_sources:
             return r
+    for r in REGISTERED:
+        if r.detail_type_prefixes and detail_type.startswith(r.detail_type_prefixes):
+            return r
     return None
 
 
 def for_finding(value: Mapping[str, Any]) -> Registration | None:
     """The source of a bare finding, by the keys it has (cheap: no parsing)."""
     for r in REGISTERED:
-        if any(all(k in value for k in keys) for keys in r.finding_keys):
-            return r
+        for keys in r.finding_keys:
+            if all(k in value for k in keys):
+                return r
     return None

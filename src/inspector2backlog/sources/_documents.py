@@ -8,13 +8,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from ..errors import PARSE, Inspector2BacklogError
+
 T = TypeVar("T")
 #: a JSON document given as text is refused above this size (the Lambda's SQS body is far smaller)
 MAX_DOCUMENT_CHARS = 16_000_000
 
 
-class DocumentError(ValueError):
+class DocumentError(Inspector2BacklogError, ValueError):
     """The input is not a finding (or document of findings) of the source; ``reason`` says why."""
+
+    kind = PARSE
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

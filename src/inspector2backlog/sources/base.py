@@ -15,9 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from ..render.labels import FINDING_TYPE_JA, severity_ja
+
 if TYPE_CHECKING:
-    from ..findings.model import EventMeta, Finding, Item
-    from ..render.doc import Block
+    from ..findings.model import EventMeta, Finding, Item, Resource
+    from ..render.doc import Block, Line
 
 #: ``Finding.state``, set by the source when it parses: the lifecycle its status maps to: open → an open issue; closed → 対応済み; suppressed → 対応しない;
 #: archived → closed with the resolution ``[sources.<name>] archived_resolution`` names (default 対応しない)
@@ -77,6 +79,92 @@ class Source(Protocol):
     def lister(self, options: Any) -> Lister | None:
         """``sync``'s listing for this source (None: the source cannot be listed)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInputs:
+    """What ``[risk]`` reads from one finding (:meth:`BaseSource.risk_inputs`)."""
+
+    exploit: bool = False  # a known exploit
+    epss: float | None = None  # the EPSS probability (0–1), when the source has one
+    gateway_ports: str = ""  # ports reachable from an Internet Gateway, as the finding shows them ("22", "80-81")
+    gateway_port_label: str = ""  # the same with its protocol ("22/TCP"): what ``reach:`` records keep
+
+
+class BaseSource:
+    """Defaults for the methods the pipeline asks of a source beyond :class:`Source` (a source subclasses it and
+    overrides what it knows). Each default is what a source without that notion should answer.
+
+    Issue layout (``render.issue`` frame, around :meth:`Source.sections`):
+      :meth:`lead` the first sentence of 「概要」; :meth:`status_note` the bold status line under it;
+      :meth:`cut_mark` the mark for a text the service itself cut; :meth:`detection_lines` extra lines of
+      「検出日時」; :meth:`labels` the issue's labels; :meth:`vulnerability_id` the CVE id JVN iPedia may explain;
+      :meth:`resource_label` how a resource is named in summaries and group tables.
+    Input: :meth:`skip_reason` why a recognised non-finding event is skipped.
+    Policy: :meth:`filter_values` the values ``[filter]`` compares; :meth:`risk_inputs` the facts ``[risk]`` reads;
+      :meth:`group_ids` the groups a finding joins; :meth:`member_fields` / :meth:`lead_info` what a group record
+      keeps of it.
+    """
+
+    name: str = ""
+    label: str = ""
+
+    # ---- input ---------------------------------------------------------------------------------------------
+    def skip_reason(self, detail_type: str) -> str:
+        return f"検出結果以外の {self.label} イベント（{detail_type}）"
+
+    # ---- the issue -----------------------------------------------------------------------------------------
+    def lead(self, f: Finding) -> Line:
+        return [f"{self.label} の検出結果があります（深刻度: {severity_ja(f.severity)}）。"]
+
+    def status_note(self, f: Finding) -> str:
+        return "" if f.state == "open" else f"この検出結果の状態: {f.status or f.state}"
+
+    def cut_mark(self, text: str) -> str:
+        return ""
+
+    def detection_lines(self, f: Finding) -> list[Line]:
+        return []
+
+    def labels(self, f: Finding) -> tuple[str, ...]:
+        return (self.label, FINDING_TYPE_JA.get(f.type, f.type), severity_ja(f.severity))
+
+    def vulnerability_id(self, f: Finding) -> str:
+        return ""
+
+    def resource_label(self, r: Resource) -> str:
+        return r.id
+
+    # ---- policy --------------------------------------------------------------------------------------------
+    def filter_values(self, f: Finding) -> Mapping[str, Any]:
+        """``epss`` (present only where ``min_epss`` applies), ``exploit`` and ``fix`` (YES / NO / PARTIAL)."""
+        return {}
+
+    def risk_inputs(self, f: Finding) -> RiskInputs:
+        return RiskInputs()
+
+    def group_key(self, f: Finding, mode: str) -> str | None:
+        return None
+
+    def group_ids(self, f: Finding, mode: str) -> list[tuple[str, str]]:
+        """(kind, id) of each group ``f`` joins in ``mode`` (kind ``vuln`` or ``fix``); [] = its own issue."""
+        gid = self.group_key(f, mode)
+        return [("vuln" if mode == "vulnerability" else mode, gid)] if gid else []
+
+    def member_fields(self, f: Finding, kind: str, gid: str) -> dict[str, Any]:
+        """The source's part of a group member entry (short keys: ``sc`` score, ``id`` the subject …)."""
+        return {"sc": None, "id": f.title or f.type}
+
+    def lead_info(self, f: Finding, kind: str, gid: str) -> dict[str, Any]:
+        """What a group issue shows besides its members, kept once per group (from its first finding)."""
+        return {
+            "type": f.type,
+            "vid": "",
+            "title": f.title[:300],
+            "desc": f.description[:4000],
+            "rec": f.recommendation[:2000],
+            "rec_url": f.recommendation_url,
+        }
 
 
 class Lister(Protocol):

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from ..errors import STATE, Inspector2BacklogError
 
 PHASES = ("claimed", "synced", "pending")
 
@@ -39,16 +41,22 @@ class Record:
     claimed_at: float = 0.0  # when phase became "claimed" (a stale claim can be recovered)
 
 
-class ConflictError(Exception):
+class ConflictError(Inspector2BacklogError):
     """A conditional write lost: someone else changed or claimed the record first."""
 
+    kind = STATE
 
-class StateOpenError(RuntimeError):
+
+class StateOpenError(Inspector2BacklogError, RuntimeError):
     """The state store cannot be opened (a directory, not an SQLite file, under a regular file…); names the path."""
 
+    kind = STATE
 
-class RecordTooLargeError(ValueError):
+
+class RecordTooLargeError(Inspector2BacklogError, ValueError):
     """A record does not fit the backend's size limit (DynamoDB: 400 KB per item, even compressed)."""
+
+    kind = STATE
 
 
 class StateStore(ABC):
@@ -81,6 +89,39 @@ class StateStore(ABC):
         new = replace(record, version=record.version + 1)
         self._put_if_version(new, expected_version=record.version)
         return new
+
+    def update(
+        self,
+        key: str,
+        fn: Callable[[Record | None], Record | None],
+        attempts: int = 5,
+        *,
+        now: float | None = None,
+    ) -> Record | None:
+        """Read-modify-write with a conditional write, retried when it loses.
+
+        ``fn`` gets the stored record (``None`` when there is none) and returns the record to store — usually
+        ``replace(current, …)``, or ``Record(key, …)`` for a new one — or ``None`` to write nothing. A new record is
+        claimed first (:meth:`claim`, ``now``), so two workers never both create it. When the conditional write
+        loses, the record is read again and ``fn`` called again, ``attempts`` times in all; then
+        :class:`ConflictError` is raised. ``fn`` may raise (a :class:`ConflictError` it raises is not retried).
+        Returns the stored record: the one written, or the current one when ``fn`` wrote nothing.
+        """
+        for _ in range(max(1, attempts)):
+            current = self.get(key)
+            new = fn(current)
+            if new is None:
+                return current
+            try:
+                if current is None:
+                    claimed = self.claim(key, now=now)
+                    new = replace(new, key=key, version=claimed.version, claimed_at=claimed.claimed_at)
+                else:  # conditional on the version read, whatever ``fn`` built
+                    new = replace(new, key=key, version=current.version)
+                return self.save(new)
+            except ConflictError:
+                continue
+        raise ConflictError(key)
 
     def delete(self, key: str) -> None:
         self._delete_record(key)

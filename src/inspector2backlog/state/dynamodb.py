@@ -31,6 +31,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..errors import STATE, Inspector2BacklogError
 from .base import ConflictError, Record, RecordTooLargeError, StateStore
 
 REC = "rec#"
@@ -47,8 +48,10 @@ COMPRESS_OVER = 32 * 1024  # bytes of JSON above which ``data`` is stored compre
 MAX_ITEM_BYTES = 400 * 1024 - 8 * 1024  # DynamoDB's item limit, less room for the other attributes
 
 
-class UnprocessedItemsError(RuntimeError):
+class UnprocessedItemsError(Inspector2BacklogError, RuntimeError):
     """DynamoDB kept returning unprocessed batch items (sustained throttling) after all retries."""
+
+    kind = STATE
 
 
 def _num(value: float | int) -> str:

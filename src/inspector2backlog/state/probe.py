@@ -14,13 +14,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import STATE, Inspector2BacklogError
 from .base import StateStore
 
 PROBE_PREFIX = "doctor:probe:"
 
 
-class ProbeError(RuntimeError):
+class ProbeError(Inspector2BacklogError, RuntimeError):
     """The store answered, but not with what was written."""
+
+    kind = STATE
 
 
 def probe(store: StateStore, clock: Callable[[], float] = time.time) -> None:

@@ -6,24 +6,25 @@ importing what it needs) and wraps it in a :class:`~.memory.TranslationService`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..config.vocabulary import ENGINES
+from ..errors import CONFIG
+from ..state.base import StateStore
+from ..stats import Stats
 from .base import Engine, Translation, TranslationError, Translator
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..state.base import StateStore
-    from ..stats import Stats
-    from .memory import TranslationService
-
-ENGINES = ("offline", "amazon", "deepl", "argos")
+from .memory import TranslationService
 
 
 class EngineConfigError(TranslationError, ValueError):
     """An engine cannot be built from the given configuration (missing key, model or library, unknown name)."""
 
+    kind = CONFIG
+
 
 def make_engine(engine: str = "offline", **options: Any) -> Engine:
-    """Build an engine by name: offline | amazon | deepl | argos. Options go to the engine's constructor."""
+    """Build an engine by name: offline | amazon | deepl | argos. Options go to the engine's constructor.
+    Each engine is imported only when named (lazy: the remote SDKs and the local model stay off the import path)."""
     name = (engine or "offline").strip().lower()
     try:
         if name == "offline":
@@ -56,8 +57,6 @@ def make_translator(
     **options: Any,
 ) -> TranslationService:
     """A :class:`TranslationService` over the engine ``engine`` (see :func:`make_engine`)."""
-    from .memory import TranslationService
-
     return TranslationService(make_engine(engine, **options), store, stats, failure_threshold=failure_threshold)
 
 

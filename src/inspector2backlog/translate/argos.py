@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import EngineConfigError
 from .base import Engine, TranslationError
 from .spans import PLACEHOLDER, protect, restore
 
@@ -23,8 +24,6 @@ class ArgosEngine(Engine):
     name = "argos"
 
     def __init__(self, model_path: str | Path, *, from_code: str = "en", to_code: str = "ja") -> None:
-        from . import EngineConfigError
-
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise EngineConfigError(f"argos: model file not found: {path}")

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import TRANSLATE, Inspector2BacklogError
+
 Status = Literal["translated", "untranslated", "failed", "empty"]
 
 UNTRANSLATED_MARK = "未翻訳"
@@ -34,8 +36,10 @@ class Translation:
         return self.status == "translated"
 
 
-class TranslationError(Exception):
+class TranslationError(Inspector2BacklogError):
     """An engine could not translate (after its own retries). The message must never carry a secret."""
+
+    kind = TRANSLATE
 
 
 class Engine(ABC):

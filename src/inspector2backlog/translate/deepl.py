@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from . import EngineConfigError
 from .base import Engine, TranslationError
 from .spans import XML, find_spans, join_translated, restore, split_text, to_markup
 
@@ -41,8 +42,6 @@ class DeepLEngine(Engine):
         max_retries: int | None = None,
         client: Any = None,
     ) -> None:
-        from . import EngineConfigError
-
         auth_key = auth_key or os.environ.get("DEEPL_AUTH_KEY") or None
         if client is None and not auth_key:
             raise EngineConfigError("deepl: no auth key (pass auth_key or set DEEPL_AUTH_KEY)")
@@ -160,8 +159,6 @@ def _import_deepl() -> Any:
     try:
         import deepl
     except ImportError:
-        from . import EngineConfigError
-
         raise EngineConfigError(
             "deepl: the 'deepl' package is not installed (pip install 'inspector2backlog[deepl]')"
         ) from None

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..policy.echo import PENDING_KEY, mark_pending
+from ..state import keys
 from ..state.base import ConflictError
 from . import actions as registry, audit
 from .settings import action_for
@@ -92,7 +93,7 @@ def _ours(ctx: Context, issue: dict) -> tuple[str, Record | None, str]:
     arn = issue_arn(issue, p)
     if not arn:
         return "", None, NO_ARN
-    rec = ctx.store.get("finding:" + arn)
+    rec = ctx.store.get(keys.finding(arn))
     key = str(issue.get("issueKey") or "")
     if rec is None or rec.issue_key != key or (rec.issue_id and _int(issue.get("id")) != rec.issue_id):
         return "", None, "状態ストアにこの課題の検出結果がありません"
@@ -237,15 +238,14 @@ def _comment(ctx: Context, key: str, blocks: list) -> None:
 
 
 def _save(ctx: Context, rkey: str, change: Callable[[Record], Record]) -> Record:
-    for _ in range(5):
-        rec = ctx.store.get(rkey)
-        if rec is None:
+    def apply(rec: Record | None) -> Record:
+        if rec is None:  # forgotten meanwhile: nothing to decide on
             raise ConflictError(rkey)
-        try:
-            return ctx.store.save(change(rec))
-        except ConflictError:
-            continue
-    raise ConflictError(rkey)
+        return change(rec)
+
+    saved = ctx.store.update(rkey, apply, 5)
+    assert saved is not None  # ``apply`` always writes
+    return saved
 
 
 def _pending(ctx: Context, key: str, *, remove: bool = False) -> None:

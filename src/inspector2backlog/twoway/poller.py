@@ -9,10 +9,12 @@ missed. The checkpoint (``twoway:checkpoint:<project>`` in the state store) move
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..state.base import ConflictError
+from ..state import keys
+from ..state.base import ConflictError, Record
 from .decision import Result, decide, pending_issues
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ MAX_PAGES = 200
 
 
 def checkpoint_key(project_key: str) -> str:
-    return f"twoway:checkpoint:{project_key}"
+    return keys.twoway_checkpoint(project_key)
 
 
 def pull(ctx: Context) -> list[Result]:
@@ -84,14 +86,10 @@ def reread(ctx: Context, id_or_key: str | int) -> Result:
 
 
 def _save_checkpoint(ctx: Context, key: str, updated: str) -> None:
-    for _ in range(5):
-        rec = ctx.store.get(key)
-        try:
-            if rec is None:
-                rec = ctx.store.claim(key, now=ctx.clock())
-            elif str(rec.data.get("updated") or "") >= updated:
-                return
-            ctx.store.save(replace(rec, phase="synced", data={"updated": updated}))
-            return
-        except ConflictError:
-            continue
+    def move(rec: Record | None) -> Record | None:
+        if rec is not None and str(rec.data.get("updated") or "") >= updated:
+            return None  # another pass moved it further
+        return replace(rec or Record(key), phase="synced", data={"updated": updated})
+
+    with suppress(ConflictError):  # kept changing: the next pass saves it
+        ctx.store.update(key, move, 5, now=ctx.clock())

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..config import TwoWayConfig
 
-from ..config_checks import TWO_WAY_ACTIONS as ACTIONS, two_way_problems as problems  # noqa: F401 - re-exported
+from ..backlog.credentials import SecretResolutionError, cached, read_api_key_secret, read_ssm_parameter
+from ..backlog.errors import install_log_redaction
+from ..config.checks import two_way_problems as problems  # noqa: F401 - re-exported
+from ..config.vocabulary import TWO_WAY_ACTIONS as ACTIONS  # noqa: F401 - re-exported
 
 #: Nulab's published webhook source addresses (2018, may change): an example for ``allowed_source_ips``
 NULAB_WEBHOOK_IPS = ("52.199.190.133/32", "54.238.59.48/32", "54.65.8.249/32", "52.192.161.184/32", "52.68.222.36/32")
@@ -36,17 +39,14 @@ def webhook_secret(
     t: TwoWayConfig, *, env: Mapping[str, str] | None = None, ssm_client: Any = None, secrets_client: Any = None
 ) -> str:
     """The webhook secret from Secrets Manager, SSM or an environment variable (cached per process like the API
-    key). Raises :class:`~inspector2backlog.config.SecretResolutionError` (naming the source, never the value)."""
-    from ..backlog.errors import install_log_redaction
-    from ..config import SecretResolutionError, _cached, _from_secrets_manager, _from_ssm
-
+    key). Raises :class:`~inspector2backlog.backlog.credentials.SecretResolutionError` (naming the source, never the value)."""
     env = os.environ if env is None else env
     if t.webhook_secret_secret_arn:
         arn = t.webhook_secret_secret_arn
-        value = _cached("secretsmanager", arn, lambda: _from_secrets_manager(arn, secrets_client))
+        value = cached("secretsmanager", arn, lambda: read_api_key_secret(arn, secrets_client))
     elif t.webhook_secret_ssm_parameter:
         name = t.webhook_secret_ssm_parameter
-        value = _cached("ssm", name, lambda: _from_ssm(name, ssm_client))
+        value = cached("ssm", name, lambda: read_ssm_parameter(name, ssm_client))
     elif t.webhook_secret_env:
         value = (env.get(t.webhook_secret_env) or "").strip()
     else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ...findings.model import EventMeta, Finding, Item, Resource, Skipped, Unparsed
 from ...render.doc import Block
-from ..base import Lister
+from ..base import BaseSource, Lister
 from . import model as m, sections as body
 from .parse import (
     AccessAnalyzerParseError,
@@ -89,7 +89,7 @@ def _listed(values: list[str]) -> str:
     return ", ".join(values[:MAX_LISTED]) + more
 
 
-class AccessAnalyzerSource:
+class AccessAnalyzerSource(BaseSource):
     name = NAME
     label = LABEL
 

@@ -17,7 +17,7 @@ from typing import Any
 from ...findings.model import EventMeta, Finding, Item, Skipped, Unparsed
 from ...render.doc import Block
 from ...render.labels import severity_ja
-from ..base import Lister
+from ..base import BaseSource, Lister
 from . import model as m, sections as body
 from .core import NAME, severity_number, to_finding
 from .parse import GuardDutyParseError, material_snapshot, parse_document, parse_finding, recognise
@@ -35,7 +35,7 @@ def _listed(values: list[str]) -> str:
     return ", ".join(values[:MAX_LISTED]) + more
 
 
-class GuardDutySource:
+class GuardDutySource(BaseSource):
     name = NAME
     label = LABEL
 

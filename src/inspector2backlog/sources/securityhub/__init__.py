@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..base import BaseSource
 from . import changes, convert, sections as _sections
 from .model import SecurityHubDetails
 
@@ -25,7 +26,7 @@ __all__ = ["SOURCE", "SecurityHubSource"]
 GROUP_BY_CONTROL = "control"
 
 
-class SecurityHubSource:
+class SecurityHubSource(BaseSource):
     name = "securityhub"
     label = "AWS Security Hub"
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from ...errors import PARSE, Inspector2BacklogError
+
 __all__ = [
     "SEVERITY_LABELS",
     "AccountDetails",
@@ -41,8 +43,10 @@ Pairs = tuple[tuple[str, str], ...]
 SEVERITY_LABELS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
 
 
-class SecurityHubParseError(ValueError):
+class SecurityHubParseError(Inspector2BacklogError, ValueError):
     """Input that is not a readable Security Hub finding or document (never a KeyError/TypeError)."""
+
+    kind = PARSE
 
 
 def label_from_normalized(normalized: int | None) -> str | None:

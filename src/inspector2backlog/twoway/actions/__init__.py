@@ -11,12 +11,16 @@ import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from ...errors import ACTION, Inspector2BacklogError
+
 #: ARN service → module under this package
 SOURCES = {"inspector2": "inspector2"}
 
 
-class ActionError(Exception):
+class ActionError(Inspector2BacklogError):
     """An AWS call failed; the message is the reason shown in the failure comment (no secrets, no URLs)."""
+
+    kind = ACTION
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,27 +1,60 @@
-"""Configuration checks that need more than a type, kept apart from :mod:`config` so sections can grow there:
-every configured URL's port, and the ``[input]`` section (the CLI's input cap).
+"""Configuration checks that need more than a type: every configured URL's port, the Backlog space URL, the
+``[input]`` section (the CLI's input cap), ``[sources.*]`` patterns and ``[two_way]``.
 
 :func:`problems` yields ``(place, message)``; :func:`inspector2backlog.config.load_config` turns the first into a
-:class:`~inspector2backlog.config.ConfigError` naming the file and the key.
+:class:`~inspector2backlog.config.ConfigError` naming the file and the key. ``doctor`` reports the same lines.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from dataclasses import fields, is_dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-DEFAULT_MAX_INPUT_BYTES = 64 * 1024 * 1024
-#: what a ``[two_way.actions]`` resolution may map to
-TWO_WAY_ACTIONS = ("suppress", "none")
+from ..redaction import redact
+from .vocabulary import DEFAULT_MAX_INPUT_BYTES, TWO_WAY_ACTIONS
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .per_source import SourcesConfig
 
 
-@dataclass(frozen=True, slots=True)
-class InputConfig:
-    #: the CLI refuses a file or standard input larger than this (exit 2, nothing from it sent)
-    max_bytes: int = DEFAULT_MAX_INPUT_BYTES
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_space_url(space_url: str) -> httpx.URL:
+    """Parse the space URL; https is required except for loopback hosts. Raises ``ValueError``.
+
+    The one rule for the space URL: the configuration checks it when it is loaded, the Backlog client when it is
+    built (:func:`inspector2backlog.backlog.client.check_space_url` is this function)."""
+    import httpx  # lazy: httpx costs ~0.3 s of import time, and only a configured space URL needs it (not `render`)
+
+    if not space_url:
+        raise ValueError("Backlog space URL is empty / Backlog のスペース URL が空です")
+    try:
+        url = httpx.URL(space_url)
+    except Exception as exc:  # httpx.InvalidURL and friends
+        raise ValueError(f"invalid Backlog space URL: {redact(space_url)!r} ({type(exc).__name__})") from None
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ValueError(f"invalid Backlog space URL: {redact(space_url)!r} (expected https://SPACE.backlog.com)")
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        raise ValueError(
+            f"Backlog space URL must use https (http only for loopback hosts): {redact(space_url)!r} / "
+            "スペース URL は https にしてください（http はループバックのみ）"
+        )
+    if url.query or url.fragment:
+        raise ValueError(f"Backlog space URL must not carry a query or fragment: {redact(space_url)!r}")
+    return url
 
 
 def url_problem(url: str) -> str | None:
@@ -73,6 +106,23 @@ def problems(config: Any) -> Iterator[tuple[str, str]]:
                 f"of bytes (default {DEFAULT_MAX_INPUT_BYTES})"
             ),
         )
+    sources = getattr(config, "sources", None)
+    if sources is not None:
+        yield from source_problems(sources)
+
+
+def source_problems(sources: SourcesConfig) -> Iterator[tuple[str, str]]:
+    """``(place, message)`` for each ``[sources.<name>]`` table that contradicts itself: a type pattern both
+    included and excluded (the exclusion would win, silently)."""
+    for name, s in sources.items():
+        place = f"[sources.{name}]"
+        both = sorted(set(s.types) & set(s.exclude_types))
+        if both:
+            yield (
+                f"{place} exclude_types",
+                f"{', '.join(map(repr, both))}: types と exclude_types の両方にあります / "
+                "listed in both types and exclude_types",
+            )
 
 
 def two_way_problems(t: Any) -> Iterator[tuple[str, str]]:

@@ -3,20 +3,12 @@ layer a package came from, Go binaries, and fixed-in versions without pre-releas
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from ..findings.model import Package
-from .doc import Code, Line
-from .wording import cell_code, line_range, others
-
-# "1.26.0-rc.3", "2.0.0rc1", "1.0~beta2", "3.0.0-alpha", "4.0.0.dev1": a digit, then a pre-release word
-_PRE_RELEASE = re.compile(r"(?i)\d[-.~_]?(?:rc|alpha|beta|pre|preview|dev)(?![a-z])")
-# a language-package pre-release as a whole: 1.26.0-rc.3, v2.0.0rc1, 3.1.0.dev2 (group 1: the release it leads to)
-_SEMVER_PRE = re.compile(r"(v?\d+(?:\.\d+)*)[-.]?(?:rc|alpha|beta|pre|preview|dev)[.\d]*", re.I)
-GO_STDLIB = frozenset({"stdlib", "go/stdlib", "go-stdlib", "std"})
+from ...render.doc import Code, Line
+from ...render.wording import GO_STDLIB, cell_code, preferred_fix, update_line
+from .model import Package
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,27 +33,6 @@ def merge_packages(pkgs: Sequence[Package]) -> list[MergedPackage]:
     for p in pkgs:
         by_key.setdefault((p.name, p.full_version), []).append(p)
     return [MergedPackage(ps[0], tuple(ps)) for ps in by_key.values()]
-
-
-def is_pre_release(version: str) -> bool:
-    return bool(_PRE_RELEASE.search(version))
-
-
-def preferred_fix(fixed_in: str) -> str:
-    """``fixedInVersion`` without pre-releases: a fix in ``1.26.0-rc.3`` is in the ``1.26.0`` release, and a
-    pre-release listed beside releases (「1.25.7, 1.26.0-rc.3」) is dropped. Distribution versions stay as sent."""
-    if "," not in fixed_in and not is_pre_release(fixed_in):
-        return fixed_in
-    cands = [c.strip() for c in fixed_in.split(",") if c.strip()]
-    releases = [c for c in cands if not is_pre_release(c)]
-    if releases:
-        return ", ".join(releases)
-    return ", ".join(dict.fromkeys(_release_of(c) for c in cands))
-
-
-def _release_of(version: str) -> str:
-    m = _SEMVER_PRE.fullmatch(version)
-    return m.group(1) if m else version
 
 
 def function_account(resource_id: str, fallback: str) -> str:
@@ -183,49 +154,3 @@ def _layer_advice(p: Package, fixed: str, layers: list[str], function_account: s
 
 def _own_advice(p: Package, fixed: str) -> Line:
     return update_line(p.name, fixed, p.package_manager)
-
-
-def update_line(name: str, fixed: str, manager: str = "", *, vendor_hint: bool = True) -> Line:
-    """「<pkg> を <fixed> 以降に更新してください。」; for Go, rebuild with a fixed toolchain; or that no fix exists."""
-    fixed = preferred_fix(fixed) if fixed and fixed != "NotAvailable" else ""
-    if name.lower() in GO_STDLIB:
-        if fixed:
-            return [
-                "Go の標準ライブラリの脆弱性です。Go ",
-                Code(fixed),
-                " 以降のツールチェーンでバイナリを再ビルドしてください"
-                "（配布元のバイナリであれば、修正版に入れ替えてください）。",
-            ]
-        return ["Go の標準ライブラリの脆弱性です。修正された Go ツールチェーンはまだ提供されていません。"]
-    if fixed and manager.upper() == "GOBINARY":
-        return [
-            "バイナリに組み込まれた Go モジュール ",
-            Code(name),
-            " を ",
-            Code(fixed),
-            " 以降に更新し、修正済みの Go ツールチェーンでバイナリを再ビルドしてください"
-            "（配布元のバイナリであれば、修正版に入れ替えてください）。",
-        ]
-    if fixed:
-        return [Code(name), " を ", Code(fixed), " 以降に更新してください。"]
-    hint = "ベンダーの情報を確認し、回避策を検討してください。" if vendor_hint else ""
-    return [Code(name), " の修正バージョンはまだ提供されていません。" + hint]
-
-
-def member_cell(m: Mapping[str, Any]) -> Line:
-    """A group member's detail cell: its packages (current → fixed), port, or file and lines."""
-    out: list = []
-    pkgs = list(dict.fromkeys((p[0], p[1], p[2]) for p in m.get("p") or []))
-    for i, (name, version, fixed) in enumerate(pkgs[:3]):
-        if i:
-            out.append("、")
-        fixed_text = fixed if fixed and fixed != "NotAvailable" else "修正なし"
-        out += [Code(f"{name} {version}"), f" → {fixed_text}"]
-    out.append(others(len(pkgs) - 3))
-    if m.get("net"):
-        out.append(Code(m["net"]))
-    loc = m.get("loc")
-    if isinstance(loc, list) and len(loc) == 3 and loc[0]:
-        lines = line_range(loc[1], loc[2])
-        out += [Code(str(loc[0])), f"（{lines}）" if lines else ""]
-    return [x for x in out if x] or ["—"]

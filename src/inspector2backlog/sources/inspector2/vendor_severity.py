@@ -5,7 +5,7 @@ Japanese first, the word as sent in brackets: 「影響は軽微 (unimportant、
 
 from __future__ import annotations
 
-from .labels import SOURCE_JA
+from ...render.labels import SOURCE_JA
 
 _COMMON = {
     "critical": "緊急",

@@ -1,0 +1,97 @@
+"""Pacing of Backlog writes, in one sink wrapper every driver can put around its sink.
+
+:class:`PacedSink` keeps writes ``min_interval`` apart and, when Backlog reports the ``update`` bucket used up
+(``X-RateLimit-Remaining: 0`` on the last answer), waits until its reset (never more than ``max_wait``). Reads
+(``find``) are not paced. The Backlog client's own 429 handling stays beneath it: this wrapper avoids the 429, the
+client survives one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .base import IssueRef, Sink
+
+if TYPE_CHECKING:
+    from ..render.doc import Block
+    from ..render.issue import Issue
+
+log = logging.getLogger("inspector2backlog.sync")
+
+
+class PacedSink(Sink):
+    """Wraps the real sink: keeps writes ``min_interval`` apart and waits out an exhausted ``update`` bucket."""
+
+    def __init__(
+        self,
+        inner: Sink,
+        *,
+        min_interval: float = 0.0,
+        max_wait: float = 120.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.supports_lifecycle = inner.supports_lifecycle
+        self.min_interval = min_interval
+        self.max_wait = max_wait
+        self._clock = clock
+        self._sleep = sleep
+        self._last: float | None = None
+
+    @property
+    def text_format(self) -> str:  # type: ignore[override]
+        return self.inner.text_format
+
+    def _update_bucket(self) -> Any:
+        state = getattr(getattr(self.inner, "client", None), "rate_limit_state", None)
+        return state.get("update") if isinstance(state, Mapping) else None
+
+    def _wait(self) -> None:
+        now = self._clock()
+        wait = 0.0
+        if self._last is not None and self.min_interval > 0:
+            wait = self.min_interval - (now - self._last)
+        info = self._update_bucket()
+        if info is not None and info.remaining is not None and info.remaining <= 0:
+            wait = max(wait, min(self.max_wait, info.seconds_until_reset(now) + 1.0 if info.reset else 0.0))
+        if wait > 0:
+            log.info("pacing Backlog writes", extra={"seconds": round(wait, 2)})
+            self._sleep(wait)
+
+    def _write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._wait()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._last = self._clock()
+
+    def create(self, issue: Issue) -> IssueRef:
+        return self._write(self.inner.create, issue)
+
+    def find(self, finding_key: str, *, since: float | None = None) -> IssueRef | None:
+        return self.inner.find(finding_key, since=since)
+
+    def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
+        self._write(self.inner.update, ref, issue, comment)
+
+    def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
+        self._write(self.inner.close, ref, comment, suppressed=suppressed)
+
+    def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
+        self._write(self.inner.reopen, ref, issue, comment)
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+
+def live_update_limit(sink: Sink) -> int | None:
+    """The ``update`` bucket's per-minute limit last reported by Backlog, if the sink talks to Backlog."""
+    inner = getattr(sink, "inner", sink)
+    state = getattr(getattr(inner, "client", None), "rate_limit_state", None)
+    info = state.get("update") if isinstance(state, Mapping) else None
+    return info.limit if info is not None and info.limit else None
