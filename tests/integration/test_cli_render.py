@@ -20,7 +20,7 @@ def test_render_json_lines_for_the_examples():
     r = run("render", str(EXAMPLES), "--format", "json", "--stats")
     assert r.returncode == 0, r.stderr
     lines = [json.loads(x) for x in r.stdout.splitlines()]
-    assert len(lines) == 9  # 6 Inspector findings + 1 GuardDuty + 1 Access Analyzer + 1 fallback; Scan skipped
+    assert len(lines) == 11  # 6 Inspector + 1 GuardDuty + 1 Access Analyzer + 2 Security Hub + 1 fallback; Scan skipped
     for obj in lines:
         assert {"finding_arn", "severity", "summary", "description", "priority", "fallback"} <= set(obj)
     assert sum(o["fallback"] for o in lines) == 1
@@ -30,7 +30,7 @@ def test_render_json_lines_for_the_examples():
     stats = json.loads(r.stderr.strip().splitlines()[-1])
     assert {"translated_chars", "translation_requests", "translation_cache_hits"} <= set(stats)
     assert stats["translated_chars"] == 0  # offline engine sends nothing anywhere
-    assert stats["issues_rendered"] == 9 and stats["skipped"] == 1 and stats["fallbacks"] == 1
+    assert stats["issues_rendered"] == 11 and stats["skipped"] == 1 and stats["fallbacks"] == 1
 
 
 def test_render_from_stdin_in_backlog_notation():

@@ -283,11 +283,11 @@ def test_bad_input_is_unparsed_and_non_findings_are_skipped() -> None:
     assert all(isinstance(i, Unparsed) for i in SOURCE.parse(no_id, "t", None))
 
 
-OWN_EVENTS = Path(__file__).resolve().parents[2] / "deploy" / "events"
+OWN_EVENTS = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_our_own_example_events() -> None:
-    (control,) = parse_file(OWN_EVENTS / "securityhub-asff-control-s3.8-failed.event.json")
+    (control,) = parse_file(OWN_EVENTS / "11-securityhub-asff-control-s3.8-failed.event.json")
     assert isinstance(control, Finding) and control.type == "S3.8" and control.state == "open"
     assert (
         SOURCE.summary(control, {})
@@ -295,7 +295,7 @@ def test_our_own_example_events() -> None:
     )
     text = _md(control).replace("\\", "")
     assert "CIS AWS Foundations Benchmark v3.0.0" in text and "s3-controls.html#s3-8" in text and "S3 バケット" in text
-    (ocsf,) = parse_file(OWN_EVENTS / "securityhub-ocsf-inspector-cve-lambda.event.json")
+    (ocsf,) = parse_file(OWN_EVENTS / "12-securityhub-ocsf-inspector-cve-lambda.event.json")
     assert isinstance(ocsf, Finding) and ocsf.details.format == "ocsf"
     assert ocsf.arn == "arn:aws:inspector2:ap-northeast-1:111122223333:finding/4c1e2d3b5a6f7e8d9c0b1a2f3e4d5c6b"
     assert ocsf.type == "PACKAGE_VULNERABILITY" and ocsf.severity == "MEDIUM" and ocsf.severity_source == "Medium"

@@ -22,7 +22,7 @@ ENGINES = ("offline", "amazon", "deepl", "argos")
 FORMALITIES = ("FORMAL", "INFORMAL", "")
 SINKS = ("backlog", "sns", "stdout")
 #: ``[grouping] group_by``
-GROUP_BY = ("finding", "vulnerability", "fix")
+GROUP_BY = ("finding", "vulnerability", "fix", "type", "control")
 #: ``[digest] period``
 PERIODS = ("day", "week", "standing")
 #: Backlog's default priority names (a Japanese space; an English one is matched by the default ids)

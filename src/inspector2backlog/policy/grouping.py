@@ -45,13 +45,13 @@ GONE = "GONE"  # the finding left this group (its fix version changed, or it mov
 
 def group_keys(f: Finding, mode: str, project: str) -> list[str]:
     """The group records a finding belongs to (``[]`` in finding mode, or when the source does not group it)."""
-    if mode not in ("vulnerability", "fix"):
+    if mode == "finding":
         return []
     return [f"{GROUP_PREFIX}{kind}:{project}:{gid}" for kind, gid in sources.get(f.source).group_ids(f, mode)]
 
 
 def group_kind(key: str) -> str:
-    """ "vulnerability" | "fix" | "digest" from a group key."""
+    """ "vulnerability" | "fix" | "type" | "control" | "digest" from a group key."""
     kind = key[len(GROUP_PREFIX) :].split(":", 1)[0]
     return {"vuln": "vulnerability"}.get(kind, kind)
 
