@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ...errors import PARSE, Inspector2BacklogError
 from ...findings.model import EventMeta, Finding, RawDetails, Resource, Unparsed
 from ...findings.timestamps import try_parse
 from .model import (
@@ -39,8 +40,10 @@ SKIP_REASONS = {
 }
 
 
-class FindingParseError(ValueError):
-    """A value that claims to be a finding but cannot be read as one."""
+class FindingParseError(Inspector2BacklogError, ValueError):
+    """A value that claims to be a finding but cannot be read as one (caught here: it becomes an ``Unparsed``)."""
+
+    kind = PARSE
 
 
 def skip_reason(detail_type: str) -> str:
