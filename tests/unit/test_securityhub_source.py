@@ -104,7 +104,7 @@ def test_product_specific_identity() -> None:
     assert gd.arn.startswith("arn:aws:guardduty:us-east-1:193043430472:detector/") and "/finding/" in gd.arn
     assert gd.type == "UnauthorizedAccess:EC2/SSHBruteForce" and gd.severity_source
     (aa,) = findings_of("securityhub-asff-accessanalyzer-unused-permission-iamrole-archived-docs.getfindings.json")
-    assert aa.arn.endswith("/finding/DEMO24d8d-0d3f-4d3d-99f4-299fc8a62ee7") and aa.type == "UnusedPermission"
+    assert aa.arn == "access-analyzer:finding/DEMO24d8d-0d3f-4d3d-99f4-299fc8a62ee7" and aa.type == "UnusedPermission"
     assert aa.state == "closed" and aa.status == "ARCHIVED"
     (ocsf_gd,) = findings_of(OCSF[0].name, "securityhub-ocsf")
     assert ocsf_gd.arn.startswith("arn:aws:guardduty:") and ocsf_gd.type == "Stealth:IAMUser/CloudTrailLoggingDisabled"

@@ -123,13 +123,27 @@ def _dispatch(value: Any, origin: str, depth: int) -> Iterator[Item]:
     if reg is not None:
         yield from sources.get(reg.name).parse(value, origin, None)
         return
-    findings = value.get("findings")
-    if isinstance(findings, list):  # ListFindings page; {"findings": []} is a valid empty page
-        for i, f in enumerate(findings):
-            if isinstance(f, dict):
-                yield finding_or_unparsed(f, f"{origin}#findings[{i}]", None)
-            else:
-                yield Unparsed(f"{origin}#findings[{i}]", "findings[] の要素がオブジェクトではありません", f)
+    detail = value.get("detail")
+    if isinstance(detail, dict) and sources.for_finding(detail) is not None:  # an event cut down to its detail
+        yield from _dispatch(detail, f"{origin}#detail", depth + 1)
+        return
+    data = value.get("data")
+    if "status_code" in value and isinstance(data, (dict, list)):  # a recorded API response (placebo, c7n)
+        yield from _dispatch(data, origin, depth + 1)
+        return
+    for page_key in ("findings", "Findings"):  # ListFindings / GetFindings pages (boto3: PascalCase); [] is valid
+        findings = value.get(page_key)
+        if isinstance(findings, list):
+            for i, f in enumerate(findings):
+                where = f"{origin}#{page_key}[{i}]"
+                if isinstance(f, dict):
+                    yield from _element(f, where)
+                else:
+                    yield Unparsed(where, f"{page_key}[] の要素がオブジェクトではありません", f)
+            return
+    one = value.get("finding")
+    if isinstance(one, dict) and sources.for_finding(one) is not None:  # GetFinding output: {"finding": {...}}
+        yield finding_or_unparsed(one, f"{origin}#finding", None)
         return
     if "body" in value and ("messageId" in value or "receiptHandle" in value):  # a single SQS record
         yield from _from_record(value, origin, depth)
@@ -194,6 +208,13 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
     for item in sources.get(reg.name).parse(detail, origin, meta):
         # a fallback issue shows the whole event, not only its detail
         yield Unparsed(item.origin, item.error, ev) if type(item) is Unparsed and item.raw is detail else item
+
+
+def _element(obj: Mapping[str, Any], origin: str) -> Iterator[Item]:
+    """The items of one element of a listing page, read by the source that recognises its keys (else the default
+    source, whose error says what is missing)."""
+    reg = sources.for_finding(obj)
+    yield from sources.get(reg.name if reg is not None else sources.DEFAULT).parse(obj, origin, None)
 
 
 def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None) -> Finding | Unparsed:

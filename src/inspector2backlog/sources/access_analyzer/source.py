@@ -96,6 +96,10 @@ class AccessAnalyzerSource(BaseSource):
     def parse(self, value: Mapping[str, Any], origin: str, event: EventMeta | None) -> Iterator[Item]:
         """A finding (v1, v2, summary, event detail), an event, or a GetFinding / ListFindings document."""
         try:
+            if "changeType" in value:
+                # ListAccessPreviewFindings: what a policy *would* allow, previewed before it is applied
+                yield Skipped(origin, "IAM Access Analyzer のアクセスプレビューの結果です（検出結果ではありません）")
+                return
             kind = recognise(value)
             if kind == "finding" or kind == "get_finding_v2":
                 d = parse_finding(value, event=_env(value, event), analyzer_arn=_text(value, "analyzerArn"))

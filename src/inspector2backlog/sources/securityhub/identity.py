@@ -8,8 +8,8 @@ through Security Hub; both must become one issue, so both paths use the same ded
 * **GuardDuty** — the detector finding ARN ``arn:<partition>:guardduty:<region>:<account>:detector/<d>/finding/<id>``
   (the native ``arn``), rebuilt from the ASFF ``Id`` (AWS's own sample misprints it ``arn:aws::guardduty:…``), or
   from ``ProductFields["aws/guardduty/service/detectorId"]`` and the finding id at the end of ``Id``.
-* **Access Analyzer** — :func:`access_analyzer_key` of the analyzer ARN and the finding id, as the native event
-  is keyed (``resources[0]`` and ``detail.id`` / ``detail.findingId``). The ASFF ``Id`` is ``<analyzer
+* **Access Analyzer** — :func:`access_analyzer_key`: ``access-analyzer:finding/<finding id>``, as the native source
+  keys it (``detail.id`` / ``detail.findingId``; the analyzer is left out because only events name it, not the API). The ASFF ``Id`` is ``<analyzer
   ARN>/<resource ARN>`` and holds no finding id; unused-access copies carry ``ProductFields.findingId``, external-
   access copies name the finding in ``SourceUrl`` (``…#/findings/details/<id>``). Security Hub groups external-access
   findings per resource (one copy for one external principal at a time), so without that id the ASFF ``Id`` is used.
@@ -126,8 +126,9 @@ def product_of(details: SecurityHubDetails) -> Product:
 
 
 def access_analyzer_key(analyzer_arn: str, finding_id: str) -> str:
-    """The dedup key of an Access Analyzer finding; the native adapter must key its findings with this too."""
-    return f"{analyzer_arn}/finding/{finding_id}"
+    """The dedup key of an Access Analyzer finding, the one the native source gives it
+    (``sources.access_analyzer``: the finding id alone; ``analyzer_arn`` is accepted but not part of the key)."""
+    return f"access-analyzer:finding/{finding_id}"
 
 
 def _guardduty(d: SecurityHubDetails) -> str | None:
