@@ -49,6 +49,11 @@ class InspectorSource(BaseSource):
     def status_note(self, f: Finding) -> str:
         return "" if f.status == "ACTIVE" else f"この検出結果の状態: {status_label(f.status)}"
 
+    def status_text(self, f: Finding) -> str:
+        """A finding without a ``status`` of its own says so (a hand-built one, with no raw input, is as it says)."""
+        raw = f.raw if isinstance(f.raw, dict) else {}
+        return status_label(f.status) if raw.get("status") or not raw else "不明（通知に記載なし）"
+
     def cut_mark(self, value: str) -> str:
         return INSPECTOR_CUT_MARK if inspector_cut(value) else ""
 
