@@ -61,7 +61,7 @@ def lead(f: Finding) -> Line:
         where,
         f" で、GuardDuty が{what} ",
         Code(d.finding_type),
-        f" を検出しました。重要度は {band_ja(d.severity)}です。",
+        f" を検出しました。重要度は{band_ja(d.severity)}です。",
     ]
 
 

@@ -18,7 +18,7 @@ from ...findings.model import EventMeta, Finding, Item, Skipped, Unparsed
 from ...render.doc import Block
 from ...render.labels import severity_ja
 from ..base import BaseSource, Lister
-from . import model as m, sections as body
+from . import model as m, sections as body, securityhub_copy
 from .core import NAME, severity_number, to_finding
 from .parse import GuardDutyParseError, material_snapshot, parse_document, parse_finding, recognise
 
@@ -109,6 +109,10 @@ class GuardDutySource(BaseSource):
 
     def overview(self, f: Finding, tr: Mapping[str, Any]) -> list[Block] | None:
         return body.overview(f)
+
+    def from_securityhub(self, f: Finding) -> Finding | None:
+        """The Security Hub copy of a GuardDuty finding, read as GuardDuty's own (issue 13 item 4)."""
+        return securityhub_copy.from_securityhub(f)
 
     def status_text(self, f: Finding) -> str:
         """GuardDuty has no status field: ``service.archived`` says it (a Security Hub copy: that copy's state)."""
