@@ -24,7 +24,7 @@ from typing import Any
 from ...findings.model import EventMeta, Finding, Item, Resource, Skipped, Unparsed
 from ...render.doc import Block
 from ..base import BaseSource, Lister
-from . import model as m, sections as body
+from . import model as m, sections as body, securityhub_copy
 from .parse import (
     AccessAnalyzerParseError,
     lifecycle_status,
@@ -158,6 +158,10 @@ class AccessAnalyzerSource(BaseSource):
 
     def overview(self, f: Finding, tr: Mapping[str, Any]) -> list[Block] | None:
         return body.overview(f)
+
+    def from_securityhub(self, f: Finding) -> Finding | None:
+        """The Security Hub copy of an Access Analyzer finding, read as Access Analyzer's own (issue 13 item 4)."""
+        return securityhub_copy.from_securityhub(f)
 
     def status_text(self, f: Finding) -> str:
         d: m.AccessAnalyzerDetails = f.details

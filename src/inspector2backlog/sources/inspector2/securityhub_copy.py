@@ -113,10 +113,8 @@ def _instance_id(rid: str) -> str:
     return tail if tail.startswith("i-") else rid
 
 
-def _resource(r: Any, platform: str) -> Resource:
-    kind, rid, x = _s(getattr(r, "kind", None)), _s(getattr(r, "id", None)), getattr(r, "details", None)
-    tags = {k: v for k, v in getattr(r, "tags", ()) or () if isinstance(k, str) and isinstance(v, str)}
-    common = {"partition": _s(getattr(r, "partition", None)), "region": _s(getattr(r, "region", None)), "tags": tags}
+def _typed(kind: str, rid: str, x: Any, platform: str) -> tuple[str, str, Any] | None:
+    """(Inspector's resource type, its id, its typed details) of a resource Inspector scans, else None."""
     if kind == "AwsEc2Instance":
         ec2 = Ec2Instance(
             instance_type=_s(getattr(x, "instance_type", None)),
@@ -129,7 +127,7 @@ def _resource(r: Any, platform: str) -> Resource:
             key_name=_s(getattr(x, "key_name", None)),
             iam_instance_profile_arn=_s(getattr(x, "iam_instance_profile_arn", None)),
         )
-        return Resource("AWS_EC2_INSTANCE", _instance_id(rid), details=ec2, **common)
+        return "AWS_EC2_INSTANCE", _instance_id(rid), ec2
     if kind == "AwsEcrContainerImage":
         pushed = getattr(x, "image_published_at", None)
         image = EcrImage(
@@ -139,7 +137,7 @@ def _resource(r: Any, platform: str) -> Resource:
             architecture=_s(getattr(x, "architecture", None)),
             pushed_at=RawTime(pushed, "", True) if pushed is not None else None,
         )
-        return Resource("AWS_ECR_CONTAINER_IMAGE", rid, details=image, **common)
+        return "AWS_ECR_CONTAINER_IMAGE", rid, image
     if kind == "AwsLambdaFunction":
         fn = LambdaFunction(
             function_name=_s(getattr(x, "function_name", None)),
@@ -147,8 +145,17 @@ def _resource(r: Any, platform: str) -> Resource:
             runtime=_s(getattr(x, "runtime", None)),
             layers=_t(getattr(x, "layers", ())),
         )
-        return Resource("AWS_LAMBDA_FUNCTION", rid, details=fn, **common)
-    return Resource(_s(getattr(r, "type", None)) or kind or "UNKNOWN", rid, **common)
+        return "AWS_LAMBDA_FUNCTION", rid, fn
+    return None
+
+
+def _resource(r: Any, platform: str) -> Resource:
+    kind, rid = _s(getattr(r, "kind", None)), _s(getattr(r, "id", None))
+    tags = {k: v for k, v in getattr(r, "tags", ()) or () if isinstance(k, str) and isinstance(v, str)}
+    typed = _typed(kind, rid, getattr(r, "details", None), platform)
+    rtype, rid, details = typed if typed is not None else (_s(getattr(r, "type", None)) or kind or "UNKNOWN", rid, None)
+    partition, region = _s(getattr(r, "partition", None)), _s(getattr(r, "region", None))
+    return Resource(rtype, rid, partition=partition, region=region, tags=tags, details=details)
 
 
 def from_securityhub(f: Finding) -> Finding | None:
