@@ -3,6 +3,7 @@ the lifecycle state, Japanese control text and product-specific sections; snapsh
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Iterator
@@ -188,7 +189,31 @@ def test_controls_without_own_japanese_use_the_translation() -> None:
     assert "未翻訳・原文" in untranslated
 
 
+@contextlib.contextmanager
+def _products_cannot_read_copies() -> Iterator[None]:
+    """The registry's product sources replaced by ones without ``from_securityhub``: Security Hub's own blocks."""
+    names = ("inspector2", "guardduty", "access_analyzer")
+    before = {n: sources._LOADED.get(n) for n in names}
+    for n in names:
+        sources._LOADED[n] = object()
+    try:
+        yield
+    finally:
+        for n, src in before.items():
+            if src is None:
+                sources._LOADED.pop(n, None)
+            else:
+                sources._LOADED[n] = src
+
+
 def test_product_specific_sections_from_the_asff_fields() -> None:
+    """Security Hub's own product blocks, for a product whose source cannot read the copy (when it can, its own
+    sections are used: tests/unit/test_securityhub_products.py)."""
+    with _products_cannot_read_copies():
+        _product_specific_sections_from_the_asff_fields()
+
+
+def _product_specific_sections_from_the_asff_fields() -> None:
     (ins,) = findings_of("securityhub-asff-inspector-ec2.defectdojo.array.json")
     text = _md(ins)
     assert "脆弱性" in text and "CVE-2017-9735" in text and "影響を受けるパッケージ" in text and "CVSS" in text

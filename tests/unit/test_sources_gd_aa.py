@@ -71,6 +71,12 @@ def section_text(blocks, heading: str) -> str:
 HEADINGS = ["概要", "何が起きたか", "なぜ重要か", "調査手順", "対応手順"]
 
 
+def body(src, f: Finding, tr=None) -> list:
+    """What the source puts in the issue: its own 「概要」 (the frame's ``overview`` hook), then its sections."""
+    tr = tr or {}
+    return [*(src.overview(f, tr) or []), *src.sections(f, tr)]
+
+
 def test_both_sources_implement_the_protocol_and_are_registered():
     for src, name in ((GD, "guardduty"), (AA, "access_analyzer")):
         assert isinstance(src, Source) and src.name == name
@@ -81,7 +87,7 @@ def test_both_sources_implement_the_protocol_and_are_registered():
 def test_every_guardduty_sample_renders_japanese_sections():
     for name, f in gd_samples():
         assert f.source == "guardduty" and f.details is not None, name
-        blocks = GD.sections(f, {})
+        blocks = body(GD, f)
         assert [b.text for b in _headings(blocks)] == HEADINGS, name
         for h in ("概要", "対応手順", "なぜ重要か", "調査手順"):
             assert JA.search(section_text(blocks, h)), (name, h)
@@ -108,7 +114,7 @@ def test_every_access_analyzer_sample_renders_japanese_sections():
     assert len({f.arn for _, f in found}) >= 10
     for name, f in found:
         assert f.source == "access_analyzer" and f.arn.startswith("access-analyzer:finding/"), name
-        blocks = AA.sections(f, {})
+        blocks = body(AA, f)
         assert [b.text for b in _headings(blocks)] == HEADINGS, name
         for h in ("概要", "対応手順"):
             assert JA.search(section_text(blocks, h)), (name, h)
@@ -125,7 +131,7 @@ def test_guardduty_resource_actor_and_band_from_the_samples():
     assert actor and f"| 送信元 IP アドレス | {actor} |" in text
     tor = by["guardduty-s3bucket-unauthorizedaccess-toripcaller"]
     assert tor.severity == "HIGH" and tor.severity_source == "8.0" and tor.primary_resource.type == "AWS::S3::Bucket"
-    assert "【サンプル】" in GD.summary(tor, {}) and "【サンプル】" in section_text(GD.sections(tor, {}), "概要")
+    assert "【サンプル】" in GD.summary(tor, {}) and "【サンプル】" in section_text(body(GD, tor), "概要")
     assert "【サンプル】" not in GD.summary(rdp, {})
     keys = by["guardduty-accesskey-recon-userpermissions"]
     assert keys.primary_resource.type == "AWS::IAM::AccessKey" and keys.severity == "MEDIUM"

@@ -24,7 +24,7 @@ from .limits import cap_finding
 from .links import inline_links, quoted
 from .redact import redact_value
 from .safe import DESCRIPTION_LIMIT, clean, truncate
-from .wording import NONE_PROVIDED, reference_urls, severity_head, status_label, tr_line
+from .wording import NONE_PROVIDED, reference_urls, severity_head, tr_line
 
 __all__ = ["NONE_PROVIDED", "reference_urls", "severity_head"]  # re-exported: group issues use them too
 
@@ -163,14 +163,17 @@ class IssueBuilder:
     def _build(self, f: Finding, tr: Mapping[str, Translation], plan: Plan | None) -> Issue:
         src = sources.get(f.source)
         rec_t = tr.get(f.recommendation)
-        blocks: list[Block] = _overview(src, f, tr)
+        own = src.overview(f, tr)
+        blocks: list[Block] = _overview(src, f, tr) if own is None else list(own)
         blocks += reason_blocks(plan.reasons if plan is not None else ())
         blocks += src.sections(f, tr)
         blocks += _detection(src, f)
+        # the source's own 「概要」 shows no description: one it did not ask to translate is kept here in English
+        keep = own is not None and f.description not in tr
         blocks.append(
             self._section(
-                ("original", f.source, f.title, f.description, f.recommendation, tr.get(f.description), rec_t),
-                lambda: _original(src, f, tr),
+                ("original", f.source, f.title, f.description, f.recommendation, tr.get(f.description), rec_t, keep),
+                lambda: _original(src, f, tr, keep_description=keep),
             )
         )
         return Issue(
@@ -232,21 +235,21 @@ def _detection(src: Any, f: Finding) -> list[Block]:
         [f"初回検出: {jst(f.first_observed)}、最終検出: {jst(f.last_observed)}、更新: {jst(f.updated_at)}"],
         *src.detection_lines(f),
     ]
-    raw = f.raw if isinstance(f.raw, dict) else {}
-    state = status_label(f.status) if raw.get("status") or not raw else "不明（通知に記載なし）"
+    state = src.status_text(f)
     kind = FINDING_TYPE_JA.get(f.type) or ("不明（通知に記載なし）" if f.type == "UNKNOWN" else f.type)
     lines.append([f"状態: {state}、種類: {kind}"])
     lines.append(["Finding ARN: ", Code(f.arn)])
     return [Heading("検出日時"), Bullets(lines)]
 
 
-def _original(src: Any, f: Finding, tr: Mapping[str, Translation]) -> list[Block]:
-    """The English original of whatever was shown translated (untranslated text is already shown in English)."""
+def _original(src: Any, f: Finding, tr: Mapping[str, Translation], *, keep_description: bool = False) -> list[Block]:
+    """The English original of whatever was shown translated (untranslated text is already shown in English), and
+    with ``keep_description`` the description that nothing else shows."""
     parts = []
     if f.title:
         parts.append(f.title)
     desc_t = tr.get(f.description)
-    if f.description and desc_t is not None and desc_t.translated:
+    if f.description and (keep_description or (desc_t is not None and desc_t.translated)):
         parts.append(_with_mark(src, f.description))
     rec_t = tr.get(f.recommendation)
     if f.recommendation and rec_t is not None and rec_t.translated and f.recommendation != NONE_PROVIDED:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from ..render.labels import FINDING_TYPE_JA, severity_ja
+from ..render.wording import status_label
 
 if TYPE_CHECKING:
     from ..findings.model import EventMeta, Finding, Item, Resource
@@ -96,7 +97,9 @@ class BaseSource:
     overrides what it knows). Each default is what a source without that notion should answer.
 
     Issue layout (``render.issue`` frame, around :meth:`Source.sections`):
-      :meth:`lead` the first sentence of 「概要」; :meth:`status_note` the bold status line under it;
+      :meth:`overview` the whole 「概要」 when the source lays it out itself (None: the frame's, made of :meth:`lead`,
+      :meth:`status_note` and the translated description); :meth:`lead` the first sentence of the frame's 「概要」;
+      :meth:`status_note` the bold status line under it; :meth:`status_text` the 「状態」 of 「検出日時」;
       :meth:`cut_mark` the mark for a text the service itself cut; :meth:`detection_lines` extra lines of
       「検出日時」; :meth:`labels` the issue's labels; :meth:`vulnerability_id` the CVE id JVN iPedia may explain;
       :meth:`resource_label` how a resource is named in summaries and group tables.
@@ -114,6 +117,19 @@ class BaseSource:
         return f"検出結果以外の {self.label} イベント（{detail_type}）"
 
     # ---- the issue -----------------------------------------------------------------------------------------
+    def overview(self, f: Finding, tr: Mapping[str, Any]) -> list[Block] | None:
+        """The issue's one 「概要」 (heading included), for a source that explains the finding in its own Japanese
+        (GuardDuty's knowledge base, Access Analyzer's who / what / which, a Security Hub control). None: the
+        frame lays it out (:meth:`lead`, :meth:`status_note`, the description translated or quoted). With the
+        source's own 「概要」 the frame shows no description there; 「原文 (English)」 then keeps a description the source
+        did not ask to translate (not in :meth:`Source.texts`: nothing else shows it), and one it did ask for only
+        when it was translated (the source's sections show it, translated or in English)."""
+        return None
+
+    def status_text(self, f: Finding) -> str:
+        """The finding's status in 「検出日時」 (「状態: …」): Japanese first, the source's value in brackets."""
+        return status_label(f.status) if f.status else "不明（通知に記載なし）"
+
     def lead(self, f: Finding) -> Line:
         return [f"{self.label} の検出結果があります（深刻度: {severity_ja(f.severity)}）。"]
 

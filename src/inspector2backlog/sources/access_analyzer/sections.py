@@ -1,4 +1,5 @@
-"""The Access Analyzer issue body: 概要 / 何が起きたか / なぜ重要か / 調査手順 / 対応手順, and the subject line.
+"""The Access Analyzer issue: its 「概要」 (:func:`overview`), the body 何が起きたか / なぜ重要か / 調査手順 / 対応手順
+(:func:`sections`), and the subject line.
 
 *Who* can do *what* on *which* resource comes from :func:`.ja.explain`; values (ARNs, accounts, actions, condition
 keys) are table cells as sent.
@@ -68,9 +69,9 @@ def _why_key(d: m.AccessAnalyzerDetails) -> str:
     return d.kind if d.kind in WHY else "external"
 
 
-def sections(f: Finding) -> list[Block]:
+def overview(f: Finding) -> list[Block]:
+    """「概要」: the state when it is not open, then who can do what on which resource (or what is unused)."""
     d: m.AccessAnalyzerDetails = f.details
-    ja = explain(d)
     blocks: list[Block] = [Heading("概要")]
     if f.state != "open":
         blocks.append(
@@ -83,8 +84,14 @@ def sections(f: Finding) -> list[Block]:
                 ]
             )
         )
-    blocks += [Para([s]) for s in ja.summary]
-    blocks += [Heading("何が起きたか"), Table(("項目", "値"), [[[k], [v]] for k, v in ja.facts])]
+    blocks += [Para([s]) for s in explain(d).summary]
+    return blocks
+
+
+def sections(f: Finding) -> list[Block]:
+    d: m.AccessAnalyzerDetails = f.details
+    ja = explain(d)
+    blocks: list[Block] = [Heading("何が起きたか"), Table(("項目", "値"), [[[k], [v]] for k, v in ja.facts])]
     key = _why_key(d)
     blocks += [Heading("なぜ重要か"), Para([WHY[key]])]
     steps = INVESTIGATE["error"] if key == "error" else INVESTIGATE.get(d.kind, INVESTIGATE["external"])

@@ -24,7 +24,7 @@ from typing import Any
 from ...findings.model import EventMeta, Finding, Item, Resource, Skipped, Unparsed
 from ...render.doc import Block
 from ..base import BaseSource, Lister
-from . import model as m, sections as body
+from . import model as m, sections as body, securityhub_copy
 from .parse import (
     AccessAnalyzerParseError,
     lifecycle_status,
@@ -39,6 +39,7 @@ LABEL = "IAM Access Analyzer"
 KEY_PREFIX = "access-analyzer:finding/"
 _STATE = {"deleted": "closed", "resolved": "closed", "archived": "archived", "active": "open"}
 MAX_LISTED = 10
+_STATUS_TEXT = {"ACTIVE": "未対応", "ARCHIVED": "アーカイブ済み", "RESOLVED": "解決済み"}  # 「状態」 of 「検出日時」
 
 
 def severity_of(d: m.AccessAnalyzerDetails) -> str:
@@ -158,6 +159,19 @@ class AccessAnalyzerSource(BaseSource):
 
     def summary(self, f: Finding, tr: Mapping[str, Any]) -> str:
         return body.summary(f)
+
+    def overview(self, f: Finding, tr: Mapping[str, Any]) -> list[Block] | None:
+        return body.overview(f)
+
+    def from_securityhub(self, f: Finding) -> Finding | None:
+        """The Security Hub copy of an Access Analyzer finding, read as Access Analyzer's own (issue 13 item 4)."""
+        return securityhub_copy.from_securityhub(f)
+
+    def status_text(self, f: Finding) -> str:
+        d: m.AccessAnalyzerDetails = f.details
+        status = d.status or f.status
+        shown = f"{_STATUS_TEXT[status]} ({status})" if status in _STATUS_TEXT else (status or "不明")
+        return shown + ("、リソースは削除済み" if d.is_deleted else "")
 
     def group_key(self, f: Finding, mode: str) -> str | None:
         if mode != "type":

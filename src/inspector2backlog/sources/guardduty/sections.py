@@ -1,4 +1,5 @@
-"""The GuardDuty issue body: 概要 / 何が起きたか / なぜ重要か / 調査手順 / 対応手順, and the subject line.
+"""The GuardDuty issue: its 「概要」 (:func:`overview`), the body 何が起きたか / なぜ重要か / 調査手順 / 対応手順
+(:func:`sections`), and the subject line.
 
 The meaning comes from the knowledge base (:mod:`.knowledge`, written in Japanese); GuardDuty's English description is
 translated only for a type the knowledge base does not know (:func:`texts`). Values (IPs, ids, principals, API names)
@@ -60,7 +61,7 @@ def lead(f: Finding) -> Line:
         where,
         f" で、GuardDuty が{what} ",
         Code(d.finding_type),
-        f" を検出しました（重要度: {band_ja(d.severity)}）。",
+        f" を検出しました。重要度は{band_ja(d.severity)}です。",
     ]
 
 
@@ -80,15 +81,34 @@ def _knowledge_section(finding_type: str, resource_type: str | None, action_type
     return Section(("guardduty-knowledge", finding_type, resource_type, action_type), tuple(blocks))
 
 
-def sections(f: Finding, tr: Mapping[str, Any]) -> list[Block]:
+#: the bold line under the lead of a finding that is no longer open (``Finding.state``)
+STATE_NOTE = {
+    "archived": "この検出結果は GuardDuty でアーカイブされています。",
+    "closed": "この検出結果は解決済みです。",
+    "suppressed": "この検出結果は抑制されています。",
+}
+
+
+def overview(f: Finding) -> list[Block]:
+    """「概要」: the sample mark, the Japanese lead (resource, threat purpose, type, severity band), the state when it
+    is not open, and the occurrence notes."""
     d: m.GuardDutyDetails = f.details
     ja = explain(d)
     blocks: list[Block] = [Heading("概要")]
     if d.sample:
         blocks.append(Para([Strong(SAMPLE_MARK + ja.notes[0])]))
     blocks.append(Para(lead(f)))
+    note = STATE_NOTE.get(f.state)
+    if note:
+        blocks.append(Para([Strong(note)]))
     blocks += [Para([n]) for n in ja.notes[1 if d.sample else 0 :]]
-    blocks += [Heading("何が起きたか"), *(Para(code_line(s)) for s in ja.summary)]
+    return blocks
+
+
+def sections(f: Finding, tr: Mapping[str, Any]) -> list[Block]:
+    d: m.GuardDutyDetails = f.details
+    ja = explain(d)
+    blocks: list[Block] = [Heading("何が起きたか"), *(Para(code_line(s)) for s in ja.summary)]
     if ja.generic and f.description.strip():
         t = tr.get(f.description)
         if t is not None and getattr(t, "translated", False):

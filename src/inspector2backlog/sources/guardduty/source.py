@@ -18,12 +18,13 @@ from ...findings.model import EventMeta, Finding, Item, Skipped, Unparsed
 from ...render.doc import Block
 from ...render.labels import severity_ja
 from ..base import BaseSource, Lister
-from . import model as m, sections as body
+from . import model as m, sections as body, securityhub_copy
 from .core import NAME, severity_number, to_finding
 from .parse import GuardDutyParseError, material_snapshot, parse_document, parse_finding, recognise
 
 LABEL = "Amazon GuardDuty"
 MAX_LISTED = 10  # values named in one change line before "ほか N 件"
+STATUS_JA = {"open": "有効", "archived": "アーカイブ済み", "closed": "解決済み", "suppressed": "抑制済み"}
 
 
 def _envelope(event: EventMeta | None) -> dict[str, Any] | None:
@@ -105,6 +106,18 @@ class GuardDutySource(BaseSource):
 
     def summary(self, f: Finding, tr: Mapping[str, Any]) -> str:
         return body.summary(f, tr)
+
+    def overview(self, f: Finding, tr: Mapping[str, Any]) -> list[Block] | None:
+        return body.overview(f)
+
+    def from_securityhub(self, f: Finding) -> Finding | None:
+        """The Security Hub copy of a GuardDuty finding, read as GuardDuty's own (issue 13 item 4)."""
+        return securityhub_copy.from_securityhub(f)
+
+    def status_text(self, f: Finding) -> str:
+        """GuardDuty has no status field: ``service.archived`` says it (a Security Hub copy: that copy's state)."""
+        ja = STATUS_JA.get(f.state, STATUS_JA["open"])
+        return f"{ja} ({f.status})" if f.status else ja
 
     def group_key(self, f: Finding, mode: str) -> str | None:
         if mode != "type":

@@ -11,7 +11,7 @@ from ...findings.timestamps import jst
 from ...render.doc import Block, Line
 from ...render.wording import INSPECTOR_CUT_MARK, inspector_cut, status_label
 from ..base import BaseSource, RiskInputs
-from . import changes, grouping, parse, sections, text
+from . import changes, grouping, parse, sections, securityhub_copy, text
 from .resources import resource_label
 from .sections import details
 
@@ -25,6 +25,10 @@ class InspectorSource(BaseSource):
 
     def skip_reason(self, detail_type: str) -> str:
         return parse.skip_reason(detail_type)
+
+    def from_securityhub(self, f: Finding) -> Finding | None:
+        """The Security Hub copy of an Inspector finding, read as Inspector's own (issue 13 item 4)."""
+        return securityhub_copy.from_securityhub(f)
 
     # ---- changes -------------------------------------------------------------------------------------------
     def snapshot(self, f: Finding) -> dict[str, Any]:
@@ -48,6 +52,11 @@ class InspectorSource(BaseSource):
 
     def status_note(self, f: Finding) -> str:
         return "" if f.status == "ACTIVE" else f"この検出結果の状態: {status_label(f.status)}"
+
+    def status_text(self, f: Finding) -> str:
+        """A finding without a ``status`` of its own says so (a hand-built one, with no raw input, is as it says)."""
+        raw = f.raw if isinstance(f.raw, dict) else {}
+        return status_label(f.status) if raw.get("status") or not raw else "不明（通知に記載なし）"
 
     def cut_mark(self, value: str) -> str:
         return INSPECTOR_CUT_MARK if inspector_cut(value) else ""

@@ -3,7 +3,7 @@
 ``SOURCE`` implements :class:`~inspector2backlog.sources.base.Source`. The parts: ``parse`` → ``asff`` / ``ocsf``
 (typed in ``model``), the core Finding in ``convert``; cross-source identity (``identity``); lifecycle and material
 changes (``status``, ``changes``); control reference data and its Japanese (``controls``, ``ja``); the issue body
-(``sections``, ``products``); ``sync`` (``lister``).
+(``sections``, ``products``) and its 「概要」 / status lines (``frame``); ``sync`` (``lister``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..base import BaseSource
-from . import changes, convert, sections as _sections
+from . import changes, convert, frame, sections as _sections
 from .model import SecurityHubDetails
 
 if TYPE_CHECKING:
     from ...findings.model import EventMeta, Finding, Item
-    from ...render.doc import Block
+    from ...render.doc import Block, Line
     from ..base import Lister
 
 __all__ = ["SOURCE", "SecurityHubSource"]
@@ -47,6 +47,25 @@ class SecurityHubSource(BaseSource):
 
     def summary(self, f: Finding, tr: Mapping[str, Any]) -> str:
         return _sections.summary(f, tr)
+
+    # ---- the common frame (see .frame) ------------------------------------------------------------------
+    def overview(self, f: Finding, tr: Mapping[str, Any]) -> list[Block] | None:
+        return frame.overview(f, tr)
+
+    def lead(self, f: Finding) -> Line:
+        return frame.lead(f)
+
+    def status_note(self, f: Finding) -> str:
+        return frame.status_note(f)
+
+    def status_text(self, f: Finding) -> str:
+        return frame.status_text(f)
+
+    def vulnerability_id(self, f: Finding) -> str:
+        return frame.vulnerability_id(f)
+
+    def detection_lines(self, f: Finding) -> list[Line]:
+        return frame.detection_lines(f)
 
     def group_key(self, f: Finding, mode: str) -> str | None:
         """``control``: ``securityhub-control:<control id>`` for a control finding (other findings: their own)."""

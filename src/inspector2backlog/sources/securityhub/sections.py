@@ -27,12 +27,12 @@ from .identity import identity_of, product_of
 from .ja import ENGLISH_MARK, control_text
 from .model import SecurityHubDetails
 
-__all__ = ["PRODUCT_SOURCES", "delegate", "sections", "summary", "texts"]
+__all__ = ["PRODUCT_SOURCES", "RECORD_JA", "WORKFLOW_JA", "delegate", "sections", "summary", "texts"]
 
 #: the product (identity.product_of) → the registry name of its own source
 PRODUCT_SOURCES = {"inspector2": "inspector2", "guardduty": "guardduty", "access-analyzer": "access_analyzer"}
-_WORKFLOW_JA = {"NEW": "新規", "NOTIFIED": "通知済み", "RESOLVED": "解決済み", "SUPPRESSED": "抑制済み"}
-_RECORD_JA = {"ACTIVE": "有効", "ARCHIVED": "アーカイブ済み"}
+WORKFLOW_JA = {"NEW": "新規", "NOTIFIED": "通知済み", "RESOLVED": "解決済み", "SUPPRESSED": "抑制済み"}
+RECORD_JA = {"ACTIVE": "有効", "ARCHIVED": "アーカイブ済み"}
 _FOR_PRODUCT = {
     "inspector2": products.inspector_blocks,
     "guardduty": products.guardduty_blocks,
@@ -47,8 +47,22 @@ def _details(f: Finding) -> SecurityHubDetails:
     return d
 
 
+#: the last finding :func:`delegate` answered for, and its answer: the frame asks several times per issue
+_LAST: tuple[Finding, tuple[Any, Finding] | None] | None = None
+
+
 def delegate(f: Finding) -> tuple[Any, Finding] | None:
     """The product's own source and its reading of ``f``, when that source can read a Security Hub copy."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is f:
+        return last[1]
+    found = _delegate(f)
+    _LAST = (f, found)
+    return found
+
+
+def _delegate(f: Finding) -> tuple[Any, Finding] | None:
     name = PRODUCT_SOURCES.get(product_of(_details(f)))
     if name is None:
         return None
@@ -63,6 +77,9 @@ def delegate(f: Finding) -> tuple[Any, Finding] | None:
 
 def texts(f: Finding) -> list[str]:
     d = _details(f)
+    inner = delegate(f) if not d.control_id else None
+    if inner is not None:  # the product's source lays out the whole issue: what it translates is all there is
+        return [t for t in dict.fromkeys(inner[0].texts(inner[1])) if t.strip()]
     out: list[str] = []
     control = control_text(d)
     if control is None or not control.title_is_japanese:
@@ -70,9 +87,6 @@ def texts(f: Finding) -> list[str]:
     out.append(d.description or "")
     if control is None or control.fix is None:
         out.append(d.remediation.text or "")
-    inner = delegate(f)
-    if inner is not None:
-        out += inner[0].texts(inner[1])
     return [t for t in dict.fromkeys(out) if t.strip()]  # distinct, in order
 
 
@@ -110,11 +124,7 @@ def _control_blocks(f: Finding, d: SecurityHubDetails, tr: Mapping[str, Any]) ->
             rows.append([[k], [Code(v)]])
         else:
             rows.append([[k], [v]])
-    blocks: list[Block] = [
-        Heading("コントロールのチェック結果"),
-        Para([c.headline]),
-        Table(("項目", "内容"), rows),
-    ]
+    blocks: list[Block] = [Heading("コントロールのチェック結果"), Table(("項目", "内容"), rows)]  # headline: 「概要」
     if c.why:
         blocks += [Heading("なぜ重要か"), Para([c.why])]
     if c.fix:
@@ -136,9 +146,9 @@ def _provenance(f: Finding, d: SecurityHubDetails) -> list[Block]:
         rows.append(("検出結果の種類（Types）", ["、".join(d.types)]))
     if d.format == "asff":
         if d.workflow_status:
-            rows.append(("ワークフローの状態", [_WORKFLOW_JA.get(d.workflow_status, d.workflow_status)]))
+            rows.append(("ワークフローの状態", [WORKFLOW_JA.get(d.workflow_status, d.workflow_status)]))
         if d.record_state:
-            rows.append(("レコードの状態", [_RECORD_JA.get(d.record_state, d.record_state)]))
+            rows.append(("レコードの状態", [RECORD_JA.get(d.record_state, d.record_state)]))
     else:
         if d.status:
             rows.append(("ステータス（OCSF）", [d.status]))
@@ -162,10 +172,8 @@ def sections(f: Finding, tr: Mapping[str, Any]) -> list[Block]:
     inner = delegate(f)
     if inner is not None:
         return [*inner[0].sections(inner[1], tr), *_provenance(f, d)]
-    blocks: list[Block] = _text_blocks(tr, d.description, "概要", "説明")
-    build = _FOR_PRODUCT.get(product_of(d))
-    if build is not None:
-        blocks += build(d)
+    build = _FOR_PRODUCT.get(product_of(d))  # the description is the frame's 「概要」
+    blocks: list[Block] = build(d) if build is not None else []
     blocks += products.resource_blocks(d)
     blocks += _text_blocks(tr, d.remediation.text, "推奨対応", "推奨")
     if d.remediation.url:
@@ -185,6 +193,9 @@ def _resource_short(d: SecurityHubDetails) -> str:
 def summary(f: Finding, tr: Mapping[str, Any]) -> str:
     """``【重要】S3.1 S3 汎用バケットで…（my-bucket）`` for a control; ``【重要】<title>（<resource>）`` otherwise."""
     d = _details(f)
+    inner = delegate(f) if not d.control_id else None
+    if inner is not None:  # the subject the product's own finding has: one issue reads alike whichever way it came
+        return str(inner[0].summary(inner[1], tr))
     head = f"【{SEVERITY_JA.get(d.severity.label, d.severity.label)}】"
     c = control_text(d)
     if c is not None:
