@@ -3,7 +3,7 @@
 inspector2backlog render [PATH… | -] [--format markdown|backlog|email|json]
 inspector2backlog send PATH… --config FILE [--dry-run] [--stats]
 inspector2backlog doctor --config FILE
-inspector2backlog sync --config FILE [--dry-run]
+inspector2backlog sync --config FILE [--dry-run] [--source NAME…]
 inspector2backlog pull --config FILE [--dry-run]
 
 Every command goes through :class:`~.pipeline.Pipeline` (``render``: ``Pipeline.for_render``; ``send`` and ``sync``:
@@ -235,6 +235,9 @@ def sync(
     region: list[str] | None = typer.Option(
         None, "--region", help="一覧するリージョン（複数可）。[sync] regions より優先"
     ),
+    source: list[str] | None = typer.Option(
+        None, "--source", help="一覧するソース（複数可: guardduty など）。[sync] sources より優先"
+    ),
     restart: bool = typer.Option(False, "--restart", help="前回中断した位置から再開せず、最初から一覧します"),
     max_pages: int | None = typer.Option(
         None, "--max-pages", min=1, help="この実行で処理するページ数の上限。続きは次回の実行で再開します"
@@ -249,7 +252,7 @@ def sync(
     no_progress: bool = typer.Option(False, "--no-progress", help="進捗バーを表示しません（端末以外では常に非表示）"),
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
-    """Inspector の検出結果一覧と Backlog を突き合わせます（未登録は作成、クローズ済み・消えたものは完了）。"""
+    """検出結果の一覧（Inspector、GuardDuty、Access Analyzer、Security Hub）と Backlog を突き合わせます（未登録は作成、クローズ済み・アーカイブ済みと Inspector から消えたものは完了）。"""
     import io
 
     from .backlog.errors import BacklogError, ConfigLookupError
@@ -263,6 +266,7 @@ def sync(
         live_update_limit,
         plan_text,
         rich_progress,
+        sources_to_list,
     )
     from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
@@ -273,9 +277,14 @@ def sync(
             regions = default_regions()
         except Exception as e:  # noqa: BLE001 - an unreadable AWS configuration
             _fail(f"AWS の設定を読めません / cannot read the AWS configuration: {type(e).__name__}")
+    try:
+        listed = sources_to_list(cfg, tuple(source or ()))
+    except SyncError as e:
+        _fail(str(e), exit_code(e))
     options = SyncOptions.from_config(
         cfg.sync,
         regions=regions,
+        sources=listed,
         max_pages=max_pages,
         restart=restart or dry_run,
         pace_seconds=pace,
@@ -317,7 +326,7 @@ def sync(
     if stats:
         typer.echo(p.stats.json_line(TRANSLATION_KEYS + DELIVERY_KEYS), err=True)
     for r in report.region_errors:
-        typer.echo(f"一覧に失敗 / ListFindings failed: {r.region}: {r.error}", err=True)
+        typer.echo(f"一覧に失敗 / listing failed: {r.source} {r.region}: {r.error}", err=True)
     if report.failures:
         for o in report.failures:
             typer.echo(f"失敗 / failed: {o.key}: {o.reason}", err=True)

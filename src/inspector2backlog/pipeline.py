@@ -189,11 +189,12 @@ class Pipeline:
         self,
         options: SyncOptions,
         *,
-        client_for: Callable[[str], Any],
+        client_for: Callable[[str], Any] | None = None,
         progress: SyncProgress | None = None,
         **kw: Any,
     ) -> SyncReport:
-        """One ``sync`` run: list the findings, file what is missing, close what has gone (:mod:`.policy.sync`)."""
+        """One ``sync`` run: list each of ``options.sources``, file what is missing, close what the source closed
+        (and, for Inspector, what has gone) (:mod:`.policy.sync`). ``client_for(region)``: Inspector's client."""
         return Syncer(
             self.lifecycle, options, client_for=client_for, progress=progress, fallback=self.fallback, **kw
         ).run()

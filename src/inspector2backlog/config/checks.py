@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..redaction import redact
+from .per_source import SOURCE_NAMES
 from .vocabulary import DEFAULT_MAX_INPUT_BYTES, TWO_WAY_ACTIONS
 
 if TYPE_CHECKING:
@@ -109,6 +110,26 @@ def problems(config: Any) -> Iterator[tuple[str, str]]:
     sources = getattr(config, "sources", None)
     if sources is not None:
         yield from source_problems(sources)
+    sync = getattr(config, "sync", None)
+    if sync is not None:
+        yield from sync_problems(sync)
+
+
+def sync_problems(sync: Any) -> Iterator[tuple[str, str]]:
+    """``(place, message)`` for a ``[sync] sources`` name that is not a source, or an unknown Security Hub API."""
+    unknown = [s for s in sync.sources if s not in SOURCE_NAMES]
+    if unknown:
+        yield (
+            "[sync] sources",
+            f"{', '.join(map(repr, unknown))}: 不明なソースです / unknown source (known: {', '.join(SOURCE_NAMES)})",
+        )
+    apis = [a for a in sync.securityhub_apis if a not in ("asff", "ocsf")]
+    if apis or not sync.securityhub_apis:
+        yield (
+            "[sync] securityhub_apis",
+            f"{', '.join(map(repr, apis)) or '[]'}: asff（GetFindings）か ocsf（GetFindingsV2）を指定してください / "
+            "must be asff and/or ocsf",
+        )
 
 
 def source_problems(sources: SourcesConfig) -> Iterator[tuple[str, str]]:

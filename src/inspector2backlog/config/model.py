@@ -180,6 +180,10 @@ class SyncConfig:
     regions: tuple[str, ...] = field(default=(), metadata=_item(str))
     accounts: tuple[str, ...] = field(default=(), metadata=_item(str))
     filter_criteria: Mapping[str, Any] = field(default_factory=_frozen_map, metadata=_item(object))
+    #: the sources ``sync`` lists (registry names; ``sync --source`` overrides): Inspector unless configured
+    sources: tuple[str, ...] = field(default=("inspector2",), metadata=_item(str))
+    #: Security Hub's listing: GetFindings (``asff``), GetFindingsV2 (``ocsf``) or both
+    securityhub_apis: tuple[str, ...] = field(default=("asff",), metadata=_item(str))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """``sync``'s gone-check: which tracked findings a listing covers (:func:`listing_scope`), and closing the issues
 of those a complete listing no longer contains (:class:`GoneCloser`).
 
-A record is a candidate only when it is an ACTIVE, synced finding of the listed region (and of a listed account),
+A record is a candidate only when it is an ACTIVE, synced Inspector finding (its key an ``inspector2`` ARN: the
+records of GuardDuty, Access Analyzer and Security Hub findings close by their state, never as gone) of the listed
+region (and of a listed account),
 with an issue of its own or a place in group issues, tracked before the listing began (a concurrent event-driven run
 may have just created one). Its own issue is closed with :func:`..render.comments.gone_comment`; a group member is
 resolved in its groups (:meth:`.lifecycle.Lifecycle.close_gone`), written once per group at the end.
@@ -72,9 +74,16 @@ def listing_scope(criteria: Mapping[str, Any]) -> Scope:
     return Scope(True, frozenset(accounts))
 
 
+#: the ARN service of the findings a gone-check may close (Inspector's: the only listing that speaks for absence)
+GONE_SERVICE = "inspector2"
+
+
 def _arn_region_account(arn: str) -> tuple[str, str]:
+    """Region and account of an Inspector finding ARN (("", "") for any other ARN: never a gone candidate)."""
     parts = arn.split(":")
-    return (parts[3], parts[4]) if len(parts) > 5 and parts[0] == "arn" else ("", "")
+    if len(parts) > 5 and parts[0] == "arn" and parts[2] == GONE_SERVICE:
+        return parts[3], parts[4]
+    return "", ""
 
 
 # ---- closing what is gone -----------------------------------------------------------------------------------------

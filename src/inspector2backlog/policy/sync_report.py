@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from .. import sources
 from .outcome import Outcome
 
 DEFAULT_UPDATE_LIMIT = 150  # Backlog's documented example for the "update" bucket, per user per minute
 DEFAULT_PAGE_SIZE = 100  # ListFindings maximum
 WRITE_ACTIONS = ("created", "updated", "closed", "reopened", "gone_closed")
 GONE = "gone_closed"
+INSPECTOR = "inspector2"  # the source sync lists by default, and the only one whose gone findings close
+#: the Security Hub APIs ``[sync] securityhub_apis`` may name (GetFindings: ASFF; GetFindingsV2: OCSF)
+SECURITYHUB_APIS = ("asff", "ocsf")
 
 
 # ---- options and results ------------------------------------------------------------------------------------------
@@ -31,6 +35,9 @@ class SyncOptions:
     restart: bool = False  # ignore (and drop) an earlier run's checkpoints
     pace_seconds: float = 0.0  # minimum interval between Backlog writes; 0 = rate-limit headers only
     max_rate_wait_seconds: float = 120.0  # longest pause for an exhausted "update" bucket
+    sources: tuple[str, ...] = (INSPECTOR,)  # the sources listed, in this order (registry names)
+    securityhub_apis: tuple[str, ...] = ("asff",)  # Security Hub: GetFindings (asff), GetFindingsV2 (ocsf) or both
+    api_interval: float = 0.0  # least seconds between two AWS calls of one lister (0: the SDK's retries only)
 
     @classmethod
     def from_config(cls, sync: Any, **overrides: Any) -> SyncOptions:
@@ -40,8 +47,24 @@ class SyncOptions:
             "accounts": tuple(sync.accounts),
             "filter_criteria": plain(dict(sync.filter_criteria)),
         }
+        for name in ("sources", "securityhub_apis"):  # [sync] sources / securityhub_apis, where configured
+            if getattr(sync, name, ()):
+                values[name] = tuple(getattr(sync, name))
         values.update({k: v for k, v in overrides.items() if v is not None and v != ()})
         return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingOptions:
+    """What a source's :meth:`~..sources.base.Source.lister` is given (the attributes the listers read)."""
+
+    page_size: int = DEFAULT_PAGE_SIZE
+    accounts: tuple[str, ...] = ()
+    api_interval: float = 0.0
+    sleep: Callable[[float], None] | None = None
+    filter_criteria: Mapping[str, Any] = field(default_factory=dict)  # Inspector's ListFindings filterCriteria
+    client_for: Callable[[str], Any] | None = None  # Inspector: region → client (None: the lister's default)
+    apis: tuple[str, ...] = ("asff",)  # Security Hub
 
 
 @dataclass(slots=True)
@@ -53,6 +76,9 @@ class RegionResult:
     resumed: bool = False
     gone_checked: bool = False
     error: str = ""
+    source: str = INSPECTOR
+    counts: Counter[str] = field(default_factory=Counter)  # the actions taken on this region's findings
+    duplicates: int = 0
 
 
 @dataclass
@@ -143,13 +169,12 @@ def plan_text(
     """The plan (``--dry-run``) or the summary of a run, in Japanese, with one machine-readable line."""
     c = report.counts()
     lines = [f"inspector2backlog sync{'（dry-run: 計画のみ）' if dry_run else ''}"]
-    for r in report.regions:
-        state = "完了" if r.complete else "エラー" if r.error else "途中で中断、次回ここから再開"
-        extra = "、前回の中断位置から再開" if r.resumed else ""
-        lines.append(
-            f"  リージョン {r.region}: {r.pages} ページ、今回 {r.listed:,} 件を一覧（{state}{extra}）"
-            + (f": {r.error}" if r.error else "")
-        )
+    by_source = {r.source: [x for x in report.regions if x.source == r.source] for r in report.regions}
+    if set(by_source) <= {INSPECTOR}:  # Inspector alone: its regions, as before there were other sources
+        lines += [_region_line(r, "  ") for r in report.regions]
+    else:
+        for name, regions in by_source.items():
+            lines += _source_lines(name, regions)
     if report.duplicates:
         lines.append(f"  重複して一覧された検出結果: {report.duplicates:,} 件（1 回だけ処理）")
     verb = "予定" if dry_run else "実施"
@@ -182,15 +207,59 @@ def plan_text(
         for o in report.outcomes:
             if o.action in names:
                 lines.append(f"    [{names[o.action]}] {o.issue_key or '-'} {o.key}")
+    if not set(by_source) <= {INSPECTOR}:
+        for name, regions in by_source.items():
+            sc: Counter[str] = sum((r.counts for r in regions), Counter())
+            done = all(r.complete for r in regions)  # (a source the interruption came before is not listed)
+            dups = sum(r.duplicates for r in regions)
+            lines.append(
+                f"plan.{name}: {_machine(sc)} duplicates={dups} writes={sum(sc[a] for a in WRITE_ACTIONS)}"
+                f" complete={'yes' if done else 'no'}"
+            )
     lines.append(
-        "plan: "
-        + " ".join(
-            f"{k}={c[k]}" for k in ("created", "updated", "closed", "reopened", GONE, "skipped", "touched", "failed")
-        )
-        + f" duplicates={report.duplicates} writes={report.writes}"
+        f"plan: {_machine(c)} duplicates={report.duplicates} writes={report.writes}"
         + f" complete={'yes' if report.complete else 'no'}"
     )
     return "\n".join(lines) + "\n"
+
+
+_MACHINE_KEYS = ("created", "updated", "closed", "reopened", GONE, "skipped", "touched", "failed")
+
+
+def _machine(c: Counter[str]) -> str:
+    return " ".join(f"{k}={c[k]}" for k in _MACHINE_KEYS)
+
+
+def _region_line(r: RegionResult, indent: str) -> str:
+    state = "完了" if r.complete else "エラー" if r.error else "途中で中断、次回ここから再開"
+    extra = "、前回の中断位置から再開" if r.resumed else ""
+    return f"{indent}リージョン {r.region}: {r.pages} ページ、今回 {r.listed:,} 件を一覧（{state}{extra}）" + (
+        f": {r.error}" if r.error else ""
+    )
+
+
+def _source_lines(name: str, regions: list[RegionResult]) -> list[str]:
+    """One source's block of a multi-source plan: its regions, its counts and how its issues close."""
+    c: Counter[str] = sum((r.counts for r in regions), Counter())
+    lines = [f"  {_label(name)}（{name}）:"]
+    lines += [_region_line(r, "    ") for r in regions]
+    lines.append(
+        f"    作成 {c['created']:,} 件 / 更新 {c['updated']:,} 件 / 完了 {c['closed']:,} 件 / "
+        f"再オープン {c['reopened']:,} 件 / 一覧から消えたため完了 {c[GONE]:,} 件 / 対象外・変更なし {c['skipped']:,} 件"
+    )
+    if name != INSPECTOR:
+        lines.append(
+            "    この一覧はアーカイブ済み・解決済みの検出結果も含むため、課題は検出結果の状態で完了にします"
+            "（一覧にないことを理由には完了にしません）"
+        )
+    return lines
+
+
+def _label(name: str) -> str:
+    try:
+        return str(sources.get(name).label)
+    except (KeyError, ImportError):
+        return name
 
 
 def plain(v: Any) -> Any:

@@ -10,7 +10,7 @@ from ...findings.model import EventMeta, Finding, Item, Resource
 from ...findings.timestamps import jst
 from ...render.doc import Block, Line
 from ...render.wording import INSPECTOR_CUT_MARK, inspector_cut, status_label
-from ..base import BaseSource, RiskInputs
+from ..base import BaseSource, Lister, RiskInputs
 from . import changes, grouping, parse, sections, securityhub_copy, text
 from .resources import resource_label
 from .sections import details
@@ -111,8 +111,10 @@ class InspectorSource(BaseSource):
     def lead_info(self, f: Finding, kind: str, gid: str) -> dict[str, Any]:
         return grouping.lead_info(f, kind, gid)
 
-    def lister(self, options: Any) -> None:
-        return None  # ``sync`` lists Inspector through policy/sync.py's own paging (not yet on the seam)
+    def lister(self, options: Any) -> Lister | None:
+        from .lister import InspectorLister  # lazy: boto3 paging code is for `sync` only
+
+        return InspectorLister.from_options(options)
 
 
 SOURCE = InspectorSource()

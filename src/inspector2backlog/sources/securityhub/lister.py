@@ -7,9 +7,11 @@ run interrupted anywhere resumes where it stopped, also across the switch from t
 ``RecordState`` filter), so their issues close.
 
 Options (``lister(options)``; every attribute optional): ``apis`` (``("asff",)`` default, ``("ocsf",)`` or both),
-``page_size`` (≤ 100), ``pace_seconds`` (least time between two API calls), ``filters`` / ``filters_v2`` (the
-APIs' own ``Filters``), ``client_for`` (``(region) -> boto3 client``; default boto3's ``securityhub`` client with
-standard retries), ``sleep`` / ``clock`` (tests).
+``page_size`` (≤ 100), ``pace_seconds`` or ``api_interval`` (least time between two API calls), ``filters`` /
+``filters_v2`` (the APIs' own ``Filters``), ``accounts`` (when no filters are given: only these accounts' findings,
+``AwsAccountId`` / ``cloud.account.uid``), ``client_for`` (``(region) -> boto3 client``; default boto3's
+``securityhub`` client with standard retries, which honours ``AWS_ENDPOINT_URL_SECURITYHUB``), ``sleep`` /
+``clock`` (tests).
 """
 
 from __future__ import annotations
@@ -110,15 +112,34 @@ def _option(options: Any, name: str, default: Any) -> Any:
     return default if value is None else value
 
 
+def account_filters(accounts: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """GetFindings' and GetFindingsV2's ``Filters`` for the findings of ``accounts`` (empty: every account)."""
+    if not accounts:
+        return {}, {}
+    asff = {"AwsAccountId": [{"Value": a, "Comparison": "EQUALS"} for a in accounts]}
+    ocsf = {
+        "CompositeFilters": [
+            {
+                "StringFilters": [
+                    {"FieldName": "cloud.account.uid", "Filter": {"Value": a, "Comparison": "EQUALS"}} for a in accounts
+                ],
+                "Operator": "OR",
+            }
+        ]
+    }
+    return asff, ocsf
+
+
 def lister_for(options: Any) -> SecurityHubLister:
     """The lister for ``options`` (an object or mapping; see the module docstring)."""
     apis = _option(options, "apis", ("asff",))
+    by_account = account_filters(tuple(str(a) for a in _option(options, "accounts", ()) if str(a)))
     kwargs: dict[str, Any] = {
         "apis": (apis,) if isinstance(apis, str) else tuple(apis),
         "page_size": _option(options, "page_size", MAX_PAGE_SIZE),
-        "pace_seconds": float(_option(options, "pace_seconds", 0.0)),
-        "filters": _option(options, "filters", {}),
-        "filters_v2": _option(options, "filters_v2", {}),
+        "pace_seconds": float(_option(options, "pace_seconds", None) or _option(options, "api_interval", 0.0)),
+        "filters": _option(options, "filters", {}) or by_account[0],
+        "filters_v2": _option(options, "filters_v2", {}) or by_account[1],
     }
     for name in ("client_for", "sleep", "clock"):
         value = _option(options, name, None)
