@@ -4,6 +4,7 @@ events, bare findings, partial events, GetFindings / ListFindings pages (camelCa
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,21 @@ def test_every_sample_is_read_by_its_source_and_renders_without_fallback(folder:
                 text = issue.description("markdown")
                 if folder in ("guardduty", "access-analyzer"):  # the meaning and the response, in Japanese
                     assert "## 概要" in text and "## 対応手順" in text, path.name
+
+
+@pytest.mark.parametrize(
+    ("event", "service"),
+    [
+        ({"source": "aws.guardduty", "detail-type": "GuardDuty Finding", "detail": {"id": 1}}, "GuardDuty"),
+        ({"source": "aws.securityhub", "detail-type": "Findings Imported V2", "detail": []}, "Security Hub"),
+        ({"source": "aws.inspector2", "detail-type": "Inspector2 Finding", "detail": {"title": "x"}}, "Inspector"),
+        ({"hello": "world"}, "Inspector"),  # names no service: the default source's words, as before
+    ],
+)
+def test_a_fallback_issue_names_the_service_the_input_came_from(event: dict, service: str) -> None:
+    (item,) = list(iter_text(json.dumps(event), "broken.json"))
+    assert isinstance(item, Unparsed)
+    with Pipeline.for_render() as p:
+        issue = p.builder.fallback(item)
+    assert issue.fallback and issue.summary == f"【要確認】{service} 通知の解析に失敗しました"
+    assert issue.labels[0] == service and f"{service} からの通知" in issue.description("markdown")

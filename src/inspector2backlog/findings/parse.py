@@ -108,7 +108,7 @@ def _dispatch(value: Any, origin: str, depth: int) -> Iterator[Item]:
             yield from _dispatch(v, f"{origin}[{i}]", depth + 1)
         return
     if not isinstance(value, dict):
-        yield Unparsed(origin, f"Inspector の検出結果ではありません（{type(value).__name__} 値）", value)
+        yield Unparsed(origin, f"AWS のセキュリティ検出結果ではありません（{type(value).__name__} 値）", value)
         return
 
     records = value.get("Records")
@@ -152,7 +152,11 @@ def _dispatch(value: Any, origin: str, depth: int) -> Iterator[Item]:
         yield from _from_record({"body": value.get("Message")}, origin, depth)
         return
     keys = ", ".join(sorted(map(str, value))[:8])
-    yield Unparsed(origin, f"Inspector の検出結果として認識できない形式です（キー: {keys or 'なし'}）", value)
+    yield Unparsed(
+        origin,
+        f"Inspector・GuardDuty・IAM Access Analyzer・Security Hub のどの検出結果としても認識できない形式です（キー: {keys or 'なし'}）",
+        value,
+    )
 
 
 def _from_record(rec: Any, origin: str, depth: int) -> Iterator[Item]:
@@ -189,7 +193,9 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
         if by_keys is not None:
             reg, carries = by_keys, True
     if reg is None:
-        yield Unparsed(origin, f"Inspector 以外のイベントです（source={source!r}, detail-type={detail_type!r}）", ev)
+        yield Unparsed(
+            origin, f"対応していないサービスのイベントです（source={source!r}, detail-type={detail_type!r}）", ev
+        )
         return
     if not carries:
         yield Skipped(origin, sources.get(reg.name).skip_reason(detail_type), detail_type)

@@ -30,7 +30,7 @@ __all__ = ["NONE_PROVIDED", "reference_urls", "severity_head"]  # re-exported: g
 
 FORMATS = ("markdown", "backlog", "email")
 _RENDERERS = {"markdown": markdown.render, "backlog": backlog_notation.render, "email": email.render}
-FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"
+FALLBACK_SUMMARY = "【要確認】Inspector 通知の解析に失敗しました"  # the default source's; others name theirs
 
 
 class Plan(Protocol):
@@ -305,11 +305,12 @@ def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = (), key: str = "")
                 arn = cand
                 break
     id_line: list[Line] = [["管理用 ID: ", Code(key)]] if key else []
+    service = sources.label_of(raw)
     blocks: list[Block] = [
         Heading("概要"),
         Para(
             [
-                "Inspector からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
+                f"{service} からの通知を検出結果として解析できませんでした。内容を確認し、必要であれば手動で対応してください。"
                 "元の入力を下に示します（秘密情報と思われる値は伏せています）。"
             ]
         ),
@@ -320,11 +321,11 @@ def fallback_issue(item: Unparsed, secrets: tuple[str, ...] = (), key: str = "")
     ]
     return Issue(
         finding_arn=arn,
-        summary=FALLBACK_SUMMARY,
+        summary=f"【要確認】{service} 通知の解析に失敗しました",
         severity="UNTRIAGED",
         priority="中",
         due_days=None,
-        labels=("Inspector", "要確認"),
+        labels=(service, "要確認"),
         blocks=blocks,
         fallback=True,
         status="UNKNOWN",

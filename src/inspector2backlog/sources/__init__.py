@@ -23,6 +23,7 @@ class Registration:
     detail_types: frozenset[str]  # EventBridge ``detail-type`` values that carry findings
     finding_keys: tuple[tuple[str, ...], ...]  # a bare finding has every key of one of these tuples
     detail_type_prefixes: tuple[str, ...] = ()  # a ``detail-type`` starting so is this source's (not a finding)
+    label: str = ""  # the service's name where the source itself is not loaded (a fallback issue's title)
 
 
 #: every source, in recognition order (Security Hub first: an ASFF finding of an Inspector finding is Security Hub's)
@@ -35,6 +36,7 @@ REGISTERED: tuple[Registration, ...] = (
             {"Security Hub Findings - Imported", "Security Hub Findings - Custom Action", "Findings Imported V2"}
         ),
         (("SchemaVersion", "ProductArn", "Id"), ("finding_info", "metadata")),  # ASFF (boto3: PascalCase), OCSF
+        label="Security Hub",
     ),
     Registration(
         "inspector2",
@@ -43,6 +45,7 @@ REGISTERED: tuple[Registration, ...] = (
         frozenset({"Inspector2 Finding"}),
         (("findingArn",),),
         ("Inspector2", "OnDemand"),
+        label="Inspector",
     ),
     # GuardDuty: a finding has id + type + severity + service (camelCase of events and the CLI, PascalCase of
     # boto3). Neither Inspector's findingArn nor ASFF's SchemaVersion + ProductArn (ASFF has Types / Resources, not
@@ -53,6 +56,7 @@ REGISTERED: tuple[Registration, ...] = (
         frozenset({"aws.guardduty"}),
         frozenset({"GuardDuty Finding"}),
         (("id", "type", "severity", "service"), ("Id", "Type", "Severity", "Service")),
+        label="GuardDuty",
     ),
     # IAM Access Analyzer: a finding has an id (findingId in unused-access events) + a top-level resourceType +
     # status (GuardDuty nests resourceType under resource; ASFF and OCSF name resources otherwise)
@@ -66,6 +70,7 @@ REGISTERED: tuple[Registration, ...] = (
             ("findingId", "resourceType", "status"),
             ("Id", "ResourceType", "Status"),
         ),
+        label="IAM Access Analyzer",
     ),
 )
 #: the source that reads an element of a ``{"findings": [...]}`` page nobody recognises (its error says what is
@@ -76,6 +81,19 @@ _BY_NAME = {r.name: r for r in REGISTERED}
 # the values are ``sources.base.Source`` objects; typed Any because the registry must not import the Protocol
 # module: the core and render call the registry, and sources.base imports them (an import cycle, issue 11 item 4)
 _LOADED: dict[str, Any] = {}
+
+
+def label_of(value: Any) -> str:
+    """The service a raw input names (its EventBridge ``source`` / ``detail-type``, or its finding keys), without
+    importing any source; the default source's label when it names none."""
+    reg = None
+    if isinstance(value, Mapping):
+        if isinstance(value.get("source"), str) or isinstance(value.get("detail-type"), str):
+            reg = for_event(str(value.get("source") or ""), str(value.get("detail-type") or ""))
+        if reg is None:
+            detail = value.get("detail")
+            reg = for_finding(detail if isinstance(detail, Mapping) else value)
+    return (reg or _BY_NAME[DEFAULT]).label
 
 
 def names() -> tuple[str, ...]:
