@@ -135,9 +135,6 @@ def source_problems(sources: SourcesConfig) -> Iterator[tuple[str, str]]:
                     f"{', '.join(map(repr, bad))}: 不明な{what.split(' / ')[0]}です / unknown {what.split(' / ')[1]} "
                     f"(known: {', '.join(known)})",
                 )
-        for key in ("products", "controls", "standards"):
-            if any(not v.strip() for v in getattr(s, key)):
-                yield f"{place} {key}", "空のパターンがあります / an empty pattern matches nothing"
 
 
 def two_way_problems(t: Any) -> Iterator[tuple[str, str]]:

@@ -55,8 +55,6 @@ class ProjectSetupError(DeliveryError):
         self.kind = CONFIG if config else DELIVERY  # the CLI's exit code: 2 for the configuration, else 1
 
 
-
-
 class _Project:
     """One project's context, looked up on first use; a failed look-up is remembered for a while."""
 
