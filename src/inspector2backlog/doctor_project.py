@@ -230,3 +230,48 @@ def _language(report: DoctorReport, catalog: ProjectCatalog, lang: str) -> None:
         f"API は{ja}（{code}、{how_ja}）で答えています{note_ja}",
         f"the API answers in {en} ({code}, {how_en}){note_en}",
     )
+
+
+def check_source_projects(client: BacklogClient, config: Config, report: DoctorReport) -> None:
+    """``[sources.<name>]``: each other project / issue type / category a source files into, looked up as a run
+    would (its statuses, resolutions, custom field, category), and every ``archived_resolution`` in its project."""
+    from .backlog.project import ProjectContext, context_kwargs
+    from .runtime import project_routes
+
+    default, routes = project_routes(config)
+    checks = [(config.backlog, default)] + list(routes.values())
+    for i, (b, names) in enumerate(checks):
+        archived = [config.for_source(n).archived_resolution for n in names]
+        if i == 0 and not [a for a in archived if a not in (b.suppressed_resolution, b.closed_resolution, "")]:
+            continue  # the [backlog] project and its resolutions are checked above
+        who = ", ".join(names)
+        try:
+            ctx = ProjectContext.load(client, b.project_key, **context_kwargs(b), resolution_names=archived)
+        except ConfigLookupError as exc:
+            report.add(
+                "ソースの課題の登録先",
+                "Source project",
+                "error",
+                f"{who}: {exc.message_ja}",
+                f"{who}: {exc.message_en}",
+            )
+            continue
+        except BacklogError as exc:
+            report.add(
+                "ソースの課題の登録先",
+                "Source project",
+                "error",
+                f"{who}: プロジェクト {b.project_key} の情報を取得できません: {exc}",
+                f"{who}: cannot read project {b.project_key}: {exc}",
+            )
+            continue
+        where = f"{ctx.project_key} / {ctx.issue_type.name}" + "".join(f" / {c.name}" for c in ctx.categories)
+        kept = "、".join(dict.fromkeys(a or "なし" for a in archived))
+        kept_en = ", ".join(dict.fromkeys(a or "none" for a in archived))
+        report.add(
+            "ソースの課題の登録先",
+            "Source project",
+            "ok",
+            f"{who}: {where}（アーカイブ時の完了理由: {kept}）",
+            f"{who}: {where} (archived: {kept_en})",
+        )

@@ -103,7 +103,7 @@ def test_an_empty_archived_resolution_closes_without_one_and_resolved_stays_fixe
     run.send(aa_event(1, "ACTIVE", b))
     run.send(aa_event(2, "ARCHIVED", a))
     run.send(aa_event(2, "RESOLVED", b))
-    archived, resolved = ([i for i in fake.issues.values() if fid in i["description"]][0] for fid in (a, b))
+    archived, resolved = (next(i for i in fake.issues.values() if fid in i["description"]) for fid in (a, b))
     assert archived["status"]["name"] == "完了" and archived["resolution"] is None
     assert resolved["status"]["name"] == "完了" and resolved["resolution"]["name"] == "対応済み"
 
@@ -243,3 +243,27 @@ def test_the_copy_owns_the_finding_when_the_native_source_is_disabled(tmp_path: 
     run.send(_asff_of(base, 4))  # Security Hub owns it now: its ACTIVE again reopens
     (issue,) = _issues(fake)
     assert issue["status"]["name"] == "未対応" and run.count("update_issue") == 2
+
+
+def test_doctor_looks_up_each_sources_project_and_archived_resolution(tmp_path: Path, fake: FakeBacklog) -> None:
+    from inspector2backlog.config import load_config
+    from inspector2backlog.doctor import run_doctor
+
+    _soc(fake)
+    cfg = write_config(
+        tmp_path,
+        fake,
+        "[sources.guardduty]",
+        'project_key = "SOC"',
+        'issue_type = "インシデント"',
+        'category = "GuardDuty"',
+        'archived_resolution = "無効"',
+        "[sources.access_analyzer]",
+        'archived_resolution = "見送り"',
+    )
+    report = run_doctor(load_config(cfg, env={}), env={KEY_ENV: fake.api_key})
+    lines = [x for x in report.lines if "(Source project)" in x]
+    assert any("guardduty: SOC / インシデント / GuardDuty（アーカイブ時の完了理由: 無効）" in x for x in lines), lines
+    bad = next(x for x in lines if "access_analyzer" in x)
+    assert "見送り" in bad and "[NG]" in bad and report.exit_code != 0
+    assert fake.counts["create_issue"] == 0
