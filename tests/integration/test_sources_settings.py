@@ -264,6 +264,6 @@ def test_doctor_looks_up_each_sources_project_and_archived_resolution(tmp_path: 
     report = run_doctor(load_config(cfg, env={}), env={KEY_ENV: fake.api_key})
     lines = [x for x in report.lines if "(Source project)" in x]
     assert any("guardduty: SOC / インシデント / GuardDuty（アーカイブ時の完了理由: 無効）" in x for x in lines), lines
-    bad = next(x for x in lines if "access_analyzer" in x)
-    assert "見送り" in bad and "[NG]" in bad and report.exit_code != 0
+    bad = next(x for x in report.lines if "(Resolution for archived)" in x)
+    assert "見送り" in bad and bad.startswith("[NG]") and report.exit_code != 0
     assert fake.counts["create_issue"] == 0
