@@ -280,14 +280,8 @@ class ProjectContext:
         for r in (self.suppressed_resolution, self.closed_resolution):
             if r is not None and r.name == name:
                 return r
-        raise ConfigLookupError.missing(
-            "完了理由",
-            "Resolution",
-            name,
-            "読み込み済みの設定",
-            "the configuration loaded",
-            list(self.named_resolutions),
-        )
+        loaded = list(self.named_resolutions)
+        raise ConfigLookupError.missing("完了理由", "Resolution", name, "読み込み済みの設定", "the loaded set", loaded)
 
     @property
     def markdown(self) -> bool:
