@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .backlog.errors import AuthenticationError, BacklogError
-from .doctor_project import check_project
+from .doctor_project import check_project, check_source_projects
 from .doctor_report import Check, DoctorReport, Level
 
 __all__ = ["Check", "DoctorReport", "Level", "run_doctor"]
@@ -74,6 +74,7 @@ def run_doctor(
         me = _check_auth(client, report)
         if me is not None and b.project_key:
             check_project(client, config, report, lang=str(me.get("lang") or ""))
+            check_source_projects(client, config, report)
             _check_rate_limit(client, report, clock)
             if config.two_way.enabled:  # Backlog → AWS: the webhook and the actions' resolutions
                 from .doctor_two_way import check_two_way  # lazy: two-way is off by default

@@ -230,3 +230,62 @@ def _language(report: DoctorReport, catalog: ProjectCatalog, lang: str) -> None:
         f"API は{ja}（{code}、{how_ja}）で答えています{note_ja}",
         f"the API answers in {en} ({code}, {how_en}){note_en}",
     )
+
+
+def check_source_projects(client: BacklogClient, config: Config, report: DoctorReport) -> None:
+    """``[sources.<name>]``: each ``archived_resolution`` the ``[backlog]`` checks above did not look up, and each
+    other project / issue type / category a source files into, looked up as a run would (statuses, resolutions,
+    custom field, category) with the archived resolutions of the sources it serves."""
+    from .backlog.project import ProjectContext, context_kwargs
+    from .runtime import project_routes
+
+    default, routes = project_routes(config)
+    b = config.backlog
+    extra = [config.for_source(n).archived_resolution for n in default]
+    extra = [a for a in dict.fromkeys(extra) if a not in (b.suppressed_resolution, b.closed_resolution, "")]
+    if extra:
+        try:
+            catalog = ProjectCatalog.fetch(client, b.project_key)
+        except (ConfigLookupError, BacklogError):  # already reported by check_project
+            extra = []
+        for name in extra:
+            _lookup(
+                report,
+                "アーカイブ時の完了理由",
+                "Resolution for archived",
+                partial(catalog.resolution_named, name),
+                *_resolved(catalog, "resolution", name),
+            )
+    for rb, names in routes.values():
+        who = ", ".join(names)
+        archived = [config.for_source(n).archived_resolution for n in names]
+        try:
+            ctx = ProjectContext.load(client, rb.project_key, **context_kwargs(rb), resolution_names=archived)
+        except ConfigLookupError as exc:
+            report.add(
+                "ソースの課題の登録先",
+                "Source project",
+                "error",
+                f"{who}: {exc.message_ja}",
+                f"{who}: {exc.message_en}",
+            )
+            continue
+        except BacklogError as exc:
+            report.add(
+                "ソースの課題の登録先",
+                "Source project",
+                "error",
+                f"{who}: プロジェクト {rb.project_key} の情報を取得できません: {exc}",
+                f"{who}: cannot read project {rb.project_key}: {exc}",
+            )
+            continue
+        where = f"{ctx.project_key} / {ctx.issue_type.name}" + "".join(f" / {c.name}" for c in ctx.categories)
+        kept = "、".join(dict.fromkeys(a or "なし" for a in archived))
+        kept_en = ", ".join(dict.fromkeys(a or "none" for a in archived))
+        report.add(
+            "ソースの課題の登録先",
+            "Source project",
+            "ok",
+            f"{who}: {where}（アーカイブ時の完了理由: {kept}）",
+            f"{who}: {where} (archived: {kept_en})",
+        )

@@ -16,8 +16,8 @@ import httpx
 from .backlog.client import BacklogClient
 from .backlog.credentials import resolve_credentials
 from .backlog.oauth import session_from_config
-from .backlog.project import ProjectContext
-from .config import ConfigError
+from .backlog.project import ProjectContext, context_kwargs
+from .config import BacklogConfig, ConfigError
 from .deliver.backlog import BacklogSink
 from .deliver.base import Sink
 from .deliver.sns_email import SnsEmailSink
@@ -179,6 +179,7 @@ def build_parts(
         claim_timeout_seconds=config.state.claim_timeout_seconds,
         priorities=config.backlog.priority,
         due_days=config.backlog.due_days,
+        sources=config.sources,
     )
     return Parts(builder, lifecycle.planner, stats, store, lifecycle, secrets, closers)
 
@@ -215,4 +216,39 @@ def _backlog_sink(
     # OAuth tokens rotate: they reach the redaction module as they are issued (register_secret), not through here
     secrets = tuple(s for s in (creds.api_key, creds.oauth_token) if s) if creds else ()
     # looked up on the first write: a run of re-deliveries makes no Backlog call
-    return BacklogSink(client, lambda: ProjectContext.from_config(client, config.backlog)), secrets
+    default, routes = project_loaders(client, config)
+    return BacklogSink(client, default, routes=routes), secrets
+
+
+def project_routes(config: Any) -> tuple[list[str], dict[tuple[str, str, str], tuple[BacklogConfig, list[str]]]]:
+    """The enabled sources that file into ``[backlog]``'s project, and each other project setting (project key, issue type,
+    category) with its ``[backlog]`` as those sources use it and the sources that use it."""
+    base = config.backlog
+    default: list[str] = []
+    routes: dict[tuple[str, str, str], tuple[BacklogConfig, list[str]]] = {}
+    for name, s in config.sources.items():
+        if not s.enabled:  # its findings are skipped: no project to look up
+            continue
+        b = config.backlog_for(name)
+        key = (b.project_key, b.issue_type, b.category)
+        if key == (base.project_key, base.issue_type, base.category):
+            default.append(name)
+        else:
+            routes.setdefault(key, (b, []))[1].append(name)
+    return default, routes
+
+
+def project_loaders(client: BacklogClient, config: Any) -> tuple[Callable[[], ProjectContext], dict[str, Any]]:
+    """The ``[backlog]`` project's loader and, per source filing elsewhere, (project key, loader) — one loader per
+    distinct setting. Each also resolves the ``archived_resolution`` of the sources it serves."""
+    default, routes = project_routes(config)
+
+    def loader(b: BacklogConfig, names: list[str]) -> Callable[[], ProjectContext]:
+        archived = [config.for_source(n).archived_resolution for n in names]
+        return lambda: ProjectContext.load(client, b.project_key, **context_kwargs(b), resolution_names=archived)
+
+    out: dict[str, Any] = {}
+    for b, names in routes.values():
+        shared = (b.project_key, loader(b, names))
+        out.update({n: shared for n in names})
+    return loader(config.backlog, default), out

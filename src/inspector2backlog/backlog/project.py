@@ -270,6 +270,18 @@ class ProjectContext:
     notified_users: tuple[User, ...] = ()
     arn_custom_field: CustomField | None = None
     users: tuple[User, ...] = ()
+    #: further resolutions looked up by name at load (``[sources.<name>] archived_resolution``)
+    named_resolutions: Mapping[str, Named] = field(default_factory=dict)
+
+    def resolution(self, name: str) -> Named:
+        """The resolution ``name`` resolved at load (:attr:`named_resolutions`, or the closed / suppressed one)."""
+        if name in self.named_resolutions:
+            return self.named_resolutions[name]
+        for r in (self.suppressed_resolution, self.closed_resolution):
+            if r is not None and r.name == name:
+                return r
+        loaded = list(self.named_resolutions)
+        raise ConfigLookupError.missing("完了理由", "Resolution", name, "読み込み済みの設定", "the loaded set", loaded)
 
     @property
     def markdown(self) -> bool:
@@ -333,6 +345,7 @@ class ProjectContext:
         notified_users: Sequence[str | int] = (),
         arn_custom_field_name: str | None = None,
         priority_names: Iterable[str] = (),
+        resolution_names: Iterable[str] = (),
     ) -> ProjectContext:
         issue_type = catalog.issue_type_named(issue_type_name)
         for name in dict.fromkeys(priority_names):
@@ -358,6 +371,7 @@ class ProjectContext:
                 else None
             ),
             users=catalog.users,
+            named_resolutions={n: catalog.resolution_named(n) for n in dict.fromkeys(resolution_names) if n},
         )
 
     @classmethod

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..redaction import redact
-from .per_source import SOURCE_NAMES
-from .vocabulary import DEFAULT_MAX_INPUT_BYTES, TWO_WAY_ACTIONS
+from .per_source import COMPLIANCE_STATUSES, SOURCE_NAMES
+from .vocabulary import DEFAULT_MAX_INPUT_BYTES, SEVERITIES, TWO_WAY_ACTIONS
 
 if TYPE_CHECKING:
     import httpx
@@ -144,6 +144,17 @@ def source_problems(sources: SourcesConfig) -> Iterator[tuple[str, str]]:
                 f"{', '.join(map(repr, both))}: types と exclude_types の両方にあります / "
                 "listed in both types and exclude_types",
             )
+        for key, known, what in (
+            ("severities", SEVERITIES, "深刻度 / severity label"),
+            ("compliance", COMPLIANCE_STATUSES, "準拠状況 / compliance status"),
+        ):
+            bad = [v for v in getattr(s, key) if v not in known]
+            if bad:
+                yield (
+                    f"{place} {key}",
+                    f"{', '.join(map(repr, bad))}: 不明な{what.split(' / ')[0]}です / unknown {what.split(' / ')[1]} "
+                    f"(known: {', '.join(known)})",
+                )
 
 
 def two_way_problems(t: Any) -> Iterator[tuple[str, str]]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .checks import problems as _check_problems
 from .model import SECTIONS, Config, ConfigError, _frozen_map
-from .per_source import SOURCE_KEYS, SOURCE_NAMES, SourceConfig, SourcesConfig
+from .per_source import SOURCE_NAMES, SourceConfig, SourcesConfig, source_keys
 from .validate import validate
 from .vocabulary import ENV_PREFIX
 
@@ -78,14 +78,28 @@ def _sources_from_toml(table: Mapping[str, Any], where: str) -> dict[str, dict[s
             )
         if not isinstance(sub, dict):
             raise ConfigError(f"{where}: {SOURCES}.{name}: テーブルにしてください / must be a table [{SOURCES}.{name}]")
-        specs = {f.name: f for f in fields(SourceConfig)}
+        specs = _source_specs(name)
         for key, value in sub.items():
             if key not in specs:
-                raise ConfigError(
-                    f"{where}: [{SOURCES}.{name}] {key}: 不明なキーです / unknown key (known: {', '.join(SOURCE_KEYS)})"
-                )
+                raise ConfigError(f"{where}: [{SOURCES}.{name}] {key}: {_unknown_key(name, key)}")
             out[name][key] = _coerce(specs[key], value, f"{where}: [{SOURCES}.{name}] {key}")
     return out
+
+
+def _source_specs(name: str) -> dict[str, Any]:
+    keys = source_keys(name)
+    return {f.name: f for f in fields(SourceConfig) if f.name in keys}
+
+
+def _unknown_key(name: str, key: str, place: str = "") -> str:
+    """Why ``key`` is not a key of ``[sources.<name>]`` (``place``: named after the words, for a variable): unknown,
+    or a filter of another source only."""
+    known = ", ".join(source_keys(name))
+    owners = next((f.metadata.get("sources") for f in fields(SourceConfig) if f.name == key), None)
+    if owners:
+        where = ", ".join(f"[{SOURCES}.{o}]" for o in owners)
+        return f"{where} だけの設定です / only valid in {where}{place} (known here: {known})"
+    return f"不明なキーです / unknown key{place} (known: {known})"
 
 
 def _section_from_toml(cls: type, section: str, table: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -200,11 +214,9 @@ def _apply_source_env(per_source: dict[str, dict[str, Any]], var: str, rest: str
     if name is None:
         raise ConfigError(f"{var}: 不明なソースです / unknown source (known: {', '.join(SOURCE_NAMES)})")
     key = rest[len(name) + 1 :]
-    specs = {f.name: f for f in fields(SourceConfig)}
+    specs = _source_specs(name)
     if key not in specs:
-        raise ConfigError(
-            f"{var}: 不明なキーです / unknown key [{SOURCES}.{name}] {key} (known: {', '.join(SOURCE_KEYS)})"
-        )
+        raise ConfigError(f"{var}: {_unknown_key(name, key, f' [{SOURCES}.{name}] {key}')}")
     per_source[name][key] = _coerce(specs[key], _parse_env(specs[key], raw, var), var)
 
 

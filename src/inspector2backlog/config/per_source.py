@@ -14,6 +14,14 @@
     [sources.access_analyzer]
     enabled = false                     # its findings are skipped (recognised, not filed)
 
+    [sources.securityhub]               # Security Hub only: which of its findings become new issues
+    products = ["Inspector", "GuardDuty", "Security Hub"]  # the reporting product (name patterns, any case)
+    severities = ["CRITICAL", "HIGH"]   # Severity.Label
+    controls = ["S3.*", "IAM.*"]        # SecurityControlId patterns   ┐ these three apply to the findings that
+    standards = ["cis-aws-foundations-benchmark/*"]  # standard ids  │ have a control / standards / compliance
+    compliance = ["FAILED", "WARNING"]  # Compliance.Status             ┘ status; the others pass them
+
+Like every filter, these decide only whether a *new* issue is filed: a finding that has an issue is always followed.
 A source without a table gets the defaults: enabled, the ``[backlog]`` project, issue type and category, archived
 findings closed as 対応しない, every type. Environment overrides: ``I2B_SOURCES_GUARDDUTY_PROJECT_KEY=SOC``,
 ``I2B_SOURCES_ACCESS_ANALYZER_ENABLED=false``.
@@ -27,6 +35,11 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from .vocabulary import DEFAULT_ARCHIVED_RESOLUTION
+
+#: the sources a filter field applies to (``metadata["sources"]``); a field without it applies to every source
+SECURITYHUB_ONLY = {"item": str, "sources": ("securityhub",)}
+#: ``[sources.securityhub] compliance``: ASFF's spelling (OCSF Pass / Warning / Fail are read as these)
+COMPLIANCE_STATUSES = ("PASSED", "WARNING", "FAILED", "NOT_AVAILABLE")
 
 if TYPE_CHECKING:
     from .model import BacklogConfig
@@ -43,6 +56,12 @@ class SourceConfig:
     archived_resolution: str = DEFAULT_ARCHIVED_RESOLUTION
     types: tuple[str, ...] = field(default=(), metadata={"item": str})
     exclude_types: tuple[str, ...] = field(default=(), metadata={"item": str})
+    # Security Hub only (``[sources.securityhub]``): read through ``Source.filter_values`` (policy/filters.py)
+    products: tuple[str, ...] = field(default=(), metadata=SECURITYHUB_ONLY)
+    severities: tuple[str, ...] = field(default=(), metadata=SECURITYHUB_ONLY)
+    controls: tuple[str, ...] = field(default=(), metadata=SECURITYHUB_ONLY)
+    standards: tuple[str, ...] = field(default=(), metadata=SECURITYHUB_ONLY)
+    compliance: tuple[str, ...] = field(default=(), metadata=SECURITYHUB_ONLY)
 
     def wants_type(self, finding_type: str) -> bool:
         """Whether a finding of ``finding_type`` passes ``types`` / ``exclude_types`` (case-sensitive fnmatch:
@@ -84,7 +103,13 @@ class SourcesConfig:
 
 #: the sources a ``[sources.<name>]`` table may name (the registry's names)
 SOURCE_NAMES = tuple(f.name for f in fields(SourcesConfig))
-#: the keys a ``[sources.<name>]`` table may hold
-SOURCE_KEYS = tuple(f.name for f in fields(SourceConfig))
+#: the keys every ``[sources.<name>]`` table may hold
+SOURCE_KEYS = tuple(f.name for f in fields(SourceConfig) if "sources" not in f.metadata)
 
-__all__ = ["SOURCE_KEYS", "SOURCE_NAMES", "SourceConfig", "SourcesConfig"]
+
+def source_keys(name: str) -> tuple[str, ...]:
+    """The keys ``[sources.<name>]`` may hold: :data:`SOURCE_KEYS` and the filters of that source alone."""
+    return tuple(f.name for f in fields(SourceConfig) if name in f.metadata.get("sources", (name,)))
+
+
+__all__ = ["COMPLIANCE_STATUSES", "SOURCE_KEYS", "SOURCE_NAMES", "SourceConfig", "SourcesConfig", "source_keys"]

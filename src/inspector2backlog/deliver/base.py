@@ -47,7 +47,11 @@ class Sink(ABC):
     def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         """Refresh the issue (summary, description, priority) and add one comment, in one request if possible."""
 
-    def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None: ...
+    def close(
+        self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False, resolution: str | None = None
+    ) -> None:
+        """Close the issue with one comment: with the suppressed resolution (``suppressed``) or the closed one;
+        ``resolution`` names another (an archived finding's ``archived_resolution``; "" = none)."""
 
     def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None: ...
 

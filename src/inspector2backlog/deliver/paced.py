@@ -79,8 +79,11 @@ class PacedSink(Sink):
     def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         self._write(self.inner.update, ref, issue, comment)
 
-    def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
-        self._write(self.inner.close, ref, comment, suppressed=suppressed)
+    def close(
+        self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False, resolution: str | None = None
+    ) -> None:
+        extra = {"resolution": resolution} if resolution is not None else {}
+        self._write(self.inner.close, ref, comment, suppressed=suppressed, **extra)
 
     def reopen(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         self._write(self.inner.reopen, ref, issue, comment)

@@ -33,7 +33,9 @@ class StdoutSink(Sink):
     def update(self, ref: IssueRef, issue: Issue | None, comment: Sequence[Block]) -> None:
         self._print(f"[更新 / update] {ref.key}\n{markdown.render(comment).strip()}")
 
-    def close(self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False) -> None:
+    def close(
+        self, ref: IssueRef, comment: Sequence[Block], *, suppressed: bool = False, resolution: str | None = None
+    ) -> None:
         self._print(
             f"[{'抑制で完了 / close (suppressed)' if suppressed else '完了 / close'}] {ref.key}\n"
             f"{markdown.render(comment).strip()}"

@@ -18,7 +18,7 @@ from ..render.group import build_group_issue, lead_info
 from ..render.members import shown_members, top_severity
 from ..state.base import ConflictError, Record
 from ..state.records import ACTIVE, CLOSED, GroupRecord, Member, count_resolved, is_open, status_for
-from . import digest as digest_policy, grouping, recovery, risk as risk_policy
+from . import digest as digest_policy, grouping, ownership, recovery, risk as risk_policy
 from .changes import fingerprint, snapshot
 from .echo import note_joined, take
 from .outcome import Outcome, rank
@@ -59,6 +59,7 @@ class GroupWrites:
         _staged: dict[str, tuple[Record | None, Record]]
 
         def _create(self, f: Finding, rec: Record) -> Outcome: ...
+        def project_for(self, f: Finding) -> str: ...
         def _skip(self, key: str, reason: str) -> Outcome: ...
         def _fail(self, key: str, err: Exception) -> Outcome: ...
 
@@ -67,8 +68,8 @@ class GroupWrites:
         """Where a new finding goes: its digest, its groups, or ``[]`` (its own issue)."""
         if digest_policy.below(f, self.digest):
             assert self.digest is not None
-            return [digest_policy.digest_key(self.project, self.clock(), self.digest.period)]
-        return grouping.group_keys(f, self.group_by, self.project)
+            return [digest_policy.digest_key(self.project_for(f), self.clock(), self.digest.period)]
+        return grouping.group_keys(f, self.group_by, self.project_for(f))
 
     def _reroute(self, f: Finding, old: list[str]) -> list[str] | None:
         """Groups of a finding already filed in ``old`` (``None`` = it now needs its own issue). Only upwards: a
@@ -96,7 +97,7 @@ class GroupWrites:
             status=status_for(f.state),
             updated_at=f.updated_epoch,
             fingerprint=fingerprint(snap),
-            data={"snapshot": snap, "groups": groups},
+            data=ownership.record_data(f.source, snap, groups=groups),
         )
         self._stage(key, old, new)
         self.stats.add("grouped")

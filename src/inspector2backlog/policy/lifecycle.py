@@ -11,9 +11,15 @@
     unreadable input            → one fallback issue per input (:meth:`Lifecycle.fallback`), retried like the rest
 
 Statuses are read from ``Finding.state`` (open | closed | suppressed | archived, set by the source); records store
-them as ``ACTIVE`` / ``CLOSED`` / ``SUPPRESSED`` (:mod:`..state.records`). The modules: this one (one finding, the
+them as ``ACTIVE`` / ``CLOSED`` / ``SUPPRESSED`` (:mod:`..state.records`; archived is stored as SUPPRESSED and
+closes with the source's ``[sources.<name>] archived_resolution``). The modules: this one (one finding, the
 batch), :mod:`.group_writes` (grouped findings and group issues), :mod:`.pending` (retries, tombstones, fallback
-issues), :mod:`.recovery` (creates of unknown outcome), :mod:`..render.comments` (every comment text).
+issues), :mod:`.recovery` (creates of unknown outcome), :mod:`.ownership` (a finding arriving natively and through
+Security Hub), :mod:`..render.comments` (every comment text).
+
+Per source (``[sources.<name>]``): a disabled source's findings are skipped with a reason (records of it included);
+``types`` / ``exclude_types`` and the Security Hub filters decide, like ``[filter]``, only whether a new issue is
+filed (:mod:`.filters`); its ``project_key`` names the project its group records (and issues) belong to.
 
 A delivery that fails after the transport's retries leaves the record ``pending`` with the finding it was about, so
 the next run (or the next Lambda invocation) retries it; the failure is raised, never swallowed. A create that may
@@ -50,26 +56,28 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .. import sources as registry
 from ..deliver.base import DeliveryError, IssueRef, Sink
 from ..findings.model import Finding
 from ..findings.timestamps import jst
-from ..render.comments import change_comment, close_comment, reopen_comment
+from ..render.comments import change_comment, reopen_comment
 from ..render.issue import IssueBuilder
 from ..state import keys
 from ..state.base import ConflictError, Record, RecordTooLargeError, StateStore
 from ..state.records import CLOSED, FindingRecord, is_open, is_resolved, status_for
 from ..stats import Stats
-from . import grouping, recovery, risk as risk_policy
+from . import grouping, ownership, recovery, risk as risk_policy
 from .changes import describe, fingerprint, snapshot
 from .echo import absorb
 from .filters import rejection
 from .group_writes import GroupWrites
 from .outcome import ACTION_RANK, Outcome, merge
 from .pending import TOMBSTONE_SECONDS, Pending, decision_of
+from .per_source import PerSource, close_comment_for
 from .plan import Planner
 
 if TYPE_CHECKING:
-    from ..config import DigestConfig, FilterConfig, RiskConfig
+    from ..config import DigestConfig, FilterConfig, RiskConfig, SourcesConfig
     from ..render.issue import Issue
 
 __all__ = ["ACTION_RANK", "TOMBSTONE_SECONDS", "Lifecycle", "Outcome", "record_key"]
@@ -81,7 +89,7 @@ def record_key(f: Finding) -> str:
     return keys.finding(f.arn)
 
 
-class Lifecycle(GroupWrites, Pending):
+class Lifecycle(GroupWrites, Pending, PerSource):
     def __init__(
         self,
         *,
@@ -102,6 +110,7 @@ class Lifecycle(GroupWrites, Pending):
         claim_timeout_seconds: float = 120.0,
         priorities: Mapping[str, str] | None = None,
         due_days: Mapping[str, int] | None = None,
+        sources: SourcesConfig | None = None,
     ) -> None:
         self.store = store
         self.sink = sink
@@ -113,6 +122,7 @@ class Lifecycle(GroupWrites, Pending):
             raise ValueError(f"group_by must be one of {', '.join(grouping.MODES)}, not {group_by!r}")
         self.group_by = group_by
         self.project = project or "default"
+        self.sources = sources  # [sources.<name>]: None = every source enabled, with the defaults
         self.digest = digest if digest is not None and digest.below_severity else None
         self.risk = risk if risk is not None and risk.enabled else None
         # priority and due date of every issue, decided before it is built (severity tables, then the [risk] rules)
@@ -121,7 +131,7 @@ class Lifecycle(GroupWrites, Pending):
         self.index_lag, self.claim_timeout = float(index_lag_seconds), float(claim_timeout_seconds)
         self._missed: dict[str, float] = {}  # key → end of its index window, after a look-up that found nothing
         # named in close comments; the sink sets the matching resolution ids (stdout/e-mail sinks: words only).
-        # ``archived`` closes with the suppressed resolution until config names an archived_resolution
+        # ``archived`` closes with its source's archived_resolution (:meth:`_closing`)
         self.resolutions = {False: closed_resolution, True: suppressed_resolution}
         self._batch_depth = 0
         self._ops: dict[str, list[tuple]] = {}  # group key → member operations not yet recorded
@@ -130,6 +140,8 @@ class Lifecycle(GroupWrites, Pending):
     # ---- one finding -----------------------------------------------------------------------------------------
     def handle(self, f: Finding) -> Outcome:
         key = record_key(f)
+        if not self.enabled(f.source):
+            return self._skip(key, f"{f.source} は無効です（[sources.{f.source}] enabled = false）")
         if self.risk is not None and self.risk.internet_reachable_priority:
             risk_policy.remember_reachability(f, self.store)
         out = None
@@ -228,7 +240,7 @@ class Lifecycle(GroupWrites, Pending):
             self.store.delete(key)  # newer than the close: a finding that came back, handled as a new one
             rec = None
         if rec is None:
-            reason = rejection(f, self.filters)
+            reason = rejection(f, self.filters, self.source_config(f.source))
             if reason:
                 return self._skip(key, reason)
             if f.state != "open":
@@ -260,11 +272,20 @@ class Lifecycle(GroupWrites, Pending):
         self._synced(rec, f, ref)
         return Outcome("created", rec.key, ref.key)
 
+    def _copy(self, f: Finding, rec: Record) -> bool:
+        return ownership.is_copy(f.source, rec, self.enabled)
+
     def _follow(self, f: Finding, rec: Record) -> Outcome:
         when = f.updated_epoch
+        pending = rec.phase == "pending"
+        if pending:  # a change failed earlier: apply whichever is newer (a native finding before a copy of it)
+            pf = self._pending_finding(rec)
+            if pf is not None and (pf.updated_epoch > when or (self._copy(f, rec) and not self._copy(pf, rec))):
+                f, when = pf, pf.updated_epoch
+        if self._copy(f, rec):  # Security Hub's copy of a natively owned finding: it may only close the issue
+            return ownership.follow_copy(self, f, rec)
         snap = snapshot(f)
         fp = fingerprint(snap)
-        pending = rec.phase == "pending"
         if not pending:
             if when < rec.updated_at:
                 return self._skip(rec.key, "古い通知です（より新しい状態を反映済み）")
@@ -274,12 +295,6 @@ class Lifecycle(GroupWrites, Pending):
                 self.store.save(replace(rec, updated_at=when))  # timestamp-only: remember, don't notify
                 self.stats.add("timestamp_only")
                 return Outcome("touched", rec.key, rec.issue_key, "時刻のみの更新")
-        else:  # a change failed earlier: apply whichever is newer, the pending finding or this one
-            pf = self._pending_finding(rec)
-            if pf is not None and pf.updated_epoch > when:
-                f = pf
-                snap = snapshot(f)
-                fp, when = fingerprint(snap), f.updated_epoch
         status = status_for(f.state)
         # decided in Backlog (two-way): the echo of our own action writes nothing
         if rec.data.get("decision") and (kept := absorb(rec, f)) is not None:
@@ -290,33 +305,37 @@ class Lifecycle(GroupWrites, Pending):
                     status=status,
                     updated_at=when,
                     fingerprint=fp,
-                    data={**kept, "snapshot": snap},
+                    data=ownership.record_data(f.source, snap, **kept),
                 )
             )
             return self._skip(rec.key, "Backlog での判断を AWS に反映した結果の通知です（Backlog への書き込みなし）")
         if not self.sink.supports_lifecycle:
             self.store.save(
-                replace(rec, phase="synced", status=status, updated_at=when, fingerprint=fp, data={"snapshot": snap})
+                replace(
+                    rec,
+                    phase="synced",
+                    status=status,
+                    updated_at=when,
+                    fingerprint=fp,
+                    data=ownership.record_data(f.source, snap),
+                )
             )
             return self._skip(rec.key, f"{self.sink.name} は作成のみ対応のため送信しません")
         ref = IssueRef(rec.issue_key or "", rec.issue_id)
         old_snap = rec.data.get("snapshot") or {}
-        changes = describe(old_snap, snap, f.source)
+        # another source's snapshot (a native finding taking over from its Security Hub copy) is not comparable
+        changes = describe(old_snap, snap, f.source) if ownership.comparable(f.source, rec) else []
         stamp = jst(f.updated_at or f.last_observed)
+        service = registry.get(f.source).label
         try:
             if f.state != "open" and is_open(rec.status):
-                suppressed = f.state in ("suppressed", "archived")
-                self.sink.close(
-                    ref,
-                    close_comment(stamp, suppressed, changes, self.resolutions[suppressed]),
-                    suppressed=suppressed,
-                )
+                self.close_issue(ref, f, close_comment_for(f, stamp, changes, self._closing(f), service))
                 action = "closed"
             elif f.state == "open" and is_resolved(rec.status):
-                self.sink.reopen(ref, self._build(f), reopen_comment(stamp, changes))
+                self.sink.reopen(ref, self._build(f), reopen_comment(stamp, changes, service=service))
                 action = "reopened"
             elif changes:
-                self.sink.update(ref, self._build(f), change_comment(stamp, changes))
+                self.sink.update(ref, self._build(f), change_comment(stamp, changes, service=service))
                 action = "updated"
             else:  # closed → suppressed and the like: nothing to tell people
                 action = "touched"
@@ -333,7 +352,7 @@ class Lifecycle(GroupWrites, Pending):
                 status=status,
                 updated_at=when,
                 fingerprint=fp,
-                data={"snapshot": snap, **decision_of(rec.data)},
+                data=ownership.record_data(f.source, snap, **decision_of(rec.data)),
             )
         )
         return Outcome(action, rec.key, rec.issue_key)

@@ -21,7 +21,7 @@ from ..render.redact import redact_value
 from ..state import keys
 from ..state.base import ConflictError, Record
 from ..state.records import FindingRecord, status_for
-from . import recovery
+from . import ownership, recovery
 from .changes import fingerprint, snapshot
 from .outcome import Outcome
 
@@ -109,7 +109,7 @@ class Pending:
                 status=status or status_for(f.state),
                 updated_at=f.updated_epoch,
                 fingerprint=fingerprint(snap),
-                data={"snapshot": snap},
+                data=ownership.record_data(f.source, snap),
             )
         )
 

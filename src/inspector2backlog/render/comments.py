@@ -41,11 +41,19 @@ def change_comment(stamp: str, changes: Sequence[str], *, service: str = "Inspec
 
 
 def close_comment(
-    stamp: str, suppressed: bool, changes: Sequence[str], resolution: str, *, service: str = "Inspector"
+    stamp: str,
+    suppressed: bool,
+    changes: Sequence[str],
+    resolution: str,
+    *,
+    service: str = "Inspector",
+    archived: bool = False,
 ) -> list[Block]:
-    """The finding was closed (``suppressed``: suppressed) at the source."""
+    """The finding was closed (``suppressed``: suppressed; ``archived``: archived) at the source."""
     done = _done(resolution)
-    if suppressed:
+    if archived:
+        head = f"{service} でこの検出結果がアーカイブされました（{stamp}）。{done}"
+    elif suppressed:
         head = f"{service} でこの検出結果が抑制されました（{stamp}）。{done}"
     else:
         # Inspector closes a finding when the problem is fixed, but also when the resource is deleted or no longer

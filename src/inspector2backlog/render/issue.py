@@ -61,6 +61,7 @@ class Issue:
     status: str = "ACTIVE"
     origin: str = ""
     error: str = ""
+    source: str = ""  # the finding's source (its registry name): which Backlog project it goes to ("" = [backlog])
     _cache: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -148,7 +149,7 @@ class IssueBuilder:
     @staticmethod
     def _fallback_for(f: Finding, e: Exception) -> Issue:
         issue = fallback_issue(Unparsed(f.origin, f"課題の作成中に予期しないエラー: {type(e).__name__}: {e}", f.raw))
-        issue.finding_arn = f.arn
+        issue.finding_arn, issue.source = f.arn, f.source
         return issue
 
     def _section(self, key: tuple, make: Callable[[], list[Block]]) -> Section:
@@ -186,6 +187,7 @@ class IssueBuilder:
             blocks=blocks,
             status=f.status,
             origin=f.origin,
+            source=f.source,
         )
 
 

@@ -111,6 +111,9 @@ class BaseSource:
 
     name: str = ""
     label: str = ""
+    #: True for a source that also carries copies of other sources' findings (Security Hub): when both paths are
+    #: enabled, the native one owns an issue's content and the copy changes only its close (policy/ownership.py)
+    aggregates: bool = False
 
     # ---- input ---------------------------------------------------------------------------------------------
     def skip_reason(self, detail_type: str) -> str:

@@ -4,8 +4,9 @@ the conversion between the compact keys and the named fields is here and nowhere
 
 Statuses on disk are the lifecycle's, spelled as Inspector spells them: ``ACTIVE`` (open), ``CLOSED``,
 ``SUPPRESSED``; a finding's ``state`` (``Finding.state``, set by its source) maps onto them by :func:`status_for`.
-``archived`` is stored as ``SUPPRESSED`` — closed with the suppressed resolution — until ``[sources.<name>]
-archived_resolution`` gives it its own.
+``archived`` is stored as ``SUPPRESSED`` (closed without a fix: an archived finding that comes back reopens like a
+suppressed one); its issue is closed with the resolution ``[sources.<name>] archived_resolution`` names.
+A finding record also keeps the source that last wrote it (``source``: see ``policy.ownership``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class FindingRecord:
     expires_at: float
     pending_finding: str  # the finding a failed delivery or a claim was about (its raw JSON)
     decision: Mapping[str, Any] | None  # a two-way decision made in Backlog
+    source: str  # the source that last wrote it ("" in records from before sources: Inspector's)
 
     @classmethod
     def of(cls, rec: Record) -> FindingRecord:
@@ -66,6 +68,7 @@ class FindingRecord:
             expires_at=float(d.get("expires_at") or 0),
             pending_finding=str(d.get("pending_finding") or ""),
             decision=d.get("decision") or None,
+            source=str(d.get("source") or ""),
         )
 
     def expired(self, now: float) -> bool:

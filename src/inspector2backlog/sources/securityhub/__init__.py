@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..base import BaseSource
-from . import changes, convert, frame, sections as _sections
+from . import changes, convert, filtering, frame, sections as _sections
 from .model import SecurityHubDetails
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ GROUP_BY_CONTROL = "control"
 class SecurityHubSource(BaseSource):
     name = "securityhub"
     label = "AWS Security Hub"
+    aggregates = True  # carries copies of other sources' findings: their native path wins (identity.update_wins)
 
     def parse(self, value: Mapping[str, Any], origin: str, event: EventMeta | None) -> Iterator[Item]:
         return convert.parse_value(value, origin, event)
@@ -73,6 +74,10 @@ class SecurityHubSource(BaseSource):
         if mode == GROUP_BY_CONTROL and d.control_id:
             return f"securityhub-control:{d.control_id}"
         return None
+
+    def filter_values(self, f: Finding) -> Mapping[str, Any]:
+        """What ``[sources.securityhub]`` filters compare: product, severity, control, standards, compliance."""
+        return filtering.filter_values(_details(f))
 
     def lister(self, options: Any) -> Lister | None:
         from .lister import lister_for  # the listing (and boto3) load only for sync
