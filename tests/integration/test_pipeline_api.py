@@ -99,7 +99,10 @@ def test_the_plan_is_decided_before_the_issue_and_the_renderer_shows_it() -> Non
 def test_a_group_is_planned_from_its_members_and_a_digest_never_raised() -> None:
     f = finding("03-lambda-medium-requests", exploitAvailable="YES")
     key = group_keys(f, "vulnerability", "SEC")[0]
-    data = {"lead": lead_info(f, "vulnerability", key.rsplit(":", 1)[1]), "members": {f.arn: member_entry(f, key)}}
+    data = {
+        "lead": lead_info(f, "vulnerability", key.rsplit(":", 1)[1]),
+        "members": {f.arn: member_entry(f, key).to_data()},
+    }
     planner = Planner(risk=RAISE)
     plan = planner.for_group("vulnerability", shown_members(data), data)
     assert plan.priority == "高" and plan.due_days == 7
