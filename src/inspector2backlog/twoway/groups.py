@@ -24,7 +24,7 @@ from ..policy import grouping
 from ..policy.echo import written
 from ..state.records import ACTIVE, SUPPRESSED, Member, members_data, members_of
 from . import actions as registry, audit
-from .decision import (
+from .context import (
     Context,
     Result,
     _comment,
