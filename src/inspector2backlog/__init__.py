@@ -8,7 +8,7 @@ from __future__ import annotations
 
 def _version() -> str:
     """The version in ``pyproject.toml`` of a source checkout (also an editable install), else the installed one."""
-    import tomllib  # all lazy: importing the package costs nothing on the Lambda's cold start
+    import tomllib  # lazy: all three: importing the package costs nothing on the Lambda's cold start
     from importlib.metadata import PackageNotFoundError, version
     from pathlib import Path
 

@@ -13,13 +13,19 @@ for the others' (the Backlog client, the state backends, rich).
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from enum import Enum
 
 import typer
 
+from .config import DEFAULT_MAX_INPUT_BYTES, ConfigError, load_config
 from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, exit_code
+from .findings.model import Skipped, Unparsed
+from .findings.sources import InputError, open_inputs
+from .logs import setup_logging
+from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
 app = typer.Typer(
     add_completion=False,
@@ -43,7 +49,6 @@ class TextFormat(str, Enum):
 @app.callback()
 def _root() -> None:
     """Subcommands: render, send, doctor, sync, pull."""
-    from .logs import setup_logging
 
     setup_logging(json_lines=False)  # warnings to stderr, secrets redacted whichever logger they come from
 
@@ -75,11 +80,8 @@ def render(
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
     """検出結果を日本語の課題として表示します（Backlog には送りません）。"""
-    from .config import ConfigError
-    from .findings.model import Skipped, Unparsed
-    from .findings.sources import InputError
+    # lazy: the pipeline (httpx, the state backends) loads only in the command that runs it, never for --help
     from .pipeline import Pipeline
-    from .stats import TRANSLATION_KEYS
 
     cfg = _load_config(config) if config else None
     inputs = _open_inputs(paths, cfg)
@@ -92,7 +94,7 @@ def render(
     out = sys.stdout
     console = None
     if pretty and fmt in (Format.markdown, Format.backlog, Format.email):
-        from rich.console import Console
+        from rich.console import Console  # lazy: rich only for a pretty terminal preview
 
         console = Console(soft_wrap=False)
     n = 0
@@ -127,8 +129,6 @@ def render(
 
 def _open_inputs(paths: list[str] | None, cfg):
     """The inputs, every one checked against ``[input] max_bytes`` before anything is processed (exit 2 if not)."""
-    from .config import DEFAULT_MAX_INPUT_BYTES
-    from .findings.sources import InputError, open_inputs
 
     try:
         return open_inputs(paths or ["-"], cfg.input.max_bytes if cfg is not None else DEFAULT_MAX_INPUT_BYTES)
@@ -137,7 +137,6 @@ def _open_inputs(paths: list[str] | None, cfg):
 
 
 def _load_config(path: str | None):
-    from .config import ConfigError, load_config
 
     try:
         return load_config(path)
@@ -158,11 +157,9 @@ def send(
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
     """検出結果を Backlog に送ります（重複なし・更新・クローズ・再オープン）。前回失敗した分も再送します。"""
+    # lazy: the Backlog client package (httpx) and the pipeline load only in the command that runs them
     from .backlog.errors import BacklogError, ConfigLookupError
-    from .config import ConfigError
-    from .findings.sources import InputError
     from .pipeline import Pipeline
-    from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
     cfg = _load_config(config)
     inputs = _open_inputs(paths, cfg)
@@ -219,7 +216,7 @@ def doctor(
     config: str | None = typer.Option(None, "--config", "-c", help="設定ファイル (TOML)"),
 ) -> None:
     """設定と Backlog プロジェクトを点検します（認証、プロジェクト、課題種別、状態、カスタム属性、記法、レート制限）。"""
-    from .doctor import run_doctor
+    from .doctor import run_doctor  # lazy: doctor (the Backlog client, httpx) loads only for `doctor`
 
     report = run_doctor(_load_config(config))
     typer.echo(report.text())
@@ -253,10 +250,9 @@ def sync(
     stats: bool = typer.Option(False, "--stats", help="終了時に統計を JSON 1 行で標準エラーに出力します"),
 ) -> None:
     """検出結果の一覧（Inspector、GuardDuty、Access Analyzer、Security Hub）と Backlog を突き合わせます（未登録は作成、クローズ済み・アーカイブ済みと Inspector から消えたものは完了）。"""
-    import io
 
+    # lazy: the Backlog client package (httpx) and the pipeline load only in the command that runs them
     from .backlog.errors import BacklogError, ConfigLookupError
-    from .config import ConfigError
     from .pipeline import Pipeline
     from .policy.sync import (
         SyncError,
@@ -268,7 +264,6 @@ def sync(
         rich_progress,
         sources_to_list,
     )
-    from .stats import DELIVERY_KEYS, TRANSLATION_KEYS
 
     cfg = _load_config(config)
     regions = tuple(region or ()) or cfg.sync.regions
@@ -340,6 +335,7 @@ def sync(
 
 
 def _print_pretty(console, issue, fmt: str) -> None:
+    # lazy: rich only for a pretty terminal preview
     from rich.markdown import Markdown
     from rich.panel import Panel
     from rich.text import Text
@@ -361,8 +357,8 @@ def pull(
     dry_run: bool = typer.Option(False, "--dry-run", help="AWS・Backlog・状態ストアを変更せず、行う操作を表示します"),
 ) -> None:
     """Backlog での判断（完了理由）を AWS に反映します（前回以降に更新された課題と、保留中の判断）。"""
+    # lazy: the Backlog client package (httpx) and the pipeline load only in the command that runs them
     from .backlog.errors import BacklogError
-    from .config import ConfigError
     from .deliver.base import DeliveryError
     from .twoway.app import run_pull  # lazy: two-way is off by default
 

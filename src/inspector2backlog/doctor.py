@@ -12,16 +12,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .backlog.client import BacklogClient
+from .backlog.credentials import Credentials, resolve_credentials
 from .backlog.errors import AuthenticationError, BacklogError
+from .backlog.oauth import session_from_config
+from .config import ConfigError
+from .deliver.sns_check import check_sns_subscriptions
 from .doctor_project import check_project, check_source_projects
 from .doctor_report import Check, DoctorReport, Level
+from .runtime import open_state
+from .state.probe import describe, probe
+from .state.sqlite import path_problem
 
 __all__ = ["Check", "DoctorReport", "Level", "run_doctor"]
 
 if TYPE_CHECKING:
-    from .backlog.client import BacklogClient
     from .config import Config
 
 log = logging.getLogger("inspector2backlog.doctor")
@@ -42,8 +50,6 @@ def run_doctor(
     """Run every check against the live (or given) Backlog; never raises for a Backlog or configuration problem."""
     report = DoctorReport()
     if config.delivery.sink == "sns":  # mail-to-issue: the Backlog API is not used
-        from .deliver.sns_check import check_sns_subscriptions
-
         check_sns_subscriptions(report.add, config.delivery.sns_topic_arn, sns_client)
         return report
     b = config.backlog
@@ -87,11 +93,6 @@ def run_doctor(
 
 
 def _make_client(config: Config, report: DoctorReport, **kw: Any) -> BacklogClient | None:
-    from .backlog.client import BacklogClient
-    from .backlog.credentials import Credentials, resolve_credentials
-    from .backlog.oauth import session_from_config
-    from .config import ConfigError
-
     try:
         oauth = session_from_config(config.backlog, **kw)
         creds = resolve_credentials(config, **kw) if oauth is None else Credentials()
@@ -216,13 +217,6 @@ def _check_sources(config: Config, report: DoctorReport) -> None:
 def _check_state(config: Config, report: DoctorReport) -> None:
     """Open the state store ``[state]`` names and round-trip a probe record; a SQLite file that does not exist yet
     is not created, only its directory checked."""
-    from pathlib import Path
-
-    from .config import ConfigError
-    from .runtime import open_state
-    from .state.probe import describe, probe
-    from .state.sqlite import path_problem
-
     s = config.state
     label_ja, label_en = describe(s)
     if not s.dynamodb_table:

@@ -11,6 +11,7 @@ from .backlog.errors import BacklogError
 from .backlog.models import DEFAULT_RESOLUTIONS, Named
 from .backlog.project import match_named
 from .doctor_report import DoctorReport
+from .twoway.settings import webhook_secret
 from .twoway.webhook import DECISION_TYPES, PATH_PREFIX
 
 if TYPE_CHECKING:
@@ -123,8 +124,6 @@ def _check_webhook(client: BacklogClient, config: Config, report: DoctorReport) 
 
 
 def _secret(t: Any) -> str | None:
-    from .twoway.settings import webhook_secret
-
     try:
         return webhook_secret(t)
     except Exception:  # noqa: BLE001 - the URL is still compared; the secret check is skipped

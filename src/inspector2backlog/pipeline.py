@@ -23,6 +23,7 @@ from typing import Any
 
 from .deliver.backlog import BacklogSink, ProjectSetupError
 from .deliver.base import Sink
+from .deliver.paced import unwrapped
 from .findings.model import Finding, Item, Skipped, Unparsed
 from .policy.lifecycle import Lifecycle, Outcome
 from .policy.plan import Planner
@@ -133,7 +134,7 @@ class Pipeline:
     def ready(self, *, probe: bool = True) -> Readiness:
         """Can issues be written? ``probe``: look the Backlog project up now (one-time lookups, cached); otherwise
         report what the last write found. A stdout or e-mail sink is always ready."""
-        sink = self.sink
+        sink = unwrapped(self.sink)  # the runtime's PacedSink around it
         if not isinstance(sink, BacklogSink):
             return Readiness()
         if not probe:

@@ -20,6 +20,7 @@ from .backlog.project import ProjectContext, context_kwargs
 from .config import BacklogConfig, ConfigError
 from .deliver.backlog import BacklogSink
 from .deliver.base import Sink
+from .deliver.paced import PacedSink
 from .deliver.sns_email import SnsEmailSink
 from .deliver.stdout import StdoutSink
 from .policy.lifecycle import Lifecycle
@@ -163,7 +164,7 @@ def build_parts(
         closers.append(sink.shutdown)
     lifecycle = Lifecycle(
         store=store,
-        sink=sink,
+        sink=PacedSink(sink),  # pacing lives here, once for every driver (a pass-through until `sync` paces it)
         builder=builder,
         stats=stats,
         filters=config.filter,

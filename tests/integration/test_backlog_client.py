@@ -21,6 +21,10 @@ from inspector2backlog.backlog.errors import (
     TooManyRequestsError,
     install_log_redaction,
 )
+from inspector2backlog.deliver.backlog import BacklogSink
+from inspector2backlog.deliver.base import IssueRef
+from inspector2backlog.deliver.paced import PacedSink
+from inspector2backlog.render.doc import Para
 from tests.fakes.backlog_server import DEFAULT_API_KEY, FakeBacklog, fake_backlog  # noqa: F401
 
 FAST = httpx.Timeout(0.4, connect=0.5)
@@ -456,13 +460,24 @@ def test_requests_are_strictly_serial_across_threads() -> None:
         assert fake.max_in_flight == 1
 
 
-def test_min_interval_paces_requests(fake_backlog: FakeBacklog) -> None:
+def test_writes_are_paced_in_the_one_sink_wrapper(fake_backlog: FakeBacklog) -> None:
+    """Pacing lives in :class:`PacedSink` (the client has none): writes ``min_interval`` apart, reads not paced."""
     sleeper = Sleeper()
-    c = make_client(fake_backlog, sleep=sleeper, clock=lambda: 1000.0, min_interval=1.0)
-    c.space()
-    c.space()
-    c.space()
+    c = make_client(fake_backlog, sleep=sleeper, clock=lambda: 1000.0)
+    assert not hasattr(c, "min_interval")
+    issue = fake_backlog.add_issue("CVE-2024-0001 の脆弱性")
+    ref = IssueRef(issue["issueKey"], issue["id"])
+    inner = BacklogSink(c, ProjectContext.load(c, "SEC", issue_type_name="脆弱性"))
+    sink = PacedSink(inner, sleep=sleeper, clock=lambda: 1000.0)
+    for _ in range(3):
+        sink.update(ref, None, [Para(["コメント"])])  # not paced unless asked to (the Lambda, `send`)
+    assert sleeper.waits == []
+    with sink.pacing(min_interval=1.0, max_wait=120.0):  # as `sync` paces its run
+        for _ in range(3):
+            sink.update(ref, None, [Para(["コメント"])])
+            sink.find("arn:aws:inspector2:ap-northeast-1:111122223333:finding/none")
     assert sleeper.waits == [1.0, 1.0]
+    assert fake_backlog.counts["update_issue"] == 6 and sink.min_interval == 0.0
 
 
 @pytest.mark.parametrize("url", ["http://example.backlog.jp", "http://10.0.0.1", "ftp://x.backlog.com", "nonsense"])

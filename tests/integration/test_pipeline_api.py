@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from inspector2backlog.config import RiskConfig, load_config
+from inspector2backlog.deliver.paced import PacedSink
 from inspector2backlog.findings.model import Skipped
 from inspector2backlog.findings.parse import iter_text
 from inspector2backlog.pipeline import Pipeline
@@ -44,6 +45,8 @@ def test_from_config_is_a_context_manager_that_closes_what_it_opened(tmp_path: P
     cfg = load_config(write_config(tmp_path, fake), env={})
     with Pipeline.from_config(cfg) as p:
         assert p.ready()  # the project, its issue type and statuses were found
+        # pacing lives in one wrapper the runtime puts around every driver's sink: a pass-through until `sync` paces
+        assert isinstance(p.sink, PacedSink) and (p.sink.min_interval, p.sink.max_wait) == (0.0, 0.0)
         report = p.run([finding("01-ecr-critical-xz")])
         assert report.ok and [o.action for o in report.outcomes] == ["created"]
         store = p.store
@@ -99,7 +102,10 @@ def test_the_plan_is_decided_before_the_issue_and_the_renderer_shows_it() -> Non
 def test_a_group_is_planned_from_its_members_and_a_digest_never_raised() -> None:
     f = finding("03-lambda-medium-requests", exploitAvailable="YES")
     key = group_keys(f, "vulnerability", "SEC")[0]
-    data = {"lead": lead_info(f, "vulnerability", key.rsplit(":", 1)[1]), "members": {f.arn: member_entry(f, key)}}
+    data = {
+        "lead": lead_info(f, "vulnerability", key.rsplit(":", 1)[1]),
+        "members": {f.arn: member_entry(f, key).to_data()},
+    }
     planner = Planner(risk=RAISE)
     plan = planner.for_group("vulnerability", shown_members(data), data)
     assert plan.priority == "高" and plan.due_days == 7

@@ -20,6 +20,7 @@ from inspector2backlog.render.issue import IssueBuilder
 from inspector2backlog.render.wording import percent
 from inspector2backlog.sources.inspector2.grouping import fix_ids
 from inspector2backlog.sources.inspector2.vendor_severity import vendor_severity_text
+from inspector2backlog.state.records import Member
 from inspector2backlog.translate import make_translator
 from inspector2backlog.translate.base import Translation, Translator
 
@@ -116,7 +117,7 @@ class _Echo(Translator):
 def _group(builder: IssueBuilder, ds: list[dict], kind: str = "vulnerability"):
     findings = [parse_finding(d) for d in ds]
     key = group_keys(findings[0], kind, "SEC")[0]
-    members = {f.arn + str(i): member_entry(f, key) for i, f in enumerate(findings)}
+    members = {f.arn + str(i): member_entry(f, key).to_data() for i, f in enumerate(findings)}
     data = {"lead": lead_info(findings[0], kind, grouping.group_id(key)), "members": members}
     return build_group_issue(key, kind, data, builder)
 
@@ -292,7 +293,7 @@ def test_6_no_brackets_in_brackets_over_the_samples(builder, samples_dir):
 def test_7_digest_says_received(builder):
     f = parse_finding(_finding(severity="LOW"))
     key = "group:digest:SEC:2024-10-05"
-    data = {"lead": {"period": "2024-10-05"}, "members": {f.arn: member_entry(f, key)}}
+    data = {"lead": {"period": "2024-10-05"}, "members": {f.arn: member_entry(f, key).to_data()}}
     md = build_group_issue(key, "digest", data, builder, digest_below="MEDIUM").description("markdown")
     assert "2024年10月5日に受信した、深刻度「警告」未満の検出結果のまとめです。" in md and "初めて検出" not in md
 
@@ -308,7 +309,7 @@ def test_8_close_and_reopen_comments(d):
     assert "解消された" not in close and "到達経路がなくなった" not in close
     reopen = markdown.render(reopen_comment("2024-10-04 10:00 JST", []))
     assert "Inspector で同じ問題が再び検出されました（2024-10-04 10:00 JST）。" in reopen
-    m = {"r": "Lambda billing", "s": "CLOSED"}
+    m = Member.from_data({"r": "Lambda billing", "s": "CLOSED"})
     group_close = markdown.render(change_comment("vulnerability", Delta(resolved=[m]), transition="close"))
     assert "すべての対象が Inspector で検出されなくなったため" in group_close and "解消" not in group_close
     group_reopen = markdown.render(change_comment("vulnerability", Delta(added=[m]), transition="reopen"))

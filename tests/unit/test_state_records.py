@@ -27,12 +27,14 @@ def test_every_member_entry_round_trips_with_named_fields() -> None:
             continue  # the scan event, the broken one
         f = parse_finding(detail)
         entries.append(member_entry(f, "group:vuln:SEC:" + (f.details.vulnerability_id or "x"), reachable="IGW"))
-    assert len(entries) >= 5 and {e["s"] for e in entries} == {"ACTIVE", "CLOSED"}
-    for e in entries:
-        m = Member.from_data(e)
-        assert m.to_data() == e and m.status == e["s"] and m.severity == e["v"] and m.reachable == "IGW"
+    assert len(entries) >= 5 and {m.status for m in entries} == {"ACTIVE", "CLOSED"}
+    for m in entries:
+        e = m.to_data()  # the compact entry a group record stores
+        assert Member.from_data(e) == m and Member.from_data(e).to_data() == e
+        assert m.status == e["s"] and m.severity == e["v"] and m.reachable == e["ir"] == "IGW"
         assert m.resource == e["r"] and m.updated == e["u"] and m.active == (e["s"] == "ACTIVE")
-    written = {**entries[0], "ws": "ACTIVE", "wf": "abc", "prev": {"severity": "HIGH"}, "later": 1}
+        assert m.exploit == e["x"] and m.fix == e["fx"] and m.subject == e["id"] and m.packages == e["p"]
+    written = {**entries[0].to_data(), "ws": "ACTIVE", "wf": "abc", "prev": {"severity": "HIGH"}, "later": 1}
     m = Member.from_data(written)
     assert (m.written_status, m.written_fp, m.prev, m.extra) == ("ACTIVE", "abc", {"severity": "HIGH"}, {"later": 1})
     assert m.to_data() == written  # keys this version does not know are kept

@@ -98,4 +98,4 @@ def test_sha1_ids_are_marked_not_for_security_and_keep_their_values() -> None:
     f = _finding()
     entry = member_entry(f, "group:vuln:SEC:CVE-2024-3094")
     r = f.primary_resource
-    assert entry["k"] == hashlib.sha1(r.id.encode()).hexdigest()[:10]  # the value stored groups already hold
+    assert entry.to_data()["k"] == entry.resource_key == hashlib.sha1(r.id.encode()).hexdigest()[:10]  # as stored

@@ -5,6 +5,7 @@ from __future__ import annotations
 from inspector2backlog.policy.echo import take
 from inspector2backlog.render import backlog_notation, markdown
 from inspector2backlog.render.doc import Bullets, Code, Heading
+from inspector2backlog.state.records import Member
 from inspector2backlog.twoway.groups import issue_group_key
 
 KEY = "group:vuln:SEC:title:Port 22 is reachable"
@@ -27,17 +28,18 @@ def test_group_key_absent_foreign_or_unbounded():
     assert issue_group_key({"customFields": [{"id": 1, "value": KEY}], "description": ""}) == KEY
 
 
-def entry(status: str, u: float) -> dict:
-    return {"s": status, "u": u, "v": "HIGH", "sc": 7.5, "p": [], "id": "CVE-2024-3094"}
+def entry(status: str, u: float, **written: str) -> Member:
+    return Member.from_data({"s": status, "u": u, "v": "HIGH", "sc": 7.5, "p": [], "id": "CVE-2024-3094", **written})
 
 
 def test_take_absorbs_our_echo_and_joiners_only():
     dec = {"want": "suppress", "done": True, "arns": ["a1", "a2"]}
-    members = {"a1": {**entry("ACTIVE", 1), "ws": "ACTIVE"}, "a2": {**entry("SUPPRESSED", 3), "ws": "SUPPRESSED"}}
+    members = {"a1": entry("ACTIVE", 1, ws="ACTIVE"), "a2": entry("SUPPRESSED", 3, ws="SUPPRESSED")}
     assert take(dec, members, "a1", entry("SUPPRESSED", 2))  # our echo: recorded as shown
-    assert members["a1"]["s"] == members["a1"]["ws"] == "SUPPRESSED"
-    assert take(dec, members, "a2", entry("CLOSED", 1)) and members["a2"]["s"] == "SUPPRESSED"  # older: ignored
+    assert members["a1"].status == members["a1"].written_status == "SUPPRESSED"
+    assert take(dec, members, "a2", entry("CLOSED", 1)) and members["a2"].status == "SUPPRESSED"  # older: ignored
     assert take(dec, members, "a3", entry("ACTIVE", 4)) and "a3" not in members and "a3" in dec["joined"]
+    assert dec["joined"]["a3"] == entry("ACTIVE", 4).to_data()  # kept compact, like the members on disk
     assert not take(dec, members, "a1", entry("ACTIVE", 5))  # undone in AWS: the lifecycle reopens as usual
     assert not take(dec, members, "a4", entry("SUPPRESSED", 5))  # not ours
     assert not take({"want": "open", "arns": ["a1"]}, members, "a1", entry("SUPPRESSED", 6))

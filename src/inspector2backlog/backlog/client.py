@@ -80,7 +80,6 @@ class BacklogClient:
         transport: httpx.BaseTransport | None = None,
         max_retries: int = 5,
         max_rate_limit_wait: float = 120.0,
-        min_interval: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         on_request: OnRequest | None = None,
@@ -100,7 +99,6 @@ class BacklogClient:
         self._oauth = None if api_key else oauth
         self.max_retries = max(0, int(max_retries))
         self.max_rate_limit_wait = max(0.0, float(max_rate_limit_wait))
-        self.min_interval = max(0.0, float(min_interval))
         self._sleep = sleep
         self._clock = clock
         self.on_request = on_request
@@ -108,7 +106,6 @@ class BacklogClient:
         self._backoff_cap = backoff_cap
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
-        self._last_request_at: float | None = None
         #: last X-RateLimit-* values seen per bucket ("read", "update", "search", "icon")
         self.rate_limit_state: dict[str, RateLimitInfo] = {}
         headers = {"User-Agent": user_agent(), "Accept": "application/json"}
@@ -250,9 +247,6 @@ class BacklogClient:
         renewed = False  # OAuth: one token refresh per request after a 401 invalid_token
         while True:
             token = self._oauth.access_token() if self._oauth is not None else None
-            self._pace()
-            started = self._clock()
-            self._last_request_at = started
             sent = {**(headers or {}), "Authorization": f"Bearer {token}"} if token else headers
             try:
                 response = self._http.request(
@@ -337,12 +331,6 @@ class BacklogClient:
             raise http_error(response, method, shown)
 
     # ---- helpers ---------------------------------------------------------------------------------------------
-    def _pace(self) -> None:
-        if self.min_interval and self._last_request_at is not None:
-            wait = self.min_interval - (self._clock() - self._last_request_at)
-            if wait > 0:
-                self._sleep(wait)
-
     def _notify(self, method: str, shown: str, status: int) -> None:
         if self.on_request is not None:
             self.on_request(method, shown, status)

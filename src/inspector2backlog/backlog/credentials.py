@@ -136,6 +136,7 @@ def boto_client(service: str, region: str | None) -> Any:
 
 
 def read_ssm_parameter(name: str, client: Any) -> str:
+    # lazy: boto3 only when a secret lives in AWS
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -154,6 +155,7 @@ def read_ssm_parameter(name: str, client: Any) -> str:
 
 def read_secret_text(secret_id: str, client: Any) -> str:
     """A Secrets Manager secret's string (or binary as UTF-8), stripped; errors as :class:`SecretResolutionError`."""
+    # lazy: boto3 only when a secret lives in AWS
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

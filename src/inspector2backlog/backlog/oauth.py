@@ -148,6 +148,7 @@ class SecretsManagerRefreshToken(RefreshTokenStore):
 
     def save(self, token: str) -> None:
         value = token if self._json is None else json.dumps({**self._json, self._field: token})
+        # lazy: boto3 only when the OAuth token lives in AWS
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:

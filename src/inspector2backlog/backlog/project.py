@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigLookupError
+from .errors import ConfigLookupError, NoResourceError
 from .models import (
     DEFAULT_PRIORITIES,
     DEFAULT_RESOLUTIONS,
@@ -106,8 +106,6 @@ class ProjectCatalog:
     @classmethod
     def fetch(cls, client: BacklogClient, project_key: str) -> ProjectCatalog:
         """Nine GET requests. A missing project raises ``ConfigLookupError`` (not ``NoResourceError``)."""
-        from .errors import NoResourceError
-
         try:
             project = client.project(project_key)
         except NoResourceError:

@@ -1,16 +1,20 @@
-"""Pacing of Backlog writes, in one sink wrapper every driver can put around its sink.
+"""Pacing of Backlog writes: the one place it lives (issue 11). Every driver's sink is wrapped once, by
+:func:`..runtime.build_parts`, in a :class:`PacedSink`.
 
-:class:`PacedSink` keeps writes ``min_interval`` apart and, when Backlog reports the ``update`` bucket used up
+A :class:`PacedSink` keeps writes ``min_interval`` apart and, when Backlog reports the ``update`` bucket used up
 (``X-RateLimit-Remaining: 0`` on the last answer), waits until its reset (never more than ``max_wait``). Reads
-(``find``) are not paced. The Backlog client's own 429 handling stays beneath it: this wrapper avoids the 429, the
-client survives one.
+(``find``) are not paced. Built with neither (the default: the Lambda and ``send``), it passes writes straight
+through; ``sync`` paces its run with :meth:`PacedSink.pacing` (``--pace-seconds``, ``--max-rate-wait``). The Backlog
+client's own 429 handling stays beneath it: this wrapper avoids the 429, the client survives one (the client has no
+pacing of its own).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .base import IssueRef, Sink
@@ -23,14 +27,15 @@ log = logging.getLogger("inspector2backlog.sync")
 
 
 class PacedSink(Sink):
-    """Wraps the real sink: keeps writes ``min_interval`` apart and waits out an exhausted ``update`` bucket."""
+    """Wraps the real sink: keeps writes ``min_interval`` apart and waits out an exhausted ``update`` bucket (for at
+    most ``max_wait`` seconds; 0: not waited out here, the client's 429 handling copes)."""
 
     def __init__(
         self,
         inner: Sink,
         *,
         min_interval: float = 0.0,
-        max_wait: float = 120.0,
+        max_wait: float = 0.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -46,6 +51,25 @@ class PacedSink(Sink):
     @property
     def text_format(self) -> str:  # type: ignore[override]
         return self.inner.text_format
+
+    @contextmanager
+    def pacing(
+        self,
+        *,
+        min_interval: float,
+        max_wait: float,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> Iterator[PacedSink]:
+        """Writes paced as given while the block runs (``sync``: the run's pace and clock), as before afterwards."""
+        saved = (self.min_interval, self.max_wait, self._clock, self._sleep, self._last)
+        self.min_interval, self.max_wait, self._last = min_interval, max_wait, None
+        self._clock = clock or self._clock
+        self._sleep = sleep or self._sleep
+        try:
+            yield self
+        finally:
+            self.min_interval, self.max_wait, self._clock, self._sleep, self._last = saved
 
     def _update_bucket(self) -> Any:
         state = getattr(getattr(self.inner, "client", None), "rate_limit_state", None)
@@ -92,9 +116,18 @@ class PacedSink(Sink):
         self.inner.shutdown()
 
 
+def paced(sink: Sink) -> PacedSink:
+    """``sink`` as a :class:`PacedSink`: itself when it is one (the runtime wraps every sink), else wrapped."""
+    return sink if isinstance(sink, PacedSink) else PacedSink(sink)
+
+
+def unwrapped(sink: Sink) -> Sink:
+    """The sink a :class:`PacedSink` wraps (``sink`` itself when it is not one)."""
+    return sink.inner if isinstance(sink, PacedSink) else sink
+
+
 def live_update_limit(sink: Sink) -> int | None:
     """The ``update`` bucket's per-minute limit last reported by Backlog, if the sink talks to Backlog."""
-    inner = getattr(sink, "inner", sink)
-    state = getattr(getattr(inner, "client", None), "rate_limit_state", None)
+    state = getattr(getattr(unwrapped(sink), "client", None), "rate_limit_state", None)
     info = state.get("update") if isinstance(state, Mapping) else None
     return info.limit if info is not None and info.limit else None

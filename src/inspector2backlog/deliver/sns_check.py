@@ -23,6 +23,7 @@ def check_sns_subscriptions(add: AddCheck, topic_arn: str, client: Any = None) -
         return
     try:
         if client is None:
+            # lazy: boto3 only for the mail-to-issue sink
             import boto3
 
             region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None

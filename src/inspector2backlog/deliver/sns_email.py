@@ -44,6 +44,7 @@ class SnsEmailSink(Sink):
         if not topic_arn:
             raise ValueError("[delivery] sns_topic_arn is required for the sns sink / SNS トピック ARN が必要です")
         if client is None:
+            # lazy: boto3 only for the mail-to-issue sink
             import boto3
             from botocore.config import Config
 

@@ -17,6 +17,7 @@ DAY = 86400.0
 
 def make_source(config: Any, store: Any = None, stats: Stats | None = None, *, transport: Any = None) -> JvnSource:
     """A :class:`~.source.JvnSource` from a ``[jvn]`` section (:class:`~inspector2backlog.config.JvnConfig`)."""
+    # lazy: [jvn] is optional: its client and cache load only when it is on
     from .cache import JvnCache
     from .client import MyJvnClient
     from .source import JvnSource

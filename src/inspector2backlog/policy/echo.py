@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..state import keys
 from ..state.base import ConflictError, Record
-from ..state.records import SUPPRESSED, status_for
+from ..state.records import ACTIVE, RESOLVED, SUPPRESSED, Member, status_for
 from . import grouping
 
 if TYPE_CHECKING:
@@ -34,28 +34,25 @@ def absorb(rec: Record, f: Finding) -> dict | None:
     return None
 
 
-def written(m: dict) -> dict:
+def written(m: Member) -> Member:
     """A group member as Backlog shows it now (no change left to write about it)."""
-    return {**{k: v for k, v in m.items() if k != "prev"}, "ws": m["s"], "wf": grouping.fp(m)}
+    return replace(m, prev=None, written_status=m.status, written_fp=grouping.fp(m))
 
 
-def take(dec: dict, members: dict, arn: str, entry: dict) -> bool:
+def take(dec: dict, members: dict[str, Member], arn: str, entry: Member) -> bool:
     """A member change that a group decision absorbs (``dec`` and ``members`` updated in place): the SUPPRESSED /
     CLOSED echo of a member we suppressed (recorded as shown, nothing to write), or a new finding joining a
     suppressed group (kept in ``dec["joined"]`` for the next pull / sweep). ``False``: apply it as usual."""
     if dec.get("want") != "suppress":
         return False
     old = members.get(arn)
-    if arn in (dec.get("arns") or ()) and entry.get("s") in ("SUPPRESSED", "CLOSED"):
-        if old is None or entry.get("u", 0) >= old.get("u", 0):
-            members[arn] = written(dict(entry))
+    if arn in (dec.get("arns") or ()) and entry.status in RESOLVED:
+        if old is None or entry.updated >= old.updated:
+            members[arn] = written(entry)
         return True
-    if (
-        entry.get("s") == "ACTIVE"
-        and arn not in (dec.get("arns") or ())
-        and (old is None or not grouping.is_active(old))
-    ):
-        dec["joined"] = {**(dec.get("joined") or {}), arn: entry}
+    if entry.status == ACTIVE and arn not in (dec.get("arns") or ()) and (old is None or not grouping.is_active(old)):
+        # kept in the decision, compact like the group's members on disk
+        dec["joined"] = {**(dec.get("joined") or {}), arn: entry.to_data()}
         return True
     return False
 

@@ -17,7 +17,16 @@ from ..render.comments import group_comment
 from ..render.group import build_group_issue, lead_info
 from ..render.members import shown_members, top_severity
 from ..state.base import ConflictError, Record
-from ..state.records import ACTIVE, CLOSED, GroupRecord, Member, count_resolved, is_open, status_for
+from ..state.records import (
+    ACTIVE,
+    CLOSED,
+    GroupRecord,
+    count_resolved,
+    is_open,
+    members_data,
+    members_of,
+    status_for,
+)
 from . import digest as digest_policy, grouping, ownership, recovery, risk as risk_policy
 from .changes import fingerprint, snapshot
 from .echo import note_joined, take
@@ -183,7 +192,7 @@ class GroupWrites:
         decided: list[bool] = []
 
         def apply(rec: Record | None) -> Record | None:
-            members = dict(rec.data.get("members") or {}) if rec else {}
+            members = members_of(rec.data) if rec else {}
             lead = rec.data.get("lead") if rec else None
             changed = False
             dec = dict(rec.data.get("decision") or {}) if rec else {}  # a two-way decision on the group issue
@@ -205,13 +214,13 @@ class GroupWrites:
             data = {
                 **base.data,
                 "kind": grouping.group_kind(gkey),
-                "members": members,
+                "members": members_data(members),
                 "lead": lead or {},
                 **({"decision": dec} if dec else {}),
             }
             decided[:] = [bool(dec)]
             phase = "pending" if grouping.needs_write(members) else "synced"
-            updated = max((m.get("u", 0.0) for m in members.values()), default=base.updated_at)
+            updated = max((m.updated for m in members.values()), default=base.updated_at)
             return replace(base, phase=phase, data=data, updated_at=updated)
 
         try:
@@ -237,7 +246,7 @@ class GroupWrites:
             rec = self.store.get(gkey)
             if rec is None:
                 return result
-            members = rec.data.get("members") or {}
+            members = members_of(rec.data)
             d = grouping.delta(members)
             active = bool(grouping.active_members(members))
             now = self.clock()
@@ -326,12 +335,12 @@ class GroupWrites:
         def commit(rec: Record | None) -> Record | None:
             if rec is None:
                 return None
-            old = rec.data.get("members") or {}
+            old = members_of(rec.data)
             members = grouping.commit_written(old, written)
-            pruned = [Member.from_data(m) for arn, m in old.items() if arn not in members]
+            pruned = [m for arn, m in old.items() if arn not in members]
             data = {
                 **without(rec.data, "lock", "error", recovery.UNVERIFIED),
-                "members": members,
+                "members": members_data(members),
                 "resolved": count_resolved(rec.data.get("resolved") or {}, pruned),
                 "written_at": self.clock(),
             }

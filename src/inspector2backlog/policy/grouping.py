@@ -10,9 +10,10 @@ Modes and group keys (one Backlog project each; the key is also written into the
                      vulnerability-mode key
     digest         group:digest:{project}:{period}                        (see :mod:`.digest`)
 
-A group record (``Record.data``) holds ``members``: finding ARN → a compact entry (resource label, account, region,
-packages, severity, score, status, updatedAt, …) plus what was last *written* to Backlog for that member (``ws`` the
-status, ``wf`` a fingerprint of its material fields, ``prev`` the material fields as written when they changed since).
+A group record (``Record.data``) holds ``members``: finding ARN → a member (:class:`~..state.records.Member`, compact
+on disk: resource label, account, region, packages, severity, score, status, updatedAt, …) plus what was last
+*written* to Backlog for that member (``written_status``, ``written_fp`` a fingerprint of its material fields,
+``prev`` the material fields as written when they changed since).
 Diffing "now" against "written" gives the one short comment per write ("対象リソースが 1 件追加されました…"); members
 that are no longer active are pruned once Backlog has been told.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import sources
@@ -29,15 +30,14 @@ from ..config.vocabulary import GROUP_BY
 from ..findings.model import Finding
 from ..render.labels import RESOURCE_SHORT
 
-# the member entries are read (by the renderer too) through render.members; the lifecycle reads them through here
-from ..render.members import ACTIVE, active_members, is_active, sort_key  # noqa: F401 - active_members re-exported
+# the members are typed (state.records.Member) and read, by the renderer too, through render.members
+from ..render.members import active_members, is_active, sort_key  # noqa: F401 - active_members re-exported
 from ..state import keys
-from ..state.records import status_for
+from ..state.records import ACTIVE, CLOSED, GONE, SUPPRESSED, Member, status_for
 from .changes import describe
 
 GROUP_PREFIX = keys.GROUP
 MODES = GROUP_BY  # [grouping] group_by: the configuration's words
-GONE = "GONE"  # the finding left this group (its fix version changed, or it moved out of the digest)
 
 
 # ---- keys ----------------------------------------------------------------------------------------------------------
@@ -64,8 +64,10 @@ def group_id(key: str) -> str:
 # ---- members -------------------------------------------------------------------------------------------------------
 
 
-def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]:
-    """The compact entry a group keeps for one finding (short keys: group records must stay small)."""
+def member_entry(f: Finding, key: str, *, reachable: str = "") -> Member:
+    """What a group keeps for one finding (compact on disk, :class:`~..state.records.Member`: group records must
+    stay small). The source's part comes in compact keys (``Source.member_fields``) and is read by the one
+    conversion, :meth:`Member.from_data`."""
     src = sources.get(f.source)
     r = f.primary_resource
     own = src.member_fields(f, group_kind(key), group_id(key))
@@ -85,59 +87,59 @@ def member_entry(f: Finding, key: str, *, reachable: str = "") -> dict[str, Any]
         entry["r"] += f" 他 {len(f.resources) - 1} 件"
     if reachable:
         entry["ir"] = reachable
-    return entry
+    return Member.from_data(entry)
 
 
-def material(m: dict[str, Any]) -> dict[str, Any]:
+def material(m: Member) -> dict[str, Any]:
     """The fields whose change is worth a comment, in :func:`.changes.describe`'s snapshot shape."""
     return {
-        "severity": m.get("v"),
-        "score": m.get("sc"),
-        "exploit": m.get("x"),
-        "fix": m.get("fx"),
-        "packages": sorted(m.get("p") or []),
-        "ports": m.get("net", ""),
+        "severity": m.severity,
+        "score": m.score,
+        "exploit": m.exploit,
+        "fix": m.fix,
+        "packages": sorted(m.packages or []),
+        "ports": m.ports,
     }
 
 
-def fp(m: dict[str, Any]) -> str:
+def fp(m: Member) -> str:
     return hashlib.sha256(json.dumps(material(m), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
 
 
-def apply_member(members: dict[str, dict], arn: str, new: dict[str, Any]) -> bool:
+def apply_member(members: dict[str, Member], arn: str, new: Member) -> bool:
     """Upsert one member (older updates never win). Returns True when something changed."""
     old = members.get(arn)
     if old is not None:
-        if new.get("u", 0) < old.get("u", 0):
+        if new.updated < old.updated:
             return False
-        kept = {k: old[k] for k in ("ws", "wf", "prev") if k in old}
-        if old.get("ws") == ACTIVE and "prev" not in old and old.get("wf") == fp(old) and fp(new) != fp(old):
-            kept["prev"] = material(old)
-        merged = {**new, **kept}
+        prev = old.prev
+        if old.written_status == ACTIVE and prev is None and old.written_fp == fp(old) and fp(new) != fp(old):
+            prev = material(old)
+        merged = replace(new, written_status=old.written_status, written_fp=old.written_fp, prev=prev)
         if merged == old:
             return False
         members[arn] = merged
         return True
-    if new.get("s") != ACTIVE:  # nothing known about it here, and it is not active: nothing to add
+    if new.status != ACTIVE:  # nothing known about it here, and it is not active: nothing to add
         return False
-    members[arn] = dict(new)
+    members[arn] = replace(new)
     return True
 
 
-def mark_gone(members: dict[str, dict], arn: str, updated: float) -> bool:
+def mark_gone(members: dict[str, Member], arn: str, updated: float) -> bool:
     m = members.get(arn)
-    if m is None or m.get("s") == GONE:
+    if m is None or m.status == GONE:
         return False
-    members[arn] = {**m, "s": GONE, "u": max(updated, m.get("u", 0))}
+    members[arn] = replace(m, status=GONE, updated=max(updated, m.updated))
     return True
 
 
-def mark_closed(members: dict[str, dict], arn: str, when: float) -> bool:
+def mark_closed(members: dict[str, Member], arn: str, when: float) -> bool:
     """The finding is no longer listed by Inspector (``sync``): resolved, as if a CLOSED event had arrived."""
     m = members.get(arn)
     if m is None or not is_active(m):
         return False
-    members[arn] = {**m, "s": "CLOSED", "u": max(when, m.get("u", 0))}
+    members[arn] = replace(m, status=CLOSED, updated=max(when, m.updated))
     return True
 
 
@@ -146,10 +148,10 @@ def mark_closed(members: dict[str, dict], arn: str, when: float) -> bool:
 
 @dataclass
 class Delta:
-    added: list[dict] = field(default_factory=list)
-    resolved: list[dict] = field(default_factory=list)  # CLOSED / SUPPRESSED
-    moved: list[dict] = field(default_factory=list)  # GONE: left this group
-    changed: list[tuple[dict, list[str]]] = field(default_factory=list)
+    added: list[Member] = field(default_factory=list)
+    resolved: list[Member] = field(default_factory=list)  # CLOSED / SUPPRESSED
+    moved: list[Member] = field(default_factory=list)  # GONE: left this group
+    changed: list[tuple[Member, list[str]]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -157,47 +159,46 @@ class Delta:
 
     @property
     def all_suppressed(self) -> bool:
-        return bool(self.resolved) and all(m.get("s") == "SUPPRESSED" for m in self.resolved)
+        return bool(self.resolved) and all(m.status == SUPPRESSED for m in self.resolved)
 
 
-def delta(members: dict[str, dict]) -> Delta:
+def delta(members: dict[str, Member]) -> Delta:
     d = Delta()
     for m in members.values():
-        was_active = m.get("ws") == ACTIVE
+        was_active = m.written_status == ACTIVE
         if is_active(m):
             if not was_active:
                 d.added.append(m)
-            elif m.get("wf") != fp(m):
+            elif m.written_fp != fp(m):
                 # group members are Inspector's until a group record names its source (group records, issue 11)
-                lines = describe(m.get("prev") or {}, material(m)) if m.get("prev") else []
+                lines = describe(m.prev or {}, material(m)) if m.prev else []
                 d.changed.append((m, lines or ["内容が更新されました"]))
         elif was_active:
-            (d.moved if m.get("s") == GONE else d.resolved).append(m)
+            (d.moved if m.status == GONE else d.resolved).append(m)
     for xs in (d.added, d.resolved, d.moved):
         xs.sort(key=sort_key)
     d.changed.sort(key=lambda t: sort_key(t[0]))
     return d
 
 
-def written_marks(members: dict[str, dict]) -> dict[str, tuple[str, str]]:
+def written_marks(members: dict[str, Member]) -> dict[str, tuple[str, str]]:
     """What a write shows, per member: (status, fingerprint). Handed to :func:`commit_written` afterwards."""
-    return {arn: (m.get("s", ""), fp(m)) for arn, m in members.items()}
+    return {arn: (m.status, fp(m)) for arn, m in members.items()}
 
 
-def commit_written(members: dict[str, dict], written: dict[str, tuple[str, str]]) -> dict[str, dict]:
+def commit_written(members: dict[str, Member], written: dict[str, tuple[str, str]]) -> dict[str, Member]:
     """Record that Backlog now shows ``written``; members changed since (another worker) stay unwritten.
     Inactive members Backlog has been told about are pruned."""
-    out: dict[str, dict] = {}
+    out: dict[str, Member] = {}
     for arn, m in members.items():
         w = written.get(arn)
-        if w is not None and w == (m.get("s", ""), fp(m)):
+        if w is not None and w == (m.status, fp(m)):
             if not is_active(m):
                 continue  # told: forget it (the finding record still knows it, and a reopen adds it back)
-            m = {k: v for k, v in m.items() if k != "prev"}
-            m["ws"], m["wf"] = w
+            m = replace(m, prev=None, written_status=w[0], written_fp=w[1])
         out[arn] = m
     return out
 
 
-def needs_write(members: dict[str, dict]) -> bool:
+def needs_write(members: dict[str, Member]) -> bool:
     return not delta(members).empty

@@ -19,6 +19,7 @@ from .risk import RiskFacts, decide, facts_for
 if TYPE_CHECKING:
     from ..config import RiskConfig
     from ..state.base import StateStore
+    from ..state.records import Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +62,13 @@ class Planner:
         facts = facts_for(f, self.store, reach=bool(self.risk.internet_reachable_priority))
         return self._raised(plan, facts)
 
-    def for_group(self, kind: str, members: Sequence[Mapping[str, Any]], data: Mapping[str, Any]) -> IssuePlan:
+    def for_group(self, kind: str, members: Sequence[Member], data: Mapping[str, Any]) -> IssuePlan:
         """A group issue's plan: from its top severity, raised by what any of its active ``members`` shows (a digest
         collects the harmless: never raised)."""
         plan = self.base(group_severity(members, data))
         if kind == "digest" or self.risk is None:
             return plan
-        facts = RiskFacts.merge(RiskFacts(m.get("x") == "YES", m.get("ep"), m.get("ir", "")) for m in members)
+        facts = RiskFacts.merge(RiskFacts(m.exploit == "YES", m.epss, m.reachable) for m in members)
         return self._raised(plan, facts)
 
     def _raised(self, plan: IssuePlan, facts: RiskFacts) -> IssuePlan:

@@ -40,7 +40,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .. import sources
-from ..deliver.paced import PacedSink, live_update_limit
+from ..deliver.paced import PacedSink, live_update_limit, paced
 from ..errors import SYNC, Inspector2BacklogError
 from ..findings.model import Finding, Unparsed
 from ..findings.parse import finding_or_unparsed
@@ -167,26 +167,27 @@ class Syncer:
         if self.options.restart:
             self.clear_checkpoints()
         original = self.lifecycle.sink
-        self.lifecycle.sink = PacedSink(
-            original,
+        sink = self.lifecycle.sink = paced(original)  # the runtime's wrapper (wrapped here only when built bare)
+        pacing = sink.pacing(
             min_interval=self.options.pace_seconds,
             max_wait=self.options.max_rate_wait_seconds,
             clock=self.clock,
             sleep=self.sleep,
         )
         try:
-            report.outcomes += self.lifecycle.retry_pending()  # what an earlier run left pending, as `send` does
-            for source in self.sources:
-                lister = self.lister(source)
-                for region in dict.fromkeys(self.options.regions):
-                    if self._budget_exhausted():
-                        report.interrupted = True
-                        break
-                    report.regions.append(self._region(source, lister, region, report))
+            with pacing:
+                report.outcomes += self.lifecycle.retry_pending()  # what an earlier run left pending, as `send` does
+                for source in self.sources:
+                    lister = self.lister(source)
+                    for region in dict.fromkeys(self.options.regions):
+                        if self._budget_exhausted():
+                            report.interrupted = True
+                            break
+                        report.regions.append(self._region(source, lister, region, report))
+                        if report.interrupted:
+                            break
                     if report.interrupted:
                         break
-                if report.interrupted:
-                    break
         finally:
             self.lifecycle.sink = original
         if report.complete:

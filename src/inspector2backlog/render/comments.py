@@ -8,10 +8,11 @@ finding's service (``Inspector``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..findings.model import severity_rank
+from ..state.records import SUPPRESSED, Member
 from .doc import Block, Bullets, Line, Para
 from .labels import severity_ja
 from .wording import others
@@ -89,23 +90,23 @@ def gone_comment(stamp: str, region: str, *, service: str = "Inspector") -> list
 # ---- a group issue ------------------------------------------------------------------------------------------------
 
 
-def member_label(m: Mapping[str, Any], kind: str = "vulnerability") -> str:
+def member_label(m: Member, kind: str = "vulnerability") -> str:
     """How a comment names one group member: its resource (with the vulnerability in fix / digest groups)."""
-    where = str(m.get("r") or "不明なリソース")
-    if kind in ("fix", "digest") and m.get("id"):
-        return f"{m['id']}（{where}）"
+    where = str(m.resource or "不明なリソース")
+    if kind in ("fix", "digest") and m.subject:
+        return f"{m.subject}（{where}）"
     return where
 
 
-def _names(ms: Sequence[Mapping[str, Any]], kind: str) -> str:
+def _names(ms: Sequence[Member], kind: str) -> str:
     names = [member_label(m, kind) for m in ms[:MAX_NAMES_IN_COMMENT]]
     return "、".join(names) + others(len(ms) - MAX_NAMES_IN_COMMENT)
 
 
-def _by_severity(ms: Sequence[Mapping[str, Any]]) -> str:
+def _by_severity(ms: Sequence[Member]) -> str:
     counts: dict[str, int] = {}
     for m in ms:
-        sev = m.get("v") or "UNTRIAGED"
+        sev = m.severity or "UNTRIAGED"
         counts[sev] = counts.get(sev, 0) + 1
     return "、".join(f"{severity_ja(s)} {counts[s]} 件" for s in sorted(counts, key=severity_rank, reverse=True))
 
@@ -126,8 +127,8 @@ def group_comment(kind: str, d: Any, *, transition: str = "", resolution: str = 
         else:
             lines.append([f"{target}が {len(d.added)} 件追加されました: {_names(d.added, kind)}"])
     if d.resolved:
-        closed = [m for m in d.resolved if m.get("s") != "SUPPRESSED"]
-        suppressed = [m for m in d.resolved if m.get("s") == "SUPPRESSED"]
+        closed = [m for m in d.resolved if m.status != SUPPRESSED]
+        suppressed = [m for m in d.resolved if m.status == SUPPRESSED]
         if closed:
             lines.append([f"{len(closed)} 件が Inspector で検出されなくなりました: {_names(closed, kind)}"])
         if suppressed:
@@ -144,7 +145,7 @@ def group_comment(kind: str, d: Any, *, transition: str = "", resolution: str = 
         lines.append([f"他 {len(d.changed) - MAX_NAMES_IN_COMMENT} 件の内容が更新されました"])
     blocks: list[Block] = []
     if transition == "close":
-        some_suppressed = any(m.get("s") == "SUPPRESSED" for m in d.resolved)
+        some_suppressed = any(m.status == SUPPRESSED for m in d.resolved)
         why = "Inspector で検出されなくなったか抑制された" if some_suppressed else "Inspector で検出されなくなった"
         blocks.append(Para([f"すべての対象が {why}ため、{_done(resolution)}"]))
     elif transition == "reopen":

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import sources
 from ..findings.model import Finding, severity_rank
+from ..state.records import Member
 from .doc import Block, Bullets, Code, Heading, Line, Link, Para, Strong, Table, plain
 from .group_text import _digest_blocks, _digest_summary, _score, _where, change_comment, member_label  # noqa: F401 - change_comment re-exported
 from .issue import Issue, IssueBuilder, Plan, jvn_blocks
@@ -88,10 +89,10 @@ def _translations(builder: IssueBuilder, lead: Mapping[str, Any]) -> dict:
     return builder.translate_texts(texts, lead.get("vid") or "", lead.get("desc") or "")
 
 
-def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
+def subject(kind: str, lead: Mapping[str, Any], members: Sequence[Member]) -> str:
     if kind == "fix":
         pkg = lead.get("pkg") or "?"
-        ids = sorted({str(m.get("id")) for m in members if m.get("id")})
+        ids = sorted({str(m.subject) for m in members if m.subject})
         n = f"（脆弱性 {len(ids)} 件）" if ids else ""
         if lead.get("fixed"):
             return f"{pkg} を {lead['fixed']} に更新{n}"
@@ -101,13 +102,13 @@ def subject(kind: str, lead: Mapping[str, Any], members: Sequence[dict]) -> str:
     if lead.get("code"):
         return lead["code"]
     vid = lead.get("vid") or lead.get("title") or "Inspector の検出結果"
-    names = list(dict.fromkeys(p[0] for m in members for p in m.get("p") or []))
+    names = list(dict.fromkeys(p[0] for m in members for p in m.packages or []))
     if names:
         return f"{vid} {'、'.join(names[:2])}{others(len(names) - 2)}"
     return vid
 
 
-def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[dict], sev: str, score: float | None) -> str:
+def _group_summary(kind: str, lead: Mapping[str, Any], members: Sequence[Member], sev: str, score: float | None) -> str:
     n = resources_of(members)
     tail = f" — {n} リソース" if members else " — 検出なし"
     return truncate(summary_line(severity_head(sev, score) + subject(kind, lead, members) + tail), SUMMARY_LIMIT, "…")
@@ -117,7 +118,7 @@ def _group_blocks(
     key: str,
     kind: str,
     lead: Mapping[str, Any],
-    members: list[dict],
+    members: list[Member],
     sev: str,
     score: float | None,
     reasons: Sequence[str],
@@ -128,7 +129,7 @@ def _group_blocks(
     if not members:
         blocks.append(Para(["この課題の対象は、すべて Inspector で検出されなくなりました。"]))
     elif kind == "fix":
-        ids = sorted({str(m.get("id")) for m in members if m.get("id")})
+        ids = sorted({str(m.subject) for m in members if m.subject})
         if lead.get("fixed"):
             blocks.append(
                 Para(
@@ -216,27 +217,27 @@ def _group_blocks(
     return blocks
 
 
-def _score_table(members: Sequence[dict], sev: str, score: float | None) -> list[Block]:
+def _score_table(members: Sequence[Member], sev: str, score: float | None) -> list[Block]:
     rows: list[list[Line]] = [
         [["最大深刻度"], [f"{severity_ja(sev)} ({sev})"]],
         [["最高スコア"], ["—" if score is None else f"{score:.1f}"]],
     ]
-    exploits = {m.get("x") for m in members if m.get("x")}
+    exploits = {m.exploit for m in members if m.exploit}
     if exploits:
         rows.append([["既知の悪用"], [Strong("あり") if "YES" in exploits else "なし"]])
-    epss = max((m["ep"] for m in members if isinstance(m.get("ep"), (int, float))), default=None)
+    epss = max((m.epss for m in members if isinstance(m.epss, (int, float))), default=None)
     if epss is not None:
         rows.append([["悪用可能性 (EPSS)"], [f"最大 {percent(epss)}"]])
-    fixes = sorted({m["fx"] for m in members if m.get("fx")})
+    fixes = sorted({m.fix for m in members if m.fix})
     if fixes:
         rows.append([["修正の有無"], ["、".join(yes_no(x) for x in fixes)]])
     return [Heading("深刻度とスコア"), Table(["項目", "値"], rows)]
 
 
-def _fixed_vulns(members: Sequence[dict]) -> list[Block]:
-    by_id: dict[str, list[dict]] = {}
+def _fixed_vulns(members: Sequence[Member]) -> list[Block]:
+    by_id: dict[str, list[Member]] = {}
     for m in members:
-        by_id.setdefault(str(m.get("id") or "?"), []).append(m)
+        by_id.setdefault(str(m.subject or "?"), []).append(m)
     rows = []
     worst_first = sorted(
         by_id.items(), key=lambda kv: (-severity_rank(top_severity(kv[1])), -(top_score(kv[1]) or 0), kv[0])
@@ -253,15 +254,15 @@ def _fixed_vulns(members: Sequence[dict]) -> list[Block]:
     ]
 
 
-def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any]) -> list[Block]:
+def _resource_table(kind: str, members: Sequence[Member], lead: Mapping[str, Any]) -> list[Block]:
     if not members:
         return []
     rows: list[list[Line]] = []
     for m in members[:MAX_ROWS]:
-        row: list[Line] = [[str(m.get("r") or "—")], [_where(m)]]
+        row: list[Line] = [[str(m.resource or "—")], [_where(m)]]
         if kind == "fix":
-            row.append([Code(str(m.get("id") or "?"))])
-        row += [member_cell(m), [severity_ja(m.get("v") or "")], [_score(m)]]
+            row.append([Code(str(m.subject or "?"))])
+        row += [member_cell(m), [severity_ja(m.severity or "")], [_score(m)]]
         rows.append(row)
     detail = "ポート" if lead.get("net") else "ファイル" if lead.get("code") else "パッケージ（現在 → 修正）"
     header = (
@@ -273,14 +274,14 @@ def _resource_table(kind: str, members: Sequence[dict], lead: Mapping[str, Any])
     return blocks
 
 
-def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[dict], tr: Mapping) -> list[Block]:
+def _remediation(kind: str, lead: Mapping[str, Any], members: Sequence[Member], tr: Mapping) -> list[Block]:
     items: list[Line] = []
     if kind == "fix":
         items.append(update_line(lead.get("pkg") or "?", lead.get("fixed") or "", lead.get("pm") or ""))
         if lead.get("cmd"):
             items.append(["更新コマンドの例: ", Code(lead["cmd"])])
     else:
-        fixes = list(dict.fromkeys((p[0], p[2]) for m in members for p in m.get("p") or []))
+        fixes = list(dict.fromkeys((p[0], p[2]) for m in members for p in m.packages or []))
         for name, fixed in fixes[:20]:
             items.append(update_line(name, fixed, vendor_hint=False))
         if len(fixes) > 20:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ..findings.model import severity_rank
+from ..state.records import Member, count_resolved, members_of
 from .comments import group_comment as change_comment, member_label
 from .doc import Block, Bullets, Code, Heading, Line, Para, Table
 from .labels import severity_ja
@@ -19,13 +20,13 @@ __all__ = ["change_comment", "member_label"]
 TOP_DIGEST = 20
 
 
-def _score(m: Mapping[str, Any]) -> str:
-    sc = m.get("sc")
+def _score(m: Member) -> str:
+    sc = m.score
     return f"{sc:.1f}" if isinstance(sc, (int, float)) else "—"
 
 
-def _where(m: Mapping[str, Any]) -> str:
-    return " / ".join(x for x in (m.get("a"), m.get("g")) if x) or "不明"
+def _where(m: Member) -> str:
+    return " / ".join(x for x in (m.account, m.region) if x) or "不明"
 
 
 def period_label(pid: str) -> str:
@@ -42,9 +43,9 @@ def period_label(pid: str) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
+def _digest_summary(pid: str, members: Sequence[Member], below: str) -> str:
 
-    counts = counts_by(m.get("v") or "UNTRIAGED" for m in members)
+    counts = counts_by(m.severity or "UNTRIAGED" for m in members)
     parts = "・".join(f"{severity_ja(s)} {counts[s]}" for s in sorted(counts, key=severity_rank, reverse=True))
     text = f"【ダイジェスト】{period_label(pid)} 深刻度「{severity_ja(below)}」未満の検出結果 {len(members)} 件"
     if parts:
@@ -52,15 +53,12 @@ def _digest_summary(pid: str, members: Sequence[dict], below: str) -> str:
     return truncate(one_line(text), SUMMARY_LIMIT, "…")
 
 
-def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below: str) -> list[Block]:
+def _digest_blocks(key: str, data: Mapping[str, Any], members: list[Member], below: str) -> list[Block]:
 
     pid = (data.get("lead") or {}).get("period", "")
-    active = counts_by(m.get("v") or "UNTRIAGED" for m in members)
-    resolved = dict(data.get("resolved") or {})
-    for m in (data.get("members") or {}).values():  # resolved since the last write: counted once this write is done
-        if m.get("s") in ("CLOSED", "SUPPRESSED"):
-            sev = m.get("v") or "UNTRIAGED"
-            resolved[sev] = resolved.get(sev, 0) + 1
+    active = counts_by(m.severity or "UNTRIAGED" for m in members)
+    # resolved since the last write: counted once this write is done
+    resolved = count_resolved(data.get("resolved") or {}, list(members_of(data).values()))
     sevs = sorted(set(active) | set(resolved), key=severity_rank, reverse=True)
     rows = [[[f"{severity_ja(s)} ({s})"], [f"{active.get(s, 0)} 件"], [f"{resolved.get(s, 0)} 件"]] for s in sevs]
     scope = f"深刻度「{severity_ja(below)}」未満の検出結果"
@@ -80,10 +78,10 @@ def _digest_blocks(key: str, data: Mapping[str, Any], members: list[dict], below
         for m in members[:TOP_DIGEST]:
             top.append(
                 [
-                    [severity_ja(m.get("v") or "")],
+                    [severity_ja(m.severity or "")],
                     [_score(m)],
-                    [Code(str(m.get("id") or "?"))],
-                    [str(m.get("r") or "—")],
+                    [Code(str(m.subject or "?"))],
+                    [str(m.resource or "—")],
                     [_where(m)],
                 ]
             )

@@ -227,7 +227,7 @@ def jvn_blocks(t: Translation | None) -> list[Block]:
     entry = getattr(t, "jvn", None)
     if entry is None:
         return []
-    from .jvn import overview_blocks  # only when JVN answered
+    from .jvn import overview_blocks  # lazy: [jvn] is optional: its blocks load only when JVN answered
 
     return overview_blocks(entry)
 

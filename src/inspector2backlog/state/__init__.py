@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from .base import PHASES, ConflictError, Record, StateOpenError, StateStore
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .dynamodb import DynamoDBStore
-    from .memory import MemoryStore
-    from .sqlite import SQLiteStore
+    from .dynamodb import DynamoDBStore  # lazy: boto3 loads only with a DynamoDB table
+    from .memory import MemoryStore  # lazy: tests and dry runs only
+    from .sqlite import SQLiteStore  # lazy: only the named backend loads (sqlite3 off the Lambda)
 
 DEFAULT_SQLITE_PATH = "inspector2backlog.sqlite3"
 
@@ -40,27 +40,27 @@ def open_store(
 ) -> StateStore:
     """DynamoDB when ``dynamodb_table`` is given, else SQLite at ``path`` (default ``inspector2backlog.sqlite3``)."""
     if dynamodb_table:  # a table wins; ``path`` is then ignored
-        from .dynamodb import DynamoDBStore
+        from .dynamodb import DynamoDBStore  # lazy: boto3 loads only with a DynamoDB table
 
         return DynamoDBStore(
             dynamodb_table, region=region, endpoint_url=endpoint_url, translation_ttl_days=translation_ttl_days
         )
-    from .sqlite import SQLiteStore
+    from .sqlite import SQLiteStore  # lazy: only the named backend loads (sqlite3 off the Lambda)
 
     return SQLiteStore(path or DEFAULT_SQLITE_PATH)
 
 
 def __getattr__(name: str):  # lazy re-exports: `from inspector2backlog.state import SQLiteStore`
     if name == "SQLiteStore":
-        from .sqlite import SQLiteStore
+        from .sqlite import SQLiteStore  # lazy: only the named backend loads (sqlite3 off the Lambda)
 
         return SQLiteStore
     if name == "DynamoDBStore":
-        from .dynamodb import DynamoDBStore
+        from .dynamodb import DynamoDBStore  # lazy: boto3 loads only with a DynamoDB table
 
         return DynamoDBStore
     if name == "MemoryStore":
-        from .memory import MemoryStore
+        from .memory import MemoryStore  # lazy: tests and dry runs only
 
         return MemoryStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -125,6 +125,7 @@ class DynamoDBStore(StateStore):
         self.translation_ttl_days = translation_ttl_days
         self._clock = clock
         if client is None:
+            # lazy: boto3 loads with the first call
             import boto3
             from botocore.config import Config
 

@@ -101,6 +101,7 @@ _MEMBER_KEYS = {
     "prev": "prev",
 }
 _OPTIONAL = ("ports", "location", "reachable", "written_status", "written_fp", "prev")  # absent when empty
+_ABSENT_WHEN_NONE = ("exploit", "fix")  # a source without them (GuardDuty …) writes no key: None, not ""
 _COMPACT = frozenset(_MEMBER_KEYS.values())
 
 
@@ -111,8 +112,8 @@ class Member:
     status: str = ""  # ACTIVE | CLOSED | SUPPRESSED | GONE
     severity: str = ""
     score: float | None = None  # the headline score
-    exploit: str = ""  # YES | NO | ""
-    fix: str = ""  # YES | NO | PARTIAL | ""
+    exploit: str | None = None  # YES | NO | "" (None: the source has none)
+    fix: str | None = None  # YES | NO | PARTIAL | "" (None: the source has none)
     epss: float | None = None
     subject: str = ""  # the vulnerability id, or a short subject for other finding types
     resource: str = ""  # the resource's label (「他 n 件」 when several)
@@ -139,7 +140,7 @@ class Member:
         out: dict[str, Any] = {}
         for name, k in _MEMBER_KEYS.items():
             v = getattr(self, name)
-            if name in _OPTIONAL and v in (None, ""):
+            if (name in _OPTIONAL and v in (None, "")) or (name in _ABSENT_WHEN_NONE and v is None):
                 continue
             out[k] = v
         out.update(self.extra)
@@ -169,7 +170,7 @@ class GroupRecord:
         return cls(
             key=rec.key,
             kind=str(d.get("kind") or ""),
-            members={arn: Member.from_data(m) for arn, m in (d.get("members") or {}).items()},
+            members=members_of(d),
             lead=d.get("lead") or {},
             resolved=d.get("resolved") or {},
             lock=float(d.get("lock") or 0.0),
@@ -179,6 +180,16 @@ class GroupRecord:
 
     def active(self) -> list[Member]:
         return [m for m in self.members.values() if m.active]
+
+
+def members_of(data: Mapping[str, Any]) -> dict[str, Member]:
+    """A group record's ``data["members"]`` (compact on disk), typed: finding ARN → :class:`Member`."""
+    return {arn: Member.from_data(m) for arn, m in (data.get("members") or {}).items()}
+
+
+def members_data(members: Mapping[str, Member]) -> dict[str, dict[str, Any]]:
+    """The compact form of ``members`` that a group record stores (the inverse of :func:`members_of`)."""
+    return {arn: m.to_data() for arn, m in members.items()}
 
 
 def count_resolved(resolved: Mapping[str, int], gone: list[Member]) -> dict[str, int]:

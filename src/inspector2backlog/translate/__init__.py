@@ -28,19 +28,19 @@ def make_engine(engine: str = "offline", **options: Any) -> Engine:
     name = (engine or "offline").strip().lower()
     try:
         if name == "offline":
-            from .offline import OfflineEngine
+            from .offline import OfflineEngine  # lazy: optional engine, loaded when named
 
             return OfflineEngine(**options)
         if name == "amazon":
-            from .amazon import AmazonTranslateEngine
+            from .amazon import AmazonTranslateEngine  # lazy: optional engine (boto3)
 
             return AmazonTranslateEngine(**options)
         if name == "deepl":
-            from .deepl import DeepLEngine
+            from .deepl import DeepLEngine  # lazy: optional engine (the deepl SDK)
 
             return DeepLEngine(**options)
         if name == "argos":
-            from .argos import ArgosEngine
+            from .argos import ArgosEngine  # lazy: optional engine (a local model)
 
             return ArgosEngine(**options)
     except TypeError as exc:  # an option the engine does not take

@@ -88,6 +88,7 @@ class AmazonTranslateEngine(Engine):
     @property
     def client(self) -> Any:
         if self._client is None:
+            # lazy: optional engine (boto3)
             import boto3
             from botocore.config import Config
 
@@ -141,6 +142,7 @@ class AmazonTranslateEngine(Engine):
         return lead + restore(translated, values, HTML) + trail
 
     def _reason(self, exc: Exception) -> str:
+        # lazy: optional engine (boto3)
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
         if isinstance(exc, ClientError):

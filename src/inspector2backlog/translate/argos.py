@@ -48,6 +48,7 @@ class ArgosEngine(Engine):
     def _load(self) -> Any:
         if self._translation is None:
             try:
+                # lazy: optional engine (a local model)
                 import argostranslate.package
                 import argostranslate.translate
 

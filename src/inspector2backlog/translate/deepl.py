@@ -157,6 +157,7 @@ def _cause(exc: BaseException) -> str:
 
 def _import_deepl() -> Any:
     try:
+        # lazy: optional engine (the deepl SDK)
         import deepl
     except ImportError:
         raise EngineConfigError(

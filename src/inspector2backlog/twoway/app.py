@@ -9,7 +9,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .decision import Context, Result
+from ..runtime import _backlog_sink, open_state
+from ..stats import Stats
+from .decision import Context, Result, pending_issues
+from .poller import pull, reread
+from .settings import networks, webhook_secret
+from .webhook import check
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -36,9 +41,6 @@ def build_context(
 ) -> tuple[Context, list]:
     """``(context, closers)``; raises :class:`~..config.ConfigError` or a
     :class:`~..deliver.backlog.ProjectSetupError` when the project cannot be looked up."""
-    from ..runtime import _backlog_sink, open_state
-    from ..stats import Stats
-
     closers: list = []
     sink, _ = _backlog_sink(config, Stats(), transport, ssm_client, secrets_client)
     closers.append(sink.shutdown)
@@ -61,8 +63,6 @@ def build_context(
 def run_pull(
     config: Config, *, dry_run: bool = False, transport: Any = None, store: Any = None, metric: Metric = _no_metric
 ) -> list[Result]:
-    from .poller import pull
-
     ctx, closers = build_context(config, transport=transport, store=store, dry_run=dry_run, metric=metric)
     try:
         return pull(ctx)
@@ -75,9 +75,6 @@ def retry_pending(
     config: Config, *, transport: Any = None, store: Any = None, metric: Metric = _no_metric
 ) -> list[Result]:
     """Only the decisions left pending by a failure (for a periodic sweep; no issue listing)."""
-    from .decision import pending_issues
-    from .poller import reread
-
     ctx, closers = build_context(config, transport=transport, store=store, metric=metric)
     try:
         return [reread(ctx, key) for key in pending_issues(ctx.store)]
@@ -99,8 +96,6 @@ class WebhookApp:
         ssm_client: Any = None,
         secrets_client: Any = None,
     ) -> None:
-        from .settings import networks
-
         self.config = config
         self.metric = metric
         self._kw = {"transport": transport, "ssm_client": ssm_client, "secrets_client": secrets_client}
@@ -116,15 +111,10 @@ class WebhookApp:
         self._closers, self._ctx = [], None
 
     def handle(self, event: dict) -> dict:
-        from .poller import reread
-        from .webhook import check
-
         t = self.config.two_way
         if not t.enabled:
             return _reply(404, "two-way is disabled")
         if self._secret is None:
-            from .settings import webhook_secret
-
             try:
                 self._secret = webhook_secret(
                     t, env=self._env, ssm_client=self._kw["ssm_client"], secrets_client=self._kw["secrets_client"]

@@ -21,21 +21,27 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..policy.echo import PENDING_KEY, mark_pending
+from ..policy.echo import PENDING_KEY
 from ..state import keys
 from ..state.base import ConflictError
-from . import actions as registry, audit
+from . import actions as registry, audit, groups
+from .context import (
+    Context,
+    Result,
+    _comment,
+    _description,
+    _filter_name,
+    _int,
+    _pending,
+    _save,
+)
 from .settings import action_for
 
 if TYPE_CHECKING:
-    from ..backlog.client import BacklogClient
     from ..backlog.project import ProjectContext
-    from ..config import TwoWayConfig
     from ..state.base import Record, StateStore
 
 log = logging.getLogger("inspector2backlog.twoway")
@@ -43,28 +49,6 @@ log = logging.getLogger("inspector2backlog.twoway")
 ARN_MARK = "Finding ARN:"
 NO_ARN = "検出結果の ARN がありません"
 _ARN = re.compile(r"arn:aws[a-z-]{0,20}:[a-z0-9-]{1,40}:[a-z0-9-]{0,40}:\d{0,12}:[A-Za-z0-9/_.:+=@-]{1,1000}")
-
-
-@dataclass
-class Context:
-    client: BacklogClient
-    project: ProjectContext
-    store: StateStore
-    settings: TwoWayConfig
-    clock: Callable[[], float] = time.time
-    dry_run: bool = False
-    metric: Callable[[str], None] = lambda name: None
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    issue_key: str
-    action: str  # suppressed | released | noted | refused | unchanged | ignored | planned | failed
-    reason: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.action == "failed"
 
 
 def issue_arn(issue: dict, project: ProjectContext) -> str:
@@ -111,11 +95,9 @@ def decide(ctx: Context, issue: dict) -> Result:
 def _decide(ctx: Context, issue: dict) -> Result:
     key = str(issue.get("issueKey") or "")
     arn, rec, why = _ours(ctx, issue)
-    if rec is None and why == NO_ARN:  # a group or digest issue carries its group key instead
-        from . import groups
-
-        if (grec := groups.group_of(ctx, issue)) is not None:
-            return groups.decide_group(ctx, issue, grec)
+    # a group or digest issue carries its group key instead
+    if rec is None and why == NO_ARN and (grec := groups.group_of(ctx, issue)) is not None:
+        return groups.decide_group(ctx, issue, grec)
     if rec is None:
         return Result(key, "ignored", why)
     module = registry.load(registry.source_of(arn))
@@ -216,42 +198,6 @@ def _failed(ctx: Context, rkey: str, key: str, arn: str, want: str, reason: str,
     return Result(key, "failed", reason)
 
 
-def _filter_name(issue_key: str) -> str:
-    return "i2b-" + re.sub(r"[^A-Za-z0-9_-]", "-", issue_key)[:56]
-
-
-def _description(key: str, by: str, resolution: str, now: float) -> str:
-    who = f"{by} が" if by else ""
-    return f"Backlog 課題 {key} で{who}「{resolution}」と判断（{audit.stamp(now)}、inspector2backlog）"
-
-
-def _comment(ctx: Context, key: str, blocks: list) -> None:
-    from ..render import backlog_notation, markdown
-    from ..render.safe import COMMENT_LIMIT, truncate
-
-    render = backlog_notation.render if ctx.project.text_formatting_rule == "backlog" else markdown.render
-    try:
-        ctx.client.add_comment(key, truncate(render(blocks).strip(), COMMENT_LIMIT))
-    except Exception as e:  # noqa: BLE001 - the action stands; the log and metric say the comment is missing
-        ctx.metric("TwoWayCommentFailures")
-        log.error("two-way audit comment failed", extra={"issue_key": key, "error": str(e)})
-
-
-def _save(ctx: Context, rkey: str, change: Callable[[Record], Record]) -> Record:
-    def apply(rec: Record | None) -> Record:
-        if rec is None:  # forgotten meanwhile: nothing to decide on
-            raise ConflictError(rkey)
-        return change(rec)
-
-    saved = ctx.store.update(rkey, apply, 5)
-    assert saved is not None  # ``apply`` always writes
-    return saved
-
-
-def _pending(ctx: Context, key: str, *, remove: bool = False) -> None:
-    mark_pending(ctx.store, key, ctx.clock(), remove=remove)
-
-
 def forget_pending(ctx: Context, key: str) -> None:
     if not ctx.dry_run:
         _pending(ctx, key, remove=True)
@@ -260,10 +206,3 @@ def forget_pending(ctx: Context, key: str) -> None:
 def pending_issues(store: StateStore) -> list[str]:
     rec = store.get(PENDING_KEY)
     return sorted((rec.data.get("issues") or {}) if rec else {})
-
-
-def _int(v: Any) -> int:
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return -1

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..policy import grouping
 from ..policy.echo import written
+from ..state.records import ACTIVE, SUPPRESSED, Member, members_data, members_of
 from . import actions as registry, audit
-from .decision import (
+from .context import (
     Context,
     Result,
     _comment,
@@ -85,7 +86,7 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
     if not d and (want == "open" or grec.status != "ACTIVE"):
         # nothing decided, or closed by the lifecycle (every member resolved in Inspector): nothing to do in AWS
         return Result(key, "unchanged", "判断はありません")
-    members = grec.data.get("members") or {}
+    members = members_of(grec.data)
     before = list(d.get("arns") or [])
     new = sorted(({a for a, m in members.items() if grouping.is_active(m)} | set(joined)) - set(before))
     arns = before + new if want == "suppress" else before
@@ -153,27 +154,30 @@ def decide_group(ctx: Context, issue: dict, grec: Record) -> Result:
         done["arns"] = []
 
     def finish(r: Record) -> Record:
-        ms = dict(r.data.get("members") or {})
+        ms = members_of(r.data)
         now_joined = dict((r.data.get("decision") or {}).get("joined") or {})
         left = {a: e for a, e in now_joined.items() if a not in arns} if want == "suppress" else {}
         if want == "suppress":
             for a, e in joined.items():
-                ms.setdefault(a, e)
+                ms.setdefault(a, Member.from_data(e))
             for a in arns:
-                if a in ms and ms[a].get("s") in ("ACTIVE", "SUPPRESSED"):
-                    ms[a] = written({**ms[a], "s": "SUPPRESSED"})
+                if a in ms and ms[a].status in (ACTIVE, SUPPRESSED):
+                    ms[a] = written(replace(ms[a], status=SUPPRESSED))
         else:
             for a, e in now_joined.items():  # joined while the issue was being reopened: listed by the next write
-                ms.setdefault(a, e)
+                ms.setdefault(a, Member.from_data(e))
             # released: the issue lists these members again (a write since the decision pruned them from the record,
             # and Inspector's ACTIVE events add them back)
             for a in before:
-                if a in ms and ms[a].get("s") == "SUPPRESSED":
-                    ms[a] = written({**ms[a], "s": "ACTIVE"})
+                if a in ms and ms[a].status == SUPPRESSED:
+                    ms[a] = written(replace(ms[a], status=ACTIVE))
         status = "ACTIVE" if want == "open" else "CLOSED"
         phase = "pending" if grouping.needs_write(ms) else "synced"
         return replace(
-            r, status=status, phase=phase, data={**r.data, "members": ms, "decision": {**done, "joined": left}}
+            r,
+            status=status,
+            phase=phase,
+            data={**r.data, "members": members_data(ms), "decision": {**done, "joined": left}},
         )
 
     _save(ctx, grec.key, finish)

@@ -13,9 +13,10 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..backlog.errors import BacklogError, NoResourceError
 from ..state import keys
 from ..state.base import ConflictError, Record
-from .decision import Result, decide, pending_issues
+from .decision import Result, decide, forget_pending, pending_issues
 
 if TYPE_CHECKING:
     from .decision import Context
@@ -72,9 +73,6 @@ def pull(ctx: Context) -> list[Result]:
 
 def reread(ctx: Context, id_or_key: str | int) -> Result:
     """Read one issue through the Backlog API and decide; a missing issue is forgotten, a failed read is a failure."""
-    from ..backlog.errors import BacklogError, NoResourceError
-    from .decision import forget_pending
-
     try:
         issue = ctx.client.get_issue(id_or_key)
     except NoResourceError:

@@ -7,6 +7,9 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..backlog.models import DEFAULT_RESOLUTIONS, Named
+from ..backlog.project import match_named
+
 if TYPE_CHECKING:
     from ..config import TwoWayConfig
 
@@ -65,9 +68,6 @@ def action_for(resolution: Mapping[str, Any] | None, actions: Mapping[str, str])
     """``(action, configured name)`` for an issue's resolution (``{"id", "name"}``), matched by name, by id or —
     for Backlog's Japanese default names — by the default id (an English space's "Won't Fix" is 「対応しない」).
     ``("", "")`` when the resolution is not in the map."""
-    from ..backlog.models import DEFAULT_RESOLUTIONS, Named
-    from ..backlog.project import match_named
-
     if not resolution or resolution.get("id") is None:
         return "", ""
     try:

@@ -80,7 +80,7 @@ class SecurityHubSource(BaseSource):
         return filtering.filter_values(_details(f))
 
     def lister(self, options: Any) -> Lister | None:
-        from .lister import lister_for  # the listing (and boto3) load only for sync
+        from .lister import lister_for  # lazy: the listing (and boto3) load only for `sync`
 
         return lister_for(options)
 

@@ -14,6 +14,7 @@ NAME_MAX = 64
 
 
 def _client(arn: str) -> Any:
+    # lazy: boto3 only for two-way
     import boto3
     from botocore.config import Config
 
@@ -24,6 +25,7 @@ def _client(arn: str) -> Any:
 
 
 def _reason(api: str, exc: Exception) -> ActionError:
+    # lazy: boto3 only for two-way
     from botocore.exceptions import ClientError
 
     if isinstance(exc, ClientError):
@@ -70,6 +72,7 @@ def filter_names(base: str, count: int) -> list[str]:
 def suppress(arns: list[str], *, name: str, description: str, reason: str, start: int = 0) -> list[Applied]:
     """One SUPPRESS filter per 10 ARNs, named ``name``, ``name-2``… (the first ``start`` names skipped: they are
     taken by filters made earlier for the same issue)."""
+    # lazy: boto3 only for two-way
     from botocore.exceptions import BotoCoreError, ClientError
 
     chunks = [arns[i : i + MAX_VALUES] for i in range(0, len(arns), MAX_VALUES)]
@@ -129,6 +132,7 @@ def _release(
 ) -> list[Applied]:
     """The filters recorded (or named) that still exist keep only the values ``keep`` accepts: a filter left empty
     is deleted, else updated; one already gone (deleted by hand) is skipped — nothing holds the finding."""
+    # lazy: boto3 only for two-way
     from botocore.exceptions import BotoCoreError, ClientError
 
     client = _client(region_arn)
