@@ -33,6 +33,15 @@ Inline = str | Code | Strong | Link
 Line = Sequence[Inline]
 
 
+def code_spans(text: str) -> Line:
+    """Our own text (knowledge bases, fix steps) with its `…` spans as inline code (commands, API and event names);
+    an unpaired backtick leaves the text plain."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return [text]
+    return [Code(p) if n % 2 else p for n, p in enumerate(parts) if p]
+
+
 @dataclass(slots=True, frozen=True)
 class Heading:
     text: str

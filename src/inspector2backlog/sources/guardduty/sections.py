@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...findings.model import Finding
-from ...render.doc import Block, Bullets, Code, Heading, Inline, Line, Para, Section, Strong, Table
+from ...render.doc import Block, Bullets, Code, Heading, Line, Para, Section, Strong, Table, code_spans
 from ...render.labels import severity_ja
 from ...render.safe import SUMMARY_LIMIT, summary_line, truncate
 from . import model as m
@@ -37,16 +37,7 @@ def texts(f: Finding) -> list[str]:
     return []
 
 
-def code_line(text: str) -> Line:
-    """Knowledge-base text: ```…``` spans are inline code (commands, API and event names)."""
-    parts = text.split("`")
-    if len(parts) % 2 == 0:  # an unpaired backtick: plain text
-        return [text]
-    out: list[Inline] = []
-    for n, p in enumerate(parts):
-        if p:
-            out.append(Code(p) if n % 2 else p)
-    return out
+code_line = code_spans  # knowledge-base text: `…` spans are inline code
 
 
 def _purpose(d: m.GuardDutyDetails) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ... import sources
 from ...findings.model import Finding
-from ...render.doc import Block, Code, Heading, Line, Para, Table
+from ...render.doc import Block, Code, Heading, Line, Para, Table, code_spans
 from ...render.labels import SEVERITY_JA
 from ...render.links import inline_links, quoted
 from ...render.safe import summary_line
@@ -126,9 +126,9 @@ def _control_blocks(f: Finding, d: SecurityHubDetails, tr: Mapping[str, Any]) ->
             rows.append([[k], [v]])
     blocks: list[Block] = [Heading("コントロールのチェック結果"), Table(("項目", "内容"), rows)]  # headline: 「概要」
     if c.why:
-        blocks += [Heading("なぜ重要か"), Para([c.why])]
-    if c.fix:
-        blocks += [Heading("対応方法"), Para(inline_links(c.fix))]
+        blocks += [Heading("なぜ重要か"), Para(code_spans(c.why))]
+    if c.fix:  # our own text: `…` spans are commands, shown as code
+        blocks += [Heading("対応方法"), Para(code_spans(c.fix) if "`" in c.fix else inline_links(c.fix))]
     else:
         blocks += _text_blocks(tr, d.remediation.text, "対応方法", "AWS の修正手順")
     if c.remediation_url:
