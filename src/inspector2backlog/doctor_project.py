@@ -8,8 +8,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .backlog.errors import BacklogError, ConfigLookupError
-from .backlog.project import ProjectCatalog
+from .backlog.project import ProjectCatalog, ProjectContext, context_kwargs
 from .doctor_report import DoctorReport
+from .runtime import project_routes
 
 if TYPE_CHECKING:
     from .backlog.client import BacklogClient
@@ -236,9 +237,6 @@ def check_source_projects(client: BacklogClient, config: Config, report: DoctorR
     """``[sources.<name>]``: each ``archived_resolution`` the ``[backlog]`` checks above did not look up, and each
     other project / issue type / category a source files into, looked up as a run would (statuses, resolutions,
     custom field, category) with the archived resolutions of the sources it serves."""
-    from .backlog.project import ProjectContext, context_kwargs
-    from .runtime import project_routes
-
     default, routes = project_routes(config)
     b = config.backlog
     extra = [config.for_source(n).archived_resolution for n in default]

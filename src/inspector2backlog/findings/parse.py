@@ -194,7 +194,10 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
             reg, carries = by_keys, True
     if reg is None:
         yield Unparsed(
-            origin, f"対応していないサービスのイベントです（source={source!r}, detail-type={detail_type!r}）", ev
+            origin,
+            "対応していないサービスのイベントです（Inspector 以外で、GuardDuty・IAM Access Analyzer・Security Hub でもありません。"
+            f"source={source!r}, detail-type={detail_type!r}）",
+            ev,
         )
         return
     if not carries:
