@@ -89,6 +89,22 @@ def test_fields_are_capped_once_and_short_findings_are_untouched() -> None:
     assert capped.details.packages == big.details.packages
 
 
+def test_the_text_length_fast_path_still_caps_a_long_field() -> None:
+    """A finding read from a JSON text knows the text's length: within the cap the walk is skipped, beyond it the
+    long field is still cut (the length bounds every string, so the shortcut cannot let one through)."""
+    event = json.loads((EXAMPLES / "01-ecr-critical-xz.event.json").read_text(encoding="utf-8"))
+    (small,) = list(iter_text(json.dumps(event)))
+    assert 0 < small.input_chars <= FIELD_LIMIT and cap_finding(small) is small
+    event["detail"]["description"] = "x" * (FIELD_LIMIT + 10)
+    text = json.dumps(event)
+    (big,) = list(iter_text(text))
+    assert big.input_chars == len(text)
+    assert len(cap_finding(big).description) == FIELD_LIMIT + 1
+    record = {"Records": [{"messageId": "m1", "body": text}]}  # an SQS body: its own length
+    (from_sqs,) = list(iter_text(json.dumps(record)))
+    assert from_sqs.input_chars == len(text) and len(cap_finding(from_sqs).description) == FIELD_LIMIT + 1
+
+
 # ---- SHA-1 --------------------------------------------------------------------------------------------------------
 def test_sha1_ids_are_marked_not_for_security_and_keep_their_values() -> None:
     for path in SRC.rglob("*.py"):

@@ -78,6 +78,9 @@ class Finding:
     state: str = "open"  # open | closed | suppressed | archived: the source's status mapped (sources.base.State)
     severity_source: str = ""  # the source's own severity value as shown ("8.0", "High", "Normalized 70")
     details: Any = field(default=None, repr=False)  # the source's typed details (InspectorDetails, …)
+    # length of the JSON text it was read from (0: not known): no string of the finding is longer, so the renderer's
+    # field cap needs no walk when this is within the cap (render.limits.cap_finding)
+    input_chars: int = field(default=0, repr=False, compare=False)
 
     @property
     def region(self) -> str:

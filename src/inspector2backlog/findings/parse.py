@@ -82,9 +82,17 @@ def iter_text(text: str | bytes, origin: str = "input") -> Iterator[Item]:
             except (ValueError, RecursionError) as e:
                 yield Unparsed(line_origin, f"JSON として解析できません（{n} 行目）: {_short(e)}", line)
                 continue
-            yield from iter_items(v, line_origin)
+            yield from _sized(iter_items(v, line_origin), len(line))
         return
-    yield from iter_items(value, origin)
+    yield from _sized(iter_items(value, origin), len(stripped))
+
+
+def _sized(items: Iterator[Item], chars: int) -> Iterator[Item]:
+    """``items``, each finding told the length of the JSON text it came from (a bound on every string in it)."""
+    for item in items:
+        if type(item) is Finding and not item.input_chars:
+            item.input_chars = chars
+        yield item
 
 
 def iter_items(value: Any, origin: str = "input", _depth: int = 0) -> Iterator[Item]:
@@ -179,7 +187,7 @@ def _from_record(rec: Any, origin: str, depth: int) -> Iterator[Item]:
     except (ValueError, RecursionError) as e:
         yield Unparsed(origin, f"SQS メッセージ本文を JSON として解析できません: {_short(e)}", body)
         return
-    yield from _dispatch(decoded, origin, depth + 1)
+    yield from _sized(_dispatch(decoded, origin, depth + 1), len(body))
 
 
 def _from_event(ev: dict, origin: str) -> Iterator[Item]:
