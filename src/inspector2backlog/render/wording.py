@@ -26,6 +26,12 @@ def others(n: int) -> str:
     return f" 他 {n} 件" if n > 0 else ""
 
 
+def listed(values: Sequence[str], limit: int, sep: str = ", ") -> str:
+    """The first ``limit`` values joined by ``sep``, then 「 ほか N 件」 for the rest."""
+    more = f" ほか {len(values) - limit} 件" if len(values) > limit else ""
+    return sep.join(values[:limit]) + more
+
+
 def percent(x: float) -> str:
     """A probability (0–1) as a percentage with at least two significant digits: 0.00075 → 「0.075%」."""
     pct = x * 100

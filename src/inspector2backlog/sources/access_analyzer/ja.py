@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ...findings.timestamps import jst
+from ...render.wording import listed
 from . import model as m
 
 Rows = tuple[tuple[str, str], ...]
@@ -99,13 +100,11 @@ def who(d: m.AccessAnalyzerDetails) -> str:
     names = [principal_ja(k, v) for k, v in d.principals]
     if not names:
         return ""
-    return "、".join(names[:3]) + (f" ほか {len(names) - 3} 件" if len(names) > 3 else "")
+    return listed(names, 3, "、")
 
 
 def _actions(d: m.AccessAnalyzerDetails) -> str:
-    acts = d.actions
-    more = f" ほか {len(acts) - MAX_ACTIONS} 件" if len(acts) > MAX_ACTIONS else ""
-    return ", ".join(acts[:MAX_ACTIONS]) + more
+    return listed(d.actions, MAX_ACTIONS)
 
 
 def _conditions(d: m.AccessAnalyzerDetails) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from ...findings.model import EventMeta, Finding, Item, Resource, Skipped, Unparsed
 from ...render.doc import Block
+from ...render.wording import listed
 from ..base import BaseSource, Lister
 from . import model as m, sections as body, securityhub_copy
 from .parse import (
@@ -86,8 +87,7 @@ def _env(value: Mapping[str, Any], event: EventMeta | None) -> dict[str, Any] | 
 
 
 def _listed(values: list[str]) -> str:
-    more = f" ほか {len(values) - MAX_LISTED} 件" if len(values) > MAX_LISTED else ""
-    return ", ".join(values[:MAX_LISTED]) + more
+    return listed(values, MAX_LISTED)
 
 
 class AccessAnalyzerSource(BaseSource):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...findings.timestamps import jst
+from ...render.wording import listed
 from . import model as m
 from .knowledge import lookup
 from .labels import ACTION_JA, RESOURCE_TYPE_JA
@@ -131,9 +132,7 @@ def _observation(d: m.GuardDutyDetails) -> str:
 
 
 def _join(values, limit: int = MAX_LIST) -> str:
-    vals = [v for v in values if v]
-    more = f" ほか {len(vals) - limit} 件" if len(vals) > limit else ""
-    return ", ".join(vals[:limit]) + more
+    return listed([v for v in values if v], limit)
 
 
 def _yes(v: bool | None) -> str:

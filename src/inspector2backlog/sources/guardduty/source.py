@@ -17,6 +17,7 @@ from typing import Any
 from ...findings.model import EventMeta, Finding, Item, Skipped, Unparsed
 from ...render.doc import Block
 from ...render.labels import severity_ja
+from ...render.wording import listed
 from ..base import BaseSource, Lister
 from . import model as m, sections as body, securityhub_copy
 from .core import NAME, severity_number, to_finding
@@ -32,8 +33,7 @@ def _envelope(event: EventMeta | None) -> dict[str, Any] | None:
 
 
 def _listed(values: list[str]) -> str:
-    more = f" ほか {len(values) - MAX_LISTED} 件" if len(values) > MAX_LISTED else ""
-    return ", ".join(values[:MAX_LISTED]) + more
+    return listed(values, MAX_LISTED)
 
 
 class GuardDutySource(BaseSource):
