@@ -255,7 +255,8 @@ def parse_finding(d: Any, *, origin: str = "", event: EventMeta | None = None) -
 # ---- lenient coercions ---------------------------------------------------------------------------------------
 
 
-def _s(v: Any) -> str:
+def lenient_text(v: Any) -> str:
+    """A JSON value read as text: strings as they are, numbers and booleans as text, null / objects / arrays as ""."""
     if isinstance(v, str):
         return v
     if v is None or isinstance(v, (dict, list)):
@@ -263,6 +264,10 @@ def _s(v: Any) -> str:
     return str(v)
 
 
-def _short(e: BaseException, limit: int = 200) -> str:
+def short_error(e: BaseException, limit: int = 200) -> str:
+    """An exception's message for a parse error, cut at ``limit`` characters."""
     s = str(e)
     return s if len(s) <= limit else s[:limit] + "…"
+
+
+_s, _short = lenient_text, short_error

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...errors import PARSE, Inspector2BacklogError
 from ...findings.model import EventMeta, Finding, RawDetails, Resource, Unparsed
+from ...findings.parse import lenient_text as _s, short_error as _short
 from ...findings.timestamps import try_parse
 from .model import (
     AdjustedCvss,
@@ -287,14 +288,6 @@ def _rss(v: Any) -> tuple[str, ...]:
 # ---- lenient coercions ---------------------------------------------------------------------------------------
 
 
-def _s(v: Any) -> str:
-    if isinstance(v, str):
-        return v
-    if v is None or isinstance(v, (dict, list)):
-        return ""
-    return str(v)
-
-
 def _f(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
@@ -331,8 +324,3 @@ def _l(v: Any) -> list:
 
 def _strs(v: Any) -> tuple[str, ...]:
     return tuple(x for x in (_s(i) for i in v) if x) if isinstance(v, list) else ()
-
-
-def _short(e: BaseException, limit: int = 200) -> str:
-    s = str(e)
-    return s if len(s) <= limit else s[:limit] + "…"
