@@ -227,18 +227,16 @@ def _from_event(ev: dict, origin: str) -> Iterator[Item]:
         yield Unparsed(item.origin, item.error, ev) if type(item) is Unparsed and item.raw is detail else item
 
 
-def _element(obj: Mapping[str, Any], origin: str) -> Iterator[Item]:
-    """The items of one element of a listing page, read by the source that recognises its keys (else the default
-    source, whose error says what is missing)."""
-    reg = sources.for_finding(obj)
-    yield from sources.get(reg.name if reg is not None else sources.DEFAULT).parse(obj, origin, None)
+def _element(obj: Any, origin: str, meta: EventMeta | None = None) -> Iterator[Item]:
+    """The items of one finding document (a listing element, a pending record's document), read by the source that
+    recognises its keys, else the default source (whose error says what is missing)."""
+    reg = sources.for_finding(obj) if isinstance(obj, Mapping) else None
+    yield from sources.get(reg.name if reg is not None else sources.DEFAULT).parse(obj, origin, meta)
 
 
 def finding_or_unparsed(obj: Any, origin: str, meta: EventMeta | None = None) -> Finding | Unparsed:
-    """One finding (a listing element, a pending record's document) read by its source: the one that recognises
-    its keys, else the default source (whose error says what is missing). Never raises."""
-    reg = sources.for_finding(obj) if isinstance(obj, Mapping) else None
-    for item in sources.get(reg.name if reg is not None else sources.DEFAULT).parse(obj, origin, meta):
+    """One finding read by its source (:func:`_element`): the first finding or error it yields. Never raises."""
+    for item in _element(obj, origin, meta):
         if isinstance(item, (Finding, Unparsed)):
             return item
     return Unparsed(origin, "検出結果がありません", obj)
